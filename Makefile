@@ -1,0 +1,56 @@
+# netmeter — the two set-up commands are `make run` and `make test` (see README.md).
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-asan test unit-test asan-test run bench fuzz fuzz-smoke format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNETMETER_SANITIZE=ON -DNETMETER_BENCH=OFF $(CMAKE_FLAGS)
+
+$(FUZZ_BUILD)/build.ninja:
+	CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETMETER_FUZZ=ON -DNETMETER_TESTS=OFF -DNETMETER_BENCH=OFF
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan-test: build-asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+# Every test: unit tests (release and ASan+UBSan builds), correctness against peers, fuzz smoke runs.
+test: unit-test asan-test fuzz-smoke
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Runs every fuzz target briefly over its seed corpus so a regression in a parser shows up in CI.
+fuzz-smoke: fuzz
+	bash fuzz/run.sh --smoke $(FUZZ_BUILD)
+
+run: build
+	bash scripts/run-demo.sh $(BUILD)
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages netmeter needs to build, test and benchmark.
+# Idempotent: does nothing when everything is present.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libpcap-dev zlib1g-dev libzstd-dev rapidjson-dev nlohmann-json3-dev ieee-data
+  libabsl-dev libndpi-dev libsodium-dev libpcre2-dev libboost-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang lld libclang-rt-14-dev
+  tshark tcpdump libndpi-bin
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,141 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/ip_address.h"
+#include "core/mac_address.h"
+#include "core/packet_time.h"
+#include "decode/malformed_reason.h"
+
+namespace netmeter {
+
+// IP protocol numbers the engine names.
+namespace ipproto {
+inline constexpr uint8_t kIcmp = 1;
+inline constexpr uint8_t kIgmp = 2;
+inline constexpr uint8_t kIpIp = 4;
+inline constexpr uint8_t kTcp = 6;
+inline constexpr uint8_t kUdp = 17;
+inline constexpr uint8_t kIpv6 = 41;
+inline constexpr uint8_t kGre = 47;
+inline constexpr uint8_t kEsp = 50;
+inline constexpr uint8_t kAh = 51;
+inline constexpr uint8_t kIcmpv6 = 58;
+inline constexpr uint8_t kSctp = 132;
+}  // namespace ipproto
+
+namespace ethertype {
+inline constexpr uint16_t kIpv4 = 0x0800;
+inline constexpr uint16_t kArp = 0x0806;
+inline constexpr uint16_t kVlan = 0x8100;
+inline constexpr uint16_t kQinQ = 0x88a8;
+inline constexpr uint16_t kQinQOld = 0x9100;
+inline constexpr uint16_t kIpv6 = 0x86dd;
+inline constexpr uint16_t kMplsUnicast = 0x8847;
+inline constexpr uint16_t kMplsMulticast = 0x8848;
+inline constexpr uint16_t kPppoeDiscovery = 0x8863;
+inline constexpr uint16_t kPppoeSession = 0x8864;
+}  // namespace ethertype
+
+namespace tcpflag {
+inline constexpr uint8_t kFin = 0x01;
+inline constexpr uint8_t kSyn = 0x02;
+inline constexpr uint8_t kRst = 0x04;
+inline constexpr uint8_t kPsh = 0x08;
+inline constexpr uint8_t kAck = 0x10;
+inline constexpr uint8_t kUrg = 0x20;
+inline constexpr uint8_t kEce = 0x40;
+inline constexpr uint8_t kCwr = 0x80;
+}  // namespace tcpflag
+
+enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo };
+
+inline constexpr uint8_t kVlanNone = 0xff;  // sentinel for "no PCP"
+inline constexpr uint16_t kNoVlan = 0xffff;  // sentinel for "no VLAN id" (valid ids are 0..4095)
+inline constexpr size_t kMaxMplsLabels = 4;  // labels kept; deeper stacks are decoded but not kept
+
+// Everything the engine reads from one packet, decoded without allocating: fixed fields plus offsets
+// into the packet bytes. Layers that are absent keep their zero / sentinel values. For tunnelled
+// traffic the L2/L3/L4 fields describe the innermost packet and `outer*` the first (outermost) IP
+// header; `tunnel` says which encapsulation was removed last.
+struct DecodedPacket {
+  // --- capture ---
+  PacketTime timestamp = 0;
+  uint32_t wireLength = 0;      // original frame length, the unit for all byte counters
+  uint32_t capturedLength = 0;
+  uint16_t interfaceId = 0;
+  uint16_t linkType = 0;
+
+  // --- layer 2 (outermost Ethernet, or the link header's addresses) ---
+  bool hasMac = false;
+  MacAddress srcMac;
+  MacAddress dstMac;
+  uint16_t macProtocol = 0;      // EtherType after VLAN/QinQ tags (0x8847 for MPLS, 0x8864 for PPPoE, ...)
+  uint8_t vlanCount = 0;         // VLAN tags seen (can exceed 2; only two ids are kept)
+  uint16_t outerVlan = kNoVlan;  // first tag
+  uint16_t innerVlan = kNoVlan;  // second tag (QinQ)
+  uint8_t vlanPcp = kVlanNone;   // PCP of the outermost tag
+  uint8_t mplsCount = 0;         // labels in the stack (may exceed kMaxMplsLabels)
+  std::array<uint32_t, kMaxMplsLabels> mplsLabels{};  // outermost first
+  uint8_t mplsTc = kVlanNone;    // traffic class of the outermost label
+  bool hasPppoe = false;
+  uint16_t pppoeSessionId = 0;
+  uint32_t l2PayloadLength = 0;  // frame length minus link header and tags: the MTU measure
+
+  // --- ARP ---
+  bool isArp = false;
+  uint16_t arpOperation = 0;
+  IpAddress arpSenderIp;
+  IpAddress arpTargetIp;
+  MacAddress arpSenderMac;
+  MacAddress arpTargetMac;
+
+  // --- layer 3 (innermost IP header) ---
+  uint8_t ipVersion = 0;   // 0 (no IP), 4 or 6
+  IpAddress srcIp;
+  IpAddress dstIp;
+  uint8_t ttl = 0;         // TTL or hop limit
+  uint8_t dscp = 0;        // DSCP (traffic class >> 2)
+  uint8_t ecn = 0;
+  uint32_t ipTotalLength = 0;   // IP header + payload as the header says (0 for jumbograms: from capture)
+  uint16_t ipOffset = 0;        // offset of the innermost IP header in the packet bytes
+  bool isFragment = false;       // any fragment (first, middle or last)
+  bool isFirstFragment = false;  // offset 0 with more-fragments set
+  uint16_t fragmentOffset = 0;   // in bytes
+  uint32_t fragmentId = 0;
+  bool hasIpOptions = false;
+
+  // --- layer 4 ---
+  uint8_t l4Protocol = 0;  // IP protocol number of the innermost payload (after extension headers)
+  bool hasPorts = false;   // TCP/UDP/SCTP header decoded (false for non-first fragments)
+  uint16_t srcPort = 0;
+  uint16_t dstPort = 0;
+  uint8_t tcpFlags = 0;
+  uint32_t tcpSeq = 0;
+  uint32_t tcpAck = 0;
+  uint16_t tcpWindow = 0;       // raw window field (unscaled)
+  uint16_t tcpOptionsOffset = 0;
+  uint16_t tcpOptionsLength = 0;
+  uint8_t icmpType = 0;
+  uint8_t icmpCode = 0;
+  uint16_t l4Offset = 0;        // offset of the L4 header in the packet bytes
+  uint16_t payloadOffset = 0;   // offset of the L4 payload in the packet bytes
+  uint32_t payloadLength = 0;   // L4 payload length on the wire (from IP lengths, not capture length)
+
+  // --- tunnel (outer headers kept when the packet was decapsulated) ---
+  TunnelType tunnel = TunnelType::kNone;
+  uint8_t tunnelDepth = 0;
+  IpAddress outerSrcIp;
+  IpAddress outerDstIp;
+  uint32_t tunnelId = 0;        // VXLAN VNI, GTP TEID, GRE key
+
+  // --- damage ---
+  MalformedReason malformed = MalformedReason::kNone;
+
+  bool isIp() const { return ipVersion != 0; }
+  bool isTcp() const { return l4Protocol == ipproto::kTcp && hasPorts; }
+  bool isUdp() const { return l4Protocol == ipproto::kUdp && hasPorts; }
+};
+
+}  // namespace netmeter

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace netmeter {
+
+// Why a packet could not be decoded completely. Malformed traffic is data: it is counted per reason
+// (global statistics) and the packet is accounted with whatever layers were decoded before the damage.
+enum class MalformedReason : uint8_t {
+  kNone = 0,
+  kUnsupportedLinkType,
+  kTruncatedLinkHeader,
+  kTruncatedVlan,
+  kTruncatedMpls,
+  kMplsStackTooDeep,
+  kTruncatedPppoe,
+  kTruncatedArp,
+  kTruncatedIpv4,
+  kBadIpv4Version,
+  kBadIpv4HeaderLength,
+  kBadIpv4TotalLength,
+  kTruncatedIpv6,
+  kBadIpv6Version,
+  kTruncatedIpv6ExtensionHeader,
+  kTooManyIpv6ExtensionHeaders,
+  kTruncatedTcp,
+  kBadTcpHeaderLength,
+  kTruncatedUdp,
+  kBadUdpLength,
+  kTruncatedIcmp,
+  kTruncatedSctp,
+  kTruncatedGre,
+  kTruncatedVxlan,
+  kTruncatedGtp,
+  kTunnelTooDeep,
+  kCount  // number of reasons; keep last
+};
+
+// Stable, snake_case name used in JSON and the API ("truncated_ipv4").
+std::string_view malformedReasonName(MalformedReason reason);
+
+}  // namespace netmeter

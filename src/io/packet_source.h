@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/raw_packet.h"
+
+namespace netmeter {
+
+// A capture interface as the trace declares it (pcapng IDB, or the single interface of a pcap file).
+struct InterfaceInfo {
+  std::string name;         // if_name option, or "" when the file has none
+  std::string description;  // if_description option
+  uint16_t linkType = 0;
+  uint32_t snapLength = 0;
+  uint32_t timestampDigits = 6;  // decimal resolution of the file's timestamps (6 = us, 9 = ns)
+};
+
+enum class ReadStatus { kPacket, kEnd, kError };
+
+// Where a read failed: the file and the byte offset in the decompressed stream, plus what was wrong.
+struct ReadError {
+  std::string file;
+  uint64_t offset = 0;
+  std::string message;
+  std::string toString() const;  // "FILE: offset N: MESSAGE"
+};
+
+// A sequence of packets in timestamp order (as far as the capture is ordered). Implementations:
+// a single pcap/pcapng file, and the merge of several files into one trace.
+class PacketSource {
+ public:
+  virtual ~PacketSource() = default;
+  // Reads the next packet into `packet`. After kError, error() says what and where; everything read
+  // before stays valid and the source returns kEnd from then on.
+  virtual ReadStatus next(RawPacket& packet) = 0;
+  virtual const ReadError& error() const = 0;
+  // Interfaces known so far, indexed by RawPacket::interfaceId. Grows as pcapng IDBs are read.
+  virtual const std::vector<InterfaceInfo>& interfaces() const = 0;
+  // Progress: bytes consumed from the underlying (possibly compressed) files, and their total size.
+  virtual uint64_t bytesConsumed() const = 0;
+  virtual uint64_t bytesTotal() const = 0;
+};
+
+}  // namespace netmeter

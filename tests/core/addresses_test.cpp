@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "core/ip_address.h"
+#include "core/mac_address.h"
+#include "core/packet_time.h"
+
+namespace netmeter {
+namespace {
+
+TEST(MacAddress, ParsesAndFormats) {
+  auto mac = MacAddress::parse("00:1B:21:aa:bb:0c");
+  ASSERT_TRUE(mac);
+  EXPECT_EQ(mac->toString(), "00:1b:21:aa:bb:0c");
+  EXPECT_EQ(mac->oui(), 0x001b21u);
+  EXPECT_FALSE(MacAddress::parse("00:1b:21:aa:bb"));
+  EXPECT_FALSE(MacAddress::parse("00:1b:21:aa:bb:0g"));
+  EXPECT_TRUE(MacAddress::parse("ff-ff-ff-ff-ff-ff")->isBroadcast());
+}
+
+TEST(IpAddress, ParsesBothFamilies) {
+  auto v4 = IpAddress::parse("10.1.2.3");
+  ASSERT_TRUE(v4);
+  EXPECT_TRUE(v4->isV4());
+  EXPECT_EQ(v4->v4HostOrder(), 0x0a010203u);
+  EXPECT_EQ(v4->toString(), "10.1.2.3");
+  auto v6 = IpAddress::parse("2001:db8::1");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->isV6());
+  EXPECT_EQ(v6->toString(), "2001:db8::1");
+  EXPECT_NE(*v4, IpAddress::parse("::a01:203").value());  // same bytes, other family
+  EXPECT_FALSE(IpAddress::parse("10.1.2"));
+  EXPECT_TRUE(IpAddress::parse("239.1.1.1")->isMulticast());
+  EXPECT_TRUE(IpAddress::parse("ff02::1")->isMulticast());
+}
+
+TEST(PacketTime, SecondOfFloors) {
+  EXPECT_EQ(secondOf(1'500'000'000), 1);
+  EXPECT_EQ(secondOf(-1), -1);
+  EXPECT_EQ(secondOf(0), 0);
+}
+
+}  // namespace
+}  // namespace netmeter
