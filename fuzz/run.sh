@@ -16,9 +16,16 @@ for target in "$build"/fuzz/fuzz_*; do
   seeds="$here/corpus/${name#fuzz_}"
   work=$(mktemp -d)
   [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
+  # fuzz/corpus/<target>.seeds lists extra seed files or folders, relative to ../shared (one per line).
+  extra=()
+  if [ -f "$seeds.seeds" ]; then
+    while read -r rel; do
+      [ -n "$rel" ] && [ -e "$here/../../shared/$rel" ] && extra+=("$here/../../shared/$rel")
+    done <"$seeds.seeds"
+  fi
   echo "fuzz: $name for ${seconds}s"
   "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" \
-    >"$work.log" 2>&1 || { tail -50 "$work.log"; echo "fuzz: $name FAILED"; exit 1; }
+    "${extra[@]}" >"$work.log" 2>&1 || { tail -50 "$work.log"; echo "fuzz: $name FAILED"; exit 1; }
   rm -rf "$work" "$work.log"
   ran=$((ran + 1))
 done
