@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace netmeter {
 
@@ -57,6 +58,10 @@ struct IpAddress {
 
   friend bool operator==(const IpAddress&, const IpAddress&) = default;
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const IpAddress& a) {
+    return H::combine(std::move(h), a.high(), a.low(), a.family);
+  }
 };
 
 }  // namespace netmeter

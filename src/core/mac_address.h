@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace netmeter {
 
@@ -33,6 +34,10 @@ struct MacAddress {
 
   friend bool operator==(const MacAddress&, const MacAddress&) = default;
   friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const MacAddress& m) {
+    return H::combine(std::move(h), m.asInteger());
+  }
 };
 
 }  // namespace netmeter

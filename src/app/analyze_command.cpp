@@ -1,0 +1,189 @@
+#include "app/analyze_command.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/command_line.h"
+#include "app/progress_bar.h"
+#include "engine/engine.h"
+#include "io/capture_files.h"
+#include "modules/mac/oui_database.h"
+#include "report/json_report.h"
+
+namespace netmeter {
+
+namespace {
+
+struct AnalyzeArguments {
+  std::vector<std::string> files;
+  EngineOptions engine;
+  std::string jsonPath;
+  bool quiet = false;
+};
+
+void printAnalyzeUsage(std::FILE* out) {
+  std::fputs(
+      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--quiet]\n"
+      "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
+      "             several files are one trace, merged by timestamp\n"
+      "  --threads  worker threads (default 1)\n"
+      "  --memory   memory budget for the whole process, e.g. 512M, 4G (default 2G); when reached the\n"
+      "             oldest history is dropped first\n"
+      "  --json     write every statistic as JSON to OUT ('-' for standard output)\n"
+      "  --quiet    no summary\n",
+      out);
+}
+
+// Parses the arguments; prints the problem and returns false when they are wrong.
+bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto needValue = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "netmeter analyze: %s needs a value\n", name);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (a == "--threads") {
+      const char* v = needValue("--threads");
+      if (!v) return false;
+      auto n = parseInteger(v, 1, 256);
+      if (!n) {
+        std::fprintf(stderr, "netmeter analyze: --threads '%s' is not a number from 1 to 256\n", v);
+        return false;
+      }
+      args.engine.threads = unsigned(*n);
+    } else if (a == "--memory") {
+      const char* v = needValue("--memory");
+      if (!v) return false;
+      auto bytes = parseByteSize(v);
+      if (!bytes || *bytes < (int64_t{64} << 20)) {
+        std::fprintf(stderr, "netmeter analyze: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n", v);
+        return false;
+      }
+      args.engine.memoryBytes = *bytes;
+    } else if (a == "--json") {
+      const char* v = needValue("--json");
+      if (!v) return false;
+      args.jsonPath = v;
+    } else if (a == "--quiet" || a == "-q") {
+      args.quiet = true;
+    } else if (a == "--help" || a == "-h") {
+      printAnalyzeUsage(stdout);
+      std::exit(0);
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::fprintf(stderr, "netmeter analyze: unknown option '%s'\n", argv[i]);
+      return false;
+    } else {
+      args.files.emplace_back(a);
+    }
+  }
+  if (args.files.empty()) {
+    std::fputs("netmeter analyze: no capture file given\n", stderr);
+    return false;
+  }
+  return true;
+}
+
+std::string formatTime(PacketTime t) {
+  const std::time_t seconds = static_cast<std::time_t>(secondOf(t));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  char out[96];
+  std::snprintf(out, sizeof out, "%s.%09" PRId64 " UTC", buf, t - secondOf(t) * kNanosPerSecond);
+  return out;
+}
+
+void printSummary(const Engine& engine, const std::vector<ReadError>& errors, double wallSeconds) {
+  const TraceTotals t = engine.totals();
+  std::printf("packets     %" PRIu64 "\n", t.packets);
+  std::printf("bytes       %" PRIu64 " (%s)\n", t.bytes, humanBytes(double(t.bytes)).c_str());
+  if (t.packets) {
+    std::printf("first       %s\n", formatTime(t.firstPacket).c_str());
+    std::printf("last        %s\n", formatTime(t.lastPacket).c_str());
+    std::printf("span        %.3f s\n", double(t.lastPacket - t.firstPacket) / 1e9);
+  }
+  uint64_t connections = 0;
+  size_t ips = 0;
+  ModuleSet merged;
+  MemoryAccount scratch;
+  engine.forEachShard([&](const Shard& s) {
+    connections += s.flows().connectionCount();
+    merged.mergeFrom(s.modules(), scratch);
+  });
+  ips = merged.ip.ips().size();
+  std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
+
+  std::vector<std::pair<uint64_t, IpAddress>> talkers;
+  merged.ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {
+    const auto& a = r.counters.allTime();
+    talkers.emplace_back(a[1] + a[3], ip);
+  });
+  const size_t top = std::min<size_t>(10, talkers.size());
+  std::partial_sort(talkers.begin(), talkers.begin() + long(top), talkers.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  if (top) std::printf("top talkers (bytes sent + received)\n");
+  for (size_t i = 0; i < top; ++i)
+    std::printf("  %-40s %12s\n", talkers[i].second.toString().c_str(), humanBytes(double(talkers[i].first)).c_str());
+  std::printf("processing  %.3f s, %s packets/s, %sbit/s (%u worker thread%s)\n", wallSeconds,
+              humanCount(wallSeconds > 0 ? double(t.packets) / wallSeconds : 0).c_str(),
+              humanCount(wallSeconds > 0 ? double(t.bytes) * 8 / wallSeconds : 0).c_str(),
+              unsigned(engine.workerCount()), engine.workerCount() == 1 ? "" : "s");
+  for (const ReadError& e : errors) std::printf("error       %s\n", e.toString().c_str());
+}
+
+}  // namespace
+
+int runAnalyzeCommand(int argc, char** argv) {
+  AnalyzeArguments args;
+  if (!parseArguments(argc, argv, args)) {
+    printAnalyzeUsage(stderr);
+    return 2;
+  }
+  auto opened = openCaptureFiles(args.files);
+  if (!opened.source) {
+    std::fprintf(stderr, "netmeter analyze: %s\n", opened.error.toString().c_str());
+    return 1;
+  }
+  PacketSource& source = *opened.source;
+  const OuiDatabase vendors = OuiDatabase::loadDefault();
+
+  Engine engine(args.engine);
+  ProgressBar bar(stderr);
+  const auto start = std::chrono::steady_clock::now();
+  engine.run(source, [&](const EngineProgress& p) { bar.update(p.bytesConsumed, p.bytesTotal, p.packets); });
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  bar.finish();
+
+  const std::vector<ReadError> errors = captureErrors(source);
+  for (const ReadError& e : errors) std::fprintf(stderr, "netmeter analyze: %s\n", e.toString().c_str());
+  if (!args.quiet) printSummary(engine, errors, wall);
+
+  if (!args.jsonPath.empty()) {
+    std::FILE* out = args.jsonPath == "-" ? stdout : std::fopen(args.jsonPath.c_str(), "w");
+    if (!out) {
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
+      return 1;
+    }
+    ReportInput input{args.files, errors, source.interfaces(), &vendors, wall};
+    writeJsonReport(engine, input, out);
+    if (out != stdout && std::fclose(out) != 0) {
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
+  // A damaged input is reported but what came before it was analyzed: exit status 3 tells scripts.
+  return errors.empty() ? 0 : 3;
+}
+
+}  // namespace netmeter

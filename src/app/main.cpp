@@ -1,0 +1,39 @@
+#include <cstdio>
+#include <cstring>
+
+#include "app/analyze_command.h"
+#include "generate/generate_command.h"
+
+namespace {
+
+void printUsage(std::FILE* out) {
+  std::fputs(
+      "usage: netmeter <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  analyze FILE... [--threads N] [--memory SIZE] [--json OUT]\n"
+      "                      analyze capture files (pcap, pcapng, also gzip/zstd compressed) as one trace\n"
+      "  generate --out FILE [options]\n"
+      "                      write a deterministic synthetic trace (see `netmeter generate --help`)\n"
+      "  help                this text\n",
+      out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    printUsage(stderr);
+    return 2;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "analyze") == 0) return netmeter::runAnalyzeCommand(argc - 1, argv + 1);
+  if (std::strcmp(command, "generate") == 0) return netmeter::runGenerateCommand(argc - 1, argv + 1);
+  if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0) {
+    printUsage(stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "netmeter: unknown command '%s'\n\n", command);
+  printUsage(stderr);
+  return 2;
+}

@@ -1,0 +1,102 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "decode/decoder.h"
+#include "flow/flow_key.h"
+
+namespace netmeter {
+
+namespace {
+
+// Memory outside the statistics: batches in flight plus a fixed allowance for code, the MAC vendor
+// table and allocator slack.
+constexpr int64_t kBaseOverheadBytes = int64_t{48} << 20;
+
+int64_t budgetPerShard(const EngineOptions& o) {
+  const unsigned threads = std::max(1u, o.threads);
+  const int64_t batches = int64_t(threads) * int64_t(Worker::kBatchesPerWorker) * int64_t(sizeof(PacketBatch));
+  const int64_t forStats = std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - batches, int64_t{4} << 20);
+  // History vectors grow by doubling, so up to half of what they reserve can be unused capacity that
+  // the account does not see; keep a quarter of the budget for that slack.
+  return forStats / 4 * 3 / threads;
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options) : options_(options), shardBudget_(budgetPerShard(options_)) {
+  options_.threads = std::max(1u, options_.threads);
+  for (unsigned i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>(options_, shardBudget_));
+}
+
+Engine::~Engine() {
+  for (auto& w : workers_) w->join();
+}
+
+TraceTotals Engine::totals() const {
+  TraceTotals t;
+  t.packets = packets_.load(std::memory_order_relaxed);
+  t.bytes = bytes_.load(std::memory_order_relaxed);
+  t.firstPacket = first_.load(std::memory_order_relaxed);
+  t.lastPacket = last_.load(std::memory_order_relaxed);
+  return t;
+}
+
+void Engine::run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress) {
+  const size_t n = workers_.size();
+  for (auto& w : workers_) w->start();
+  std::vector<PacketBatch*> open(n);
+  for (size_t i = 0; i < n; ++i) open[i] = workers_[i]->takeFreeBatch();
+
+  using Clock = std::chrono::steady_clock;
+  auto nextProgress = Clock::now();
+  RawPacket raw;
+  uint64_t packets = 0, bytes = 0;
+  PacketTime first = INT64_MAX, last = INT64_MIN;
+  while (source.next(raw) == ReadStatus::kPacket) {
+    // Decode straight into the destination batch: the shard is known only after decoding, so decode
+    // into worker 0's free slot first when there is one worker, else into a scratch slot.
+    DecodedPacket scratch;
+    DecodedPacket* target = n == 1 ? &open[0]->packets[open[0]->count] : &scratch;
+    decodePacket(raw, *target);
+    const size_t w = n == 1 ? 0 : shardHash(*target) % n;
+    PacketBatch* batch = open[w];
+    if (n != 1) batch->packets[batch->count] = scratch;
+    ++batch->count;
+    ++packets;
+    bytes += raw.originalLength;
+    first = std::min(first, raw.timestamp);
+    last = std::max(last, raw.timestamp);
+    if (batch->count == PacketBatch::kCapacity) {
+      batch->readerTime = last;
+      workers_[w]->submit(batch);
+      open[w] = workers_[w]->takeFreeBatch();
+    }
+    if ((packets & 0xffff) == 0) {
+      packets_.store(packets, std::memory_order_relaxed);
+      bytes_.store(bytes, std::memory_order_relaxed);
+      first_.store(first, std::memory_order_relaxed);
+      last_.store(last, std::memory_order_relaxed);
+      if (progress && Clock::now() >= nextProgress) {
+        progress({packets, source.bytesConsumed(), source.bytesTotal()});
+        nextProgress = Clock::now() + std::chrono::milliseconds(100);
+      }
+    }
+  }
+  packets_.store(packets, std::memory_order_relaxed);
+  bytes_.store(bytes, std::memory_order_relaxed);
+  first_.store(first, std::memory_order_relaxed);
+  last_.store(last, std::memory_order_relaxed);
+  for (size_t i = 0; i < n; ++i) {
+    open[i]->last = true;
+    open[i]->readerTime = last;
+    workers_[i]->submit(open[i]);
+  }
+  for (auto& w : workers_) w->join();
+  for (auto& w : workers_) w->finish(last);
+  if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
+  finished_.store(true, std::memory_order_release);
+}
+
+}  // namespace netmeter

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/engine_options.h"
+#include "engine/worker.h"
+#include "io/packet_source.h"
+
+namespace netmeter {
+
+struct EngineProgress {
+  uint64_t packets = 0;
+  uint64_t bytesConsumed = 0;  // of the input files
+  uint64_t bytesTotal = 0;
+};
+
+// What the reader saw of the trace.
+struct TraceTotals {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;  // sum of original frame lengths
+  PacketTime firstPacket = INT64_MAX;
+  PacketTime lastPacket = INT64_MIN;
+};
+
+// The packet path: the calling thread reads and decodes packets and hands them, in batches, to the
+// worker that owns their IP pair (symmetric hash); each worker updates its own shard. Queries visit
+// the shards one at a time under each worker's lock and merge.
+class Engine {
+ public:
+  explicit Engine(EngineOptions options);
+  ~Engine();
+
+  // Processes every packet of `source`; returns when all workers have finished. `progress` is called
+  // from this thread about ten times a second (wall clock only paces the display).
+  void run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress = {});
+
+  // Calls f(const Shard&) for every worker's shard, in worker order, each under that worker's lock.
+  template <typename F>
+  void forEachShard(F&& f) const {
+    for (const auto& w : workers_) w->withShard([&](const Shard& s) { f(s); });
+  }
+  size_t workerCount() const { return workers_.size(); }
+  const EngineOptions& options() const { return options_; }
+  TraceTotals totals() const;
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // Bytes of the budget left for statistics after fixed buffers, per worker.
+  int64_t shardBudget() const { return shardBudget_; }
+
+ private:
+  EngineOptions options_;
+  int64_t shardBudget_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<uint64_t> packets_{0};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<PacketTime> first_{INT64_MAX};
+  std::atomic<PacketTime> last_{INT64_MIN};
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace netmeter

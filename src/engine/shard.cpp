@@ -1,0 +1,47 @@
+#include "engine/shard.h"
+
+#include <algorithm>
+
+namespace netmeter {
+
+Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
+    : options_(options), budget_(memoryBudget), flows_(options.timeouts) {}
+
+void Shard::housekeeping(PacketTime now) {
+  const int64_t second = secondOf(now);
+  lastHousekeepingSecond_ = second;
+  flows_.expire(now);
+  if (lastCompactSecond_ == INT64_MIN) lastCompactSecond_ = second;
+  if (second - lastCompactSecond_ >= options_.compactEverySeconds) {
+    modules_.compact(second, options_.retention, account_);
+    lastCompactSecond_ = second;
+  }
+  if (account_.bytes > budget_) enforceBudget(now);
+}
+
+void Shard::finish(PacketTime endTime) {
+  if (endTime == INT64_MIN) return;
+  now_ = std::max(now_, endTime);
+  flows_.expire(endTime);
+  modules_.compact(secondOf(endTime), options_.retention, account_);
+  if (account_.bytes > budget_) enforceBudget(endTime);
+}
+
+// Frees memory oldest-first until the shard is back under 90% of its budget: the cut-off time moves
+// forward in steps of an eighth of what is left up to now; history before it is dropped (the oldest
+// answerable second moves forward) and entities and connections last active before it are removed.
+// Under a flood of new addresses the cut-off reaches into the current second.
+void Shard::enforceBudget(PacketTime now) {
+  const int64_t target = budget_ / 10 * 9;
+  PacketTime from = std::max(evictedBefore_, firstTime_);
+  while (account_.bytes > target && from < now) {
+    from = std::min(now, from + std::max<PacketTime>(kNanosPerMilli, (now - from) / 8));
+    evictedBefore_ = from;
+    retainedFrom_ = std::max(retainedFrom_, secondOf(from));
+    modules_.dropBefore(retainedFrom_, account_);
+    evicted_ += modules_.evictBefore(from, account_);
+    evicted_ += flows_.evictBefore(from, account_);
+  }
+}
+
+}  // namespace netmeter

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <climits>
+#include <cstdint>
+
+#include "engine/engine_options.h"
+#include "flow/flow_table.h"
+#include "modules/module_set.h"
+#include "store/memory_account.h"
+
+namespace netmeter {
+
+// Everything one worker owns: its connections and its share of every module's statistics, plus the
+// memory it holds. Only the owning worker writes it; queries read it under the worker's lock.
+class Shard {
+ public:
+  Shard(const EngineOptions& options, int64_t memoryBudget);
+
+  void process(const DecodedPacket& p) {
+    if (p.timestamp > now_) now_ = p.timestamp;
+    if (p.timestamp < firstTime_) firstTime_ = p.timestamp;
+    if (secondOf(now_) != lastHousekeepingSecond_) housekeeping(now_);
+    const FlowUpdate flow = flows_.update(p, account_);
+    modules_.onPacket(p, flow, account_);
+    if (account_.bytes > budget_) enforceBudget(now_);
+  }
+  // Expiry, roll-up and memory enforcement at packet time `now` (also called at the end of a trace).
+  void housekeeping(PacketTime now);
+  // Final housekeeping when the trace has ended at `endTime` (the latest packet time of all workers),
+  // so that results do not depend on how packets were spread over workers.
+  void finish(PacketTime endTime);
+
+  const FlowTable& flows() const { return flows_; }
+  const ModuleSet& modules() const { return modules_; }
+  const MemoryAccount& memory() const { return account_; }
+  int64_t memoryBudget() const { return budget_; }
+  // Oldest second still answerable from history (INT64_MIN while nothing was dropped).
+  int64_t retainedFromSecond() const { return retainedFrom_; }
+  uint64_t evictedEntities() const { return evicted_; }
+  PacketTime now() const { return now_; }
+
+ private:
+  void enforceBudget(PacketTime now);
+
+  const EngineOptions& options_;
+  int64_t budget_;
+  FlowTable flows_;
+  ModuleSet modules_;
+  MemoryAccount account_;
+  PacketTime now_ = INT64_MIN;
+  int64_t lastHousekeepingSecond_ = INT64_MIN;
+  int64_t lastCompactSecond_ = INT64_MIN;
+  int64_t retainedFrom_ = INT64_MIN;
+  PacketTime firstTime_ = INT64_MAX;
+  PacketTime evictedBefore_ = INT64_MIN;
+  uint64_t evicted_ = 0;
+};
+
+}  // namespace netmeter

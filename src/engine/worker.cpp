@@ -1,0 +1,43 @@
+#include "engine/worker.h"
+
+namespace netmeter {
+
+Worker::Worker(const EngineOptions& options, int64_t memoryBudget) : shard_(options, memoryBudget) {
+  batches_.reserve(kBatchesPerWorker);
+  for (size_t i = 0; i < kBatchesPerWorker; ++i) {
+    batches_.push_back(std::make_unique<PacketBatch>());
+    free_.tryPush(batches_.back().get());
+  }
+}
+
+Worker::~Worker() { join(); }
+
+void Worker::start() { thread_ = std::thread([this] { run(); }); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::finish(PacketTime endTime) {
+  std::lock_guard lock(mutex_);
+  shard_.finish(endTime);
+}
+
+void Worker::run() {
+  for (;;) {
+    PacketBatch* batch = full_.pop();
+    const bool last = batch->last;
+    {
+      std::lock_guard lock(mutex_);
+      for (uint32_t i = 0; i < batch->count; ++i) shard_.process(batch->packets[i]);
+      if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
+        shard_.housekeeping(batch->readerTime);
+    }
+    batch->count = 0;
+    batch->last = false;
+    free_.push(batch);
+    if (last) return;
+  }
+}
+
+}  // namespace netmeter

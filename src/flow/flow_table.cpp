@@ -1,0 +1,246 @@
+#include "flow/flow_table.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace netmeter {
+
+namespace {
+
+bool isTcp(const DecodedPacket& p) { return p.l4Protocol == ipproto::kTcp && p.hasPorts; }
+
+// Decides whether the packet's sender is the client of a new connection.
+bool senderIsClient(const DecodedPacket& p, ClientDecision& how) {
+  if (isTcp(p)) {
+    const uint8_t synAck = p.tcpFlags & (tcpflag::kSyn | tcpflag::kAck);
+    if (synAck == tcpflag::kSyn) {
+      how = ClientDecision::kSyn;
+      return true;
+    }
+    if (synAck == (tcpflag::kSyn | tcpflag::kAck)) {
+      how = ClientDecision::kSynAck;
+      return false;
+    }
+  }
+  if (p.hasPorts && p.srcPort != p.dstPort) {
+    const bool srcWellKnown = p.srcPort < 1024;
+    const bool dstWellKnown = p.dstPort < 1024;
+    if (srcWellKnown != dstWellKnown) {
+      how = ClientDecision::kPortHeuristic;
+      return dstWellKnown;
+    }
+    if (isTcp(p)) {  // mid-stream TCP: the lower port is more likely the service
+      how = ClientDecision::kPortHeuristic;
+      return p.dstPort < p.srcPort;
+    }
+  }
+  if (p.l4Protocol == ipproto::kIcmp && (p.icmpType == 0 || p.icmpType == 14 || p.icmpType == 16)) {
+    how = ClientDecision::kPortHeuristic;  // ICMP echo/timestamp/info reply: sender is the server
+    return false;
+  }
+  if (p.l4Protocol == ipproto::kIcmpv6 && p.icmpType == 129) {
+    how = ClientDecision::kPortHeuristic;
+    return false;
+  }
+  how = ClientDecision::kFirstPacket;
+  return true;
+}
+
+inline void saturatingIncrement(uint8_t& v) {
+  if (v != 255) ++v;
+}
+
+void updateDirection(DirectionAttributes& d, const DecodedPacket& p, bool first) {
+  d.mtu = std::max(d.mtu, p.l2PayloadLength);
+  if (p.l4Protocol == ipproto::kTcp && p.hasPorts) {
+    const uint8_t f = p.tcpFlags;
+    if ((f & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn) saturatingIncrement(d.syn);
+    if ((f & (tcpflag::kSyn | tcpflag::kAck)) == (tcpflag::kSyn | tcpflag::kAck)) saturatingIncrement(d.synAck);
+    if (f & tcpflag::kFin) saturatingIncrement(d.fin);
+    if (f & tcpflag::kRst) {
+      saturatingIncrement(d.rst);
+      return;  // QoS of RST packets is ignored, as the reference does
+    }
+  }
+  const uint8_t dscp = p.ipVersion ? p.dscp : 0xff;
+  const bool qosDiffers = d.dscp != dscp || d.vlanPcp != p.vlanPcp || d.mplsTc != p.mplsTc;
+  if (!first && qosDiffers && (d.dscp != 0xff || d.vlanPcp != kVlanNone || d.mplsTc != kVlanNone))
+    d.qosChanged = true;
+  d.dscp = dscp;
+  d.vlanPcp = p.vlanPcp;
+  d.mplsTc = p.mplsTc;
+  const uint8_t kept = std::min<uint8_t>(p.mplsCount, kMaxMplsLabels);
+  if (!first && (d.mplsCount != p.mplsCount || !std::equal(d.mplsLabels.begin(), d.mplsLabels.begin() + kept,
+                                                             p.mplsLabels.begin())))
+    d.mplsChanged = true;
+  d.mplsCount = p.mplsCount;
+  d.mplsLabels = p.mplsLabels;
+}
+
+}  // namespace
+
+std::string_view terminationReasonName(TerminationReason reason) {
+  switch (reason) {
+    case TerminationReason::kActive: return "active";
+    case TerminationReason::kFin: return "FIN";
+    case TerminationReason::kRst: return "RST";
+    case TerminationReason::kTimeout: return "timeout";
+  }
+  return "unknown";
+}
+
+FlowKey FlowTable::keyOf(const Connection& c) {
+  FlowKey k;
+  k.l4Protocol = c.l4Protocol;
+  k.vlan = c.outerVlan;
+  const bool clientIsLow =
+      c.clientIp < c.serverIp || (c.clientIp == c.serverIp && c.clientPort <= c.serverPort);
+  if (clientIsLow) {
+    k.lowIp = c.clientIp, k.highIp = c.serverIp, k.lowPort = c.clientPort, k.highPort = c.serverPort;
+  } else {
+    k.lowIp = c.serverIp, k.highIp = c.clientIp, k.lowPort = c.serverPort, k.highPort = c.clientPort;
+  }
+  return k;
+}
+
+int64_t FlowTable::timeoutFor(const Connection& c) const {
+  if (c.l4Protocol == ipproto::kTcp) {
+    const bool closed = (c.finSeen[0] && c.finSeen[1]) || c.dir[0].rst || c.dir[1].rst;
+    return closed ? timeouts_.tcpClosedSeconds : timeouts_.tcpSeconds;
+  }
+  if (c.l4Protocol == ipproto::kUdp) return timeouts_.udpSeconds;
+  return timeouts_.otherSeconds;
+}
+
+Connection& FlowTable::create(const FlowKey& key, const DecodedPacket& p,
+                              MemoryAccount& account, uint32_t& slotIndex) {
+  if (!free_.empty()) {
+    slotIndex = free_.back();
+    free_.pop_back();
+  } else {
+    slotIndex = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  account.add(kBytesPerConnection);
+  Slot& slot = slots_[slotIndex];
+  slot.used = true;
+  slot.active = true;
+  Connection& c = slot.connection;
+  c = Connection{};
+  ClientDecision how;
+  const bool clientSends = senderIsClient(p, how);
+  c.clientDecision = how;
+  const uint16_t sport = p.hasPorts ? p.srcPort : 0;
+  const uint16_t dport = p.hasPorts ? p.dstPort : 0;
+  if (clientSends) {
+    c.clientIp = p.srcIp, c.serverIp = p.dstIp, c.clientPort = sport, c.serverPort = dport;
+  } else {
+    c.clientIp = p.dstIp, c.serverIp = p.srcIp, c.clientPort = dport, c.serverPort = sport;
+  }
+  c.l4Protocol = key.l4Protocol;
+  c.outerVlan = p.outerVlan;
+  c.innerVlan = p.innerVlan;
+  c.id = nextId_++;
+  c.start = p.timestamp;
+  c.lastActivity = p.timestamp;
+  active_.emplace(key, slotIndex);
+  return c;
+}
+
+void FlowTable::end(uint32_t slot, TerminationReason reason) {
+  Slot& s = slots_[slot];
+  Connection& c = s.connection;
+  if (c.termination == TerminationReason::kActive) c.termination = reason;
+  s.active = false;
+}
+
+FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account) {
+  FlowUpdate result;
+  if (p.ipVersion == 0) return result;
+  bool senderIsLow = false;
+  const FlowKey key = FlowKey::fromPacket(p, senderIsLow);
+  (void)senderIsLow;
+  uint32_t slotIndex = 0;
+  auto it = active_.find(key);
+  if (it != active_.end()) {
+    slotIndex = it->second;
+    Connection& existing = slots_[slotIndex].connection;
+    const bool idle = p.timestamp - existing.lastActivity > timeoutFor(existing) * kNanosPerSecond;
+    const bool tcpClosed = existing.l4Protocol == ipproto::kTcp &&
+                           ((existing.finSeen[0] && existing.finSeen[1]) || existing.dir[0].rst ||
+                            existing.dir[1].rst);
+    const bool newSyn = isTcp(p) && (p.tcpFlags & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn;
+    if (idle || (tcpClosed && newSyn)) {
+      const TerminationReason reason =
+          idle && !tcpClosed ? TerminationReason::kTimeout
+                             : (existing.dir[0].rst || existing.dir[1].rst ? TerminationReason::kRst
+                                                                           : TerminationReason::kFin);
+      end(slotIndex, reason);
+      active_.erase(it);
+      it = active_.end();
+    }
+  }
+  if (it == active_.end()) {
+    create(key, p, account, slotIndex);
+    result.isNew = true;
+  }
+  Connection& c = slots_[slotIndex].connection;
+  // A connection of a host with itself on one port is ambiguous; its packets count as client's.
+  const bool fromClient = p.srcIp == c.clientIp && (!p.hasPorts || p.srcPort == c.clientPort);
+  result.direction = fromClient ? kClientToServer : kServerToClient;
+  result.connection = &c;
+
+  DirectionAttributes& d = c.dir[result.direction];
+  const bool firstInDirection = d.mtu == 0;
+  updateDirection(d, p, firstInDirection);
+  if (isTcp(p)) {
+    if (p.tcpFlags & tcpflag::kFin) c.finSeen[result.direction] = true;
+    if (p.tcpFlags & tcpflag::kRst) c.termination = TerminationReason::kRst;
+    else if (c.finSeen[0] && c.finSeen[1] && c.termination == TerminationReason::kActive)
+      c.termination = TerminationReason::kFin;
+  }
+  if (p.hasPppoe) {
+    if (c.hasPppoe && c.pppoeSessionId != p.pppoeSessionId) c.pppoeChanged = true;
+    c.hasPppoe = true;
+    c.pppoeSessionId = p.pppoeSessionId;
+  }
+  c.interfaceMask |= uint64_t{1} << std::min<uint16_t>(p.interfaceId, 63);
+  c.lastActivity = std::max(c.lastActivity, p.timestamp);
+  const uint64_t bytes = p.wireLength;
+  if (result.direction == kClientToServer)
+    c.traffic.add(p.timestamp, {0, 0, 1, bytes}, account);
+  else
+    c.traffic.add(p.timestamp, {1, bytes, 0, 0}, account);
+  return result;
+}
+
+void FlowTable::expire(PacketTime now) {
+  for (auto it = active_.begin(); it != active_.end();) {
+    const uint32_t slot = it->second;
+    const Connection& c = slots_[slot].connection;
+    if (now - c.lastActivity > timeoutFor(c) * kNanosPerSecond) {
+      end(slot, TerminationReason::kTimeout);
+      active_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
+  size_t removed = 0;
+  for (uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (!s.used || s.connection.lastActivity >= before) continue;
+    if (s.active) active_.erase(keyOf(s.connection));
+    s.connection.traffic.clear(account);
+    s.used = false;
+    s.active = false;
+    free_.push_back(i);
+    account.add(-kBytesPerConnection);
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace netmeter

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "flow/connection.h"
+#include "flow/flow_key.h"
+#include "store/memory_account.h"
+
+namespace netmeter {
+
+// Idle timeouts (packet time) after which a connection without packets ends.
+struct FlowTimeouts {
+  int64_t tcpSeconds = 300;        // established or half-open TCP
+  int64_t tcpClosedSeconds = 30;   // after FIN in both directions or RST: absorbs trailing ACKs
+  int64_t udpSeconds = 120;
+  int64_t otherSeconds = 60;       // ICMP, SCTP, GRE, ...
+};
+
+// What the flow table tells the modules about a packet.
+struct FlowUpdate {
+  Connection* connection = nullptr;  // null for non-IP packets
+  Direction direction = kClientToServer;
+  bool isNew = false;
+};
+
+// One worker's connections: the active ones, reachable by FlowKey, and the ended ones kept for
+// queries until the memory budget removes them (oldest last activity first). Connection objects have
+// stable addresses for their lifetime.
+class FlowTable {
+ public:
+  explicit FlowTable(FlowTimeouts timeouts = {}) : timeouts_(timeouts) {}
+
+  // Accounts the packet to its connection, creating or ending connections as needed.
+  FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account);
+  // Ends active connections idle for longer than their timeout at packet time `now`.
+  void expire(PacketTime now);
+  // Removes connections, ended or still active, whose last activity is before `before` (memory
+  // budget); returns how many. A later packet of an evicted active connection starts a new one.
+  size_t evictBefore(PacketTime before, MemoryAccount& account);
+
+  template <typename F>
+  void forEach(F&& f) const {
+    for (const Slot& s : slots_)
+      if (s.used) f(s.connection);
+  }
+  size_t activeCount() const { return active_.size(); }
+  size_t connectionCount() const { return slots_.size() - free_.size(); }
+  uint64_t connectionsCreated() const { return nextId_; }
+
+  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 48;  // slot + index overhead
+
+ private:
+  struct Slot {
+    Connection connection;
+    bool used = false;
+    bool active = false;
+  };
+  Connection& create(const FlowKey& key, const DecodedPacket& p, MemoryAccount& account, uint32_t& slotIndex);
+  void end(uint32_t slot, TerminationReason reason);
+  int64_t timeoutFor(const Connection& c) const;
+  static FlowKey keyOf(const Connection& c);
+
+  FlowTimeouts timeouts_;
+  absl::flat_hash_map<FlowKey, uint32_t> active_;
+  std::deque<Slot> slots_;
+  std::vector<uint32_t> free_;
+  uint64_t nextId_ = 0;
+};
+
+}  // namespace netmeter

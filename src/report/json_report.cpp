@@ -1,0 +1,401 @@
+#include "report/json_report.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "modules/mac/oui_database.h"
+#include "modules/module_set.h"
+#include "report/json_writer.h"
+#include "report/names.h"
+
+namespace netmeter {
+
+namespace {
+
+template <size_t N>
+void writeActivity(JsonWriter& w, const TrafficRecord<N>& r, size_t counters = N) {
+  w.key("allTime");
+  w.value(r.counters.allTime(), counters);
+  w.field("firstActivity", r.firstActivity);
+  w.field("lastActivity", r.lastActivity);
+}
+
+template <typename Key, typename Record>
+std::vector<std::pair<Key, const Record*>> sortedByKey(const EntityTable<Key, Record>& table) {
+  std::vector<std::pair<Key, const Record*>> out;
+  out.reserve(table.size());
+  table.forEach([&](const Key& k, const Record& r) { out.emplace_back(k, &r); });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+void writeVlan(JsonWriter& w, uint16_t vlan) {
+  if (vlan == kNoVlan) w.null();
+  else w.value(uint32_t{vlan});
+}
+
+void writeTrace(JsonWriter& w, const Engine& engine, const ReportInput& in) {
+  const TraceTotals t = engine.totals();
+  w.key("trace");
+  w.beginObject();
+  w.key("files");
+  w.beginArray();
+  for (const auto& f : in.files) w.value(f);
+  w.endArray();
+  w.field("packets", t.packets);
+  w.field("bytes", t.bytes);
+  w.field("firstPacket", t.packets ? t.firstPacket : 0);
+  w.field("lastPacket", t.packets ? t.lastPacket : 0);
+  w.key("errors");
+  w.beginArray();
+  for (const auto& e : in.errors) {
+    w.beginObject();
+    w.field("file", e.file);
+    w.field("offset", e.offset);
+    w.field("message", e.message);
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+}
+
+void writeEngine(JsonWriter& w, const Engine& engine) {
+  int64_t used = 0, retained = INT64_MIN;
+  uint64_t evicted = 0, connections = 0;
+  engine.forEachShard([&](const Shard& s) {
+    used += s.memory().bytes;
+    retained = std::max(retained, s.retainedFromSecond());
+    evicted += s.evictedEntities();
+    connections += s.flows().connectionsCreated();
+  });
+  w.key("engine");
+  w.beginObject();
+  w.field("threads", uint64_t{engine.workerCount()});
+  w.field("memoryBudget", engine.options().memoryBytes);
+  w.field("statisticsMemory", used);
+  w.key("oldestAnswerableSecond");
+  if (retained == INT64_MIN) w.null();
+  else w.value(retained);
+  w.field("evictedEntities", evicted);
+  w.field("connectionsCreated", connections);
+  w.endObject();
+}
+
+void writeGlobal(JsonWriter& w, const GlobalModule& g) {
+  w.key("global");
+  w.beginObject();
+  w.key("total");
+  w.beginObject();
+  writeActivity(w, g.total());
+  w.endObject();
+  const char* l3Names[] = {"ipv4", "ipv6", "nonIp"};
+  w.key("layer3");
+  w.beginObject();
+  for (size_t i = 0; i < 3; ++i) {
+    w.key(l3Names[i]);
+    w.value(g.l3(static_cast<L3Class>(i)).counters.allTime());
+  }
+  w.endObject();
+  w.key("layer4");
+  w.beginArray();
+  for (const auto& [proto, r] : sortedByKey(g.l4())) {
+    w.beginObject();
+    w.field("l4Protocol", uint32_t{proto});
+    w.field("name", ipProtocolName(proto));
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("ipv4Fragments");
+  w.value(g.ipv4Fragments().counters.allTime());
+  w.key("malformed");
+  w.beginObject();
+  for (size_t i = 1; i < static_cast<size_t>(MalformedReason::kCount); ++i) {
+    const auto reason = static_cast<MalformedReason>(i);
+    if (g.malformed(reason)) w.field(malformedReasonName(reason), g.malformed(reason));
+  }
+  w.endObject();
+  w.endObject();
+}
+
+void writeInterfaces(JsonWriter& w, const InterfaceModule& m, const ReportInput& in) {
+  w.key("interfaces");
+  w.beginArray();
+  for (const auto& [id, r] : sortedByKey(m.table)) {
+    w.beginObject();
+    w.field("id", uint32_t{id});
+    if (id < in.interfaces.size()) {
+      w.field("name", in.interfaces[id].name);
+      w.field("description", in.interfaces[id].description);
+      w.field("linkType", uint32_t{in.interfaces[id].linkType});
+    }
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeMacs(JsonWriter& w, const MacModule& m, const OuiDatabase* vendors) {
+  w.key("macs");
+  w.beginArray();
+  for (const auto& [mac, r] : sortedByKey(m.table)) {
+    w.beginObject();
+    w.field("mac", mac.toString());
+    w.field("vendor", vendors ? vendors->vendor(mac) : std::string_view());
+    writeActivity(w, *r);
+    w.key("ips");
+    w.beginArray();
+    for (const IpAddress& ip : r->ips) w.value(ip.toString());
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeMacProtocols(JsonWriter& w, const MacProtocolModule& m) {
+  w.key("macProtocols");
+  w.beginArray();
+  for (const auto& [type, r] : sortedByKey(m.table)) {
+    w.beginObject();
+    w.field("etherType", uint32_t{type});
+    w.field("name", etherTypeName(type));
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeVlans(JsonWriter& w, const VlanModule& m) {
+  w.key("vlans");
+  w.beginArray();
+  for (const auto& [id, r] : sortedByKey(m.table)) {
+    w.beginObject();
+    w.field("vlan", uint32_t{id});
+    w.field("outer", r->seenOuter);
+    w.field("inner", r->seenInner);
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeIps(JsonWriter& w, const IpModule& m) {
+  w.key("ips");
+  w.beginArray();
+  for (const auto& [ip, r] : sortedByKey(m.ips())) {
+    w.beginObject();
+    w.field("ip", ip.toString());
+    writeActivity(w, *r, 4);
+    const auto& all = r->counters.allTime();
+    w.field("tcpPackets", all[4]);
+    w.field("udpPackets", all[5]);
+    w.field("peers", r->peers);
+    w.key("ttl");
+    if (r->ttlCount) {
+      w.beginObject();
+      w.field("min", uint32_t{r->ttlMin});
+      w.field("max", uint32_t{r->ttlMax});
+      w.field("avg", double(r->ttlSum) / double(r->ttlCount));
+      w.endObject();
+    } else {
+      w.null();
+    }
+    w.key("mtu");
+    w.beginObject();
+    w.field("rx", r->mtuReceived);
+    w.field("tx", r->mtuSent);
+    w.endObject();
+    w.field("connectionsAsClient", r->connectionsAsClient);
+    w.field("connectionsAsServer", r->connectionsAsServer);
+    w.key("lastNewConnection");
+    if (r->lastNewConnection == INT64_MIN) w.null();
+    else w.value(r->lastNewConnection);
+    w.key("macs");
+    w.beginArray();
+    for (const MacAddress& mac : r->macs) w.value(mac.toString());
+    w.endArray();
+    w.key("vlans");
+    w.beginArray();
+    for (uint16_t v : r->vlans) writeVlan(w, v);
+    w.endArray();
+    w.key("interfaces");
+    w.beginArray();
+    for (uint32_t i = 0; i < 64; ++i)
+      if (r->interfaceMask & (uint64_t{1} << i)) w.value(i);
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+
+  w.key("ipPairs");
+  w.beginArray();
+  auto pairs = sortedByKey(m.pairs());
+  for (const auto& [key, r] : pairs) {
+    w.beginObject();
+    w.field("ipA", key.a.toString());
+    w.field("ipB", key.b.toString());
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeMpls(JsonWriter& w, const DirectionAttributes& d) {
+  w.beginArray();
+  for (size_t i = 0; i < std::min<size_t>(d.mplsCount, kMaxMplsLabels); ++i) w.value(d.mplsLabels[i]);
+  w.endArray();
+}
+
+void writeDirection(JsonWriter& w, const DirectionAttributes& d) {
+  w.beginObject();
+  w.field("mtu", d.mtu);
+  w.key("dscp");
+  if (d.dscp == 0xff) w.null();
+  else w.value(uint32_t{d.dscp});
+  w.key("vlanPcp");
+  if (d.vlanPcp == kVlanNone) w.null();
+  else w.value(uint32_t{d.vlanPcp});
+  w.key("mplsTc");
+  if (d.mplsTc == kVlanNone) w.null();
+  else w.value(uint32_t{d.mplsTc});
+  w.field("qosChanged", d.qosChanged);
+  w.key("mplsLabels");
+  writeMpls(w, d);
+  w.field("mplsChanged", d.mplsChanged);
+  w.field("syn", uint32_t{d.syn});
+  w.field("synAck", uint32_t{d.synAck});
+  w.field("fin", uint32_t{d.fin});
+  w.field("rst", uint32_t{d.rst});
+  w.endObject();
+}
+
+void writeConnections(JsonWriter& w, const Engine& engine) {
+  std::vector<const Connection*> all;
+  engine.forEachShard([&](const Shard& s) { s.flows().forEach([&](const Connection& c) { all.push_back(&c); }); });
+  std::sort(all.begin(), all.end(), [](const Connection* a, const Connection* b) {
+    return std::tie(a->start, a->clientIp, a->clientPort, a->serverIp, a->serverPort, a->l4Protocol, a->outerVlan) <
+           std::tie(b->start, b->clientIp, b->clientPort, b->serverIp, b->serverPort, b->l4Protocol, b->outerVlan);
+  });
+  w.key("connections");
+  w.beginArray();
+  for (const Connection* c : all) {
+    w.beginObject();
+    w.field("clientIp", c->clientIp.toString());
+    w.field("clientPort", uint32_t{c->clientPort});
+    w.field("serverIp", c->serverIp.toString());
+    w.field("serverPort", uint32_t{c->serverPort});
+    w.field("l4Protocol", uint32_t{c->l4Protocol});
+    w.field("l4ProtocolName", ipProtocolName(c->l4Protocol));
+    w.key("allTime");
+    w.value(c->traffic.allTime());
+    w.field("start", c->start);
+    w.field("lastActivity", c->lastActivity);
+    w.field("duration", c->duration());
+    w.field("termination", terminationReasonName(c->termination));
+    w.key("outerVlan");
+    writeVlan(w, c->outerVlan);
+    w.key("innerVlan");
+    writeVlan(w, c->innerVlan);
+    w.key("pppoeSessionId");
+    if (c->hasPppoe) w.value(uint32_t{c->pppoeSessionId});
+    else w.null();
+    w.field("pppoeChanged", c->pppoeChanged);
+    w.key("interfaces");
+    w.beginArray();
+    for (uint32_t i = 0; i < 64; ++i)
+      if (c->interfaceMask & (uint64_t{1} << i)) w.value(i);
+    w.endArray();
+    w.key("client");
+    writeDirection(w, c->dir[kClientToServer]);
+    w.key("server");
+    writeDirection(w, c->dir[kServerToClient]);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeL4Ports(JsonWriter& w, const L4PortModule& m) {
+  w.key("l4Ports");
+  w.beginArray();
+  std::vector<std::pair<uint32_t, const L4PortRecord*>> rows;
+  m.table.forEach([&](const L4PortKey& k, const L4PortRecord& r) {
+    rows.emplace_back((uint32_t{k.l4Protocol} << 16) | k.port, &r);
+  });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, r] : rows) {
+    w.beginObject();
+    w.field("l4Protocol", key >> 16);
+    w.field("l4ProtocolName", ipProtocolName(uint8_t(key >> 16)));
+    w.field("port", key & 0xffff);
+    writeActivity(w, *r);
+    w.field("connections", r->connections);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writePacketSizes(JsonWriter& w, const PacketSizeModule& m) {
+  w.key("packetSizes");
+  w.beginArray();
+  for (size_t i = 0; i < kPacketSizeBins.size(); ++i) {
+    w.beginObject();
+    w.field("min", kPacketSizeBins[i].min);
+    w.key("max");
+    if (kPacketSizeBins[i].max == UINT32_MAX) w.null();
+    else w.value(kPacketSizeBins[i].max);
+    writeActivity(w, m.bins[i]);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeQos(JsonWriter& w, const QosModule& m) {
+  static constexpr const char* kKinds[] = {"ipDscp", "vlanPcp", "mplsTc"};
+  std::vector<std::pair<uint32_t, const TrafficRecord<2>*>> rows;
+  m.table.forEach([&](const QosKey& k, const TrafficRecord<2>& r) {
+    rows.emplace_back((static_cast<uint32_t>(k.kind) << 8) | k.value, &r);
+  });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  w.key("qos");
+  w.beginArray();
+  for (const auto& [key, r] : rows) {
+    const auto kind = static_cast<QosKind>(key >> 8);
+    const uint8_t value = uint8_t(key & 0xff);
+    w.beginObject();
+    w.field("kind", kKinds[static_cast<size_t>(kind)]);
+    w.field("value", uint32_t{value});
+    if (kind == QosKind::kIpDscp) w.field("name", dscpName(value));
+    writeActivity(w, *r);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+}  // namespace
+
+void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* out) {
+  ModuleSet merged;
+  MemoryAccount scratch;
+  engine.forEachShard([&](const Shard& s) { merged.mergeFrom(s.modules(), scratch); });
+
+  JsonWriter w(out);
+  w.beginObject();
+  writeTrace(w, engine, input);
+  writeEngine(w, engine);
+  w.field("processingSeconds", input.wallSeconds);
+  writeGlobal(w, merged.global);
+  writeInterfaces(w, merged.interfaces, input);
+  writeMacs(w, merged.mac, input.vendors);
+  writeMacProtocols(w, merged.macProtocols);
+  writeVlans(w, merged.vlan);
+  writeIps(w, merged.ip);
+  writeConnections(w, engine);
+  writeL4Ports(w, merged.l4Ports);
+  writePacketSizes(w, merged.packetSize);
+  writeQos(w, merged.qos);
+  w.endObject();
+  w.flush();
+  std::fputc('\n', out);
+}
+
+}  // namespace netmeter

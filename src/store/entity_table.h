@@ -1,0 +1,98 @@
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "core/packet_time.h"
+#include "store/memory_account.h"
+
+namespace netmeter {
+
+// A worker's table of statistics records (one per IP, MAC, VLAN, ...), keyed by Key. Records have
+// stable addresses, are created on first sight (the only allocation, amortized) and removed only by
+// evictBefore() when the memory budget needs room. Record must have `PacketTime lastActivity` and a
+// `void release(MemoryAccount&)` that frees its history.
+template <typename Key, typename Record, typename Hash = absl::Hash<Key>>
+class EntityTable {
+ public:
+  static constexpr int64_t kBytesPerRecord = sizeof(Record) + sizeof(Key) + 16;
+
+  // The record for `key`, created (value-initialized, `created` set) when absent.
+  Record& findOrCreate(const Key& key, MemoryAccount& account, bool& created) {
+    auto [it, inserted] = index_.try_emplace(key, 0u);
+    created = inserted;
+    if (!inserted) return records_[it->second].record;
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+      records_[slot] = Slot{};
+    } else {
+      slot = static_cast<uint32_t>(records_.size());
+      records_.emplace_back();
+    }
+    it->second = slot;
+    records_[slot].key = key;
+    records_[slot].used = true;
+    account.add(kBytesPerRecord);
+    return records_[slot].record;
+  }
+  Record& findOrCreate(const Key& key, MemoryAccount& account) {
+    bool created;
+    return findOrCreate(key, account, created);
+  }
+
+  const Record* find(const Key& key) const {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &records_[it->second].record;
+  }
+  Record* find(const Key& key) {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &records_[it->second].record;
+  }
+
+  // Calls f(key, record) for every record.
+  template <typename F>
+  void forEach(F&& f) const {
+    for (const Slot& s : records_)
+      if (s.used) f(s.key, s.record);
+  }
+  template <typename F>
+  void forEach(F&& f) {
+    for (Slot& s : records_)
+      if (s.used) f(s.key, s.record);
+  }
+
+  // Removes records whose last activity is before `before`; returns how many.
+  size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    size_t removed = 0;
+    for (uint32_t i = 0; i < records_.size(); ++i) {
+      Slot& s = records_[i];
+      if (!s.used || s.record.lastActivity >= before) continue;
+      s.record.release(account);
+      index_.erase(s.key);
+      s.used = false;
+      free_.push_back(i);
+      account.add(-kBytesPerRecord);
+      ++removed;
+    }
+    return removed;
+  }
+
+  size_t size() const { return index_.size(); }
+
+ private:
+  struct Slot {
+    Key key{};
+    Record record{};
+    bool used = false;
+  };
+  absl::flat_hash_map<Key, uint32_t, Hash> index_;
+  std::deque<Slot> records_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace netmeter

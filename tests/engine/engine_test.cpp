@@ -1,0 +1,161 @@
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "io/capture_files.h"
+#include "report/json_report.h"
+#include "support/synthetic_source.h"
+#include "test_paths.h"
+
+namespace netmeter {
+namespace {
+
+constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
+
+// The report of a finished engine, without the fields that legitimately depend on the run (wall
+// time, thread count, per-shard memory).
+nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces) {
+  std::FILE* f = std::tmpfile();
+  ReportInput input;
+  input.interfaces = interfaces;
+  writeJsonReport(engine, input, f);
+  std::rewind(f);
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  auto j = nlohmann::json::parse(text);
+  j.erase("engine");
+  j.erase("processingSeconds");
+  return j;
+}
+
+// Many hosts, connections with handshakes, UDP, VLANs and IPv6, spread over several seconds.
+test::SyntheticSource mixedTraffic() {
+  test::SyntheticSource src;
+  PacketTime t = kT0;
+  for (int i = 0; i < 3000; ++i) {
+    test::FrameSpec s;
+    const int host = i % 97, server = i % 13;
+    s.srcIp = (i % 5 == 0 ? "2001:db8::" : "10.1.0.") + std::to_string(host + 1);
+    s.dstIp = (i % 5 == 0 ? "2001:db8:1::" : "192.168.0.") + std::to_string(server + 1);
+    s.srcPort = uint16_t(30000 + i % 211);
+    s.dstPort = i % 3 == 0 ? 53 : 443;
+    s.l4Protocol = i % 3 == 0 ? 17 : 6;
+    s.tcpFlags = i % 7 == 0 ? tcpflag::kSyn : tcpflag::kAck;
+    s.vlan = i % 4 == 0 ? uint16_t(10 + i % 3) : 0xffff;
+    s.dscp = i % 9 == 0 ? 46 : 0;
+    s.payload = uint32_t(i % 1400);
+    s.srcMac = 0x001b21000000ULL + uint64_t(host);
+    const bool reply = i % 2 == 1;
+    if (reply) {
+      std::swap(s.srcIp, s.dstIp);
+      std::swap(s.srcPort, s.dstPort);
+      std::swap(s.srcMac, s.dstMac);
+    }
+    src.add(test::buildFrame(s), t);
+    t += 3 * kNanosPerMilli + (i % 17) * 1000;
+  }
+  return src;
+}
+
+TEST(Engine, ResultsDoNotDependOnThreadCount) {
+  nlohmann::json reference;
+  for (unsigned threads : {1u, 2u, 3u, 4u}) {
+    auto source = mixedTraffic();
+    EngineOptions options;
+    options.threads = threads;
+    Engine engine(options);
+    engine.run(source);
+    EXPECT_EQ(engine.totals().packets, 3000u);
+    auto j = report(engine, source.interfaces());
+    if (threads == 1) {
+      reference = j;
+      EXPECT_GT(j["ips"].size(), 100u);
+      EXPECT_GT(j["connections"].size(), 100u);
+    } else {
+      EXPECT_EQ(j, reference) << "threads=" << threads;
+    }
+  }
+}
+
+TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
+  for (const char* name : {"ndpi/1kxun.pcap", "ndpi/sites.pcapng", "zeek/traces/wikipedia.pcap"}) {
+    nlohmann::json first;
+    for (unsigned threads : {1u, 2u}) {
+      auto opened = openCaptureFiles({test::sharedPcap(name).string()});
+      ASSERT_TRUE(opened.source) << opened.error.toString();
+      EngineOptions options;
+      options.threads = threads;
+      Engine engine(options);
+      engine.run(*opened.source);
+      auto j = report(engine, opened.source->interfaces());
+      if (threads == 1) first = j;
+      else EXPECT_EQ(j, first) << name;
+    }
+  }
+}
+
+TEST(Engine, IpCountersAddUp) {
+  auto source = mixedTraffic();
+  Engine engine(EngineOptions{});
+  engine.run(source);
+  auto j = report(engine, source.interfaces());
+  uint64_t rx = 0, tx = 0, rxBytes = 0, txBytes = 0;
+  for (const auto& ip : j["ips"]) {
+    rx += ip["allTime"][0].get<uint64_t>();
+    rxBytes += ip["allTime"][1].get<uint64_t>();
+    tx += ip["allTime"][2].get<uint64_t>();
+    txBytes += ip["allTime"][3].get<uint64_t>();
+  }
+  EXPECT_EQ(rx, 3000u);
+  EXPECT_EQ(tx, 3000u);
+  EXPECT_EQ(rxBytes, engine.totals().bytes);
+  EXPECT_EQ(txBytes, engine.totals().bytes);
+  uint64_t connPackets = 0;
+  for (const auto& c : j["connections"]) connPackets += c["allTime"][0].get<uint64_t>() + c["allTime"][2].get<uint64_t>();
+  EXPECT_EQ(connPackets, 3000u);
+  EXPECT_EQ(j["global"]["total"]["allTime"][0], 3000u);
+}
+
+long maxRssKiB() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+TEST(Engine, AddressFloodStaysWithinMemoryBudget) {
+  constexpr int64_t kBudget = int64_t{128} << 20;
+  EngineOptions options;
+  options.threads = 2;
+  options.memoryBytes = kBudget;
+  Engine engine(options);
+  test::AddressFloodSource flood(1'500'000, kT0);
+  const long rssBefore = maxRssKiB();
+  engine.run(flood);
+  EXPECT_EQ(engine.totals().packets, 1'500'000u);
+  int64_t used = 0;
+  uint64_t evicted = 0;
+  int64_t oldest = INT64_MIN;
+  engine.forEachShard([&](const Shard& s) {
+    EXPECT_LE(s.memory().bytes, s.memoryBudget());
+    used += s.memory().bytes;
+    evicted += s.evictedEntities();
+    oldest = std::max(oldest, s.retainedFromSecond());
+  });
+  EXPECT_GT(evicted, 0u) << "the flood should have forced eviction";
+  EXPECT_GT(oldest, secondOf(kT0)) << "the oldest answerable time must have moved forward";
+#if !defined(__SANITIZE_ADDRESS__)
+  // The process as a whole: growth during the run stays below the budget.
+  const long grownKiB = maxRssKiB() - rssBefore;
+  EXPECT_LT(grownKiB * 1024, kBudget) << "grew " << grownKiB << " KiB";
+#endif
+}
+
+}  // namespace
+}  // namespace netmeter

@@ -1,0 +1,146 @@
+#include "flow/flow_table.h"
+
+#include <gtest/gtest.h>
+
+#include "decode/decoder.h"
+#include "support/packet_builder.h"
+
+namespace netmeter {
+namespace {
+
+using test::FrameSpec;
+
+constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
+
+class FlowTableTest : public ::testing::Test {
+ protected:
+  FlowUpdate feed(const FrameSpec& spec, PacketTime t) {
+    frames_.push_back(test::buildFrame(spec));
+    DecodedPacket p;
+    decodePacket(test::rawPacket(frames_.back(), t), p);
+    EXPECT_EQ(p.malformed, MalformedReason::kNone);
+    return table_.update(p, account_);
+  }
+  static FrameSpec tcp(bool fromClient, uint8_t flags, uint32_t payload = 0) {
+    FrameSpec s;
+    s.tcpFlags = flags;
+    s.payload = payload;
+    if (!fromClient) {
+      std::swap(s.srcIp, s.dstIp);
+      std::swap(s.srcPort, s.dstPort);
+      std::swap(s.srcMac, s.dstMac);
+    }
+    return s;
+  }
+
+  std::vector<std::vector<uint8_t>> frames_;
+  FlowTable table_;
+  MemoryAccount account_;
+};
+
+TEST_F(FlowTableTest, SynDecidesClientAndCountsDirections) {
+  auto u = feed(tcp(true, tcpflag::kSyn), kT0);
+  ASSERT_TRUE(u.connection);
+  EXPECT_TRUE(u.isNew);
+  EXPECT_EQ(u.direction, kClientToServer);
+  feed(tcp(false, tcpflag::kSyn | tcpflag::kAck), kT0 + 1000);
+  auto last = feed(tcp(true, tcpflag::kAck, 100), kT0 + 2000);
+  const Connection& c = *last.connection;
+  EXPECT_FALSE(last.isNew);
+  EXPECT_EQ(c.clientIp.toString(), "10.0.0.1");
+  EXPECT_EQ(c.clientPort, 40000);
+  EXPECT_EQ(c.serverPort, 80);
+  EXPECT_EQ(c.clientDecision, ClientDecision::kSyn);
+  const auto& all = c.traffic.allTime();
+  EXPECT_EQ(all[2], 2u);  // client sent SYN and data
+  EXPECT_EQ(all[0], 1u);  // server sent SYN-ACK
+  EXPECT_EQ(c.dir[kClientToServer].syn, 1);
+  EXPECT_EQ(c.dir[kServerToClient].synAck, 1);
+  EXPECT_EQ(c.start, kT0);
+  EXPECT_EQ(c.lastActivity, kT0 + 2000);
+  EXPECT_EQ(table_.connectionCount(), 1u);
+}
+
+TEST_F(FlowTableTest, SynAckFirstMakesReceiverTheClient) {
+  auto u = feed(tcp(false, tcpflag::kSyn | tcpflag::kAck), kT0);
+  EXPECT_EQ(u.direction, kServerToClient);
+  EXPECT_EQ(u.connection->clientIp.toString(), "10.0.0.1");
+  EXPECT_EQ(u.connection->clientDecision, ClientDecision::kSynAck);
+}
+
+TEST_F(FlowTableTest, MidStreamUsesWellKnownPort) {
+  auto u = feed(tcp(false, tcpflag::kAck, 10), kT0);  // server (port 80) talks first
+  EXPECT_EQ(u.connection->serverPort, 80);
+  EXPECT_EQ(u.connection->clientDecision, ClientDecision::kPortHeuristic);
+}
+
+TEST_F(FlowTableTest, FinBothWaysEndsAndNewSynStartsNewConnection) {
+  feed(tcp(true, tcpflag::kSyn), kT0);
+  feed(tcp(true, tcpflag::kFin | tcpflag::kAck), kT0 + 10);
+  auto u = feed(tcp(false, tcpflag::kFin | tcpflag::kAck), kT0 + 20);
+  EXPECT_EQ(u.connection->termination, TerminationReason::kFin);
+  auto next = feed(tcp(true, tcpflag::kSyn), kT0 + 30);
+  EXPECT_TRUE(next.isNew);
+  EXPECT_NE(next.connection, u.connection);
+  EXPECT_EQ(table_.connectionCount(), 2u);
+  EXPECT_EQ(u.connection->termination, TerminationReason::kFin);
+  EXPECT_EQ(next.connection->termination, TerminationReason::kActive);
+}
+
+TEST_F(FlowTableTest, RstIsTerminationReason) {
+  feed(tcp(true, tcpflag::kSyn), kT0);
+  auto u = feed(tcp(false, tcpflag::kRst | tcpflag::kAck), kT0 + 10);
+  EXPECT_EQ(u.connection->termination, TerminationReason::kRst);
+  EXPECT_EQ(u.connection->dir[kServerToClient].rst, 1);
+}
+
+TEST_F(FlowTableTest, IdleTimeoutEndsConnection) {
+  FrameSpec udp;
+  udp.l4Protocol = 17;
+  udp.dstPort = 53;
+  auto first = feed(udp, kT0);
+  table_.expire(kT0 + 121 * kNanosPerSecond);
+  EXPECT_EQ(first.connection->termination, TerminationReason::kTimeout);
+  EXPECT_EQ(table_.activeCount(), 0u);
+  auto second = feed(udp, kT0 + 122 * kNanosPerSecond);
+  EXPECT_TRUE(second.isNew);
+  // Without an expiry scan, the idle gap alone also splits the connection.
+  auto third = feed(udp, kT0 + 300 * kNanosPerSecond);
+  EXPECT_TRUE(third.isNew);
+  EXPECT_EQ(second.connection->termination, TerminationReason::kTimeout);
+}
+
+TEST_F(FlowTableTest, VlanSeparatesConnections) {
+  FrameSpec a = tcp(true, tcpflag::kSyn);
+  FrameSpec b = a;
+  b.vlan = 100;
+  EXPECT_TRUE(feed(a, kT0).isNew);
+  auto u = feed(b, kT0 + 1);
+  EXPECT_TRUE(u.isNew);
+  EXPECT_EQ(u.connection->outerVlan, 100);
+}
+
+TEST_F(FlowTableTest, FlagCountersSaturateAt255) {
+  for (int i = 0; i < 300; ++i) feed(tcp(true, tcpflag::kSyn), kT0 + i);
+  table_.forEach([](const Connection& c) { EXPECT_EQ(c.dir[kClientToServer].syn, 255); });
+}
+
+TEST_F(FlowTableTest, EvictionFreesMemory) {
+  for (int i = 0; i < 100; ++i) {
+    FrameSpec s = tcp(true, tcpflag::kSyn);
+    s.srcPort = uint16_t(1024 + i);
+    feed(s, kT0 + i * kNanosPerSecond);
+  }
+  const int64_t before = account_.bytes;
+  EXPECT_EQ(table_.evictBefore(kT0 + 50 * kNanosPerSecond, account_), 50u);
+  EXPECT_LT(account_.bytes, before);
+  EXPECT_EQ(table_.connectionCount(), 50u);
+  EXPECT_EQ(table_.activeCount(), 50u);
+  // A packet of an evicted connection starts a new one.
+  FrameSpec s = tcp(true, tcpflag::kAck);
+  s.srcPort = 1024;
+  EXPECT_TRUE(feed(s, kT0 + 200 * kNanosPerSecond).isNew);
+}
+
+}  // namespace
+}  // namespace netmeter
