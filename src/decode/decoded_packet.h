@@ -49,39 +49,59 @@ inline constexpr uint8_t kEce = 0x40;
 inline constexpr uint8_t kCwr = 0x80;
 }  // namespace tcpflag
 
-enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo };
+// kMplsUdp (MPLS over UDP port 6635, RFC 7510) was added after the others; values are unchanged.
+enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo, kMplsUdp };
 
-inline constexpr uint8_t kVlanNone = 0xff;  // sentinel for "no PCP"
+inline constexpr uint8_t kVlanNone = 0xff;   // sentinel for "no PCP"
 inline constexpr uint16_t kNoVlan = 0xffff;  // sentinel for "no VLAN id" (valid ids are 0..4095)
 inline constexpr size_t kMaxMplsLabels = 4;  // labels kept; deeper stacks are decoded but not kept
 
 // Everything the engine reads from one packet, decoded without allocating: fixed fields plus offsets
-// into the packet bytes. Layers that are absent keep their zero / sentinel values. For tunnelled
-// traffic the L2/L3/L4 fields describe the innermost packet and `outer*` the first (outermost) IP
-// header; `tunnel` says which encapsulation was removed last.
+// into the packet bytes. Layers that are absent keep their zero / sentinel values.
+//
+// Tunnelled traffic (IP-in-IP, 6in4, GRE, VXLAN, GTP-U, Teredo, MPLS over UDP; up to 4 levels):
+// - the L2 fields (MACs, VLANs, MPLS, PPPoE, macProtocol, l2PayloadLength) always describe the
+//   OUTERMOST frame as seen on the wire; Ethernet frames inside VXLAN / GRE / pseudowires are decoded
+//   but their L2 headers are not kept;
+// - the L3/L4 fields describe the innermost IP packet that was decoded completely;
+// - `outerSrcIp/outerDstIp` keep the outermost IP header, `tunnel`/`tunnelId` the last encapsulation
+//   recognised and `tunnelDepth` how many were recognised.
+// A recognised tunnel whose header or inner IP header is damaged keeps `tunnel*`/`outer*` set (the
+// attempt) while the L3/L4 fields still describe the carrier packet (e.g. UDP to port 4789) and
+// `malformed` names the damage. A tunnel carrying no IP (ARP in VXLAN, PPP control in PPTP) also
+// keeps the carrier's L3/L4 fields (isArp may then be set together with an IP version). Fragmented
+// carriers are not decapsulated (no reassembly): the first fragment shows the carrier's ports.
+//
+// Damage: `malformed` is the first reason found; the layers decoded before it stay filled in.
+// Decoding stops at the damage, except for IP lengths beyond the frame on the wire
+// (kBadIpv4TotalLength, kBadIpv6PayloadLength), which are reported while the payload is still decoded
+// as tcpdump does. An IP length beyond the captured bytes only (snap length) is not damage.
 struct DecodedPacket {
   // --- capture ---
   PacketTime timestamp = 0;
-  uint32_t wireLength = 0;      // original frame length, the unit for all byte counters
+  uint32_t wireLength = 0;  // original frame length, the unit for all byte counters
   uint32_t capturedLength = 0;
   uint16_t interfaceId = 0;
   uint16_t linkType = 0;
 
   // --- layer 2 (outermost Ethernet, or the link header's addresses) ---
-  bool hasMac = false;
+  bool hasMac = false;  // both MACs known (Ethernet); Linux SLL/SLL2 fill only srcMac
   MacAddress srcMac;
   MacAddress dstMac;
-  uint16_t macProtocol = 0;      // EtherType after VLAN/QinQ tags (0x8847 for MPLS, 0x8864 for PPPoE, ...)
-  uint8_t vlanCount = 0;         // VLAN tags seen (can exceed 2; only two ids are kept)
-  uint16_t outerVlan = kNoVlan;  // first tag
-  uint16_t innerVlan = kNoVlan;  // second tag (QinQ)
-  uint8_t vlanPcp = kVlanNone;   // PCP of the outermost tag
-  uint8_t mplsCount = 0;         // labels in the stack (may exceed kMaxMplsLabels)
+  // EtherType after VLAN/QinQ tags (0x8847 for MPLS, 0x8864 for PPPoE, ...); 0 for 802.3 length
+  // frames (LLC). Links without an EtherType give the equivalent one when known (raw IP, NULL/LOOP,
+  // PPP: 0x0800 / 0x86dd / 0x8847), else 0.
+  uint16_t macProtocol = 0;
+  uint8_t vlanCount = 0;                              // VLAN tags seen (can exceed 2; only two ids are kept)
+  uint16_t outerVlan = kNoVlan;                       // first tag
+  uint16_t innerVlan = kNoVlan;                       // second tag (QinQ)
+  uint8_t vlanPcp = kVlanNone;                        // PCP of the outermost tag
+  uint8_t mplsCount = 0;                              // labels in the stack (may exceed kMaxMplsLabels)
   std::array<uint32_t, kMaxMplsLabels> mplsLabels{};  // outermost first
-  uint8_t mplsTc = kVlanNone;    // traffic class of the outermost label
+  uint8_t mplsTc = kVlanNone;                         // traffic class of the outermost label
   bool hasPppoe = false;
   uint16_t pppoeSessionId = 0;
-  uint32_t l2PayloadLength = 0;  // frame length minus link header and tags: the MTU measure
+  uint32_t l2PayloadLength = 0;  // wireLength minus link header and VLAN tags: the MTU measure
 
   // --- ARP ---
   bool isArp = false;
@@ -92,14 +112,14 @@ struct DecodedPacket {
   MacAddress arpTargetMac;
 
   // --- layer 3 (innermost IP header) ---
-  uint8_t ipVersion = 0;   // 0 (no IP), 4 or 6
+  uint8_t ipVersion = 0;  // 0 (no IP), 4 or 6
   IpAddress srcIp;
   IpAddress dstIp;
-  uint8_t ttl = 0;         // TTL or hop limit
-  uint8_t dscp = 0;        // DSCP (traffic class >> 2)
+  uint8_t ttl = 0;   // TTL or hop limit
+  uint8_t dscp = 0;  // DSCP (traffic class >> 2)
   uint8_t ecn = 0;
-  uint32_t ipTotalLength = 0;   // IP header + payload as the header says (0 for jumbograms: from capture)
-  uint16_t ipOffset = 0;        // offset of the innermost IP header in the packet bytes
+  uint32_t ipTotalLength = 0;    // IP header + payload as the header says (0 for jumbograms / TSO: from wire)
+  uint16_t ipOffset = 0;         // offset of the innermost IP header in the packet bytes
   bool isFragment = false;       // any fragment (first, middle or last)
   bool isFirstFragment = false;  // offset 0 with more-fragments set
   uint16_t fragmentOffset = 0;   // in bytes
@@ -114,21 +134,21 @@ struct DecodedPacket {
   uint8_t tcpFlags = 0;
   uint32_t tcpSeq = 0;
   uint32_t tcpAck = 0;
-  uint16_t tcpWindow = 0;       // raw window field (unscaled)
+  uint16_t tcpWindow = 0;  // raw window field (unscaled)
   uint16_t tcpOptionsOffset = 0;
   uint16_t tcpOptionsLength = 0;
   uint8_t icmpType = 0;
   uint8_t icmpCode = 0;
-  uint16_t l4Offset = 0;        // offset of the L4 header in the packet bytes
-  uint16_t payloadOffset = 0;   // offset of the L4 payload in the packet bytes
-  uint32_t payloadLength = 0;   // L4 payload length on the wire (from IP lengths, not capture length)
+  uint16_t l4Offset = 0;       // offset of the L4 header in the packet bytes
+  uint16_t payloadOffset = 0;  // offset of the L4 payload in the packet bytes
+  uint32_t payloadLength = 0;  // L4 payload length on the wire (from IP lengths, not capture length)
 
   // --- tunnel (outer headers kept when the packet was decapsulated) ---
   TunnelType tunnel = TunnelType::kNone;
   uint8_t tunnelDepth = 0;
   IpAddress outerSrcIp;
   IpAddress outerDstIp;
-  uint32_t tunnelId = 0;        // VXLAN VNI, GTP TEID, GRE key
+  uint32_t tunnelId = 0;  // VXLAN VNI, GTP TEID, GRE key (PPTP: call id), MPLS-over-UDP top label
 
   // --- damage ---
   MalformedReason malformed = MalformedReason::kNone;

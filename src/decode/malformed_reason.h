@@ -19,7 +19,7 @@ enum class MalformedReason : uint8_t {
   kTruncatedIpv4,
   kBadIpv4Version,
   kBadIpv4HeaderLength,
-  kBadIpv4TotalLength,
+  kBadIpv4TotalLength,  // < header length (stop), or beyond the frame on the wire (decoding continues)
   kTruncatedIpv6,
   kBadIpv6Version,
   kTruncatedIpv6ExtensionHeader,
@@ -34,7 +34,10 @@ enum class MalformedReason : uint8_t {
   kTruncatedVxlan,
   kTruncatedGtp,
   kTunnelTooDeep,
-  kCount  // number of reasons; keep last
+  // added after the first release of the list (values of the reasons above are unchanged)
+  kBadIpVersion,          // raw IP link whose first nibble is neither 4 nor 6
+  kBadIpv6PayloadLength,  // payload length beyond the frame on the wire (decoding continues)
+  kCount                  // number of reasons; keep last
 };
 
 // Stable, snake_case name used in JSON and the API ("truncated_ipv4").
