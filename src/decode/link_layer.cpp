@@ -217,7 +217,7 @@ void decodePppHdlc(DecodeContext& ctx, ByteCursor cur) {
 
 void decodePppFrame(DecodeContext& ctx, ByteCursor cur) {
   if (cur.has(2) && cur.u8(0) == 0xff && cur.u8(1) == 0x03) cur.advance(2);
-  if (!cur.has(1)) {
+  if (!cur.has(1) || (cur.u8(0) == 0xff && !cur.has(2))) {
     ctx.fail(MalformedReason::kTruncatedLinkHeader);
     return;
   }
@@ -259,7 +259,10 @@ void decodeMpls(DecodeContext& ctx, ByteCursor cur) {
     if ((entry & 0x100) != 0) break;  // bottom of stack
   }
   // No protocol field: guess from the first nibble. 0 is a pseudowire control word (RFC 4385).
-  if (!cur.has(1)) return;
+  if (!cur.has(1)) {
+    if (cur.wireRemaining() != 0) ctx.fail(MalformedReason::kTruncatedMpls);  // cut by the snap length
+    return;
+  }
   switch (cur.u8(0) >> 4) {
     case 4:
       decodeIpv4(ctx, cur);
