@@ -156,7 +156,7 @@ int runAnalyzeCommand(int argc, char** argv) {
     return 1;
   }
   PacketSource& source = *opened.source;
-  const OuiDatabase vendors = OuiDatabase::loadDefault();
+  const OuiDatabase vendors = OuiDatabase::load();
 
   Engine engine(args.engine);
   ProgressBar bar(stderr);

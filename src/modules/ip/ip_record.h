@@ -54,6 +54,7 @@ struct IpPairKey {
   IpAddress a;
   IpAddress b;
   friend bool operator==(const IpPairKey&, const IpPairKey&) = default;
+  friend auto operator<=>(const IpPairKey&, const IpPairKey&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const IpPairKey& k) {
     return H::combine(std::move(h), k.a, k.b);
