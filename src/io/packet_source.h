@@ -14,7 +14,9 @@ struct InterfaceInfo {
   std::string description;  // if_description option
   uint16_t linkType = 0;
   uint32_t snapLength = 0;
-  uint32_t timestampDigits = 6;  // decimal resolution of the file's timestamps (6 = us, 9 = ns)
+  uint32_t timestampDigits = 6;        // decimal resolution of the file's timestamps (6 = us, 9 = ns)
+  uint8_t fcsBytes = 0;                // frames end with an FCS of this many bytes (pcap header / if_fcslen)
+  int64_t timestampOffsetSeconds = 0;  // pcapng if_tsoffset, already added to packet timestamps
 };
 
 enum class ReadStatus { kPacket, kEnd, kError };
@@ -24,7 +26,8 @@ struct ReadError {
   std::string file;
   uint64_t offset = 0;
   std::string message;
-  std::string toString() const;  // "FILE: offset N: MESSAGE"
+  bool decompressed = false;     // the file was compressed: `offset` counts decompressed bytes
+  std::string toString() const;  // "FILE: offset N: MESSAGE" ("offset N (decompressed)" if so)
 };
 
 // A sequence of packets in timestamp order (as far as the capture is ordered). Implementations:
@@ -36,6 +39,12 @@ class PacketSource {
   // before stays valid and the source returns kEnd from then on.
   virtual ReadStatus next(RawPacket& packet) = 0;
   virtual const ReadError& error() const = 0;
+  // Every error so far. A merge of several files goes on after one file fails, so it can hold more
+  // than one; error() is the first. Default: error() alone once it is set.
+  virtual std::vector<ReadError> errors() const {
+    if (error().message.empty()) return {};
+    return {error()};
+  }
   // Interfaces known so far, indexed by RawPacket::interfaceId. Grows as pcapng IDBs are read.
   virtual const std::vector<InterfaceInfo>& interfaces() const = 0;
   // Progress: bytes consumed from the underlying (possibly compressed) files, and their total size.

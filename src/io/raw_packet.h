@@ -8,13 +8,13 @@ namespace netmeter {
 
 // Link-layer header types (LINKTYPE_* of the tcpdump.org registry) that the decoder understands.
 enum class LinkType : uint16_t {
-  kNull = 0,          // BSD loopback, 4-byte host-order address family
+  kNull = 0,  // BSD loopback, 4-byte host-order address family
   kEthernet = 1,
   kPpp = 9,
-  kRaw = 101,         // raw IPv4/IPv6
+  kRaw = 101,  // raw IPv4/IPv6
   kPppHdlc = 50,
   kLinuxSll = 113,
-  kLoop = 108,        // OpenBSD loopback, network-order address family
+  kLoop = 108,  // OpenBSD loopback, network-order address family
   kIpv4 = 228,
   kIpv6 = 229,
   kLinuxSll2 = 276,

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/input_buffer.h"
+#include "io/packet_source.h"
+
+namespace netmeter {
+
+struct ReaderOptions {
+  std::string name;          // file name used in errors
+  uint32_t sourceIndex = 0;  // copied to RawPacket::sourceIndex
+  size_t bufferSize = 1 << 20;
+};
+
+// Largest record a reader accepts (Wireshark's and libpcap's limit for ordinary link types).
+inline constexpr uint32_t kMaxCapturedLength = 256 * 1024;
+
+// What the pcap and pcapng readers share: the input window, the error state and the interfaces.
+class CaptureReader : public PacketSource {
+ public:
+  const ReadError& error() const override { return error_; }
+  const std::vector<InterfaceInfo>& interfaces() const override { return interfaces_; }
+  uint64_t bytesConsumed() const override { return in_->rawBytesConsumed(); }
+  uint64_t bytesTotal() const override { return in_->rawBytesTotal(); }
+
+ protected:
+  CaptureReader(std::unique_ptr<io::InputBuffer> in, const ReaderOptions& options);
+  // Records an error at `offset` and ends the source (kEnd from then on).
+  ReadStatus fail(uint64_t offset, std::string message);
+  // The stream ended (or failed) with fewer than `needed` bytes of what starts at offset(): kEnd when
+  // nothing at all is left and `cleanEndAllowed`, else a truncation or read error there.
+  ReadStatus shortInput(size_t needed, const char* what, bool cleanEndAllowed);
+
+  std::unique_ptr<io::InputBuffer> in_;
+  std::string name_;
+  uint32_t sourceIndex_;
+  bool finished_ = false;
+  ReadError error_;
+  std::vector<InterfaceInfo> interfaces_;
+};
+
+}  // namespace netmeter
