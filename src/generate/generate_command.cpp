@@ -164,7 +164,7 @@ class Progress {
 int runGenerateCommand(int argc, char** argv) {
   CommandLine c;
   if (std::string error = parse(argc, argv, c); !error.empty()) {
-    std::fprintf(stderr, "netmeter-generate: %s\n%s", error.c_str(), kUsage);
+    std::fprintf(stderr, "netmeter-generate: %s (see --help)\n", error.c_str());
     return 2;
   }
   if (c.help) {
