@@ -268,9 +268,11 @@ TEST(DecodeMalformed, FuzzRegressions) {
     std::ifstream in(entry.path(), std::ios::binary);
     const std::vector<uint8_t> input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (input.size() < 2) continue;
-    const uint16_t link = static_cast<uint16_t>((input[0] << 8) | input[1]);
+    // Same mapping as fuzz/fuzz_decoder.cpp: the top bit selects a wire length 1000 bytes longer.
+    const auto link = static_cast<uint16_t>(((input[0] << 8) | input[1]) & 0x7fff);
     std::vector<uint8_t> packet(input.begin() + 2, input.end());
-    const DecodedPacket p = test::decodeBytes(packet.data(), packet.size(), link);
+    const size_t wire = packet.size() + ((input[0] & 0x80) != 0 ? 1000 : 0);
+    const DecodedPacket p = test::decodeBytes(packet.data(), packet.size(), link, wire == 0 ? 0 : wire);
     EXPECT_LE(static_cast<int>(p.malformed), static_cast<int>(MalformedReason::kCount)) << entry.path();
     ++replayed;
   }
