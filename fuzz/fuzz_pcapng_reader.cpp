@@ -16,7 +16,8 @@ std::unique_ptr<netmeter::PacketSource> openPcapng(const uint8_t* data, size_t s
   options.name = "fuzz";
   options.sourceIndex = index;
   netmeter::ReadError error;
-  return netmeter::PcapngReader::open(std::make_unique<netmeter::io::InputBuffer>(data, size), options, error);
+  return netmeter::PcapngReader::open(std::make_unique<netmeter::io::InputBuffer>(data, size), options,
+                                      error);
 }
 
 uint64_t drain(netmeter::PacketSource& source) {

@@ -75,6 +75,11 @@ ReadStatus MergedPacketSource::next(RawPacket& packet) {
   if (!started_) {
     started_ = true;
     for (uint32_t i = 0; i < sources_.size(); ++i) pull(i);
+    // Interfaces declared before the first packets get trace-wide ids in source order.
+    for (uint32_t i = 0; i < sources_.size(); ++i) {
+      const size_t known = sources_[i]->interfaces().size();
+      if (known != 0) globalInterface(i, static_cast<uint16_t>(std::min<size_t>(known - 1, UINT16_MAX)));
+    }
   } else if (advance_ >= 0) {
     pull(static_cast<uint32_t>(advance_));
   }
