@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   netmeter::ReaderOptions options;

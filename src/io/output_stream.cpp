@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace netmeter {
+namespace netmeter::io {
 namespace {
 constexpr size_t kBufferSize = 1 << 20;
 }
@@ -94,4 +94,4 @@ bool OutputStream::close() {
   return ok && error_.empty();
 }
 
-}  // namespace netmeter
+}  // namespace netmeter::io

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace netmeter {
+namespace netmeter::io {
 
 // Buffered output for the capture writers: to a file, or to a callback (which can feed an ostream, a
 // socket or memory). Errors are kept, not thrown: write() returns false once anything failed.
@@ -42,4 +42,4 @@ class OutputStream {
   std::string error_;
 };
 
-}  // namespace netmeter
+}  // namespace netmeter::io

@@ -4,18 +4,18 @@
 
 #include "io/byte_order.h"
 
-namespace netmeter {
+namespace netmeter::io {
 
 PcapWriter::PcapWriter(std::unique_ptr<OutputStream> out, const PcapWriterOptions& options)
     : out_(std::move(out)), options_(options) {
   uint8_t header[24];
-  io::storeHost32(header, options_.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);
-  io::storeHost16(header + 4, 2);
-  io::storeHost16(header + 6, 4);
-  io::storeHost32(header + 8, 0);   // thiszone
-  io::storeHost32(header + 12, 0);  // sigfigs
-  io::storeHost32(header + 16, options_.snapLength);
-  io::storeHost32(header + 20, options_.linkType);
+  storeHost32(header, options_.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);
+  storeHost16(header + 4, 2);
+  storeHost16(header + 6, 4);
+  storeHost32(header + 8, 0);   // thiszone
+  storeHost32(header + 12, 0);  // sigfigs
+  storeHost32(header + 16, options_.snapLength);
+  storeHost32(header + 20, options_.linkType);
   out_->write(header, sizeof header);
 }
 
@@ -43,11 +43,11 @@ bool PcapWriter::write(const RawPacket& packet) {
   const int64_t nanos = packet.timestamp - seconds * kNanosPerSecond;
   const uint32_t captured = std::min(packet.capturedLength, options_.snapLength);
   uint8_t header[16];
-  io::storeHost32(header, static_cast<uint32_t>(seconds));
-  io::storeHost32(header + 4, static_cast<uint32_t>(options_.nanosecond ? nanos : nanos / kNanosPerMicro));
-  io::storeHost32(header + 8, captured);
-  io::storeHost32(header + 12, std::max(packet.originalLength, packet.capturedLength));
+  storeHost32(header, static_cast<uint32_t>(seconds));
+  storeHost32(header + 4, static_cast<uint32_t>(options_.nanosecond ? nanos : nanos / kNanosPerMicro));
+  storeHost32(header + 8, captured);
+  storeHost32(header + 12, std::max(packet.originalLength, packet.capturedLength));
   return out_->write(header, sizeof header) && out_->write(packet.data, captured);
 }
 
-}  // namespace netmeter
+}  // namespace netmeter::io

@@ -6,8 +6,9 @@
 #include "io/output_stream.h"
 #include "io/raw_packet.h"
 
-namespace netmeter {
+namespace netmeter::io {
 
+// The writers live in netmeter::io because src/generate has its own (libpcap-based) netmeter::PcapWriter.
 struct PcapWriterOptions {
   uint16_t linkType = static_cast<uint16_t>(LinkType::kEthernet);
   uint32_t snapLength = 262144;  // longer packets are cut to this (original length kept)
@@ -38,4 +39,4 @@ class PcapWriter {
   std::string error_;
 };
 
-}  // namespace netmeter
+}  // namespace netmeter::io

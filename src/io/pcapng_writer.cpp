@@ -4,16 +4,16 @@
 
 #include "io/byte_order.h"
 
-namespace netmeter {
+namespace netmeter::io {
 namespace {
 
 void put16(std::vector<uint8_t>& b, uint16_t v) {
   b.resize(b.size() + 2);
-  io::storeHost16(b.data() + b.size() - 2, v);
+  storeHost16(b.data() + b.size() - 2, v);
 }
 void put32(std::vector<uint8_t>& b, uint32_t v) {
   b.resize(b.size() + 4);
-  io::storeHost32(b.data() + b.size() - 4, v);
+  storeHost32(b.data() + b.size() - 4, v);
 }
 
 void putOption(std::vector<uint8_t>& b, uint16_t code, const void* value, size_t size) {
@@ -30,8 +30,8 @@ void finishBlock(std::vector<uint8_t>& b, uint32_t type) {
   put16(b, 0);  // opt_endofopt
   put16(b, 0);
   const auto length = static_cast<uint32_t>(b.size() + 4);
-  io::storeHost32(b.data(), type);
-  io::storeHost32(b.data() + 4, length);
+  storeHost32(b.data(), type);
+  storeHost32(b.data() + 4, length);
   put32(b, length);
 }
 
@@ -97,18 +97,18 @@ bool PcapngWriter::write(const RawPacket& packet) {
   const uint32_t length = 32 + padded;
   const auto ticks = static_cast<uint64_t>(packet.timestamp);
   uint8_t header[28];
-  io::storeHost32(header, 6);
-  io::storeHost32(header + 4, length);
-  io::storeHost32(header + 8, packet.interfaceId);
-  io::storeHost32(header + 12, static_cast<uint32_t>(ticks >> 32));
-  io::storeHost32(header + 16, static_cast<uint32_t>(ticks));
-  io::storeHost32(header + 20, captured);
-  io::storeHost32(header + 24, std::max(packet.originalLength, packet.capturedLength));
+  storeHost32(header, 6);
+  storeHost32(header + 4, length);
+  storeHost32(header + 8, packet.interfaceId);
+  storeHost32(header + 12, static_cast<uint32_t>(ticks >> 32));
+  storeHost32(header + 16, static_cast<uint32_t>(ticks));
+  storeHost32(header + 20, captured);
+  storeHost32(header + 24, std::max(packet.originalLength, packet.capturedLength));
   uint8_t trailer[8] = {};  // up to 3 padding bytes, then the trailing length
   const uint32_t pad = padded - captured;
-  io::storeHost32(trailer + pad, length);
+  storeHost32(trailer + pad, length);
   return out_->write(header, sizeof header) && out_->write(packet.data, captured) &&
          out_->write(trailer, pad + 4);
 }
 
-}  // namespace netmeter
+}  // namespace netmeter::io

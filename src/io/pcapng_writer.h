@@ -8,7 +8,7 @@
 #include "io/packet_source.h"
 #include "io/raw_packet.h"
 
-namespace netmeter {
+namespace netmeter::io {
 
 struct PcapngWriterOptions {
   std::string application = "netmeter";  // shb_userappl
@@ -42,4 +42,4 @@ class PcapngWriter {
   std::string error_;
 };
 
-}  // namespace netmeter
+}  // namespace netmeter::io

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 #include "test_paths.h"
 
 namespace netmeter::test {

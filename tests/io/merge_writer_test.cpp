@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 #include "io/io_test_util.h"
 #include "io/merged_source.h"
 #include "io/pcap_writer.h"
@@ -29,7 +29,7 @@ RawPacket rawOf(const test::PacketRecord& p) {
 void writePcap(const std::string& path, const std::vector<test::PacketRecord>& packets, bool nanosecond,
                uint16_t linkType = 1) {
   std::string error;
-  auto w = PcapWriter::create(path, PcapWriterOptions{linkType, 262144, nanosecond}, error);
+  auto w = io::PcapWriter::create(path, io::PcapWriterOptions{linkType, 262144, nanosecond}, error);
   ASSERT_NE(w, nullptr) << error;
   for (const auto& p : packets) ASSERT_TRUE(w->write(rawOf(p))) << w->error();
   ASSERT_TRUE(w->close()) << w->error();
@@ -56,12 +56,12 @@ TEST(PcapWriter, RoundTripMicroAndNano) {
 
 TEST(PcapWriter, CallbackSinkAndSnapLength) {
   std::string bytes;
-  auto w = PcapWriter::create(
+  auto w = io::PcapWriter::create(
       [&](const uint8_t* data, size_t size) {
         bytes.append(reinterpret_cast<const char*>(data), size);
         return true;
       },
-      PcapWriterOptions{101, 4, true});
+      io::PcapWriterOptions{101, 4, true});
   const uint8_t payload[] = {0x45, 0, 0, 20, 1, 2, 3, 4};
   RawPacket p;
   p.timestamp = 5 * kNanosPerSecond + 7;
@@ -87,7 +87,7 @@ TEST(PcapngWriter, RoundTripInterfacesAndNanoseconds) {
   const std::string path = dir.file("out.pcapng");
   {
     std::string error;
-    auto w = PcapngWriter::create(path, {}, error);
+    auto w = io::PcapngWriter::create(path, {}, error);
     ASSERT_NE(w, nullptr) << error;
     for (const auto& info : original.interfaces) w->addInterface(info);
     for (const auto& p : original.packets) ASSERT_TRUE(w->write(rawOf(p))) << w->error();
@@ -116,7 +116,7 @@ TEST(PcapngWriter, RoundTripInterfacesAndNanoseconds) {
 TEST(PcapngWriter, CallbackSinkNanosecondTimestampsPast2106) {
   std::string bytes;
   {
-    auto w = PcapngWriter::create(
+    auto w = io::PcapngWriter::create(
         [&](const uint8_t* data, size_t size) {
           bytes.append(reinterpret_cast<const char*>(data), size);
           return true;
@@ -218,7 +218,7 @@ TEST(Merge, InterfacesUnifyByNameDescriptionAndLinkType) {
   test::TempDir dir;
   auto writeNg = [&](const std::string& path, const std::vector<InterfaceInfo>& ifs, PacketTime t0) {
     std::string error;
-    auto w = PcapngWriter::create(path, {}, error);
+    auto w = io::PcapngWriter::create(path, {}, error);
     for (const auto& i : ifs) w->addInterface(i);
     const uint8_t b = 0;
     for (uint16_t i = 0; i < ifs.size(); ++i) {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 #include "io/io_test_util.h"
 #include "io/pcapng_reader.h"
 #include "test_paths.h"

@@ -1,7 +1,7 @@
 // Reading the shared reference captures: packet counts, the PcapPlusPlus assertions, compression.
 #include <gtest/gtest.h>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 #include "io/io_test_util.h"
 #include "io/pcap_reader.h"
 #include "io/pcapng_reader.h"

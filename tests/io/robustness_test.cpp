@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <random>
 
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 #include "io/io_test_util.h"
 #include "test_paths.h"
 

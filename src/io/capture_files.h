@@ -40,6 +40,11 @@ struct OpenOptions {
 // Fails, naming the file, when a path cannot be opened or is not a capture.
 OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOptions& options = {});
 
+// Every read error of a source so far (all files of a merge), in the order they happened.
+inline std::vector<ReadError> captureErrors(const PacketSource& source) {
+  return source.errors();
+}
+
 // The files `paths` stand for (directories expanded, sorted by name); `error` set on failure.
 std::vector<std::string> expandCapturePaths(const std::vector<std::string>& paths, ReadError& error);
 

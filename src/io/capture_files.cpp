@@ -1,4 +1,4 @@
-#include "io/capture_file.h"
+#include "io/capture_files.h"
 
 #include <algorithm>
 #include <array>
