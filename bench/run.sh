@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# End-to-end benchmark (`make bench` runs `bash bench/run.sh BUILD_DIR`):
+#   1. generates (once, cached) a synthetic trace with netmeter-generate,
+#   2. times netmeter analyze (1 and 2 threads), tshark and ndpiReader on that same file,
+#   3. prints packets per second, the ratios and a one-line summary for the README,
+#   4. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
+# Knobs: BENCH_PACKETS (default 10000000), BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
+#        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1).
+# Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd)
+PACKETS=${BENCH_PACKETS:-10000000}
+SKIP_PEERS=${BENCH_SKIP_PEERS:-0}
+MIN_TIME=${BENCH_MIN_TIME:-0.1}
+
+GENERATOR=$BUILD/src/generate/netmeter-generate
+NETMETER=$BUILD/src/app/netmeter
+DATA=$BUILD/bench-data
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+case $PACKETS in
+  '' | *[!0-9]*) echo "bench: BENCH_PACKETS must be a number, got '$PACKETS'" >&2; exit 2 ;;
+esac
+if [ "$PACKETS" -lt 1000 ]; then
+  echo "bench: BENCH_PACKETS must be at least 1000" >&2
+  exit 2
+fi
+
+if [ ! -x "$GENERATOR" ]; then
+  echo "bench: $GENERATOR is missing; building it"
+  cmake --build "$BUILD" --target netmeter-generate
+fi
+
+# ---- 1. the trace, regenerated only when the generator binary or the options change ------------
+
+CONNECTIONS=$((PACKETS / 33 > 1000 ? PACKETS / 33 : 1000))
+HOSTS=$((PACKETS / 300 > 200 ? (PACKETS / 300 < 30000 ? PACKETS / 300 : 30000) : 200))
+SERVERS=$((HOSTS / 6 > 50 ? HOSTS / 6 : 50))
+GEN_ARGS=(--packets "$PACKETS" --hosts "$HOSTS" --servers "$SERVERS" --connections "$CONNECTIONS"
+          --seed 1 --ipv6-share 0.2 --vlan-share 0.3 --udp-share 0.3 --rate 100000 --snaplen 128)
+TRACE=$DATA/trace-$PACKETS.pcap
+STAMP=$TRACE.stamp
+WANT_STAMP="$(sha256sum "$GENERATOR" | cut -d' ' -f1) ${GEN_ARGS[*]}"
+
+mkdir -p "$DATA"
+if [ ! -f "$TRACE" ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT_STAMP" ]; then
+  # Only one trace is kept: a 10M-packet one is over a gigabyte.
+  rm -f "$DATA"/trace-*.pcap "$DATA"/trace-*.pcap.stamp
+  echo "bench: generating $TRACE (${GEN_ARGS[*]})"
+  start=$(date +%s%N)
+  "$GENERATOR" --out "$TRACE" "${GEN_ARGS[@]}"
+  end=$(date +%s%N)
+  echo "$WANT_STAMP" > "$STAMP"
+  echo "bench: generated in $(awk -v ns=$((end - start)) 'BEGIN { printf "%.1f", ns / 1e9 }') s"
+else
+  echo "bench: using cached $TRACE"
+fi
+TRACE_BYTES=$(stat -c %s "$TRACE")
+
+# ---- 2. timed runs ------------------------------------------------------------------------------
+
+have_gnu_time=0
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true > /dev/null 2>&1; then have_gnu_time=1; fi
+
+declare -A WALL RSS STATUS
+ORDER=()
+
+# timed NAME COMMAND...: wall clock from date(1), max RSS from GNU time when available.
+timed() {
+  local name=$1
+  shift
+  ORDER+=("$name")
+  local log=$WORK/$name.log rssfile=$WORK/$name.rss rc=0 start end
+  echo "bench: running $name: $*"
+  start=$(date +%s%N)
+  if [ "$have_gnu_time" = 1 ]; then
+    /usr/bin/time -f %M -o "$rssfile" "$@" > "$log" 2>&1 || rc=$?
+  else
+    "$@" > "$log" 2>&1 || rc=$?
+  fi
+  end=$(date +%s%N)
+  WALL[$name]=$(awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }')
+  RSS[$name]=n/a
+  if [ "$have_gnu_time" = 1 ] && [ -s "$rssfile" ]; then
+    RSS[$name]=$(awk 'END { printf "%.0f MB", $1 / 1024 }' "$rssfile")
+  fi
+  if [ "$rc" = 0 ]; then
+    STATUS[$name]=ok
+  else
+    STATUS[$name]="failed (exit $rc)"
+    echo "bench: $name failed with exit code $rc; last lines of its output:"
+    tail -n 5 "$log" | sed 's/^/    /'
+  fi
+}
+
+if [ -x "$NETMETER" ]; then
+  timed netmeter-1t "$NETMETER" analyze "$TRACE" --threads 1 --json /dev/null
+  timed netmeter-2t "$NETMETER" analyze "$TRACE" --threads 2 --json /dev/null
+else
+  echo "bench: $NETMETER not built yet; skipping netmeter"
+fi
+
+if [ "$SKIP_PEERS" = 1 ]; then
+  echo "bench: BENCH_SKIP_PEERS=1, skipping tshark and ndpiReader"
+else
+  if command -v tshark > /dev/null; then
+    timed tshark tshark -q -z conv,ip -r "$TRACE"
+  else
+    echo "bench: tshark not installed (scripts/install-deps.sh installs it); skipping"
+  fi
+  if command -v ndpiReader > /dev/null; then
+    # -q: quiet, no per-flow dump; ndpiReader only reads files given with -i.
+    timed ndpireader ndpiReader -i "$TRACE" -q
+  else
+    echo "bench: ndpiReader not installed (scripts/install-deps.sh installs libndpi-bin); skipping"
+  fi
+fi
+
+# ---- 3. report ----------------------------------------------------------------------------------
+
+pps() { awk -v p="$PACKETS" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", p / s; else print 0 }'; }
+human() { awk -v v="$1" 'BEGIN { if (v >= 1e6) printf "%.2f M", v / 1e6; else printf "%.0f k", v / 1e3 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo
+echo "=== end-to-end: $PACKETS packets, $(awk -v b="$TRACE_BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }') trace (snaplen 128), $(nproc) cores${CPU:+, $CPU}"
+printf '%-12s %10s %14s %12s  %s\n' tool wall_s packets/s max_rss status
+declare -A PPS
+for name in "${ORDER[@]}"; do
+  PPS[$name]=0
+  [ "${STATUS[$name]}" = ok ] && PPS[$name]=$(pps "${WALL[$name]}")
+  printf '%-12s %10s %14s %12s  %s\n' "$name" "${WALL[$name]}" "${PPS[$name]}" "${RSS[$name]}" "${STATUS[$name]}"
+done
+
+best=""
+for name in netmeter-2t netmeter-1t; do
+  if [ -n "${PPS[$name]:-}" ] && [ "${PPS[$name]}" != 0 ]; then best=$name; break; fi
+done
+if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ]; then
+  echo "note: ndpiReader discards IP packets cut short by the 128-byte snaplen (most data segments),"
+  echo "      so it does less work per packet than netmeter and tshark on this trace."
+fi
+summary=""
+if [ -n "$best" ]; then
+  echo
+  for peer in tshark ndpireader; do
+    if [ -n "${PPS[$peer]:-}" ] && [ "${PPS[$peer]}" != 0 ]; then
+      for name in netmeter-1t netmeter-2t; do
+        [ -n "${PPS[$name]:-}" ] && [ "${PPS[$name]}" != 0 ] &&
+          echo "ratio $name/$peer: $(ratio "${PPS[$name]}" "${PPS[$peer]}")x"
+      done
+    fi
+  done
+  summary="netmeter analyze: $(human "${PPS[netmeter-1t]:-0}")pkt/s on 1 thread"
+  [ -n "${PPS[netmeter-2t]:-}" ] && [ "${PPS[netmeter-2t]}" != 0 ] &&
+    summary+=", $(human "${PPS[netmeter-2t]}")pkt/s on 2"
+  [ -n "${PPS[tshark]:-}" ] && [ "${PPS[tshark]}" != 0 ] &&
+    summary+="; $(ratio "${PPS[$best]}" "${PPS[tshark]}")x tshark -z conv,ip ($(human "${PPS[tshark]}")pkt/s)"
+  [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ] &&
+    summary+="; $(ratio "${PPS[$best]}" "${PPS[ndpireader]}")x ndpiReader ($(human "${PPS[ndpireader]}")pkt/s)"
+  summary+=" (synthetic $(human "$PACKETS")packet trace, $(nproc) cores, max RSS ${RSS[$best]})"
+else
+  summary="netmeter not measured"
+  for peer in tshark ndpireader; do
+    [ -n "${PPS[$peer]:-}" ] && [ "${PPS[$peer]}" != 0 ] && summary+="; $peer $(human "${PPS[$peer]}")pkt/s"
+  done
+  summary+=" (synthetic $(human "$PACKETS")packet trace, $(nproc) cores)"
+fi
+echo
+echo "summary: $summary"
+echo "$summary" > "$DATA/summary.txt"
+
+# ---- 4. micro benchmarks ------------------------------------------------------------------------
+
+micro=()
+if [ -d "$BUILD/bench" ]; then
+  while IFS= read -r f; do micro+=("$f"); done < <(find "$BUILD/bench" -maxdepth 1 -type f -name '*_bench' -perm -u+x | sort)
+fi
+if [ ${#micro[@]} -eq 0 ]; then
+  echo "bench: no micro benchmarks in $BUILD/bench"
+  exit 0
+fi
+failed=0
+for exe in "${micro[@]}"; do
+  echo
+  echo "=== micro: $(basename "$exe")"
+  "$exe" --benchmark_min_time="$MIN_TIME" || { echo "bench: $(basename "$exe") failed"; failed=1; }
+done
+exit $failed
