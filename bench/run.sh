@@ -67,6 +67,7 @@ have_gnu_time=0
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M true > /dev/null 2>&1; then have_gnu_time=1; fi
 
 declare -A WALL RSS STATUS
+RUN_FAILED=0
 ORDER=()
 
 # timed NAME COMMAND...: wall clock from date(1), max RSS from GNU time when available.
@@ -92,6 +93,7 @@ timed() {
     STATUS[$name]=ok
   else
     STATUS[$name]="failed (exit $rc)"
+    RUN_FAILED=1
     echo "bench: $name failed with exit code $rc; last lines of its output:"
     tail -n 5 "$log" | sed 's/^/    /'
   fi
@@ -137,9 +139,12 @@ for name in "${ORDER[@]}"; do
   printf '%-12s %10s %14s %12s  %s\n' "$name" "${WALL[$name]}" "${PPS[$name]}" "${RSS[$name]}" "${STATUS[$name]}"
 done
 
+# The faster netmeter run is the one compared in the summary.
 best=""
-for name in netmeter-2t netmeter-1t; do
-  if [ -n "${PPS[$name]:-}" ] && [ "${PPS[$name]}" != 0 ]; then best=$name; break; fi
+for name in netmeter-1t netmeter-2t; do
+  if [ -n "${PPS[$name]:-}" ] && [ "${PPS[$name]}" != 0 ]; then
+    if [ -z "$best" ] || [ "${PPS[$name]}" -gt "${PPS[$best]}" ]; then best=$name; fi
+  fi
 done
 if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ]; then
   echo "note: ndpiReader discards IP packets cut short by the 128-byte snaplen (most data segments),"
@@ -156,9 +161,12 @@ if [ -n "$best" ]; then
       done
     fi
   done
-  summary="netmeter analyze: $(human "${PPS[netmeter-1t]:-0}")pkt/s on 1 thread"
+  summary="netmeter analyze:"
+  [ -n "${PPS[netmeter-1t]:-}" ] && [ "${PPS[netmeter-1t]}" != 0 ] &&
+    summary+=" $(human "${PPS[netmeter-1t]}")pkt/s on 1 thread,"
   [ -n "${PPS[netmeter-2t]:-}" ] && [ "${PPS[netmeter-2t]}" != 0 ] &&
-    summary+=", $(human "${PPS[netmeter-2t]}")pkt/s on 2"
+    summary+=" $(human "${PPS[netmeter-2t]}")pkt/s on 2 threads,"
+  summary=${summary%,}
   [ -n "${PPS[tshark]:-}" ] && [ "${PPS[tshark]}" != 0 ] &&
     summary+="; $(ratio "${PPS[$best]}" "${PPS[tshark]}")x tshark -z conv,ip ($(human "${PPS[tshark]}")pkt/s)"
   [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ] &&
@@ -183,9 +191,9 @@ if [ -d "$BUILD/bench" ]; then
 fi
 if [ ${#micro[@]} -eq 0 ]; then
   echo "bench: no micro benchmarks in $BUILD/bench"
-  exit 0
+  exit $RUN_FAILED
 fi
-failed=0
+failed=$RUN_FAILED
 for exe in "${micro[@]}"; do
   echo
   echo "=== micro: $(basename "$exe")"
