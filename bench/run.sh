@@ -171,13 +171,13 @@ if [ -n "$best" ]; then
     summary+="; $(ratio "${PPS[$best]}" "${PPS[tshark]}")x tshark -z conv,ip ($(human "${PPS[tshark]}")pkt/s)"
   [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ] &&
     summary+="; $(ratio "${PPS[$best]}" "${PPS[ndpireader]}")x ndpiReader ($(human "${PPS[ndpireader]}")pkt/s)"
-  summary+=" (synthetic $(human "$PACKETS")packet trace, $(nproc) cores, max RSS ${RSS[$best]})"
+  summary+=" (synthetic trace of $(human "$PACKETS")packets, $(nproc) cores, max RSS ${RSS[$best]})"
 else
   summary="netmeter not measured"
   for peer in tshark ndpireader; do
     [ -n "${PPS[$peer]:-}" ] && [ "${PPS[$peer]}" != 0 ] && summary+="; $peer $(human "${PPS[$peer]}")pkt/s"
   done
-  summary+=" (synthetic $(human "$PACKETS")packet trace, $(nproc) cores)"
+  summary+=" (synthetic trace of $(human "$PACKETS")packets, $(nproc) cores)"
 fi
 echo
 echo "summary: $summary"
