@@ -145,7 +145,8 @@ void startTcp(Session& s, uint32_t budget, SessionContext& c) {
   s.retries = s.unanswered ? 2 : 0;
   const uint32_t closing = s.reset ? 1 : 3;
   const uint32_t data = budget > 3 + closing + 3 ? budget - 3 - closing : 3;
-  s.exchangesLeft = data <= 6 ? 1 : uint32_t(1 + r.below(std::min<uint32_t>(data / 6, 400)));
+  // Bigger sessions mostly move more data per exchange (bulk transfers) rather than talk longer.
+  s.exchangesLeft = data <= 6 ? 1 : uint32_t(1 + r.below(std::min<uint32_t>(data / 6, 24)));
   s.packetsPerExchange = data / s.exchangesLeft;
   s.exchange = 0;
   beginTcpExchange(s, r);
@@ -355,11 +356,11 @@ uint32_t startUdp(Session& s, uint32_t budget, SessionContext& c) {
       break;
     case Service::kSyslog:
       s.exchangesLeft = 1;
-      s.packetsPerExchange = std::max<uint32_t>(budget, 1);
+      s.packetsPerExchange = std::clamp<uint32_t>(budget, 1, 200);
       planned = s.packetsPerExchange;
       break;
     default:  // QUIC, OpenVPN: sized by the budget
-      s.exchangesLeft = budget <= 6 ? 1 : uint32_t(1 + r.below(std::min<uint32_t>(budget / 6, 400)));
+      s.exchangesLeft = budget <= 6 ? 1 : uint32_t(1 + r.below(std::min<uint32_t>(budget / 6, 24)));
       s.packetsPerExchange = std::max<uint32_t>(budget / s.exchangesLeft, 2);
       planned = budget;
       break;
@@ -393,7 +394,7 @@ PacketTime stepUdp(Session& s, SessionContext& c, FrameSpec& f) {
   }
   if (fromClient) {
     if (--s.requestLeft > 0) {
-      return s.service == Service::kSyslog ? PacketTime(r.between(1'000'000, 500'000'000)) : burstGap(r);
+      return s.service == Service::kSyslog ? PacketTime(r.between(100'000, 50'000'000)) : burstGap(r);
     }
     if (s.responseLeft > 0) return PacketTime(s.rtt) + serverProcessing(r) / 8;
     return nextUdpExchange(s, r);
