@@ -8,7 +8,7 @@ packages=(
   libabsl-dev libndpi-dev libsodium-dev libpcre2-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld libclang-rt-14-dev
-  tshark tcpdump libndpi-bin
+  tshark tcpdump libndpi-bin time python3
 )
 missing=()
 for p in "${packages[@]}"; do

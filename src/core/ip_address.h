@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -56,8 +57,15 @@ struct IpAddress {
   bool isBroadcast() const;  // 255.255.255.255 only (a directed broadcast needs the netmask)
   std::string toString() const;
 
-  friend bool operator==(const IpAddress&, const IpAddress&) = default;
-  friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+  // Compared as two 64-bit words (no memcmp); ordering is by address bytes, then family.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    return a.high() == b.high() && a.low() == b.low() && a.family == b.family;
+  }
+  friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
+    if (a.high() != b.high()) return __builtin_bswap64(a.high()) <=> __builtin_bswap64(b.high());
+    if (a.low() != b.low()) return __builtin_bswap64(a.low()) <=> __builtin_bswap64(b.low());
+    return a.family <=> b.family;
+  }
   template <typename H>
   friend H AbslHashValue(H h, const IpAddress& a) {
     return H::combine(std::move(h), a.high(), a.low(), a.family);

@@ -32,7 +32,9 @@ struct MacAddress {
   bool isMulticast() const { return (bytes[0] & 1) != 0; }
   std::string toString() const;
 
-  friend bool operator==(const MacAddress&, const MacAddress&) = default;
+  friend bool operator==(const MacAddress& a, const MacAddress& b) {
+    return std::memcmp(a.bytes.data(), b.bytes.data(), 6) == 0;
+  }
   friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const MacAddress& m) {

@@ -24,6 +24,11 @@ class Shard {
     modules_.onPacket(p, flow, account_);
     if (account_.bytes > budget_) enforceBudget(now_);
   }
+  // Software pipelining: called for packets a few positions ahead of the one being processed, so the
+  // memory they need is in cache when their turn comes (the hot path is bound by memory latency).
+  void prefetchFar(const DecodedPacket& p) const { flows_.prefetchSlot(p); }
+  void prefetchNear(const DecodedPacket& p) const { flows_.prefetchConnection(p); }
+
   // Expiry, roll-up and memory enforcement at packet time `now` (also called at the end of a trace).
   void housekeeping(PacketTime now);
   // Final housekeeping when the trace has ended at `endTime` (the latest packet time of all workers),

@@ -1,5 +1,7 @@
 #include "engine/worker.h"
 
+#include <algorithm>
+
 namespace netmeter {
 
 Worker::Worker(const EngineOptions& options, int64_t memoryBudget) : shard_(options, memoryBudget) {
@@ -29,7 +31,14 @@ void Worker::run() {
     const bool last = batch->last;
     {
       std::lock_guard lock(mutex_);
-      for (uint32_t i = 0; i < batch->count; ++i) shard_.process(batch->packets[i]);
+      constexpr uint32_t kFar = 8, kNear = 4;
+      const uint32_t n = batch->count;
+      for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchFar(batch->packets[i]);
+      for (uint32_t i = 0; i < n; ++i) {
+        if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
+        if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear]);
+        shard_.process(batch->packets[i]);
+      }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
         shard_.housekeeping(batch->readerTime);
     }

@@ -10,6 +10,20 @@
 
 namespace netmeter {
 
+struct IpRecord;
+struct IpPairRecord;
+struct L4PortRecord;
+
+// Records of other modules that belong to a connection, remembered so that the hot path does not look
+// them up again for every packet. Safe because a record's last activity is never older than that of
+// any connection it belongs to, so the memory budget never removes it before the connection.
+struct ConnectionRecords {
+  IpRecord* clientIp = nullptr;
+  IpRecord* serverIp = nullptr;
+  IpPairRecord* ipPair = nullptr;
+  L4PortRecord* serverPort = nullptr;
+};
+
 enum class TerminationReason : uint8_t { kActive = 0, kFin, kRst, kTimeout };
 std::string_view terminationReasonName(TerminationReason reason);
 
@@ -59,6 +73,7 @@ struct Connection {
   PacketTime lastActivity = 0;
   std::array<DirectionAttributes, 2> dir;  // indexed by Direction
   TimeSeries<4> traffic;
+  ConnectionRecords records;
 
   bool ended() const { return termination != TerminationReason::kActive; }
   PacketTime duration() const { return lastActivity - start; }

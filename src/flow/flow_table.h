@@ -36,6 +36,27 @@ class FlowTable {
 
   // Accounts the packet to its connection, creating or ending connections as needed.
   FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account);
+  // Prefetch hints for the batch pipeline (see Worker::run): the hash slot of the packet's flow, and,
+  // once that is in cache, the connection and the records it remembers.
+  void prefetchSlot(const DecodedPacket& p) const {
+    if (p.ipVersion == 0) return;
+    bool senderIsLow;
+    active_.prefetch(FlowKey::fromPacket(p, senderIsLow));
+  }
+  void prefetchConnection(const DecodedPacket& p) const {
+    if (p.ipVersion == 0) return;
+    bool senderIsLow;
+    auto it = active_.find(FlowKey::fromPacket(p, senderIsLow));
+    if (it == active_.end()) return;
+    const Connection& c = slots_[it->second].connection;
+    const char* base = reinterpret_cast<const char*>(&c);
+    for (size_t offset = 0; offset < sizeof(Connection); offset += 64) __builtin_prefetch(base + offset, 1);
+    __builtin_prefetch(c.records.clientIp, 1);
+    __builtin_prefetch(c.records.serverIp, 1);
+    __builtin_prefetch(c.records.ipPair, 1);
+    __builtin_prefetch(c.records.serverPort, 1);
+  }
+
   // Ends active connections idle for longer than their timeout at packet time `now`.
   void expire(PacketTime now);
   // Removes connections, ended or still active, whose last activity is before `before` (memory

@@ -31,9 +31,11 @@ struct L4PortRecord : TrafficRecord<4> {
 class L4PortModule {
  public:
   void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
-    const Connection* c = flow.connection;
+    Connection* c = flow.connection;
     if (c == nullptr || !p.hasPorts) return;
-    L4PortRecord& r = table.findOrCreate(L4PortKey{c->l4Protocol, c->serverPort}, account);
+    if (c->records.serverPort == nullptr)
+      c->records.serverPort = &table.findOrCreate(L4PortKey{c->l4Protocol, c->serverPort}, account);
+    L4PortRecord& r = *c->records.serverPort;
     r.add(p.timestamp, flow.direction == kClientToServer ? received(p.wireLength) : sent(p.wireLength),
           account);
     if (flow.isNew) ++r.connections;
