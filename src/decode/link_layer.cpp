@@ -192,6 +192,41 @@ void decodeNullOrLoop(DecodeContext& ctx, ByteCursor cur, bool networkOrder) {
   if (etherType != 0) dispatchEtherType(ctx, cur, etherType);
 }
 
+// Linux NFLOG: family (1), version (1), resource id (2), then TLVs of (length, type) in the capturing
+// host's byte order — little endian in practice; big endian is recognised when the little-endian
+// reading does not fit. Lengths include the 4-byte TLV header and TLVs are padded to 4 bytes.
+// The NFULA_PAYLOAD TLV (type 9) holds the IP packet.
+void decodeNflog(DecodeContext& ctx, ByteCursor cur) {
+  constexpr uint16_t kNfulaPayload = 9;
+  if (!cur.has(4)) {
+    ctx.fail(MalformedReason::kTruncatedLinkHeader);
+    return;
+  }
+  cur.advance(4);
+  for (int guard = 0; guard < 64 && cur.has(4); ++guard) {
+    const uint8_t* h = cur.bytes(0, 4);
+    uint16_t length = static_cast<uint16_t>(h[0] | (h[1] << 8));
+    uint16_t type = static_cast<uint16_t>(h[2] | (h[3] << 8));
+    if (length < 4 || length > cur.wireRemaining()) {
+      length = static_cast<uint16_t>((h[0] << 8) | h[1]);
+      type = static_cast<uint16_t>((h[2] << 8) | h[3]);
+    }
+    if (length < 4 || length > cur.wireRemaining()) break;
+    if ((type & 0x7fff) == kNfulaPayload) {
+      cur.advance(4);
+      cur.limitTo(length - 4u);
+      const uint8_t version = cur.u8(0) >> 4;
+      setL2Payload(ctx, cur, version == 4 ? ethertype::kIpv4 : version == 6 ? ethertype::kIpv6 : 0);
+      if (!decodeIpByVersion(ctx, cur)) ctx.fail(MalformedReason::kBadIpVersion);
+      return;
+    }
+    const uint32_t padded = (uint32_t{length} + 3u) & ~3u;
+    if (!cur.has(padded)) break;
+    cur.advance(padded);
+  }
+  ctx.fail(MalformedReason::kTruncatedLinkHeader);
+}
+
 // LINKTYPE_PPP_HDLC carries PPP in HDLC framing (ff 03) or Cisco HDLC (0x0f/0x8f, 0x00, EtherType).
 void decodePppHdlc(DecodeContext& ctx, ByteCursor cur) {
   if (!cur.has(1)) {
@@ -356,6 +391,9 @@ void decodeLink(DecodeContext& ctx, ByteCursor cur) {
       return;
     case static_cast<uint16_t>(LinkType::kPppHdlc):
       decodePppHdlc(ctx, cur);
+      return;
+    case static_cast<uint16_t>(LinkType::kNflog):
+      decodeNflog(ctx, cur);
       return;
     default:
       ctx.fail(MalformedReason::kUnsupportedLinkType);

@@ -17,6 +17,7 @@ enum class LinkType : uint16_t {
   kLoop = 108,  // OpenBSD loopback, network-order address family
   kIpv4 = 228,
   kIpv6 = 229,
+  kNflog = 239,       // Linux netfilter log
   kLinuxSll2 = 276,
 };
 

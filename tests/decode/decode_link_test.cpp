@@ -212,5 +212,29 @@ TEST(DecodeLink, CaptureFieldsAreCopied) {
   EXPECT_EQ(p.l2PayloadLength, 986u);
 }
 
+// NFLOG: a 4-byte header, a prefix TLV to skip (padded), then the payload TLV with the IP packet.
+TEST(DecodeLink, NflogPayloadTlv) {
+  PacketBuilder ip;
+  ipv4Udp(ip);
+  PacketBuilder b;
+  b.u8(2).u8(0).be16(0);                             // AF_INET, version 0, resource id 0
+  b.u8(9).u8(0).u8(10).u8(0).raw({'a', 'b', 'c', 'd', 'e'}).zeros(3);  // NFULA_PREFIX "abcde", padded
+  const uint16_t length = uint16_t(4 + ip.size());
+  b.u8(uint8_t(length)).u8(uint8_t(length >> 8)).u8(9).u8(0);  // NFULA_PAYLOAD, little endian
+  for (uint8_t byte : ip.bytes()) b.u8(byte);
+  const DecodedPacket p = test::decodeVector(b.bytes(), LinkType::kNflog);
+  expectIpv4Udp(p);
+  EXPECT_EQ(p.macProtocol, ethertype::kIpv4);
+}
+
+TEST(DecodeLink, NflogWithoutPayloadIsTruncated) {
+  PacketBuilder b;
+  b.u8(2).u8(0).be16(0).u8(8).u8(0).u8(10).u8(0).raw({'a', 'b', 'c', 'd'});
+  EXPECT_EQ(test::decodeVector(b.bytes(), LinkType::kNflog).malformed, MalformedReason::kTruncatedLinkHeader);
+  PacketBuilder huge;
+  huge.u8(2).u8(0).be16(0).u8(0xff).u8(0xff).u8(9).u8(0);
+  EXPECT_EQ(test::decodeVector(huge.bytes(), LinkType::kNflog).malformed, MalformedReason::kTruncatedLinkHeader);
+}
+
 }  // namespace
 }  // namespace netmeter
