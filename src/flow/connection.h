@@ -22,6 +22,9 @@ struct ConnectionRecords {
   IpRecord* serverIp = nullptr;
   IpPairRecord* ipPair = nullptr;
   L4PortRecord* serverPort = nullptr;
+  // MAC table hints (EntityTable::findOrCreateHinted) for the client side and the server side: checked
+  // against the packet's MAC on every use, since a connection's frames may change MAC addresses.
+  std::array<const void*, 2> macHint{};
 };
 
 enum class TerminationReason : uint8_t { kActive = 0, kFin, kRst, kTimeout };

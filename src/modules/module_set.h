@@ -31,7 +31,7 @@ struct ModuleSet {
   void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
     global.onPacket(p, account);
     interfaces.onPacket(p, account);
-    mac.onPacket(p, account);
+    mac.onPacket(p, flow, account);
     macProtocols.onPacket(p, account);
     vlan.onPacket(p, account);
     ip.onPacket(p, flow, account);

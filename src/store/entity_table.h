@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -22,27 +23,26 @@ class EntityTable {
 
   // The record for `key`, created (value-initialized, `created` set) when absent.
   Record& findOrCreate(const Key& key, MemoryAccount& account, bool& created) {
-    auto [it, inserted] = index_.try_emplace(key, 0u);
-    created = inserted;
-    if (!inserted) return records_[it->second].record;
-    uint32_t slot;
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-      records_[slot] = Slot{};
-    } else {
-      slot = static_cast<uint32_t>(records_.size());
-      records_.emplace_back();
-    }
-    it->second = slot;
-    records_[slot].key = key;
-    records_[slot].used = true;
-    account.add(kBytesPerRecord);
-    return records_[slot].record;
+    return findOrCreateSlot(key, account, created).record;
   }
+
   Record& findOrCreate(const Key& key, MemoryAccount& account) {
     bool created;
     return findOrCreate(key, account, created);
+  }
+
+  // Like findOrCreate, with a caller-kept hint that skips the hash lookup when it still points at the
+  // record of `key`. A hint is an opaque pointer to a slot; slots are never freed while the table lives
+  // (removed ones are reused), so a stale hint is always safe to check.
+  Record& findOrCreateHinted(const Key& key, const void*& hint, MemoryAccount& account) {
+    if (hint != nullptr) {
+      Slot* slot = static_cast<Slot*>(const_cast<void*>(hint));
+      if (slot->used && slot->key == key) return slot->record;
+    }
+    bool created;
+    Slot& slot = findOrCreateSlot(key, account, created);
+    hint = &slot;
+    return slot.record;
   }
 
   const Record* find(const Key& key) const {
@@ -90,6 +90,26 @@ class EntityTable {
     Record record{};
     bool used = false;
   };
+  Slot& findOrCreateSlot(const Key& key, MemoryAccount& account, bool& created) {
+    auto [it, inserted] = index_.try_emplace(key, 0u);
+    created = inserted;
+    if (!inserted) return records_[it->second];
+    uint32_t slot;
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+      records_[slot] = Slot{};
+    } else {
+      slot = static_cast<uint32_t>(records_.size());
+      records_.emplace_back();
+    }
+    it->second = slot;
+    records_[slot].key = key;
+    records_[slot].used = true;
+    account.add(kBytesPerRecord);
+    return records_[slot];
+  }
+
   absl::flat_hash_map<Key, uint32_t, Hash> index_;
   std::deque<Slot> records_;
   std::vector<uint32_t> free_;
