@@ -115,14 +115,18 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
   }
   uint64_t connections = 0;
   size_t ips = 0;
+  int64_t statisticsBytes = 0;
   ModuleSet merged;
   MemoryAccount scratch;
   engine.forEachShard([&](const Shard& s) {
     connections += s.flows().connectionCount();
+    statisticsBytes += s.memory().bytes;
     merged.mergeFrom(s.modules(), scratch);
   });
   ips = merged.ip.ips().size();
   std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
+  std::printf("memory      %s of statistics (budget %s for the process)\n", humanBytes(double(statisticsBytes)).c_str(),
+              humanBytes(double(engine.options().memoryBytes)).c_str());
 
   std::vector<std::pair<uint64_t, IpAddress>> talkers;
   merged.ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {

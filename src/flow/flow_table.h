@@ -72,7 +72,9 @@ class FlowTable {
   size_t connectionCount() const { return slots_.size() - free_.size(); }
   uint64_t connectionsCreated() const { return nextId_; }
 
-  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 48;  // slot + index overhead
+  // A connection's slot plus its worst-case share of the active index (see EntityTable::kBytesPerRecord);
+  // its traffic history is accounted by the TimeSeries itself.
+  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 8 + 2 * (sizeof(FlowKey) + 5);
 
  private:
   struct Slot {

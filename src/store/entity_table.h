@@ -19,7 +19,9 @@ namespace netmeter {
 template <typename Key, typename Record, typename Hash = absl::Hash<Key>>
 class EntityTable {
  public:
-  static constexpr int64_t kBytesPerRecord = sizeof(Record) + sizeof(Key) + 16;
+  // Memory one record costs: its slot, and its share of the hash index (key + index + control byte per
+  // slot, at a load factor between 7/16 and 7/8: counted at the worst case, twice).
+  static constexpr int64_t kBytesPerRecord = sizeof(Record) + sizeof(Key) + 8 + 2 * (sizeof(Key) + 5);
 
   // The record for `key`, created (value-initialized, `created` set) when absent.
   Record& findOrCreate(const Key& key, MemoryAccount& account, bool& created) {

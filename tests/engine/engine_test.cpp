@@ -137,7 +137,7 @@ TEST(Engine, AddressFloodStaysWithinMemoryBudget) {
   options.memoryBytes = kBudget;
   Engine engine(options);
   test::AddressFloodSource flood(1'500'000, kT0);
-  const long rssBefore = maxRssKiB();
+  [[maybe_unused]] const long rssBefore = maxRssKiB();
   engine.run(flood);
   EXPECT_EQ(engine.totals().packets, 1'500'000u);
   int64_t used = 0;
