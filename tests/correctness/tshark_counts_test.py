@@ -61,7 +61,6 @@ NETMETER_UDP_TIMEOUT_S = 120
 # limit of the decoder, not a counting difference: those packets are left out of the comparison only
 # when netmeter reports exactly that many unsupported packets. Remove an entry once supported.
 NETMETER_UNDECODED_LINKS = {
-    "nflog": "LINKTYPE_NFLOG (239), Linux netfilter log: TLV records, not a frame",
     "netlink": "LINKTYPE_NETLINK (253), Linux kernel messages (no IP)",
 }
 
@@ -697,12 +696,18 @@ def run_netmeter(netmeter, capture, out_json, threads):
     cmd = [netmeter, "analyze", capture, "--json", out_json]
     if threads:
         cmd += ["--threads", str(threads)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, errors="replace")
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, errors="replace", timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return -1, "cannot run netmeter: %s" % e, None
     report = None
     if os.path.exists(out_json) and os.path.getsize(out_json) > 0:
         with open(out_json, encoding="utf-8") as f:
-            report = json.load(f)
+            try:
+                report = json.load(f)
+            except ValueError as e:
+                return proc.returncode, "invalid JSON report: %s" % e, None
     return proc.returncode, proc.stdout + proc.stderr, report
 
 
@@ -909,13 +914,17 @@ def check_capture(name, path, opts, workdir):
         res.ok = False
         res.lines.append("netmeter exited %d without a JSON report: %s" % (nrc, nout.strip()[-400:]))
         return res
-    if nrc != 0:
-        # A damaged file: netmeter reports it and keeps what it read before the damage. tshark
-        # reads up to the same point (both stop at the first record they cannot read), so the
-        # comparison below still covers the packets before the damage.
-        res.notes.append("netmeter exited %d (%s); compared the packets read before the damage%s"
-                         % (nrc, nout.strip().splitlines()[-1][:200] if nout.strip() else "",
-                            "" if tshark_damage else " -- but tshark reported no damage"))
+    errors = report.get("trace", {}).get("errors") or []
+    if nrc != 0 or errors:
+        # A damaged file: netmeter reports it (exit status, trace.errors) and keeps what it read
+        # before the damage; tshark stops at the same record (checked below with the packet
+        # counts), so the comparison covers the packets before the damage.
+        msg = "; ".join(e.get("message", "") for e in errors) or nout.strip()[-200:]
+        res.notes.append("damaged file: netmeter exited %d (%s); compared the packets before the damage"
+                         % (nrc, msg))
+        if not tshark_damage:
+            res.ok = False
+            res.lines.append("netmeter reports damage (%s) but tshark read the file without error" % msg)
     unsupported = report.get("global", {}).get("malformed", {}).get("unsupported_link_type", 0)
     if unsupported:
         skipped = [p for p in packets if p.tokens and p.tokens[0] in NETMETER_UNDECODED_LINKS]
@@ -930,6 +939,15 @@ def check_capture(name, path, opts, workdir):
             res.ok = False
             res.lines.append("netmeter reports %d packet(s) of an unsupported link type; tshark decodes "
                              "them (%d on a link type listed as undecoded)" % (unsupported, len(skipped)))
+    # Both tools must have read the same packets: the whole file, or for a damaged file the
+    # records before the damage (both stop at the first record they cannot read).
+    trace = report.get("trace", {})
+    frames, frame_bytes = len(packets), sum(p.length for p in packets)
+    if (trace.get("packets"), trace.get("bytes")) != (frames, frame_bytes):
+        res.ok = False
+        res.lines.append("packets read: tshark %d frames / %d bytes, netmeter %s / %s%s"
+                         % (frames, frame_bytes, trace.get("packets"), trace.get("bytes"),
+                            " (tshark: %s)" % "; ".join(tshark_damage) if tshark_damage else ""))
     bad_times = [p.num for p in packets if p.bad_time]
     if bad_times:
         # Records whose microsecond/nanosecond field is out of range (tcpdump's
