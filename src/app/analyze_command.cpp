@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,17 +27,25 @@ struct AnalyzeArguments {
   EngineOptions engine;
   std::string jsonPath;
   bool quiet = false;
+  std::optional<int64_t> startTime;  // epoch seconds
+  std::optional<int64_t> endTime;
+  size_t values = 0;
 };
 
 void printAnalyzeUsage(std::FILE* out) {
   std::fputs(
-      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--quiet]\n"
+      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime S]\n"
+      "                         [--values N] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
       "  --memory   memory budget for the whole process, e.g. 512M, 4G (default 2G); when reached the\n"
       "             oldest history is dropped first\n"
       "  --json     write every statistic as JSON to OUT ('-' for standard output)\n"
+      "  --starttime S, --endtime S\n"
+      "             also give every counter for this interval of packet time (epoch seconds):\n"
+      "             \"interval\" and \"intervalPerSecond\" (default: the whole trace)\n"
+      "  --values N also give a \"history\" dataset of at most N points per counter\n"
       "  --quiet    no summary\n",
       out);
 }
@@ -74,6 +83,24 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
       const char* v = needValue("--json");
       if (!v) return false;
       args.jsonPath = v;
+    } else if (a == "--starttime" || a == "--endtime") {
+      const char* v = needValue(argv[i]);
+      if (!v) return false;
+      auto t = parseInteger(v, 0, int64_t{1} << 40);
+      if (!t) {
+        std::fprintf(stderr, "netmeter analyze: %s '%s' is not a time in epoch seconds\n", argv[i - 1], v);
+        return false;
+      }
+      (a == "--starttime" ? args.startTime : args.endTime) = *t;
+    } else if (a == "--values") {
+      const char* v = needValue("--values");
+      if (!v) return false;
+      auto n = parseInteger(v, 1, 100000);
+      if (!n) {
+        std::fprintf(stderr, "netmeter analyze: --values '%s' is not a number from 1 to 100000\n", v);
+        return false;
+      }
+      args.values = size_t(*n);
     } else if (a == "--quiet" || a == "-q") {
       args.quiet = true;
     } else if (a == "--help" || a == "-h") {
@@ -85,6 +112,10 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
     } else {
       args.files.emplace_back(a);
     }
+  }
+  if (args.startTime && args.endTime && *args.endTime <= *args.startTime) {
+    std::fputs("netmeter analyze: --endtime must be after --starttime\n", stderr);
+    return false;
   }
   if (args.files.empty()) {
     std::fputs("netmeter analyze: no capture file given\n", stderr);
@@ -179,7 +210,15 @@ int runAnalyzeCommand(int argc, char** argv) {
       std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
       return 1;
     }
-    ReportInput input{args.files, errors, source.interfaces(), &vendors, wall};
+    ReportInput input{args.files, errors, source.interfaces(), &vendors, wall, std::nullopt};
+    const TraceTotals totals = engine.totals();
+    if ((args.startTime || args.endTime || args.values) && totals.packets > 0) {
+      ReportWindow window;
+      window.fromSecond = args.startTime.value_or(secondOf(totals.firstPacket));
+      window.toSecond = args.endTime.value_or(secondOf(totals.lastPacket) + 1);
+      window.historyPoints = args.values;
+      input.window = window;
+    }
     writeJsonReport(engine, input, out);
     if (out != stdout && std::fclose(out) != 0) {
       std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));

@@ -1,6 +1,7 @@
 #include "report/json_report.h"
 
 #include <algorithm>
+#include <optional>
 #include <climits>
 
 #include "modules/mac/oui_database.h"
@@ -12,10 +13,45 @@ namespace netmeter {
 
 namespace {
 
+// The JSON writer plus the query window every counter object is rendered for.
+class ReportJson : public JsonWriter {
+ public:
+  ReportJson(std::FILE* out, const std::optional<ReportWindow>& reportWindow)
+      : JsonWriter(out), window(reportWindow) {}
+  const std::optional<ReportWindow>& window;
+};
+
+// "interval", "intervalPerSecond" and, when asked, "history" of a series for the report window.
 template <size_t N>
-void writeActivity(JsonWriter& w, const TrafficRecord<N>& r, size_t counters = N) {
+void writeWindow(ReportJson& w, const TimeSeries<N>& series, size_t counters) {
+  if (!w.window) return;
+  const ReportWindow& win = *w.window;
+  const auto interval = series.sum(win.fromSecond, win.toSecond);
+  w.key("interval");
+  w.value(interval, counters);
+  w.key("intervalPerSecond");
+  w.beginArray();
+  const double seconds = double(std::max<int64_t>(1, win.toSecond - win.fromSecond));
+  for (size_t i = 0; i < counters && i < N; ++i) w.value(double(interval[i]) / seconds);
+  w.endArray();
+  if (win.historyPoints == 0) return;
+  const auto points = series.series(win.fromSecond, win.toSecond, win.historyPoints);
+  w.key("history");
+  w.beginObject();
+  w.field("starttime", points.empty() ? win.fromSecond : points.front().startSecond);
+  w.field("timespan", points.empty() ? int64_t{1} : points.front().step);
+  w.key("values");
+  w.beginArray();
+  for (const auto& point : points) w.value(point.values, counters);
+  w.endArray();
+  w.endObject();
+}
+
+template <size_t N>
+void writeActivity(ReportJson& w, const TrafficRecord<N>& r, size_t counters = N) {
   w.key("allTime");
   w.value(r.counters.allTime(), counters);
+  writeWindow(w, r.counters, counters);
   w.field("firstActivity", r.firstActivity);
   w.field("lastActivity", r.lastActivity);
 }
@@ -29,12 +65,12 @@ std::vector<std::pair<Key, const Record*>> sortedByKey(const EntityTable<Key, Re
   return out;
 }
 
-void writeVlan(JsonWriter& w, uint16_t vlan) {
+void writeVlan(ReportJson& w, uint16_t vlan) {
   if (vlan == kNoVlan) w.null();
   else w.value(uint32_t{vlan});
 }
 
-void writeTrace(JsonWriter& w, const Engine& engine, const ReportInput& in) {
+void writeTrace(ReportJson& w, const Engine& engine, const ReportInput& in) {
   const TraceTotals t = engine.totals();
   w.key("trace");
   w.beginObject();
@@ -46,6 +82,10 @@ void writeTrace(JsonWriter& w, const Engine& engine, const ReportInput& in) {
   w.field("bytes", t.bytes);
   w.field("firstPacket", t.packets ? t.firstPacket : 0);
   w.field("lastPacket", t.packets ? t.lastPacket : 0);
+  if (in.window) {
+    w.field("starttime", in.window->fromSecond);
+    w.field("endtime", in.window->toSecond);
+  }
   w.key("errors");
   w.beginArray();
   for (const auto& e : in.errors) {
@@ -59,7 +99,7 @@ void writeTrace(JsonWriter& w, const Engine& engine, const ReportInput& in) {
   w.endObject();
 }
 
-void writeEngine(JsonWriter& w, const Engine& engine) {
+void writeEngine(ReportJson& w, const Engine& engine) {
   int64_t used = 0, retained = INT64_MIN;
   uint64_t evicted = 0, connections = 0;
   engine.forEachShard([&](const Shard& s) {
@@ -81,7 +121,7 @@ void writeEngine(JsonWriter& w, const Engine& engine) {
   w.endObject();
 }
 
-void writeGlobal(JsonWriter& w, const GlobalModule& g) {
+void writeGlobal(ReportJson& w, const GlobalModule& g) {
   w.key("global");
   w.beginObject();
   w.key("total");
@@ -118,7 +158,7 @@ void writeGlobal(JsonWriter& w, const GlobalModule& g) {
   w.endObject();
 }
 
-void writeInterfaces(JsonWriter& w, const InterfaceModule& m, const ReportInput& in) {
+void writeInterfaces(ReportJson& w, const InterfaceModule& m, const ReportInput& in) {
   w.key("interfaces");
   w.beginArray();
   for (const auto& [id, r] : sortedByKey(m.table)) {
@@ -135,7 +175,7 @@ void writeInterfaces(JsonWriter& w, const InterfaceModule& m, const ReportInput&
   w.endArray();
 }
 
-void writeMacs(JsonWriter& w, const MacModule& m, const OuiDatabase* vendors) {
+void writeMacs(ReportJson& w, const MacModule& m, const OuiDatabase* vendors) {
   w.key("macs");
   w.beginArray();
   for (const auto& [mac, r] : sortedByKey(m.table)) {
@@ -152,7 +192,7 @@ void writeMacs(JsonWriter& w, const MacModule& m, const OuiDatabase* vendors) {
   w.endArray();
 }
 
-void writeMacProtocols(JsonWriter& w, const MacProtocolModule& m) {
+void writeMacProtocols(ReportJson& w, const MacProtocolModule& m) {
   w.key("macProtocols");
   w.beginArray();
   for (const auto& [type, r] : sortedByKey(m.table)) {
@@ -165,7 +205,7 @@ void writeMacProtocols(JsonWriter& w, const MacProtocolModule& m) {
   w.endArray();
 }
 
-void writeVlans(JsonWriter& w, const VlanModule& m) {
+void writeVlans(ReportJson& w, const VlanModule& m) {
   w.key("vlans");
   w.beginArray();
   for (const auto& [id, r] : sortedByKey(m.table)) {
@@ -179,7 +219,7 @@ void writeVlans(JsonWriter& w, const VlanModule& m) {
   w.endArray();
 }
 
-void writeIps(JsonWriter& w, const IpModule& m) {
+void writeIps(ReportJson& w, const IpModule& m) {
   w.key("ips");
   w.beginArray();
   for (const auto& [ip, r] : sortedByKey(m.ips())) {
@@ -240,13 +280,13 @@ void writeIps(JsonWriter& w, const IpModule& m) {
   w.endArray();
 }
 
-void writeMpls(JsonWriter& w, const DirectionAttributes& d) {
+void writeMpls(ReportJson& w, const DirectionAttributes& d) {
   w.beginArray();
   for (size_t i = 0; i < std::min<size_t>(d.mplsCount, kMaxMplsLabels); ++i) w.value(d.mplsLabels[i]);
   w.endArray();
 }
 
-void writeDirection(JsonWriter& w, const DirectionAttributes& d) {
+void writeDirection(ReportJson& w, const DirectionAttributes& d) {
   w.beginObject();
   w.field("mtu", d.mtu);
   w.key("dscp");
@@ -269,7 +309,7 @@ void writeDirection(JsonWriter& w, const DirectionAttributes& d) {
   w.endObject();
 }
 
-void writeConnections(JsonWriter& w, const Engine& engine) {
+void writeConnections(ReportJson& w, const Engine& engine) {
   std::vector<const Connection*> all;
   engine.forEachShard([&](const Shard& s) { s.flows().forEach([&](const Connection& c) { all.push_back(&c); }); });
   std::sort(all.begin(), all.end(), [](const Connection* a, const Connection* b) {
@@ -288,6 +328,7 @@ void writeConnections(JsonWriter& w, const Engine& engine) {
     w.field("l4ProtocolName", ipProtocolName(c->l4Protocol));
     w.key("allTime");
     w.value(c->traffic.allTime());
+    writeWindow(w, c->traffic, 4);
     w.field("start", c->start);
     w.field("lastActivity", c->lastActivity);
     w.field("duration", c->duration());
@@ -314,7 +355,7 @@ void writeConnections(JsonWriter& w, const Engine& engine) {
   w.endArray();
 }
 
-void writeL4Ports(JsonWriter& w, const L4PortModule& m) {
+void writeL4Ports(ReportJson& w, const L4PortModule& m) {
   w.key("l4Ports");
   w.beginArray();
   std::vector<std::pair<uint32_t, const L4PortRecord*>> rows;
@@ -334,7 +375,7 @@ void writeL4Ports(JsonWriter& w, const L4PortModule& m) {
   w.endArray();
 }
 
-void writePacketSizes(JsonWriter& w, const PacketSizeModule& m) {
+void writePacketSizes(ReportJson& w, const PacketSizeModule& m) {
   w.key("packetSizes");
   w.beginArray();
   for (size_t i = 0; i < kPacketSizeBins.size(); ++i) {
@@ -349,7 +390,7 @@ void writePacketSizes(JsonWriter& w, const PacketSizeModule& m) {
   w.endArray();
 }
 
-void writeQos(JsonWriter& w, const QosModule& m) {
+void writeQos(ReportJson& w, const QosModule& m) {
   static constexpr const char* kKinds[] = {"ipDscp", "vlanPcp", "mplsTc"};
   std::vector<std::pair<uint32_t, const TrafficRecord<2>*>> rows;
   m.table.forEach([&](const QosKey& k, const TrafficRecord<2>& r) {
@@ -378,7 +419,7 @@ void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* 
   MemoryAccount scratch;
   engine.forEachShard([&](const Shard& s) { merged.mergeFrom(s.modules(), scratch); });
 
-  JsonWriter w(out);
+  ReportJson w(out, input.window);
   w.beginObject();
   writeTrace(w, engine, input);
   writeEngine(w, engine);

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,12 +13,22 @@ namespace netmeter {
 
 class OuiDatabase;
 
+// An interval of packet time [fromSecond, toSecond) in epoch seconds: every counter object then also
+// carries "interval" (the sum over it), "intervalPerSecond" and, with historyPoints > 0, a "history"
+// dataset of at most that many points ({"starttime", "timespan" (step in s), "values": [[...], ...]}).
+struct ReportWindow {
+  int64_t fromSecond = 0;
+  int64_t toSecond = 0;
+  size_t historyPoints = 0;
+};
+
 struct ReportInput {
   std::vector<std::string> files;
   std::vector<ReadError> errors;
   std::vector<InterfaceInfo> interfaces;
   const OuiDatabase* vendors = nullptr;
   double wallSeconds = 0;
+  std::optional<ReportWindow> window;
 };
 
 // Writes every statistic of a finished analysis as one JSON document. Per-entity objects have the

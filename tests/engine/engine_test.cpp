@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "io/capture_files.h"
@@ -18,10 +19,12 @@ constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 
 // The report of a finished engine, without the fields that legitimately depend on the run (wall
 // time, thread count, per-shard memory).
-nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces) {
+nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces,
+                      std::optional<ReportWindow> window = std::nullopt) {
   std::FILE* f = std::tmpfile();
   ReportInput input;
   input.interfaces = interfaces;
+  input.window = window;
   writeJsonReport(engine, input, f);
   std::rewind(f);
   std::string text;
@@ -122,6 +125,40 @@ TEST(Engine, IpCountersAddUp) {
   for (const auto& c : j["connections"]) connPackets += c["allTime"][0].get<uint64_t>() + c["allTime"][2].get<uint64_t>();
   EXPECT_EQ(connPackets, 3000u);
   EXPECT_EQ(j["global"]["total"]["allTime"][0], 3000u);
+}
+
+// Any interval of packet time can be asked: the whole trace equals all time, two halves add up to the
+// whole, and a history dataset stays within its point budget and sums to the interval.
+TEST(Engine, IntervalsAndHistoryAddUp) {
+  auto source = mixedTraffic();
+  Engine engine(EngineOptions{});
+  engine.run(source);
+  const int64_t first = secondOf(engine.totals().firstPacket);
+  const int64_t end = secondOf(engine.totals().lastPacket) + 1;
+  ASSERT_GT(end - first, 5);
+  const int64_t middle = first + (end - first) / 2;
+  auto whole = report(engine, source.interfaces(), ReportWindow{first, end, 7});
+  auto early = report(engine, source.interfaces(), ReportWindow{first, middle, 0});
+  auto late = report(engine, source.interfaces(), ReportWindow{middle, end, 0});
+  ASSERT_EQ(whole["ips"].size(), early["ips"].size());
+  size_t nonEmptyHalves = 0;
+  for (size_t i = 0; i < whole["ips"].size(); ++i) {
+    const auto& ip = whole["ips"][i];
+    EXPECT_EQ(ip["interval"], ip["allTime"]) << ip["ip"];
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(early["ips"][i]["interval"][k].get<uint64_t>() + late["ips"][i]["interval"][k].get<uint64_t>(),
+                ip["interval"][k].get<uint64_t>());
+      uint64_t historySum = 0;
+      for (const auto& point : ip["history"]["values"]) historySum += point[k].get<uint64_t>();
+      EXPECT_EQ(historySum, ip["interval"][k].get<uint64_t>());
+    }
+    EXPECT_LE(ip["history"]["values"].size(), 7u);
+    if (early["ips"][i]["interval"][0].get<uint64_t>() > 0 && late["ips"][i]["interval"][0].get<uint64_t>() > 0)
+      ++nonEmptyHalves;
+  }
+  EXPECT_GT(nonEmptyHalves, 10u);
+  const double perSecond = whole["global"]["total"]["intervalPerSecond"][0].get<double>();
+  EXPECT_NEAR(perSecond * double(end - first), 3000.0, 1e-6);
 }
 
 long maxRssKiB() {
