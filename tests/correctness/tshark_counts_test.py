@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Per-IP, per-IP-pair and per-TCP/UDP-conversation packet and byte counts: netmeter versus tshark.
 
-For every capture under <shared>/pcaps (all folders, *.pcap and *.pcapng) and for a few traces made
-by netmeter-generate, this test runs tshark and `netmeter analyze FILE --json OUT` and compares
+For every capture under <shared>/pcaps (all folders, *.pcap and *.pcapng), for a crafted trace of
+corner cases (edge_cases.py) and for two traces made by netmeter-generate, this test runs tshark and `netmeter analyze FILE --json OUT` and compares
 
   * per IP address: rx/tx packets and bytes        (tshark -z endpoints,ip / endpoints,ipv6)
   * per IP pair, each direction: packets, bytes    (tshark -z conv,ip / conv,ipv6)
@@ -73,9 +73,9 @@ FIELDS = [
     "ip.src", "ip.dst", "ip.flags.mf", "ip.frag_offset",
     "ipv6.src", "ipv6.dst", "ipv6.fraghdr.offset", "ipv6.fraghdr.more",
     "ipv6.routing.type", "ipv6.routing.segleft", "ipv6.routing.src.addr",
-    "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.flags", "tcp.len",
+    "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.flags", "tcp.hdr_len",
     "udp.srcport", "udp.dstport", "udp.stream",
-    "vlan.id", "ieee8021ad.id", "_ws.short", "_ws.malformed",
+    "vlan.id", "ieee8021ad.id", "_ws.short", "_ws.malformed", "_ws.unreassembled",
 ]
 F = {name: i for i, name in enumerate(FIELDS)}
 
@@ -220,7 +220,8 @@ def _occ(row, name):
     return v.split(",") if v else []
 
 
-_EXCEPTION = re.compile(r"\[(?:Packet size limited during capture: (.+?) truncated|Malformed Packet: (.+?))\]")
+_EXCEPTION = re.compile(r"\[(?:Packet size limited during capture: (.+?) truncated|Malformed Packet: (.+?)"
+                        r"|BoundError Unreassembled Packet: (.+?))\]")
 
 
 def _exception_token(name):
@@ -231,6 +232,10 @@ def _exception_token(name):
     if name == "IPv6" or name.startswith("IPv6 "):
         return "ipv6"
     return {"TCP": "tcp", "UDP": "udp"}.get(name)
+
+
+def _last_index(tokens, tok):
+    return max((i for i, t in enumerate(tokens) if t == tok), default=-1)
 
 
 def parse_packet(line):
@@ -260,13 +265,13 @@ def parse_packet(line):
     p.bad_time = len(frac) > 9
     p.rel = row[F["frame.time_relative"]]
     p.tokens = row[F["frame.protocols"]].split(":")
-    occ = {name: _occ(row, name) for name in FIELDS[5:-2]}
+    occ = {name: _occ(row, name) for name in FIELDS[5:-3]}
     pos = defaultdict(int)
-    excepted = set()
-    for m in _EXCEPTION.finditer(row[F["_ws.short"]] + row[F["_ws.malformed"]]):
-        tok = _exception_token(m.group(1) or m.group(2))
+    excepted = {}  # token -> kind of exception: "short", "malformed" or "unreassembled"
+    for m in _EXCEPTION.finditer(row[F["_ws.short"]] + row[F["_ws.malformed"]] + row[F["_ws.unreassembled"]]):
+        tok = _exception_token(m.group(1) or m.group(2) or m.group(3))
         if tok:
-            excepted.add(tok)
+            excepted[tok] = "short" if m.group(1) else "malformed" if m.group(2) else "unreassembled"
 
     def take(name):
         """The next occurrence of a field, None when the layer has no more (header cut short:
@@ -312,7 +317,6 @@ def parse_packet(line):
             layer.in_error = in_error
             layer.tapped = not in_error and layer.dst is not None
             layer.damaged = False
-            layer.l4dst = layer.dst
             if layer.src is None or layer.dst is None:
                 # No addresses: tshark could not read this header and does not count it. When it is
                 # the first one (an IPv4 EtherType with a version 6 header, which tshark then
@@ -321,6 +325,7 @@ def parse_packet(line):
                     p.bogus_l3 = True
                 continue
             layer.src, layer.dst = norm_ip(layer.src), norm_ip(layer.dst)
+            layer.l4dst = layer.dst
             p.ips.append(layer)
         elif tok == "ipv6.routing":
             rtype, segleft = take("ipv6.routing.type"), take("ipv6.routing.segleft")
@@ -341,7 +346,13 @@ def parse_packet(line):
             sport, dport = take(tok + ".srcport"), take(tok + ".dstport")
             stream = take(tok + ".stream")
             flags = take("tcp.flags") if tok == "tcp" else "0"
-            complete = take("tcp.len") is not None if tok == "tcp" else True
+            hlen = take("tcp.hdr_len") if tok == "tcp" else "8"
+            # A TCP header length below 20 is bogus (tshark stops before its tap). A header that
+            # runs past the end of a first fragment raises an exception that tshark reports as
+            # "Unreassembled Packet" (also before the tap); netmeter has no complete header then.
+            complete = hlen is not None and int(hlen) >= 20 if tok == "tcp" else True
+            if excepted.get(tok) == "unreassembled" and t_index == _last_index(p.tokens, tok):
+                complete = False
             layer.ports = sport is not None and dport is not None and flags is not None and complete
             layer.sport = int(sport) if sport is not None else 0
             layer.dport = int(dport) if dport is not None else 0
@@ -352,15 +363,15 @@ def parse_packet(line):
             layer.ip = len(p.ips) - 1  # the IP header this segment travels in (pinfo->src/dst)
             layer.tapped = not in_error and layer.ports and stream is not None and layer.ip >= 0
             p.l4s.append(layer)
-    # An exception names the protocol that raised it; it is the last layer of that protocol.
+    # An exception names the protocol that raised it; it is the last layer of that protocol (a
+    # layer without addresses, which is not in p.ips, may be the one).
     for tok in excepted:
-        layers = [l for l in (p.ips if tok in ("ip", "ipv6") else p.l4s)
-                  if (l.fam == (4 if tok == "ip" else 6) if tok in ("ip", "ipv6")
-                      else l.proto == (TCP if tok == "tcp" else UDP))]
-        if layers:
-            layers[-1].tapped = False
-            if tok in ("ip", "ipv6"):
-                layers[-1].damaged = True
+        last = _last_index(p.tokens, tok)
+        for layer in p.ips + p.l4s:
+            if layer.tok == last:
+                layer.tapped = False
+                if tok in ("ip", "ipv6"):
+                    layer.damaged = True
     return p
 
 
@@ -504,6 +515,8 @@ def classify(p, idx, reasons):
         cur = p.ips[idx]
         if cur.frag:
             why = "carrier is an IP fragment (netmeter does not reassemble)"
+        elif sum(1 for i in range(idx) if not p.ips[i].in_error) >= NETMETER_MAX_TUNNEL_DEPTH:
+            why = "more than %d tunnel levels" % NETMETER_MAX_TUNNEL_DEPTH
         elif idx + 1 < len(p.ips) and p.ips[idx + 1].damaged:
             why = "inner IP header damaged"
         else:
@@ -524,8 +537,9 @@ def classify(p, idx, reasons):
                     "conversation, not a netmeter connection" % PROTO_NAME[l4.proto]] += 1
     for l4 in view_l4:
         if not l4.tapped:
-            reasons["%s header tshark dissected with an exception (cut short by the capture "
-                    "length): not in tshark's table, netmeter counts it" % PROTO_NAME[l4.proto]] += 1
+            reasons["%s header tshark dissected with an exception (malformed, or options cut by "
+                    "the capture length): not in tshark's table, netmeter read the ports and counts "
+                    "it" % PROTO_NAME[l4.proto]] += 1
         elif p.ips[idx].l4dst != p.ips[idx].dst:
             reasons["IPv6 routing header: tshark keys %s by the final destination, netmeter by the "
                     "header's destination" % PROTO_NAME[l4.proto]] += 1
@@ -864,9 +878,10 @@ def explain_view(tsm, view):
             split_diff.append("%s %s: tshark %d stream(s), netmeter %d connection(s)"
                               % (PROTO_NAME[k[0]], fmt_eps(k[1]), len(streams), len(convs)))
     if split_diff:
-        notes.append("split rules: %d tuple(s) split differently (tshark: new tcp.stream on a SYN "
-                     "with a new ISN, UDP never split; netmeter: idle timeout, SYN after FIN/RST, "
-                     "VLAN), compared per netmeter's rules: %s%s"
+        notes.append("split rules: %d tuple(s) split differently (tshark: a new tcp.stream on a SYN "
+                     "with a new ISN; UDP streams are Wireshark conversations, which dissectors such "
+                     "as SDP start anew at a setup frame; netmeter: idle timeout, SYN after FIN/RST, "
+                     "outer VLAN), compared per netmeter's rules: %s%s"
                      % (len(split_diff), "; ".join(split_diff[:3]), "; ..." if len(split_diff) > 3 else ""))
     return notes
 
@@ -1045,6 +1060,12 @@ def main():
     with tempfile.TemporaryDirectory(prefix="netmeter-tshark-") as workdir:
         opts.tshark_config = os.path.join(workdir, "wireshark-profile")
         os.makedirs(opts.tshark_config)
+        # The crafted corner cases (edge_cases.py, no build needed) and netmeter-generate's traces.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import edge_cases
+        crafted = os.path.join(workdir, "edge-cases.pcap")
+        edge_cases.write(crafted)
+        captures.append(("crafted/edge-cases.pcap", crafted))
         if not opts.tshark_only and not opts.no_generated and not opts.only:
             captures += generated_traces(opts, workdir)
         if opts.only:
