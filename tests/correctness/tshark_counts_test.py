@@ -1062,6 +1062,7 @@ def main():
         os.makedirs(opts.tshark_config)
         # The crafted corner cases (edge_cases.py, no build needed) and netmeter-generate's traces.
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        sys.dont_write_bytecode = True  # no __pycache__ in the source tree
         import edge_cases
         crafted = os.path.join(workdir, "edge-cases.pcap")
         edge_cases.write(crafted)
