@@ -1,0 +1,453 @@
+#pragma once
+
+// Internal to the server: one client connection, plain or TLS. Included only by server.cpp.
+//
+// Everything that touches the socket runs on the connection's strand (one of the I/O threads);
+// authentication, handlers and stream producers run on the handler pool. A connection has at most
+// one request in flight, so the two sides never touch its state at the same time: each hands over
+// to the other with a post, which orders the accesses.
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "api/errors.h"
+#include "api/server_core.h"
+#include "api/url.h"
+
+namespace netmeter::api::detail {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <typename Stream>
+class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  HttpConnection(std::shared_ptr<ServerCore> core, tcp::socket socket, bool refuse)
+      : core_(std::move(core)), stream_(makeStream(std::move(socket))), refuse_(refuse) {
+    core_->activeConnections.fetch_add(1, std::memory_order_relaxed);
+    beast::error_code ec;
+    auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+      auto address = endpoint.address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+      }
+      clientAddress_ = address.to_string();
+    }
+  }
+
+  ~HttpConnection() {
+    cancelStream();
+    core_->activeConnections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void run() {
+    net::dispatch(executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  auto executor() { return beast::get_lowest_layer(stream_).get_executor(); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  const ServerOptions& opts() const { return core_->options; }
+
+  Stream makeStream(tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *core_->ssl);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  void begin() {
+    if constexpr (kTls) {
+      lowest().expires_after(opts().tlsHandshakeTimeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->closeNow();
+                                self->readRequest();
+                              });
+    } else {
+      readRequest();
+    }
+  }
+
+  // ---- reading
+
+  void readRequest() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(opts().maxHeaderBytes));
+    // Checked against the route's limit once the route is known. (Not boost::none: Beast 1.74
+    // compares Content-Length with the optional and treats "none" as a limit of zero.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    request_ = Request{};
+    match_ = Router::Match{};
+    bodyLimit_ = opts().maxBodyBytes;
+    pendingError_.reset();
+    if (buffer_.size() > 0) return readHeader();
+    // Wait for the first byte with the idle timeout, then give the client headerTimeout for the rest.
+    lowest().expires_after(firstRequest_ ? opts().headerTimeout : opts().idleTimeout);
+    stream_.async_read_some(buffer_.prepare(1024),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->closeNow();
+                              self->buffer_.commit(n);
+                              self->readHeader();
+                            });
+  }
+
+  void readHeader() {
+    lowest().expires_after(opts().headerTimeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  static bool isParseError(const beast::error_code& ec) {
+    return ec.category() == beast::error_code(http::error::bad_target).category();
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) {
+      if (ec == http::error::header_limit)
+        return respondAndClose(errorResponse(431, "request header too large"));
+      if (ec != http::error::end_of_stream && isParseError(ec)) {
+        return respondAndClose(errorResponse(400, "malformed HTTP request"));
+      }
+      return closeNow();  // timeout, reset, EOF between requests
+    }
+    core_->requests.fetch_add(1, std::memory_order_relaxed);
+    const auto& head = parser_->get();
+    keepAlive_ = head.keep_alive();
+    if (refuse_) {
+      return respondAndClose(
+          errorResponse(503, "too many connections, try again later").withHeader("Retry-After", "1"));
+    }
+    auto method = parseMethod(std::string_view(head.method_string().data(), head.method_string().size()));
+    if (!method) return respondAndClose(errorResponse(501, "method not supported"));
+    std::string_view target(head.target().data(), head.target().size());
+    std::string_view path;
+    std::string_view query;
+    splitTarget(target, path, query);
+    request_.method = *method;
+    request_.path = std::string(path);
+    request_.clientAddress = clientAddress_;
+    request_.tls = kTls;
+    for (const auto& field : head) {
+      request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    match_ = core_->router.match(*method, path);
+    if (match_.route != nullptr)
+      bodyLimit_ = match_.route->options.maxBodyBytes.value_or(opts().maxBodyBytes);
+    if (auto length = parser_->content_length(); length && *length > bodyLimit_) {
+      return respondAndClose(
+          errorResponse(413, "request body larger than " + std::to_string(bodyLimit_) + " bytes"));
+    }
+    auto parsed = parseQuery(query);
+    if (!parsed) {
+      pendingError_ = parsed.error();
+    } else {
+      request_.query = *parsed;
+    }
+    net::post(*core_->handlers, [self = this->shared_from_this()] { self->authorize(); });
+  }
+
+  // On the handler pool: who is asking, may they, and is there such a thing.
+  void authorize() {
+    const Role needed = match_.requiredRole();
+    if (needed != Role::Public) {
+      auto outcome = core_->auth->authenticate(request_.header("Authorization"), request_.header("Cookie"),
+                                               clientAddress_);
+      switch (outcome.kind) {
+        case AuthOutcome::Kind::Ok:
+          break;
+        case AuthOutcome::Kind::Throttled:
+          return respond(errorResponse(429, "too many failed logins from this address, retry later")
+                             .withHeader("Retry-After", std::to_string(outcome.retryAfterSeconds)));
+        case AuthOutcome::Kind::Missing:
+        case AuthOutcome::Kind::Invalid:
+          return respond(errorResponse(401, outcome.kind == AuthOutcome::Kind::Missing
+                                                ? "authentication required"
+                                                : "invalid user name, password or session")
+                             .withHeader("WWW-Authenticate", "Basic realm=\"netmeter\", charset=\"UTF-8\""));
+      }
+      request_.user = std::move(outcome.user);
+      request_.role = outcome.role;
+      if (!roleAllows(request_.role, needed)) {
+        return respond(errorResponse(403, "role '" + std::string(roleName(request_.role)) +
+                                              "' may not do this (needs '" + std::string(roleName(needed)) +
+                                              "')"));
+      }
+    }
+    switch (match_.outcome) {
+      case Router::Outcome::NotFound:
+        return respond(errorResponse(404, "no resource at " + request_.path));
+      case Router::Outcome::BadPath:
+        return respond(errorResponse(400, match_.message));
+      case Router::Outcome::MethodNotAllowed:
+        return respond(
+            errorResponse(405, "method " + std::string(methodName(request_.method)) + " not allowed here")
+                .withHeader("Allow", Router::allowHeader(*match_.node)));
+      case Router::Outcome::Options:
+        return respond(Response::json(Router::subResourcesJson(*match_.node))
+                           .withHeader("Allow", Router::allowHeader(*match_.node)));
+      case Router::Outcome::Found:
+        break;
+    }
+    if (pendingError_) return respond(pendingError_->toResponse());
+    request_.params = std::move(match_.params);
+    if (!parser_->is_done()) {
+      net::post(executor(), [self = this->shared_from_this()] { self->readBody(); });
+      return;
+    }
+    runHandler();
+  }
+
+  void readBody() {
+    parser_->body_limit(bodyLimit_);
+    auto expect = parser_->get()[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      continue_.emplace(http::status::continue_, parser_->get().version());
+      lowest().expires_after(opts().writeTimeout);
+      http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->closeNow();
+        self->readBodyNow();
+      });
+      return;
+    }
+    readBodyNow();
+  }
+
+  void readBodyNow() {
+    lowest().expires_after(opts().bodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec == http::error::body_limit) {
+                         return self->respondAndClose(errorResponse(
+                             413, "request body larger than " + std::to_string(self->bodyLimit_) + " bytes"));
+                       }
+                       if (ec && isParseError(ec))
+                         return self->respondAndClose(errorResponse(400, "malformed request body"));
+                       if (ec) return self->closeNow();
+                       self->request_.body = std::move(self->parser_->get().body());
+                       net::post(*self->core_->handlers, [self] { self->runHandler(); });
+                     });
+  }
+
+  // On the handler pool.
+  void runHandler() {
+    Response response;
+    try {
+      response = match_.route->handler(request_);
+    } catch (const std::exception& e) {
+      core_->log("netmeter: handler for " + match_.route->pattern + " failed: " + e.what());
+      response = errorResponse(500, "internal error");
+    } catch (...) {
+      core_->log("netmeter: handler for " + match_.route->pattern + " failed");
+      response = errorResponse(500, "internal error");
+    }
+    respond(std::move(response));
+  }
+
+  // From any thread: hands the response to the strand.
+  void respond(Response response) {
+    if (!parser_->is_done()) keepAlive_ = false;  // the body was not read: the stream is out of sync
+    net::post(executor(), [self = this->shared_from_this(), r = std::move(response)]() mutable {
+      self->send(std::move(r));
+    });
+  }
+
+  void respondAndClose(Response response) {
+    keepAlive_ = false;
+    send(std::move(response));
+  }
+
+  // ---- writing (on the strand)
+
+  template <typename Message>
+  void setCommonHeaders(Message& msg, const Response& r) {
+    msg.version(11);
+    msg.result(static_cast<unsigned>(r.status));
+    if (!r.contentType.empty()) msg.set(http::field::content_type, r.contentType);
+    msg.set(http::field::cache_control, "no-store");
+    msg.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : r.headers) msg.insert(name, value);
+    msg.keep_alive(keepAlive_);
+  }
+
+  void send(Response r) {
+    if (r.stream) return startStream(std::move(r));
+    response_.emplace();
+    setCommonHeaders(*response_, r);
+    response_->body() = std::move(r.body);
+    response_->prepare_payload();
+    serializer_.emplace(*response_);
+    writeSome();
+  }
+
+  void writeSome() {
+    lowest().expires_after(opts().writeTimeout);
+    http::async_write_some(stream_, *serializer_,
+                           [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->closeNow();
+                             if (!self->serializer_->is_done()) return self->writeSome();
+                             self->serializer_.reset();
+                             self->response_.reset();
+                             self->afterResponse();
+                           });
+  }
+
+  void afterResponse() {
+    if (!keepAlive_) return closeGracefully();
+    firstRequest_ = false;
+    readRequest();
+  }
+
+  // ---- streaming
+
+  void startStream(Response r) {
+    producer_ = std::move(r.stream);
+    streamHead_.emplace();
+    setCommonHeaders(*streamHead_, r);
+    streamHead_->chunked(true);
+    streamSerializer_.emplace(*streamHead_);
+    lowest().expires_after(opts().writeTimeout);
+    http::async_write_header(stream_, *streamSerializer_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->closeNow();
+                               self->produce();
+                             });
+  }
+
+  void produce() {
+    net::post(*core_->handlers, [self = this->shared_from_this()] {
+      self->chunk_.clear();
+      StreamStep step = StreamStep::Abort;
+      try {
+        step = self->producer_->next(self->chunk_, self->opts().streamChunkBytes);
+      } catch (const std::exception& e) {
+        self->core_->log(std::string("netmeter: stream producer failed: ") + e.what());
+      }
+      net::post(self->executor(), [self, step] { self->onProduced(step); });
+    });
+  }
+
+  void onProduced(StreamStep step) {
+    if (step == StreamStep::Abort) {
+      endStream();
+      return closeNow();
+    }
+    if (chunk_.empty()) return step == StreamStep::Done ? writeLastChunk() : produce();
+    lowest().expires_after(opts().writeTimeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = this->shared_from_this(), step](beast::error_code ec, size_t) {
+                       if (ec) return self->closeNow();  // the client left or stopped reading
+                       if (step == StreamStep::Done) return self->writeLastChunk();
+                       self->produce();
+                     });
+  }
+
+  void writeLastChunk() {
+    endStream();
+    lowest().expires_after(opts().writeTimeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->closeNow();
+                       self->streamSerializer_.reset();
+                       self->streamHead_.reset();
+                       self->afterResponse();
+                     });
+  }
+
+  // The producer finished (or aborted) by itself: no cancelled() call.
+  void endStream() {
+    producer_.reset();
+    chunk_ = std::string();
+  }
+
+  // The stream ends early (client gone, write timeout, server stopping).
+  void cancelStream() {
+    if (producer_) {
+      producer_->cancelled();
+      producer_.reset();
+    }
+  }
+
+  // ---- closing
+
+  void closeNow() {
+    cancelStream();
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
+  }
+
+  // After "Connection: close": tell the client we are done, then drain what it still sends for a
+  // moment so that the kernel does not answer unread data with a reset that destroys our response.
+  void closeGracefully() {
+    if constexpr (kTls) {
+      lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeNow(); });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (ec) return closeNow();
+      drained_ = 0;
+      drain();
+    }
+  }
+
+  void drain() {
+    lowest().expires_after(std::chrono::seconds(2));
+    lowest().async_read_some(net::buffer(drainBuffer_),
+                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                               self->drained_ += n;
+                               if (ec || self->drained_ > (4u << 20)) return self->closeNow();
+                               self->drain();
+                             });
+  }
+
+  std::shared_ptr<ServerCore> core_;
+  Stream stream_;
+  bool refuse_;
+  std::string clientAddress_;
+  beast::flat_buffer buffer_;
+  bool firstRequest_ = true;
+  bool keepAlive_ = false;
+
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request request_;
+  Router::Match match_;
+  size_t bodyLimit_ = 0;
+  std::optional<ApiError> pendingError_;
+
+  std::optional<http::response<http::empty_body>> continue_;
+  std::optional<http::response<http::string_body>> response_;
+  std::optional<http::response_serializer<http::string_body>> serializer_;
+
+  std::unique_ptr<ChunkProducer> producer_;
+  std::string chunk_;
+  std::optional<http::response<http::empty_body>> streamHead_;
+  std::optional<http::response_serializer<http::empty_body>> streamSerializer_;
+
+  std::array<char, 4096> drainBuffer_{};
+  size_t drained_ = 0;
+};
+
+}  // namespace netmeter::api::detail
