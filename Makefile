@@ -33,8 +33,9 @@ unit-test: build
 asan-test: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-# Every test: unit tests (release and ASan+UBSan builds), correctness against peers, fuzz smoke runs.
-test: unit-test asan-test fuzz-smoke
+# Every test: fuzz smoke runs, unit tests under ASan+UBSan, then the release build's unit tests and the
+# comparisons with peers (its ctest summary closes the output).
+test: fuzz-smoke asan-test unit-test
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
