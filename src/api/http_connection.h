@@ -267,10 +267,32 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
 
   // From any thread: hands the response to the strand.
   void respond(Response response) {
-    if (!parser_->is_done()) keepAlive_ = false;  // the body was not read: the stream is out of sync
     net::post(executor(), [self = this->shared_from_this(), r = std::move(response)]() mutable {
-      self->send(std::move(r));
+      if (self->parser_->is_done()) return self->send(std::move(r));
+      self->discardBodyThenSend(std::move(r));
     });
+  }
+
+  // The request was answered without its body (401, 403, 404, ...). A small body with a known
+  // length is read and dropped so that the connection stays usable; otherwise the connection
+  // closes after the response (the stream would be out of sync).
+  void discardBodyThenSend(Response r) {
+    constexpr uint64_t kMaxDiscard = 64 * 1024;
+    auto length = parser_->content_length();
+    const bool expectsContinue = beast::iequals(parser_->get()[http::field::expect], "100-continue");
+    if (!length || *length > kMaxDiscard || expectsContinue) {
+      keepAlive_ = false;
+      return send(std::move(r));
+    }
+    pending_.emplace(std::move(r));
+    lowest().expires_after(opts().bodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec) return self->closeNow();
+                       Response out = std::move(*self->pending_);
+                       self->pending_.reset();
+                       self->send(std::move(out));
+                     });
   }
 
   void respondAndClose(Response response) {
@@ -436,6 +458,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   Router::Match match_;
   size_t bodyLimit_ = 0;
   std::optional<ApiError> pendingError_;
+  std::optional<Response> pending_;
 
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;
