@@ -233,6 +233,19 @@ void CredentialCache::insert(std::string_view user, std::string_view password, R
   entries_[key] = Entry{role, generation, now + ttl_};
 }
 
+std::shared_ptr<std::mutex> CredentialCache::checkLock(std::string_view user, std::string_view password) {
+  Key key = keyOf(user, password);
+  std::lock_guard lock(mutex_);
+  std::erase_if(checking_, [](const auto& kv) { return kv.second.expired(); });
+  auto& slot = checking_[key];
+  auto m = slot.lock();
+  if (!m) {
+    m = std::make_shared<std::mutex>();
+    slot = m;
+  }
+  return m;
+}
+
 // ---- Authenticator
 
 AuthOutcome Authenticator::authenticate(std::optional<std::string_view> authorization,
@@ -273,12 +286,20 @@ AuthOutcome Authenticator::checkPassword(std::string_view user, std::string_view
                                          std::string_view clientAddress, bool useCache) {
   AuthOutcome out;
   const uint64_t generation = users_.generation();
+  std::shared_ptr<std::mutex> checking;
+  std::unique_lock<std::mutex> checkingLock;
   if (useCache) {
-    if (auto role = cache_.find(user, password, generation)) {
-      out.kind = AuthOutcome::Kind::Ok;
-      out.user = std::string(user);
-      out.role = *role;
-      return out;
+    for (int pass = 0; pass < 2; ++pass) {
+      if (auto role = cache_.find(user, password, generation)) {
+        out.kind = AuthOutcome::Kind::Ok;
+        out.user = std::string(user);
+        out.role = *role;
+        return out;
+      }
+      if (pass == 0) {
+        checking = cache_.checkLock(user, password);
+        checkingLock = std::unique_lock(*checking);
+      }
     }
   }
   if (uint32_t wait = throttle_.retryAfter(clientAddress); wait > 0) {

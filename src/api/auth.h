@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -89,6 +90,10 @@ class CredentialCache {
   std::optional<Role> find(std::string_view user, std::string_view password, uint64_t generation);
   void insert(std::string_view user, std::string_view password, Role role, uint64_t generation);
 
+  // Serialises checks of the same credentials: when 200 scripts start at once with the same
+  // password, one pays for argon2id and the others find the result in the cache.
+  std::shared_ptr<std::mutex> checkLock(std::string_view user, std::string_view password);
+
  private:
   using Key = std::array<unsigned char, 32>;
   struct KeyHash {
@@ -105,6 +110,7 @@ class CredentialCache {
   std::array<unsigned char, 32> secret_{};
   std::mutex mutex_;
   std::unordered_map<Key, Entry, KeyHash> entries_;
+  std::unordered_map<Key, std::weak_ptr<std::mutex>, KeyHash> checking_;
 };
 
 inline constexpr std::string_view kSessionCookie = "netmeter_session";
