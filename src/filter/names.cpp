@@ -16,48 +16,6 @@ std::optional<T> lookup(const std::array<std::pair<std::string_view, T>, N>& tab
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<std::string_view, uint8_t>, 20> kL4{{
-    {"ICMP", 1},  {"IGMP", 2},  {"IPIP", 4},   {"IPv4", 4},   {"TCP", 6},    {"EGP", 8},       {"UDP", 17},
-    {"IPv6", 41}, {"RSVP", 46}, {"GRE", 47},   {"ESP", 50},   {"AH", 51},    {"ICMPv6", 58},   {"EIGRP", 88},
-    {"OSPF", 89}, {"PIM", 103}, {"VRRP", 112}, {"L2TP", 115}, {"SCTP", 132}, {"UDPLite", 136},
-}};
-
-constexpr std::array<std::pair<std::string_view, uint16_t>, 33> kEtherTypes{{
-    {"LLC", 0x0000},
-    {"IPv4", 0x0800},
-    {"IP", 0x0800},
-    {"ARP", 0x0806},
-    {"Wake-on-LAN", 0x0842},
-    {"AVTP", 0x22f0},
-    {"TRILL", 0x22f3},
-    {"RARP", 0x8035},
-    {"AppleTalk", 0x809b},
-    {"VLAN", 0x8100},
-    {"IPX", 0x8137},
-    {"IPv6", 0x86dd},
-    {"Ethernet flow control", 0x8808},
-    {"LACP", 0x8809},
-    {"Slow protocols (LACP)", 0x8809},
-    {"MPLS", 0x8847},
-    {"MPLS multicast", 0x8848},
-    {"PPPoE discovery", 0x8863},
-    {"PPPoE session", 0x8864},
-    {"PPPoE", 0x8864},
-    {"HomePlug", 0x887b},
-    {"EAPOL", 0x888e},
-    {"PROFINET", 0x8892},
-    {"EtherCAT", 0x88a4},
-    {"QinQ", 0x88a8},
-    {"GOOSE", 0x88b8},
-    {"LLDP", 0x88cc},
-    {"MACsec", 0x88e5},
-    {"PBB", 0x88e7},
-    {"PTP", 0x88f7},
-    {"CFM", 0x8902},
-    {"FCoE", 0x8906},
-    {"Loopback", 0x9000},
-}};
-
 constexpr std::array<std::pair<std::string_view, uint8_t>, 35> kRtp{{
     {"PCMU", 0},        {"GSM", 3},       {"G723", 4},       {"DVI4", 5},        {"LPC", 7},
     {"PCMA", 8},        {"G722", 9},      {"L16", 10},       {"QCELP", 12},      {"CN", 13},
@@ -109,16 +67,6 @@ constexpr std::array<std::pair<std::string_view, uint8_t>, 8> kTcpFlags{{
 
 }  // namespace
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::optional<uint32_t> parseNumber(std::string_view text, uint32_t max) {
   if (text.empty()) return std::nullopt;
   uint32_t base = 10;
@@ -144,12 +92,6 @@ std::optional<uint32_t> parseNumber(std::string_view text, uint32_t max) {
   return static_cast<uint32_t>(v);
 }
 
-std::optional<uint8_t> l4ProtocolNumber(std::string_view name) {
-  return lookup(kL4, name);
-}
-std::optional<uint16_t> etherTypeNumber(std::string_view name) {
-  return lookup(kEtherTypes, name);
-}
 std::optional<uint8_t> rtpPayloadTypeNumber(std::string_view name) {
   return lookup(kRtp, name);
 }
@@ -161,23 +103,6 @@ std::optional<uint8_t> profinetCmOpnumNumber(std::string_view name) {
 }
 std::optional<uint8_t> tcpFlagBit(std::string_view name) {
   return lookup(kTcpFlags, name);
-}
-
-std::optional<uint8_t> dscpNumber(std::string_view name) {
-  if (equalsIgnoreCase(name, "BE") || equalsIgnoreCase(name, "default") || equalsIgnoreCase(name, "DF"))
-    return 0;
-  if (equalsIgnoreCase(name, "EF")) return 46;
-  if (equalsIgnoreCase(name, "VA") || equalsIgnoreCase(name, "VOICE-ADMIT")) return 44;
-  if (equalsIgnoreCase(name, "LE")) return 1;
-  if (name.size() == 3 && (name[0] == 'C' || name[0] == 'c') && (name[1] == 'S' || name[1] == 's') &&
-      name[2] >= '0' && name[2] <= '7') {
-    return static_cast<uint8_t>((name[2] - '0') * 8);
-  }
-  if (name.size() == 4 && (name[0] == 'A' || name[0] == 'a') && (name[1] == 'F' || name[1] == 'f') &&
-      name[2] >= '1' && name[2] <= '4' && name[3] >= '1' && name[3] <= '3') {
-    return static_cast<uint8_t>((name[2] - '0') * 8 + (name[3] - '0') * 2);
-  }
-  return std::nullopt;
 }
 
 const L7ProtocolTable& L7ProtocolTable::builtIn() {

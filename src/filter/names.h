@@ -6,13 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/protocol_names.h"
+
 namespace netmeter::filter {
 
 // Value names the compiler resolves to numbers (all case-insensitive). Numbers are accepted
 // everywhere a name is (decimal, or 0x hex).
-std::optional<uint8_t> l4ProtocolNumber(std::string_view name);      // "TCP" -> 6, "ICMPv6" -> 58
-std::optional<uint16_t> etherTypeNumber(std::string_view name);      // "IPv4" -> 0x0800, "ARP", ...
-std::optional<uint8_t> dscpNumber(std::string_view name);            // "EF" -> 46, "AF41" -> 34, "CS3" -> 24
+// (IP protocol, EtherType and DSCP names come from core/protocol_names.h, shared with the output.)
 std::optional<uint8_t> rtpPayloadTypeNumber(std::string_view name);  // "PCMU" -> 0, "MP2T" -> 33
 std::optional<uint8_t> ptpMessageTypeNumber(std::string_view name);  // "Sync" -> 0, "Announce" -> 11
 std::optional<uint8_t> profinetCmOpnumNumber(
@@ -33,8 +33,10 @@ class L7ProtocolTable {
   std::vector<std::string> names_;  // index = id
 };
 
-// Case-insensitive ASCII equality.
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
+using netmeter::dscpNumber;
+using netmeter::equalsIgnoreCase;
+using netmeter::etherTypeNumber;
+inline std::optional<uint8_t> l4ProtocolNumber(std::string_view name) { return ipProtocolNumber(name); }
 // Decimal or 0x-hex unsigned number, at most `max`.
 std::optional<uint32_t> parseNumber(std::string_view text, uint32_t max);
 

@@ -7,7 +7,7 @@
 #include "modules/mac/oui_database.h"
 #include "modules/module_set.h"
 #include "report/json_writer.h"
-#include "report/names.h"
+#include "core/protocol_names.h"
 
 namespace netmeter {
 
