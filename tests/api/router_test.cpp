@@ -132,3 +132,39 @@ TEST(Errors, ParameterHelpers) {
 
 }  // namespace
 }  // namespace netmeter::api
+
+#include "api/server_flags.h"
+
+namespace netmeter::api {
+namespace {
+
+TEST(ServerFlags, ListenTlsAndLimits) {
+  ServerOptions o;
+  std::string error;
+  EXPECT_TRUE(applyServerFlag("--listen", "0.0.0.0:8443", o, error));
+  EXPECT_TRUE(error.empty());
+  EXPECT_EQ(o.bindAddress, "0.0.0.0");
+  EXPECT_EQ(o.port, 8443);
+  EXPECT_TRUE(applyServerFlag("--listen", "[::1]:9000", o, error));
+  EXPECT_EQ(o.bindAddress, "::1");
+  EXPECT_EQ(o.port, 9000);
+  EXPECT_TRUE(applyServerFlag("--listen", "8081", o, error));
+  EXPECT_EQ(o.bindAddress, "127.0.0.1");
+  EXPECT_EQ(o.port, 8081);
+  EXPECT_TRUE(applyServerFlag("--listen", "::1:80", o, error));
+  EXPECT_FALSE(error.empty());
+  error.clear();
+  EXPECT_TRUE(applyServerFlag("--tls", "off", o, error));
+  EXPECT_EQ(o.tls, TlsMode::Off);
+  EXPECT_TRUE(applyServerFlag("--tls", "maybe", o, error));
+  EXPECT_FALSE(error.empty());
+  error.clear();
+  EXPECT_TRUE(applyServerFlag("--io-threads", "3", o, error));
+  EXPECT_EQ(o.ioThreads, 3u);
+  EXPECT_TRUE(applyServerFlag("--max-connections", "0", o, error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(applyServerFlag("--pcap", "x.pcap", o, error));
+}
+
+}  // namespace
+}  // namespace netmeter::api
