@@ -9,7 +9,7 @@ mkdir -p "$demo_dir"
 demo="$demo_dir/demo.pcap"
 if [ ! -s "$demo" ]; then
   echo "creating the demo capture $demo"
-  "$netmeter" generate --out "$demo" --packets 300000 --hosts 2000 --connections 20000 --seed 1
+  "$netmeter" generate --out "$demo" --packets 300000 --hosts 2000 --connections 20000 --rate 5000 --seed 1
 fi
 "$netmeter" analyze "$demo" --threads 2 --json "$demo_dir/demo.json"
 echo

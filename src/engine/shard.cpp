@@ -10,7 +10,12 @@ Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
 void Shard::housekeeping(PacketTime now) {
   const int64_t second = secondOf(now);
   lastHousekeepingSecond_ = second;
-  flows_.expire(now);
+  // Idle connections are ended by a scan every few seconds of packet time (a packet arriving after
+  // the timeout ends its connection by itself, so the scan only makes the state visible sooner).
+  if (lastExpirySecond_ == INT64_MIN || second - lastExpirySecond_ >= kExpiryEverySeconds) {
+    flows_.expire(now);
+    lastExpirySecond_ = second;
+  }
   if (lastCompactSecond_ == INT64_MIN) lastCompactSecond_ = second;
   if (second - lastCompactSecond_ >= options_.compactEverySeconds) {
     modules_.compact(second, options_.retention, account_);

@@ -55,6 +55,8 @@ class Shard {
   PacketTime now_ = INT64_MIN;
   int64_t lastHousekeepingSecond_ = INT64_MIN;
   int64_t lastCompactSecond_ = INT64_MIN;
+  int64_t lastExpirySecond_ = INT64_MIN;
+  static constexpr int64_t kExpiryEverySeconds = 5;
   int64_t retainedFrom_ = INT64_MIN;
   PacketTime firstTime_ = INT64_MAX;
   PacketTime evictedBefore_ = INT64_MIN;
