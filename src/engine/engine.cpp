@@ -62,7 +62,17 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     decodePacket(raw, *target);
     const size_t w = n == 1 ? 0 : shardHash(*target) % n;
     PacketBatch* batch = open[w];
+    const uint32_t keep = ipBytesToKeep(*target);
+    const uint16_t ipOffset = target->ipOffset;
+    if (!batch->arenaHasRoom(keep)) {  // the arena is full: hand the batch over as it is
+      if (n == 1) scratch = *target;
+      batch->readerTime = last;
+      workers_[w]->submit(batch);
+      batch = open[w] = workers_[w]->takeFreeBatch();
+      if (n == 1) batch->packets[0] = scratch;
+    }
     if (n != 1) batch->packets[batch->count] = scratch;
+    batch->keepBytes(batch->count, raw.data + ipOffset, keep);
     ++batch->count;
     ++packets;
     bytes += raw.originalLength;

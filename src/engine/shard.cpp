@@ -14,6 +14,7 @@ void Shard::housekeeping(PacketTime now) {
   // the timeout ends its connection by itself, so the scan only makes the state visible sooner).
   if (lastExpirySecond_ == INT64_MIN || second - lastExpirySecond_ >= kExpiryEverySeconds) {
     flows_.expire(now);
+    modules_.afterExpiry(false, account_);
     lastExpirySecond_ = second;
   }
   if (lastCompactSecond_ == INT64_MIN) lastCompactSecond_ = second;
@@ -28,6 +29,7 @@ void Shard::finish(PacketTime endTime) {
   if (endTime == INT64_MIN) return;
   now_ = std::max(now_, endTime);
   flows_.expire(endTime);
+  modules_.afterExpiry(true, account_);
   modules_.compact(secondOf(endTime), options_.retention, account_);
   if (account_.bytes > budget_) enforceBudget(endTime);
 }

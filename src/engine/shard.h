@@ -16,12 +16,13 @@ class Shard {
  public:
   Shard(const EngineOptions& options, int64_t memoryBudget);
 
-  void process(const DecodedPacket& p) {
+  // `bytes`: the packet's captured IP bytes (valid during the call).
+  void process(const DecodedPacket& p, IpBytes bytes = {}) {
     if (p.timestamp > now_) now_ = p.timestamp;
     if (p.timestamp < firstTime_) firstTime_ = p.timestamp;
     if (secondOf(now_) != lastHousekeepingSecond_) housekeeping(now_);
     const FlowUpdate flow = flows_.update(p, account_);
-    modules_.onPacket(p, flow, account_);
+    modules_.onPacket(p, bytes, flow, account_);
     if (account_.bytes > budget_) enforceBudget(now_);
   }
   // Software pipelining: called for packets a few positions ahead of the one being processed, so the

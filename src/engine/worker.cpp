@@ -37,13 +37,12 @@ void Worker::run() {
       for (uint32_t i = 0; i < n; ++i) {
         if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
         if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear]);
-        shard_.process(batch->packets[i]);
+        shard_.process(batch->packets[i], batch->ipBytes(i));
       }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
         shard_.housekeeping(batch->readerTime);
     }
-    batch->count = 0;
-    batch->last = false;
+    batch->clear();
     free_.push(batch);
     if (last) return;
   }

@@ -154,9 +154,10 @@ bool mplsMatches(const Instr& in, uint8_t count, const std::array<uint32_t, kMax
   return false;
 }
 
-Match l7Matches(const Program& prog, const Instr& in, L7State state, uint16_t protocol) {
+// A connection matches its application protocol and its carrier ("TLS.YouTube" is YouTube and TLS).
+Match l7Matches(const Program& prog, const Instr& in, L7State state, uint16_t protocol, uint16_t master) {
   if (state == L7State::kNotClassified) return Match::kUndecided;
-  return toMatch(inRanges(prog, in, protocol));
+  return toMatch(inRanges(prog, in, protocol) || (master != kL7Unknown && inRanges(prog, in, master)));
 }
 
 bool isV4Fragment(const DecodedPacket& p) {
@@ -190,7 +191,7 @@ Match leaf(const Program& prog, std::vector<RegexMatcher>& regexes, const Instr&
     case Op::kL4Protocols:
       return toMatch(p.isIp() && inRanges(prog, in, p.l4Protocol));
     case Op::kL7Protocols:
-      return ctx == nullptr ? Match::kUndecided : l7Matches(prog, in, ctx->l7, ctx->l7Protocol);
+      return ctx == nullptr ? Match::kUndecided : l7Matches(prog, in, ctx->l7, ctx->l7Protocol, ctx->l7MasterProtocol);
     case Op::kCountry:
       return toMatch(ctx != nullptr && p.isIp() && (ctx->srcCountry == in.a || ctx->dstCountry == in.a));
     case Op::kArpIp:
@@ -279,7 +280,7 @@ Match leaf(const Program& prog, std::vector<RegexMatcher>&, const Instr& in, con
     case Op::kL4Protocols:
       return toMatch(inRanges(prog, in, c.l4Protocol));
     case Op::kL7Protocols:
-      return ctx == nullptr ? Match::kUndecided : l7Matches(prog, in, ctx->l7, ctx->l7Protocol);
+      return ctx == nullptr ? Match::kUndecided : l7Matches(prog, in, ctx->l7, ctx->l7Protocol, ctx->l7MasterProtocol);
     case Op::kCountry:
       return toMatch(ctx != nullptr && (ctx->clientCountry == in.a || ctx->serverCountry == in.a));
     case Op::kVlan: {

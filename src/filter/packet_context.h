@@ -46,9 +46,13 @@ constexpr uint64_t callIdHash(std::string_view callId) {
 }
 
 struct PacketContext {
-  // DPI / L7 module (per connection): classification state and protocol id from L7ProtocolTable.
+  // DPI / L7 module (per connection): classification state and protocol id from L7ProtocolTable
+  // (the DPI module's table: modules/dpi/dpi_context.h fills these). `l7Protocol` is the most specific
+  // protocol (e.g. YouTube), `l7MasterProtocol` its carrier when there is one (e.g. TLS); a clause
+  // matches either.
   L7State l7 = L7State::kNotClassified;
   uint16_t l7Protocol = kL7Unknown;
+  uint16_t l7MasterProtocol = kL7Unknown;
   // Geolocation module: country of the source and destination IP (countryCode()).
   uint16_t srcCountry = kCountryUnknown;
   uint16_t dstCountry = kCountryUnknown;
@@ -79,6 +83,7 @@ struct PacketContext {
 struct ConnectionContext {
   L7State l7 = L7State::kNotClassified;
   uint16_t l7Protocol = kL7Unknown;
+  uint16_t l7MasterProtocol = kL7Unknown;
   uint16_t clientCountry = kCountryUnknown;
   uint16_t serverCountry = kCountryUnknown;
   uint64_t clientGroups = kDefaultGroupBit;

@@ -6,6 +6,7 @@
 #include "core/ip_address.h"
 #include "core/packet_time.h"
 #include "decode/decoded_packet.h"
+#include "flow/connection_application.h"
 #include "store/time_series.h"
 
 namespace netmeter {
@@ -77,6 +78,7 @@ struct Connection {
   std::array<DirectionAttributes, 2> dir;  // indexed by Direction
   TimeSeries<4> traffic;
   ConnectionRecords records;
+  ConnectionApplication app;  // L7 classification and application analysis (modules/dpi, modules/app)
 
   bool ended() const { return termination != TerminationReason::kActive; }
   PacketTime duration() const { return lastActivity - start; }

@@ -234,6 +234,7 @@ size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
     if (!s.used || s.connection.lastActivity >= before) continue;
     if (s.active) active_.erase(keyOf(s.connection));
     s.connection.traffic.clear(account);
+    s.connection.app.release(account);
     s.used = false;
     s.active = false;
     free_.push_back(i);

@@ -1,7 +1,10 @@
 #pragma once
 
 #include "decode/decoded_packet.h"
+#include "decode/ip_bytes.h"
 #include "flow/flow_table.h"
+#include "modules/app/application_module.h"
+#include "modules/dpi/dpi_module.h"
 #include "modules/global/global_module.h"
 #include "modules/interfaces/interface_module.h"
 #include "modules/ip/ip_module.h"
@@ -27,8 +30,11 @@ struct ModuleSet {
   L4PortModule l4Ports;
   PacketSizeModule packetSize;
   QosModule qos;
+  DpiModule dpi;           // L7 classification (nDPI) and L7 traffic; before `app`
+  ApplicationModule app;   // application analyzers (DNS, HTTP, ...) and alternative names
 
-  void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
+  // `bytes`: the packet's captured IP bytes (for L7 analysis).
+  void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
     global.onPacket(p, account);
     interfaces.onPacket(p, account);
     mac.onPacket(p, flow, account);
@@ -38,7 +44,13 @@ struct ModuleSet {
     l4Ports.onPacket(p, flow, account);
     packetSize.onPacket(p, account);
     qos.onPacket(p, account);
+    dpi.onPacket(p, bytes, flow, account);
+    app.onPacket(p, bytes, flow, account);
   }
+
+  // After the flow table ended idle connections (`traceEnded`: the trace is over): classification of
+  // connections that will see no more packets is given up.
+  void afterExpiry(bool traceEnded, MemoryAccount& account) { dpi.giveUpEnded(traceEnded, account); }
 
   // Rolls history up to coarser resolutions as it ages.
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
@@ -51,6 +63,8 @@ struct ModuleSet {
     l4Ports.table.compact(nowSecond, policy, account);
     packetSize.compact(nowSecond, policy, account);
     qos.table.compact(nowSecond, policy, account);
+    dpi.compact(nowSecond, policy, account);
+    app.compact(nowSecond, policy, account);
   }
 
   // Forgets history before `second` (the memory budget's oldest answerable time).
@@ -64,13 +78,16 @@ struct ModuleSet {
     l4Ports.table.dropBefore(second, account);
     packetSize.dropBefore(second, account);
     qos.table.dropBefore(second, account);
+    dpi.dropBefore(second, account);
+    app.dropBefore(second, account);
   }
 
   // Removes entities whose last activity is before `before` (those that grow with the number of
   // addresses seen; the small fixed tables stay).
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
     return mac.table.evictBefore(before, account) + ip.evictBefore(before, account) +
-           l4Ports.table.evictBefore(before, account);
+           l4Ports.table.evictBefore(before, account) + dpi.evictBefore(before, account) +
+           app.evictBefore(before, account);
   }
 
   void mergeFrom(const ModuleSet& o, MemoryAccount& account) {
@@ -83,6 +100,8 @@ struct ModuleSet {
     l4Ports.table.mergeFrom(o.l4Ports.table, account);
     packetSize.mergeFrom(o.packetSize, account);
     qos.table.mergeFrom(o.qos.table, account);
+    dpi.mergeFrom(o.dpi, account);
+    app.mergeFrom(o.app, account);
   }
 };
 

@@ -7,63 +7,13 @@
 #include "modules/mac/oui_database.h"
 #include "modules/module_set.h"
 #include "report/json_writer.h"
+#include "report/l7_report.h"
+#include "report/report_json.h"
 #include "core/protocol_names.h"
 
 namespace netmeter {
 
 namespace {
-
-// The JSON writer plus the query window every counter object is rendered for.
-class ReportJson : public JsonWriter {
- public:
-  ReportJson(std::FILE* out, const std::optional<ReportWindow>& reportWindow)
-      : JsonWriter(out), window(reportWindow) {}
-  const std::optional<ReportWindow>& window;
-};
-
-// "interval", "intervalPerSecond" and, when asked, "history" of a series for the report window.
-template <size_t N>
-void writeWindow(ReportJson& w, const TimeSeries<N>& series, size_t counters) {
-  if (!w.window) return;
-  const ReportWindow& win = *w.window;
-  const auto interval = series.sum(win.fromSecond, win.toSecond);
-  w.key("interval");
-  w.value(interval, counters);
-  w.key("intervalPerSecond");
-  w.beginArray();
-  const double seconds = double(std::max<int64_t>(1, win.toSecond - win.fromSecond));
-  for (size_t i = 0; i < counters && i < N; ++i) w.value(double(interval[i]) / seconds);
-  w.endArray();
-  if (win.historyPoints == 0) return;
-  const auto points = series.series(win.fromSecond, win.toSecond, win.historyPoints);
-  w.key("history");
-  w.beginObject();
-  w.field("starttime", points.empty() ? win.fromSecond : points.front().startSecond);
-  w.field("timespan", points.empty() ? int64_t{1} : points.front().step);
-  w.key("values");
-  w.beginArray();
-  for (const auto& point : points) w.value(point.values, counters);
-  w.endArray();
-  w.endObject();
-}
-
-template <size_t N>
-void writeActivity(ReportJson& w, const TrafficRecord<N>& r, size_t counters = N) {
-  w.key("allTime");
-  w.value(r.counters.allTime(), counters);
-  writeWindow(w, r.counters, counters);
-  w.field("firstActivity", r.firstActivity);
-  w.field("lastActivity", r.lastActivity);
-}
-
-template <typename Key, typename Record>
-std::vector<std::pair<Key, const Record*>> sortedByKey(const EntityTable<Key, Record>& table) {
-  std::vector<std::pair<Key, const Record*>> out;
-  out.reserve(table.size());
-  table.forEach([&](const Key& k, const Record& r) { out.emplace_back(k, &r); });
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  return out;
-}
 
 void writeVlan(ReportJson& w, uint16_t vlan) {
   if (vlan == kNoVlan) w.null();
@@ -219,12 +169,13 @@ void writeVlans(ReportJson& w, const VlanModule& m) {
   w.endArray();
 }
 
-void writeIps(ReportJson& w, const IpModule& m) {
+void writeIps(ReportJson& w, const IpModule& m, const HostNameTable& names) {
   w.key("ips");
   w.beginArray();
   for (const auto& [ip, r] : sortedByKey(m.ips())) {
     w.beginObject();
     w.field("ip", ip.toString());
+    writeAlternativeNames(w, names, ip);
     writeActivity(w, *r, 4);
     const auto& all = r->counters.allTime();
     w.field("tcpPackets", all[4]);
@@ -326,6 +277,7 @@ void writeConnections(ReportJson& w, const Engine& engine) {
     w.field("serverPort", uint32_t{c->serverPort});
     w.field("l4Protocol", uint32_t{c->l4Protocol});
     w.field("l4ProtocolName", ipProtocolName(c->l4Protocol));
+    writeConnectionL7(w, *c);
     w.key("allTime");
     w.value(c->traffic.allTime());
     writeWindow(w, c->traffic, 4);
@@ -429,11 +381,12 @@ void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* 
   writeMacs(w, merged.mac, input.vendors);
   writeMacProtocols(w, merged.macProtocols);
   writeVlans(w, merged.vlan);
-  writeIps(w, merged.ip);
+  writeIps(w, merged.ip, merged.app.names);
   writeConnections(w, engine);
   writeL4Ports(w, merged.l4Ports);
   writePacketSizes(w, merged.packetSize);
   writeQos(w, merged.qos);
+  writeL7Modules(w, merged);
   w.endObject();
   w.flush();
   std::fputc('\n', out);

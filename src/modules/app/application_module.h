@@ -1,0 +1,72 @@
+#pragma once
+
+#include "decode/decoded_packet.h"
+#include "decode/ip_bytes.h"
+#include "flow/flow_table.h"
+#include "modules/app/host_names.h"
+#include "modules/app/l7_payload.h"
+#include "modules/dns/dns_module.h"
+
+namespace netmeter {
+
+// The application dispatch: offers every L7 payload (connection, direction, bytes, packet time) to the
+// application analyzer that reads the connection, and holds those analyzers plus the alternative
+// names they learn.
+//
+// A connection's analyzer (Connection::app.analyzer) is chosen from its first payload packets by
+// asking each analyzer's `recognizes()`; after kMaxUndecidedPayloads payloads that none recognises,
+// the connection is no longer looked at (AppAnalyzer::kNone), so unrecognised traffic costs one
+// branch per packet. An analyzer keeps its per-connection state in Connection::app.analyzerState
+// (a ConnectionAnalysisState it creates and accounts; released with the connection).
+//
+// To add an analyzer (TLS, QUIC, ...): a module class with `static bool recognizes(const L7Payload&)`,
+// `onPayload(const L7Payload&, HostNameTable&, MemoryAccount&)` and the housekeeping hooks below;
+// a value in AppAnalyzer (flow/connection_application.h); a member here; one line in choose(), one
+// case in onPacket()'s switch, one line in each housekeeping function.
+class ApplicationModule {
+ public:
+  static constexpr uint8_t kMaxUndecidedPayloads = 4;
+
+  void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
+    Connection* c = flow.connection;
+    if (c == nullptr || c->app.analyzer == AppAnalyzer::kNone || !p.hasPorts) return;
+    const std::span<const uint8_t> data = l4Payload(p, bytes);
+    if (data.empty()) return;
+    const L7Payload payload{*c, flow.direction, p, data, p.payloadLength};
+    if (c->app.analyzer == AppAnalyzer::kUndecided && !choose(payload)) return;
+    switch (c->app.analyzer) {
+      case AppAnalyzer::kDns: dns.onPayload(payload, names, account); break;
+      case AppAnalyzer::kUndecided:
+      case AppAnalyzer::kNone: break;
+    }
+  }
+
+  void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
+    dns.compact(nowSecond, policy, account);
+  }
+  void dropBefore(int64_t second, MemoryAccount& account) { dns.dropBefore(second, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    return names.evictBefore(before, account) + dns.evictBefore(before, account);
+  }
+  void mergeFrom(const ApplicationModule& o, MemoryAccount& account) {
+    names.mergeFrom(o.names, account);
+    dns.mergeFrom(o.dns, account);
+  }
+
+  HostNameTable names;  // alternative names per IP, from every analyzer
+  DnsModule dns;
+
+ private:
+  // Picks the connection's analyzer from this payload; false while none recognises it.
+  static bool choose(const L7Payload& payload) {
+    ConnectionApplication& app = payload.connection.app;
+    if (DnsModule::recognizes(payload)) {
+      app.analyzer = AppAnalyzer::kDns;
+      return true;
+    }
+    if (++app.undecidedPayloads >= kMaxUndecidedPayloads) app.analyzer = AppAnalyzer::kNone;
+    return false;
+  }
+};
+
+}  // namespace netmeter

@@ -1,0 +1,142 @@
+#include "modules/dns/dns_module.h"
+
+#include <vector>
+
+#include "modules/app/tcp_stream.h"
+#include "modules/dns/dns_parser.h"
+
+namespace netmeter {
+
+namespace {
+
+// What the DNS analyzer keeps per connection: queries waiting for their reply and, over TCP, the
+// partial message of each direction.
+struct DnsConnectionState : ConnectionAnalysisState {
+  struct Query {
+    uint16_t id = 0;
+    bool used = false;
+    PacketTime time = 0;
+  };
+  static constexpr size_t kPendingQueries = 8;
+  std::array<Query, kPendingQueries> queries;
+  uint8_t nextQuery = 0;
+  // TCP only.
+  std::array<TcpStreamCursor, 2> stream;
+  std::array<std::vector<uint8_t>, 2> partial;  // bytes of a message not complete yet (length prefix included)
+  std::array<uint32_t, 2> skip{};               // bytes of an oversized message still to skip
+};
+
+DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
+  if (c.app.analyzerState == nullptr) {
+    auto s = std::make_unique<DnsConnectionState>();
+    s->accountedBytes = sizeof(DnsConnectionState);
+    account.add(s->accountedBytes);
+    c.app.analyzerState = std::move(s);
+  }
+  return static_cast<DnsConnectionState&>(*c.app.analyzerState);
+}
+
+uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+
+}  // namespace
+
+bool DnsModule::recognizes(const L7Payload& payload) {
+  const Connection& c = payload.connection;
+  if (c.serverPort != 53 && c.clientPort != 53) return false;
+  std::span<const uint8_t> b = payload.bytes;
+  if (payload.tcp()) {
+    if (b.size() < 2) return false;
+    b = b.subspan(2);
+  }
+  return looksLikeDns(b);
+}
+
+void DnsModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
+  if (!payload.tcp()) {
+    onMessage(payload, payload.bytes, names, account);
+    return;
+  }
+  DnsConnectionState& s = stateOf(payload.connection, account);
+  const size_t d = payload.direction;
+  const TcpStreamCursor::Piece piece =
+      s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  std::vector<uint8_t>& partial = s.partial[d];
+  const int64_t capacityBefore = int64_t(partial.capacity());
+  if (piece.gapBefore) {  // lost bytes: the next segment is taken to start a message
+    partial.clear();
+    s.skip[d] = 0;
+  }
+  std::span<const uint8_t> in = piece.bytes;
+  while (!in.empty()) {
+    if (s.skip[d] != 0) {
+      const size_t n = std::min<size_t>(s.skip[d], in.size());
+      s.skip[d] -= uint32_t(n);
+      in = in.subspan(n);
+      continue;
+    }
+    if (partial.empty() && in.size() >= 2 && size_t(be16(in.data())) + 2 <= in.size()) {
+      const size_t length = be16(in.data());  // a whole message in this segment: no copy
+      onMessage(payload, in.subspan(2, length), names, account);
+      in = in.subspan(length + 2);
+      continue;
+    }
+    // Collect the length prefix, then the message.
+    const size_t want = partial.size() < 2 ? 2 : 2 + size_t(be16(partial.data()));
+    const size_t n = std::min(want - partial.size(), in.size());
+    partial.insert(partial.end(), in.begin(), in.begin() + n);
+    in = in.subspan(n);
+    if (partial.size() == 2 && be16(partial.data()) > kMaxTcpMessage) {
+      s.skip[d] = be16(partial.data());
+      partial.clear();
+      continue;
+    }
+    if (partial.size() >= 2 && partial.size() == 2 + size_t(be16(partial.data()))) {
+      onMessage(payload, std::span<const uint8_t>(partial).subspan(2), names, account);
+      partial.clear();
+    }
+  }
+  if (TcpStreamCursor::truncated(payload.bytes, payload.wireLength)) {  // the rest was not captured
+    partial.clear();
+    s.skip[d] = 0;
+    s.stream[d].started = false;
+  }
+  if (partial.empty() && partial.capacity() > 512) std::vector<uint8_t>().swap(partial);
+  const int64_t grown = int64_t(partial.capacity()) - capacityBefore;
+  s.accountedBytes += grown;
+  account.add(grown);
+}
+
+void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> message, HostNameTable& names,
+                          MemoryAccount& account) {
+  DnsMessage m;
+  const DnsParseResult result = parseDnsMessage(message, m);
+  if (result == DnsParseResult::kTooShort) return;
+  const DecodedPacket& p = payload.packet;
+  const IpAddress& server = m.response ? p.srcIp : p.dstIp;
+  DnsServerRecord& r = servers_.findOrCreate(server, account);
+  const PacketTime t = payload.time();
+  if (result == DnsParseResult::kMalformed) ++r.malformed;
+  DnsConnectionState& s = stateOf(payload.connection, account);
+  if (!m.response) {
+    r.add(t, {1, 0}, account);
+    if (m.hasQuestion) ++r.queryTypes[dnsTypeSlot(m.qtype)];
+    DnsConnectionState::Query& q = s.queries[s.nextQuery];
+    s.nextQuery = uint8_t((s.nextQuery + 1) % DnsConnectionState::kPendingQueries);
+    q = {m.id, true, t};
+    return;
+  }
+  r.add(t, {0, 1}, account);
+  ++r.replyCodes[m.rcode];
+  for (DnsConnectionState::Query& q : s.queries) {
+    if (q.used && q.id == m.id) {
+      r.responseTime.add(t - q.time);
+      q.used = false;
+      break;
+    }
+  }
+  if (m.rcode == 0 && m.hasQuestion && m.nameLength != 0) {
+    for (uint8_t i = 0; i < m.addressCount; ++i) names.learn(m.addresses[i], m.name(), NameSource::kDns, t, account);
+  }
+}
+
+}  // namespace netmeter

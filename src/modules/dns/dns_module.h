@@ -1,0 +1,37 @@
+#pragma once
+
+#include "core/ip_address.h"
+#include "modules/app/host_names.h"
+#include "modules/app/l7_payload.h"
+#include "modules/common/keyed_stats.h"
+#include "modules/dns/dns_records.h"
+
+namespace netmeter {
+
+// DNS over UDP and TCP: per server requests, replies, response times, reply codes and query types;
+// the addresses of answers become alternative names of those addresses (HostNameTable).
+class DnsModule {
+ public:
+  static constexpr uint32_t kMaxTcpMessage = 16 * 1024;  // longer DNS-over-TCP messages are skipped
+
+  // Whether a connection's first payload is DNS (port 53 and a plausible message).
+  static bool recognizes(const L7Payload& payload);
+  void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
+
+  void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
+    servers_.compact(nowSecond, policy, account);
+  }
+  void dropBefore(int64_t second, MemoryAccount& account) { servers_.dropBefore(second, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) { return servers_.evictBefore(before, account); }
+  void mergeFrom(const DnsModule& o, MemoryAccount& account) { servers_.mergeFrom(o.servers_, account); }
+
+  const KeyedStats<IpAddress, DnsServerRecord>& servers() const { return servers_; }
+
+ private:
+  void onMessage(const L7Payload& payload, std::span<const uint8_t> message, HostNameTable& names,
+                 MemoryAccount& account);
+
+  KeyedStats<IpAddress, DnsServerRecord> servers_;
+};
+
+}  // namespace netmeter

@@ -1,0 +1,128 @@
+#include "report/l7_report.h"
+
+#include "modules/dns/dns_parser.h"
+
+namespace netmeter {
+
+namespace {
+
+void writeResponseTimes(ReportJson& w, const ResponseTimeStats& rt) {
+  w.beginObject();
+  w.field("count", rt.count);
+  w.field("avg", rt.mean());
+  w.field("stddev", rt.stddev());
+  w.key("min");
+  if (rt.count) w.value(rt.min);
+  else w.null();
+  w.field("max", rt.max);
+  w.endObject();
+}
+
+void writeL7Protocols(ReportJson& w, const DpiModule& m) {
+  w.key("l7Protocols");
+  w.beginArray();
+  for (const auto& [id, r] : sortedByKey(m.protocols())) {
+    w.beginObject();
+    w.field("protocol", uint32_t{id});
+    w.field("name", l7ProtocolName(id));
+    writeActivity(w, *r);
+    w.field("connections", r->connections);
+    w.endObject();
+  }
+  w.endArray();
+  w.key("l7Ips");
+  w.beginArray();
+  std::vector<std::pair<std::pair<IpAddress, uint16_t>, const DpiIpRecord*>> rows;
+  m.ips().forEach([&](const DpiIpKey& k, const DpiIpRecord& r) { rows.push_back({{k.ip, k.protocol}, &r}); });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, r] : rows) {
+    w.beginObject();
+    w.field("ip", key.first.toString());
+    w.field("protocol", uint32_t{key.second});
+    w.field("name", l7ProtocolName(key.second));
+    writeActivity(w, *r);
+    w.field("connections", r->connections);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeDnsServers(ReportJson& w, const DnsModule& m) {
+  w.key("dnsServers");
+  w.beginArray();
+  for (const auto& [ip, r] : sortedByKey(m.servers())) {
+    w.beginObject();
+    w.field("ip", ip.toString());
+    writeActivity(w, *r);  // [requests, replies]
+    w.key("responseTime");
+    writeResponseTimes(w, r->responseTime);
+    w.key("replyCodes");
+    w.beginObject();
+    for (uint8_t i = 0; i < 16; ++i)
+      if (r->replyCodes[i]) w.field(dnsRcodeName(i), r->replyCodes[i]);
+    w.endObject();
+    w.key("queryTypes");
+    w.beginObject();
+    for (size_t i = 0; i < kDnsTypeSlots; ++i) {
+      if (r->queryTypes[i] == 0) continue;
+      w.field(i < kDnsCountedTypes.size() ? dnsTypeName(kDnsCountedTypes[i]) : std::string_view("other"),
+              r->queryTypes[i]);
+    }
+    w.endObject();
+    w.field("malformed", r->malformed);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeHostNames(ReportJson& w, const HostNameTable& names) {
+  w.key("hostNames");
+  w.beginArray();
+  std::vector<std::pair<IpAddress, const HostNameRecord*>> rows;
+  names.forEach([&](const IpAddress& ip, const HostNameRecord& r) { rows.emplace_back(ip, &r); });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [ip, r] : rows) {
+    w.beginObject();
+    w.field("ip", ip.toString());
+    w.key("names");
+    w.beginArray();
+    for (uint8_t i = 0; i < r->count; ++i) {
+      w.beginObject();
+      w.field("name", r->names[i].name);
+      w.field("source", nameSourceName(r->names[i].source));
+      w.field("lastSeen", r->names[i].lastSeen);
+      w.endObject();
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+}
+
+}  // namespace
+
+void writeConnectionL7(ReportJson& w, const Connection& c) {
+  w.field("l7Protocol", l7DisplayName(c.app.l7));
+}
+
+void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAddress& ip) {
+  w.key("alternativeNames");
+  w.beginArray();
+  if (const HostNameRecord* r = names.find(ip)) {
+    std::vector<const HostName*> sorted;
+    for (uint8_t i = 0; i < r->count; ++i) sorted.push_back(&r->names[i]);
+    std::sort(sorted.begin(), sorted.end(), [](const HostName* a, const HostName* b) {
+      return std::tie(b->lastSeen, a->name) < std::tie(a->lastSeen, b->name);
+    });
+    for (const HostName* n : sorted) w.value(n->name);
+  }
+  w.endArray();
+}
+
+void writeL7Modules(ReportJson& w, const ModuleSet& m) {
+  writeL7Protocols(w, m.dpi);
+  writeDnsServers(w, m.app.dns);
+  writeHostNames(w, m.app.names);
+}
+
+}  // namespace netmeter
