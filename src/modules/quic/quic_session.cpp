@@ -1,0 +1,149 @@
+#include "modules/quic/quic_session.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "modules/quic/quic_crypto_stream.h"
+#include "modules/quic/quic_frames.h"
+#include "modules/quic/quic_initial_keys.h"
+#include "modules/quic/quic_long_header.h"
+#include "modules/quic/quic_packet_protection.h"
+#include "modules/tls/client_hello.h"
+#include "modules/tls/server_hello.h"
+#include "modules/tls/tls_constants.h"
+
+namespace netmeter::quic {
+
+struct QuicSession::Parsing {
+  std::optional<VersionParameters> version;
+  std::array<uint8_t, 20> dcid{};  // DCID of the client's first Initial: the key material
+  uint8_t dcidLength = 0;
+  std::optional<InitialKeys> keys[2];  // [client, server]
+  QuicCryptoStream crypto[2];
+  uint32_t initials[2] = {0, 0};
+  explicit Parsing(uint32_t maxBytes) : crypto{QuicCryptoStream(maxBytes), QuicCryptoStream(maxBytes)} {}
+};
+
+QuicSession::QuicSession(Options options)
+    : options_(options), parsing_(std::make_unique<Parsing>(options.maxCryptoBytes)) {}
+QuicSession::~QuicSession() = default;
+
+int64_t QuicSession::heapBytes() const {
+  int64_t bytes = info_.client.heapBytes();
+  if (parsing_)
+    bytes += static_cast<int64_t>(sizeof(Parsing)) + parsing_->crypto[0].heapBytes() +
+             parsing_->crypto[1].heapBytes();
+  return bytes;
+}
+
+bool QuicSession::looksLikeLongHeader(std::span<const uint8_t> datagram) {
+  LongHeader h;
+  return parseLongHeader(datagram, h) == HeaderResult::kOk && h.knownVersion;
+}
+
+void QuicSession::release(MemoryAccount& account) {
+  if (!parsing_) return;
+  parsing_->crypto[0].release(account);
+  parsing_->crypto[1].release(account);
+  parsing_.reset();
+}
+
+uint8_t QuicSession::onDatagram(bool fromClient, std::span<const uint8_t> datagram, PacketTime t,
+                                std::span<uint8_t> scratch, MemoryAccount& account) {
+  if (!parsing_) return 0;
+  uint8_t events = 0;
+  // Coalesced packets (RFC 9000 §12.2): walk long headers until a short header or the end.
+  while (!datagram.empty() && parsing_) {
+    LongHeader h;
+    if (parseLongHeader(datagram, h) != HeaderResult::kOk || !h.knownVersion) break;
+    if (info_.version == 0) info_.version = h.version;
+    if (h.type == PacketType::kInitial) events |= onInitial(fromClient, datagram, h, t, scratch, account);
+    if (h.type == PacketType::kRetry) break;
+    datagram = datagram.subspan(h.size);
+  }
+  if (parsing_) {
+    bool clientDone = info_.hasClientHello || parsing_->initials[0] >= options_.maxInitials ||
+                      parsing_->crypto[0].state() == QuicCryptoStream::State::kFailed;
+    bool serverDone = info_.hasServerHello || parsing_->initials[1] >= options_.maxInitials ||
+                      parsing_->crypto[1].state() == QuicCryptoStream::State::kFailed;
+    if (clientDone && serverDone) release(account);
+  }
+  return events;
+}
+
+uint8_t QuicSession::onInitial(bool fromClient, std::span<const uint8_t> packet, const LongHeader& h,
+                               PacketTime t, std::span<uint8_t> scratch, MemoryAccount& account) {
+  Parsing& p = *parsing_;
+  int side = fromClient ? 0 : 1;
+  if (fromClient) ++info_.clientInitials;
+  if (p.initials[side] >= options_.maxInitials || (fromClient ? info_.hasClientHello : info_.hasServerHello))
+    return 0;
+  ++p.initials[side];
+  if (!p.version || p.version->version != h.version) {
+    p.version = versionParameters(h.version);
+    p.keys[0].reset();
+    p.keys[1].reset();
+  }
+  if (fromClient && p.dcidLength == 0) {
+    if (h.dcid.empty()) return 0;
+    std::copy(h.dcid.begin(), h.dcid.end(), p.dcid.begin());
+    p.dcidLength = static_cast<uint8_t>(h.dcid.size());
+  }
+  if (p.dcidLength == 0) return 0;  // server Initial before any client Initial: no key material
+  auto derive = [&](std::span<const uint8_t> dcid) {
+    p.keys[side] = deriveInitialKeys(*p.version, dcid, fromClient ? Side::kClient : Side::kServer);
+  };
+  if (!p.keys[side]) derive(std::span<const uint8_t>(p.dcid.data(), p.dcidLength));
+  if (!p.keys[side]) return 0;
+  auto frames = openPacket(packet, h, *p.keys[side], scratch);
+  if (frames.empty() && fromClient &&
+      !std::equal(h.dcid.begin(), h.dcid.end(), p.dcid.begin(), p.dcid.begin() + p.dcidLength) &&
+      !h.dcid.empty()) {
+    // After a Retry the client derives new keys from the DCID the server chose.
+    std::copy(h.dcid.begin(), h.dcid.end(), p.dcid.begin());
+    p.dcidLength = static_cast<uint8_t>(h.dcid.size());
+    derive(h.dcid);
+    p.keys[1].reset();
+    if (p.keys[side]) frames = openPacket(packet, h, *p.keys[side], scratch);
+  }
+  if (frames.empty()) {
+    ++info_.decryptFailures;
+    return 0;
+  }
+  return onFrames(fromClient, frames, t, account);
+}
+
+uint8_t QuicSession::onFrames(bool fromClient, std::span<const uint8_t> f, PacketTime t,
+                              MemoryAccount& account) {
+  QuicCryptoStream& crypto = parsing_->crypto[fromClient ? 0 : 1];
+  readInitialFrames(f, crypto, account);
+  if (crypto.state() != QuicCryptoStream::State::kComplete) return 0;
+  auto message = crypto.message();
+  if (message.empty()) return 0;
+  uint8_t events = 0;
+  if (fromClient && message[0] == tls::handshake::kClientHello && !info_.hasClientHello) {
+    tls::ClientHello hello;
+    if (tls::parseClientHello(message.subspan(4), hello) == tls::ParseResult::kOk) {
+      info_.client = tls::summarize(hello, tls::Ja4Transport::kQuic);
+      info_.hasClientHello = true;
+      info_.clientHelloTime = t;
+      events |= event::kClientHello;
+    }
+  } else if (!fromClient && message[0] == tls::handshake::kServerHello && !info_.hasServerHello) {
+    tls::ServerHello hello;
+    if (tls::parseServerHello(message.subspan(4), hello) == tls::ParseResult::kOk) {
+      info_.negotiatedCipher = hello.cipherSuite;
+      info_.negotiatedVersion = hello.version();
+      info_.hasServerHello = true;
+      info_.serverHelloTime = t;
+      events |= event::kServerHello;
+    }
+  }
+  crypto.release(account);
+  // A complete message that was not the expected hello ends that direction.
+  if (fromClient ? !info_.hasClientHello : !info_.hasServerHello)
+    parsing_->initials[fromClient ? 0 : 1] = options_.maxInitials;
+  return events;
+}
+
+}  // namespace netmeter::quic

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace netmeter::quic {
+
+// Long-header packet types, in RFC 9000 terms (RFC 9369 encodes them differently on the wire).
+enum class PacketType : uint8_t { kInitial, kZeroRtt, kHandshake, kRetry };
+
+// How one QUIC version protects its Initial packets: the initial salt and the HKDF label prefix.
+struct VersionParameters {
+  uint32_t version = 0;
+  std::string_view name;           // "V-1", "V-2", "Draft-29", as nDPI names them
+  std::array<uint8_t, 20> salt{};  // RFC 9001 §5.2 / RFC 9369 §3.3.1 / draft salts
+  std::string_view keyLabel;       // "quic key" / "quicv2 key"
+  std::string_view ivLabel;        // "quic iv" / "quicv2 iv"
+  std::string_view hpLabel;        // "quic hp" / "quicv2 hp"
+  bool v2PacketTypes = false;      // RFC 9369 §3.2 type encoding
+};
+
+inline constexpr uint32_t kVersion1 = 0x00000001;
+inline constexpr uint32_t kVersion2 = 0x6b3343cf;
+
+// The parameters for versions whose Initial packets netmeter decrypts: v1, v2 and IETF drafts 23 to
+// 32 (0xff000017..0xff000020); nullopt for others (Google QUIC, version negotiation, unknown).
+std::optional<VersionParameters> versionParameters(uint32_t version);
+
+// A name for any version ("V-1", "Draft-29", "Q046", "0x12345678"-style for unknown ones is left to
+// the caller): empty when unknown.
+std::string_view versionName(uint32_t version);
+
+// The packet type encoded in the first byte of a long header of `version`.
+PacketType packetType(uint8_t firstByte, bool v2PacketTypes);
+
+}  // namespace netmeter::quic

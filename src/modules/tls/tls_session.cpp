@@ -1,0 +1,126 @@
+#include "modules/tls/tls_session.h"
+
+namespace netmeter::tls {
+
+struct TlsSession::Direction {
+  TcpStreamCursor cursor;
+  TlsRecordParser records;
+  uint32_t applicationRecords = 0;
+  Direction(uint8_t awaited, uint32_t maxMessage) : records(awaited, maxMessage) {}
+};
+
+struct TlsSession::Parsing {
+  Direction client;
+  Direction server;
+  explicit Parsing(uint32_t maxMessage)
+      : client(handshake::kClientHello, maxMessage), server(handshake::kServerHello, maxMessage) {}
+};
+
+namespace {
+
+// Receives the parser's callbacks for one direction and turns them into connection info.
+struct Sink {
+  TlsConnectionInfo& info;
+  bool fromClient;
+  PacketTime t;
+  uint32_t& applicationRecords;
+  uint8_t events = 0;
+
+  bool onHandshake(uint8_t type, std::span<const uint8_t> body) {
+    if (type == handshake::kClientHello) {
+      ClientHello hello;
+      if (parseClientHello(body, hello) != ParseResult::kOk) return false;
+      info.client = summarize(hello, Ja4Transport::kTcp);
+      info.hasClientHello = true;
+      info.clientHelloTime = t;
+      events |= event::kClientHello;
+      return false;
+    }
+    ServerHello hello;
+    if (parseServerHello(body, hello) != ParseResult::kOk) return false;
+    if (!info.hasServerHello) {
+      info.hasServerHello = true;
+      info.serverHelloTime = t;
+      events |= event::kServerHello;
+    }
+    info.negotiatedVersion = hello.version();
+    info.negotiatedCipher = hello.cipherSuite;
+    if (hello.helloRetryRequest) {
+      info.helloRetryRequest = true;
+      return true;  // the real ServerHello follows
+    }
+    return false;
+  }
+  void onAlert(uint8_t level, uint8_t description) {
+    info.alertLevel = level;
+    info.alertDescription = description;
+    info.alertFromServer = !fromClient;
+    ++info.alerts;
+    events |= event::kAlert;
+  }
+  void onEncryptedAlert() { ++info.encryptedAlerts; }
+  void onRecord(uint8_t type) {
+    if (type != content::kApplicationData) return;
+    ++applicationRecords;
+    if (fromClient) {
+      // In TLS 1.3 the client's first encrypted record is its Finished message.
+      uint32_t first = info.negotiatedVersion == 0x0304 ? 2 : 1;
+      if (info.clientDataTime == 0 && applicationRecords == first) info.clientDataTime = t;
+    } else if (info.clientDataTime != 0 && info.serverDataTime == 0) {
+      info.serverDataTime = t;
+      events |= event::kFirstDataResponse;
+    }
+  }
+};
+
+}  // namespace
+
+TlsSession::TlsSession(Options options)
+    : options_(options), parsing_(std::make_unique<Parsing>(options.maxHandshakeMessage)) {}
+TlsSession::~TlsSession() = default;
+TlsSession::TlsSession(TlsSession&&) noexcept = default;
+TlsSession& TlsSession::operator=(TlsSession&&) noexcept = default;
+
+int64_t TlsSession::heapBytes() const {
+  return info_.client.heapBytes() + (parsing_ ? static_cast<int64_t>(sizeof(Parsing)) : 0);
+}
+
+uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, bool syn, std::span<const uint8_t> payload,
+                              PacketTime t, MemoryAccount& account) {
+  if (!parsing_) return 0;
+  Direction& d = fromClient ? parsing_->client : parsing_->server;
+  auto bytes = d.cursor.accept(seq, syn, payload);
+  if (d.cursor.state() == TcpStreamCursor::State::kGap) {
+    d.records.release(account);
+    checkFinished(account);
+    return 0;
+  }
+  return onStream(fromClient, bytes, t, account);
+}
+
+uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t,
+                             MemoryAccount& account) {
+  if (!parsing_ || bytes.empty()) return 0;
+  Direction& d = fromClient ? parsing_->client : parsing_->server;
+  Sink sink{info_, fromClient, t, d.applicationRecords};
+  d.records.feed(bytes, sink, account);
+  checkFinished(account);
+  return sink.events;
+}
+
+void TlsSession::checkFinished(MemoryAccount& account) {
+  auto done = [&](const Direction& d) {
+    return d.records.stopped() || d.cursor.state() == TcpStreamCursor::State::kGap ||
+           d.records.records() >= options_.maxRecords;
+  };
+  if (info_.serverDataTime != 0 || (done(parsing_->client) && done(parsing_->server))) release(account);
+}
+
+void TlsSession::release(MemoryAccount& account) {
+  if (!parsing_) return;
+  parsing_->client.records.release(account);
+  parsing_->server.records.release(account);
+  parsing_.reset();
+}
+
+}  // namespace netmeter::tls
