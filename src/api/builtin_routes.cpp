@@ -126,16 +126,44 @@ Response changeUser(Authenticator& auth, const Request& req) {
   return userJson(name, *auth.users().role(name));
 }
 
-Response deleteUser(Authenticator& auth, const Request& req) {
+Response deleteUser(Authenticator& auth, DashboardStore* dashboards, const Request& req) {
   std::string name(req.param("name"));
   if (auto e = auth.users().remove(name)) return e->toResponse();
   auth.sessions().removeUser(name);
+  if (dashboards) dashboards->removeUser(name);
   return Response::noContent();
+}
+
+void addDashboardRoutes(Router& router, DashboardStore& store) {
+  DashboardStore* d = &store;
+  const RouteOptions big{DashboardStore::kMaxBodyBytes};
+  router.add(Method::Get, "/API/system/dashboards", Role::ReadOnly,
+             [d](const Request& r) { return Response::json(d->dashboardsJson(r.user)); });
+  router.add(
+      Method::Put, "/API/system/dashboards", Role::ReadOnly,
+      [d](const Request& r) {
+        if (auto e = d->setDashboards(r.user, r.body)) return e->toResponse();
+        return Response::json(d->dashboardsJson(r.user));
+      },
+      big);
+  router.add(Method::Get, "/API/system/dashboards/templates", Role::ReadOnly,
+             [d](const Request&) { return Response::json(d->templatesJson()); });
+  router.add(
+      Method::Put, "/API/system/dashboards/templates", Role::ReadOnly,
+      [d](const Request& r) {
+        if (auto e = d->putTemplate(r.user, r.role == Role::Admin, r.body)) return e->toResponse();
+        return Response::json(d->templatesJson());
+      },
+      big);
+  router.add(Method::Delete, "/API/system/dashboards/templates/:name", Role::ReadOnly, [d](const Request& r) {
+    if (auto e = d->removeTemplate(r.param("name"), r.user, r.role == Role::Admin)) return e->toResponse();
+    return Response::noContent();
+  });
 }
 
 }  // namespace
 
-void addBuiltinRoutes(Router& router, Authenticator& auth) {
+void addBuiltinRoutes(Router& router, Authenticator& auth, DashboardStore* dashboards) {
   Authenticator* a = &auth;
   router.add(
       Method::Post, "/API/auth/login", Role::Public, [a](const Request& r) { return login(*a, r); },
@@ -156,7 +184,8 @@ void addBuiltinRoutes(Router& router, Authenticator& auth) {
       Method::Put, "/API/system/users/:name", Role::ReadOnly,
       [a](const Request& r) { return changeUser(*a, r); }, RouteOptions{8192});
   router.add(Method::Delete, "/API/system/users/:name", Role::Admin,
-             [a](const Request& r) { return deleteUser(*a, r); });
+             [a, dashboards](const Request& r) { return deleteUser(*a, dashboards, r); });
+  if (dashboards) addDashboardRoutes(router, *dashboards);
 }
 
 }  // namespace netmeter::api

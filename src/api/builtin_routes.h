@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/auth.h"
+#include "api/dashboard_store.h"
 #include "api/router.h"
 
 namespace netmeter::api {
@@ -14,6 +15,13 @@ namespace netmeter::api {
 //   GET    /API/system/users/:name  self/admin  {"name","role"}
 //   PUT    /API/system/users/:name  self/admin  {"password"} and/or {"role"} (role: admin only)
 //   DELETE /API/system/users/:name  admin       204 (not the last admin)
-void addBuiltinRoutes(Router& router, Authenticator& auth);
+// and, with `dashboards`, the web UI's custom dashboards (see DashboardStore):
+//   GET    /API/system/dashboards                   read-only  {"dashboards":[...]} of the caller
+//   PUT    /API/system/dashboards                   read-only  {"dashboards":[...]} replaces them
+//   GET    /API/system/dashboards/templates         read-only  {"templates":[{"name","author","dashboard"}]}
+//   PUT    /API/system/dashboards/templates         read-only  {"name","dashboard"} adds or replaces
+//                                                               (another author's: admin only)
+//   DELETE /API/system/dashboards/templates/:name   read-only  author or admin, 204
+void addBuiltinRoutes(Router& router, Authenticator& auth, DashboardStore* dashboards = nullptr);
 
 }  // namespace netmeter::api

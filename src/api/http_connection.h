@@ -100,6 +100,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     request_ = Request{};
     match_ = Router::Match{};
+    staticRequest_ = false;
     bodyLimit_ = opts().maxBodyBytes;
     pendingError_.reset();
     if (buffer_.size() > 0) return readHeader();
@@ -118,6 +119,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+  }
+
+  static bool isApiPath(std::string_view path) {
+    return path == "/API" || path.starts_with("/API/");
   }
 
   static bool isParseError(const beast::error_code& ec) {
@@ -154,6 +159,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     match_ = core_->router.match(*method, path);
+    // A GET/HEAD outside /API that no route takes is a file of the web UI (or one of its routes).
+    staticRequest_ = core_->staticFiles && (*method == Method::Get || *method == Method::Head) &&
+                     match_.outcome != Router::Outcome::Found && !isApiPath(path) &&
+                     core_->staticFiles->covers(path);
     if (match_.route != nullptr)
       bodyLimit_ = match_.route->options.maxBodyBytes.value_or(opts().maxBodyBytes);
     if (auto length = parser_->content_length(); length && *length > bodyLimit_) {
@@ -171,6 +180,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
 
   // On the handler pool: who is asking, may they, and is there such a thing.
   void authorize() {
+    if (staticRequest_) return respond(core_->staticFiles->serve(request_));
     const Role needed = match_.requiredRole();
     if (needed != Role::Public) {
       auto outcome = core_->auth->authenticate(request_.header("Authorization"), request_.header("Cookie"),
@@ -182,11 +192,16 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
           return respond(errorResponse(429, "too many failed logins from this address, retry later")
                              .withHeader("Retry-After", std::to_string(outcome.retryAfterSeconds)));
         case AuthOutcome::Kind::Missing:
-        case AuthOutcome::Kind::Invalid:
-          return respond(errorResponse(401, outcome.kind == AuthOutcome::Kind::Missing
-                                                ? "authentication required"
-                                                : "invalid user name, password or session")
-                             .withHeader("WWW-Authenticate", "Basic realm=\"netmeter\", charset=\"UTF-8\""));
+        case AuthOutcome::Kind::Invalid: {
+          auto r = errorResponse(401, outcome.kind == AuthOutcome::Kind::Missing
+                                          ? "authentication required"
+                                          : "invalid user name, password or session");
+          // Scripts get the Basic challenge; the web UI (X-Requested-With) shows its own login page
+          // instead of the browser's password dialog.
+          if (!request_.header("X-Requested-With"))
+            r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"netmeter\", charset=\"UTF-8\"");
+          return respond(std::move(r));
+        }
       }
       request_.user = std::move(outcome.user);
       request_.role = outcome.role;
@@ -308,7 +323,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     msg.version(11);
     msg.result(static_cast<unsigned>(r.status));
     if (!r.contentType.empty()) msg.set(http::field::content_type, r.contentType);
-    msg.set(http::field::cache_control, "no-store");
+    bool ownCacheControl = false;
+    for (const auto& header : r.headers) ownCacheControl |= beast::iequals(header.first, "Cache-Control");
+    if (!ownCacheControl) msg.set(http::field::cache_control, "no-store");
     msg.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : r.headers) msg.insert(name, value);
     msg.keep_alive(keepAlive_);
@@ -320,6 +337,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     setCommonHeaders(*response_, r);
     response_->body() = std::move(r.body);
     response_->prepare_payload();
+    if (request_.method == Method::Head) {  // the headers of a GET, without its body
+      const auto length = response_->body().size();
+      response_->body().clear();
+      response_->content_length(length);
+    }
     serializer_.emplace(*response_);
     writeSome();
   }
@@ -461,6 +483,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   beast::flat_buffer buffer_;
   bool firstRequest_ = true;
   bool keepAlive_ = false;
+  bool staticRequest_ = false;
 
   std::optional<http::request_parser<http::string_body>> parser_;
   Request request_;

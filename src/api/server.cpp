@@ -61,6 +61,10 @@ void Server::route(Method method, std::string_view pattern, Role role, Handler h
   impl_->core->router.add(method, pattern, role, std::move(handler), options);
 }
 
+void Server::serveStatic(std::string urlPrefix, std::string directory) {
+  impl_->core->staticFiles = std::make_unique<StaticFiles>(std::move(urlPrefix), std::move(directory));
+}
+
 std::optional<std::string> Server::Impl::setUpUsers() {
   std::string error;
   stateDir = prepareStateDir(core->options.stateDir, error);
@@ -118,7 +122,10 @@ std::optional<std::string> Server::start() {
   if (auto e = impl_->setUpUsers()) return e;
   if (auto e = impl_->setUpTls()) return e;
   if (core.options.builtinRoutes) {
-    addBuiltinRoutes(core.router, *core.auth);
+    core.dashboards = std::make_unique<DashboardStore>(impl_->stateDir);
+    std::string error;
+    if (!core.dashboards->load(error)) return error;
+    addBuiltinRoutes(core.router, *core.auth, core.dashboards.get());
   }
 
   boost::system::error_code ec;

@@ -70,6 +70,11 @@ class Server {
   // Before start() only. Throws std::invalid_argument on a malformed or duplicate pattern.
   void route(Method method, std::string_view pattern, Role role, Handler handler, RouteOptions options = {});
 
+  // Before start() only. Serves the files of `directory` under `urlPrefix` ("/" for the web UI) to
+  // GET and HEAD requests that no route takes, outside /API, without credentials; paths without a
+  // file and without an extension get index.html (single-page app routes). See StaticFiles.
+  void serveStatic(std::string urlPrefix, std::string directory);
+
   // Prepares the state directory, users (first-start admin) and TLS, binds and starts the threads.
   // nullopt on success, otherwise why it could not start.
   std::optional<std::string> start();

@@ -12,8 +12,10 @@
 #include <string_view>
 
 #include "api/auth.h"
+#include "api/dashboard_store.h"
 #include "api/router.h"
 #include "api/server.h"
+#include "api/static_files.h"
 
 namespace netmeter::api::detail {
 
@@ -25,6 +27,8 @@ struct ServerCore {
   std::unique_ptr<boost::asio::ssl::context> ssl;  // null: plain HTTP
   std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<boost::asio::thread_pool> handlers;
+  std::unique_ptr<StaticFiles> staticFiles;  // null: no web UI
+  std::unique_ptr<DashboardStore> dashboards;
 
   std::atomic<size_t> activeConnections{0};
   std::atomic<uint64_t> acceptedConnections{0};
