@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test unit-test asan-test run bench fuzz fuzz-smoke format clean
+.PHONY: all deps build build-asan test unit-test asan-test web web-test screenshots run bench fuzz fuzz-smoke format clean
 
 all: build
 
@@ -21,8 +21,30 @@ $(ASAN_BUILD)/build.ninja:
 $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++ CC=clang cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETMETER_FUZZ=ON -DNETMETER_TESTS=OFF -DNETMETER_BENCH=OFF
 
-build: deps $(BUILD)/build.ninja
+build: deps $(BUILD)/build.ninja web
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The web UI (web/, see web/README.md): npm ci when the lock file changed, a production build into
+# web/dist when a source changed. `netmeter serve` serves web/dist.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+web: deps web/dist/index.html
+
+# End-to-end tests of the web UI in headless Chromium against `netmeter serve` on a shared capture.
+WEB_E2E_PCAP ?= ../shared/pcaps/ndpi/alexa-app.pcapng
+web-test: build
+	node web/e2e/run.mjs --netmeter $(BUILD)/src/app/netmeter --web web/dist --pcap $(WEB_E2E_PCAP)
+
+# Screenshots of every page (1280x800 and 3840x2160) into web/screenshots/.
+screenshots: build
+	node web/e2e/run.mjs --netmeter $(BUILD)/src/app/netmeter --web web/dist --pcap $(WEB_E2E_PCAP) --screenshots web/screenshots
 
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -54,4 +76,4 @@ format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) web/dist

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages netmeter needs to build, test and benchmark.
+# Installs the Debian 12 packages netmeter needs to build, test and benchmark (and the web UI's
+# build tools and headless browser for its end-to-end tests).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 packages=(
@@ -9,7 +10,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld libclang-rt-14-dev
   tshark tcpdump libndpi-bin time python3
+  chromium
 )
+# The web UI is built with Node.js and npm (web/package.json); a node that is already installed
+# (Debian's or another packaging, which brings its own npm) is used as it is.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,129 @@
+// The widgets of custom dashboards; each follows the global time selection.
+import { get } from '../api';
+import { PALETTE, TimeChart, historySeries, rxBits, txBits, History } from '../components/chart';
+import { ipLink, macLink } from '../components/misc';
+import { empty, errorState, loading } from '../components/states';
+import { fetchList } from '../components/table';
+import { CounterRow, bytesOf } from '../counters';
+import { h, replace } from '../dom';
+import { api } from '../endpoints';
+import * as fmt from '../format';
+import { windowParams } from '../time';
+import { donut } from '../components/donut';
+import { Widget } from './model';
+
+export interface WidgetView {
+  el: HTMLElement;
+  refresh(): Promise<void>;
+  destroy(): void;
+}
+
+function sumInterfaces(data: unknown): History | undefined {
+  const rows = (Array.isArray(data) ? data : ((data as Record<string, unknown>)?.interfaces ?? [])) as { history?: History }[];
+  const hs = rows.map((r) => r.history).filter((x): x is History => !!x && Array.isArray(x.values) && x.values.length > 0);
+  if (!hs.length) return undefined;
+  const values = hs[0].values.map((p) => p.map(() => 0));
+  for (const hh of hs) hh.values.forEach((p, i) => p.forEach((v, j) => values[i] && (values[i][j] += v)));
+  return { starttime: hs[0].starttime, timespan: hs[0].timespan, values };
+}
+
+function topList(kind: 'ip' | 'mac', count: number): WidgetView {
+  const el = h('div', null, loading());
+  return {
+    el,
+    async refresh() {
+      try {
+        const { rows } = await fetchList<CounterRow>(kind === 'ip' ? api.ipsPaged : api.macsPaged, { sort: 'bytes', reverse: true, page: 0, count, filter: '' }, windowParams());
+        if (!rows.length) return replace(el, empty('No traffic in the selected time range'));
+        replace(
+          el,
+          h(
+            'table',
+            { class: 'compact' },
+            h('tbody', null, ...rows.map((r) => h('tr', null, h('td', null, kind === 'ip' ? ipLink(r.ip as string) : macLink(r.mac as string)), h('td', { class: 'num' }, fmt.bytes(bytesOf(r.interval, 'rxtx'))), h('td', { class: 'num' }, fmt.bitsPerSecond(bytesOf(r.intervalPerSecond, 'rxtx')))))),
+          ),
+        );
+      } catch (e) {
+        replace(el, errorState(e));
+      }
+    },
+    destroy() {},
+  };
+}
+
+export function widgetView(w: Widget): WidgetView {
+  switch (w.type) {
+    case 'text': {
+      const el = h('div', { class: 'widget-text' }, w.settings.text || '');
+      return { el, refresh: async () => {}, destroy() {} };
+    }
+    case 'traffic': {
+      const chart = new TimeChart('Traffic', [{ label: 'All interfaces', color: PALETTE[0] }], 'bps', 200);
+      chart.el.classList.add('bare');
+      return {
+        el: chart.el,
+        async refresh() {
+          try {
+            const hist = sumInterfaces(await get<unknown>(api.interfaces, windowParams(200)));
+            const [xs, ys] = historySeries(hist, [(p, s) => (((p[1] ?? 0) + (p[3] ?? 0)) * 8) / s]);
+            chart.setData(xs, ys);
+          } catch (e) {
+            chart.showError(String((e as Error).message));
+          }
+        },
+        destroy: () => chart.destroy(),
+      };
+    }
+    case 'ip': {
+      const ip = (w.settings.ip ?? '').trim();
+      const chart = new TimeChart(`IP ${ip}`, [
+        { label: 'Received', color: PALETTE[0] },
+        { label: 'Sent', color: PALETTE[1] },
+      ], 'bps', 200);
+      chart.el.classList.add('bare');
+      const summary = h('div', { class: 'widget-summary' });
+      const el = h('div', null, summary, chart.el);
+      return {
+        el,
+        async refresh() {
+          if (!ip) return replace(summary, empty('Configure the widget with an IP address.'));
+          try {
+            const d = await get<CounterRow & { history?: History }>(api.ip(ip), windowParams(200));
+            const [xs, ys] = historySeries(d.history, [rxBits, txBits]);
+            chart.setData(xs, ys);
+            replace(summary, ipLink(ip), ` · ${fmt.bytes(bytesOf(d.interval, 'rxtx'))} · ${fmt.bitsPerSecond(bytesOf(d.intervalPerSecond, 'rxtx'))} average`);
+          } catch (e) {
+            replace(summary, errorState(e));
+            chart.showError('No data');
+          }
+        },
+        destroy: () => chart.destroy(),
+      };
+    }
+    case 'top-ips':
+      return topList('ip', Math.min(100, Math.max(1, Number(w.settings.count) || 5)));
+    case 'top-macs':
+      return topList('mac', Math.min(100, Math.max(1, Number(w.settings.count) || 5)));
+    case 'l4-mix': {
+      const el = h('div', null, loading());
+      return {
+        el,
+        async refresh() {
+          try {
+            const g = await get<Record<string, unknown>>(api.global, windowParams());
+            const l4 = (g.layer4 ?? []) as (CounterRow & { name?: string })[];
+            const parts = l4
+              .map((v) => ({ label: String(v.name ?? v.l4Protocol), value: v.interval?.[1] ?? 0 }))
+              .filter((p) => p.value > 0)
+              .sort((a, b) => b.value - a.value);
+            if (!parts.length) return replace(el, empty('No traffic in the selected time range'));
+            replace(el, h('div', { class: 'share' }, donut(parts, 100), h('div', null, ...parts.map((p, i) => h('div', null, h('span', { class: 'swatch', style: { background: PALETTE[i % PALETTE.length] } }), `${p.label}: ${fmt.bytes(p.value)}`)))));
+          } catch (e) {
+            replace(el, errorState(e));
+          }
+        },
+        destroy() {},
+      };
+    }
+  }
+}

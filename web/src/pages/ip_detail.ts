@@ -1,0 +1,238 @@
+// One IP address (reference: IP module, per IP statistics): traffic graphs and tabs.
+import { get, subResources } from '../api';
+import { TimeChart, historySeries, rxBits, txBits, rxPackets, txPackets, History, PALETTE } from '../components/chart';
+import { Tabs, card, facts, ipLink, macLink, pageHeader } from '../components/misc';
+import { captureButton } from '../components/capture';
+import { jsonFacts, counterText } from '../components/json_view';
+import { errorState, loading } from '../components/states';
+import { Column, DataTable, fetchList } from '../components/table';
+import { connectionColumns, ConnectionRow } from '../connections';
+import { CounterRow, trafficColumns } from '../counters';
+import { api } from '../endpoints';
+import { Child, h, link, replace } from '../dom';
+import * as fmt from '../format';
+import { windowParams } from '../time';
+import { Page } from './page';
+
+interface IpDetail extends CounterRow {
+  ip: string;
+  names?: string[];
+  macs?: ({ mac: string; vendor?: string } | string)[];
+  vlans?: (number | string)[];
+  interfaces?: (number | string)[];
+  peers?: number;
+  ttl?: { min: number; max: number; avg: number } | null;
+  mtu?: { rx: number; tx: number };
+  connectionsAsClient?: number;
+  connectionsAsServer?: number;
+  lastNewConnection?: number | null;
+  history?: History;
+  [key: string]: unknown;
+}
+
+// Tabs and the sub-resource of /ips/:ip each needs; a tab is shown when the server has it.
+const TABS = [
+  { id: 'overview', label: 'Overview', resource: '' },
+  { id: 'peers', label: 'Peers', resource: 'peers' },
+  { id: 'endpoints', label: 'L4 endpoints', resource: 'peers_ports' },
+  { id: 'ports', label: 'Ports', resource: 'ports' },
+  { id: 'connections', label: 'Connections', resource: 'connections' },
+  { id: 'protocols', label: 'Protocols', resource: 'protocols' },
+  { id: 'qos', label: 'QoS', resource: 'qos' },
+  { id: 'tcp', label: 'TCP statistics', resource: 'tcpStats' },
+];
+
+function list(v: unknown, render: (x: string) => Child = (x) => x): Child {
+  if (!Array.isArray(v) || v.length === 0) return '–';
+  return h('span', { class: 'chips' }, ...v.map((x) => h('span', { class: 'chip' }, render(String(typeof x === 'object' ? JSON.stringify(x) : x)))));
+}
+
+export function ipDetailPage(params: Record<string, string>): Page {
+  const ip = params.ip;
+  const bits = new TimeChart('Throughput', [
+    { label: 'Received', color: PALETTE[0] },
+    { label: 'Sent', color: PALETTE[1] },
+  ], 'bps', 200);
+  const pkts = new TimeChart('Packets', [
+    { label: 'Received', color: PALETTE[2] },
+    { label: 'Sent', color: PALETTE[3] },
+  ], 'pps', 200);
+  const overview = h('div', null, loading());
+  let tabRefresh: () => Promise<void> | void = () => {};
+  let detail: IpDetail | null = null;
+
+  const renderOverview = () => {
+    if (!detail) return;
+    const d = detail;
+    replace(
+      overview,
+      facts([
+        ['IP', h('strong', null, d.ip)],
+        ['Names', (d.names ?? []).join(', ') || '–'],
+        ['Selected range', counterText('interval', d.interval ?? [])],
+        ['Average rate', counterText('intervalPerSecond', d.intervalPerSecond ?? [])],
+        ['All time', counterText('allTime', d.allTime ?? [])],
+        ['First activity', fmt.microTime(d.firstActivity)],
+        ['Last activity', fmt.microTime(d.lastActivity)],
+        ['Peers', fmt.integer(d.peers)],
+        ['TTL min / max / avg', d.ttl ? `${d.ttl.min} / ${d.ttl.max} / ${Number(d.ttl.avg).toFixed(1)}` : '–'],
+        ['MTU received / sent', d.mtu ? `${d.mtu.rx || '–'} / ${d.mtu.tx || '–'}` : '–'],
+        ['Connections as client / server', `${fmt.integer(d.connectionsAsClient)} / ${fmt.integer(d.connectionsAsServer)}`],
+        ['Last new connection', fmt.microTime(d.lastNewConnection)],
+        [
+          'MAC addresses',
+          (d.macs ?? []).length
+            ? h(
+                'div',
+                { class: 'chips' },
+                ...(d.macs ?? []).map((m) => {
+                  const mac = typeof m === 'string' ? m : m.mac;
+                  const vendor = typeof m === 'string' ? '' : m.vendor;
+                  return h('span', { class: 'chip' }, macLink(mac), vendor ? ` ${vendor}` : '', captureButton({ expression: `ip == ${ip} and mac == ${mac}`, name: `${ip}-${mac}` }));
+                }),
+              )
+            : '–',
+        ],
+        ['VLANs', list((d.vlans ?? []).map((v) => (v === null ? 'untagged' : v)))],
+        ['Interfaces', list(d.interfaces)],
+      ]),
+      h('details', { class: 'raw' }, h('summary', null, 'All fields'), jsonFacts(d, ['ip', 'names', 'macs', 'vlans', 'interfaces'])),
+    );
+  };
+
+  const subTable = <R extends CounterRow>(id: string, sub: string, columns: Column<R>[], defaultSort = 'bytes') =>
+    new DataTable<R>({
+      id: `ip-${id}`,
+      columns,
+      defaultSort,
+      load: (q) => fetchList<R>(api.ipSub(ip, sub), q, windowParams()),
+    });
+
+  const tabBox = h('div', null, loading());
+  let tabs: Tabs | null = null;
+  const makeTabs = (available: string[]) => new Tabs(
+    TABS.filter((t) => !t.resource || available.includes(t.resource)).map(({ id, label }) => ({ id, label })),
+    (id, body) => {
+      history.replaceState(null, '', `/ips/${encodeURIComponent(ip)}${id === 'overview' ? '' : '/' + id}`);
+      if (id === 'overview') {
+        body.append(overview);
+        tabRefresh = () => {};
+        return;
+      }
+      let table: DataTable<any>;
+      switch (id) {
+        case 'peers':
+          table = subTable<CounterRow & { ip: string }>('peers', 'peers', [
+            { key: 'ip', label: 'Peer', render: (r) => ipLink(r.ip) },
+            { key: 'names', label: 'Names', hidden: true, render: (r) => ((r.names as string[]) ?? []).join(', ') || '–' },
+            ...trafficColumns<CounterRow & { ip: string }>('rxtx'),
+            { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `ip == ${ip} and ip == ${r.ip}`, name: `${ip}-${r.ip}` }) },
+          ]);
+          break;
+        case 'endpoints':
+          table = subTable<CounterRow>('endpoints', 'peers_ports', [
+            { key: 'peer', label: 'Peer', render: (r) => ipLink((r.peer ?? r.ip) as string) },
+            { key: 'port', label: 'Server port', numeric: true, render: (r) => String(r.port ?? '–') },
+            { key: 'proto', label: 'L4', render: (r) => String(r.l4ProtocolName ?? r.l4Protocol ?? '–') },
+            { key: 'role', label: 'Server', render: (r) => (r.role === 'server' ? ip : r.role === 'client' ? 'peer' : '–') },
+            { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },
+            ...trafficColumns<CounterRow>('rxtx', false),
+          ]);
+          break;
+        case 'ports':
+          table = subTable<CounterRow>('ports', 'ports', [
+            { key: 'role', label: `${ip} is`, render: (r) => String(r.role ?? '–') },
+            { key: 'proto', label: 'L4', render: (r) => String(r.l4ProtocolName ?? r.l4Protocol ?? '–') },
+            { key: 'port', label: 'Server port', numeric: true, render: (r) => String(r.port ?? '–') },
+            { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },
+            ...trafficColumns<CounterRow>('rxtx', false),
+          ]);
+          break;
+        case 'connections':
+          table = subTable<ConnectionRow>('connections', 'connections', connectionColumns(), 'bytes');
+          break;
+        case 'protocols':
+          table = subTable<CounterRow>('protocols', 'protocols', [
+            { key: 'protocol', label: 'Protocol', render: (r) => String(r.name ?? r.protocol ?? '–') },
+            ...trafficColumns<CounterRow>('rxtx', false),
+            {
+              key: 'pcap',
+              label: 'PCAP',
+              render: (r) =>
+                captureButton({
+                  expression: r.l4Protocol !== undefined ? `ip == ${ip} and l4Protocol == ${String(r.name ?? r.l4Protocol)}` : `ip == ${ip} and l7Protocol == ${String(r.name ?? r.protocol)}`,
+                  name: `${ip}-${String(r.name ?? r.protocol)}`,
+                }),
+            },
+          ]);
+          break;
+        case 'qos':
+          table = subTable<CounterRow>('qos', 'qos', [
+            { key: 'dscp', label: 'DSCP', numeric: true, render: (r) => (r.dscp === null || r.dscp === undefined ? 'none sent' : String(r.dscp)) },
+            { key: 'class', label: 'Class', render: (r) => String(r.name || '–') },
+            ...trafficColumns<CounterRow>('rxtx', false),
+            {
+              key: 'pcap',
+              label: 'PCAP',
+              render: (r) => (r.dscp === null || r.dscp === undefined ? '–' : captureButton({ expression: `ip == ${ip} and qosIpDscp == ${String(r.dscp)}`, name: `${ip}-dscp${String(r.dscp)}` })),
+            },
+          ]);
+          break;
+        default: {
+          const box = h('div', null, loading());
+          body.append(box);
+          tabRefresh = async () => {
+            try {
+              const stats = await get<Record<string, unknown>>(api.ipSub(ip, 'tcpStats'), windowParams());
+              replace(box, jsonFacts(stats));
+            } catch (e) {
+              replace(box, errorState(e));
+            }
+          };
+          void tabRefresh();
+          return;
+        }
+      }
+      body.append(table.el);
+      tabRefresh = () => table.refresh();
+      void table.refresh();
+    },
+    params.tab,
+  );
+
+  const el = h(
+    'div',
+    { class: 'page', 'data-page': 'ip-detail' },
+    pageHeader(`IP ${ip}`, link('/ips', '← IP addresses'), captureButton({ expression: `ip == ${ip}`, name: ip })),
+    h('div', { class: 'grid two' }, bits.el, pkts.el),
+    card(null, tabBox),
+  );
+
+  return {
+    el,
+    title: `IP ${ip}`,
+    async refresh() {
+      if (!tabs) {
+        tabs = makeTabs(await subResources(api.ip(ip)));
+        replace(tabBox, tabs.el);
+      }
+      try {
+        detail = await get<IpDetail>(api.ip(ip), windowParams(300));
+        const [xs, ys] = historySeries(detail.history, [rxBits, txBits]);
+        bits.setData(xs, ys);
+        const [xp, yp] = historySeries(detail.history, [rxPackets, txPackets]);
+        pkts.setData(xp, yp);
+        renderOverview();
+      } catch (e) {
+        replace(overview, errorState(e));
+        bits.showError('No data');
+        pkts.showError('No data');
+      }
+      await tabRefresh();
+    },
+    destroy() {
+      bits.destroy();
+      pkts.destroy();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// The IP addresses table (reference: IP module, IP addresses tab).
+import { CounterRow } from '../counters';
+import { api } from '../endpoints';
+import * as fmt from '../format';
+import { ipLink } from '../components/misc';
+import { captureButton } from '../components/capture';
+import { Page } from './page';
+import { listPage } from './list_page';
+
+export interface IpRow extends CounterRow {
+  ip: string;
+  names?: string[];
+  peers?: number;
+  ttl?: { min?: number; max?: number; avg?: number } | number[];
+  mtu?: { rx?: number; tx?: number } | number;
+  macs?: string[];
+  vlans?: number[];
+}
+
+function ttl(r: IpRow): string {
+  const t = r.ttl;
+  if (!t) return '–';
+  if (Array.isArray(t)) return t.join(' / ');
+  if (t.min === undefined) return '–';
+  return `${t.min} / ${t.max} / ${t.avg !== undefined ? Number(t.avg).toFixed(1) : '–'}`;
+}
+
+function mtu(r: IpRow): string {
+  const m = r.mtu;
+  if (m === undefined || m === null) return '–';
+  if (typeof m === 'number') return String(m);
+  return `rx ${m.rx ?? '–'} / tx ${m.tx ?? '–'}`;
+}
+
+export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Page {
+  return listPage<IpRow>({
+    id: 'ips',
+    title: 'IP addresses',
+    path: api.ipsPaged,
+    layout: 'rxtx',
+    initialFilter: query.get('filter') ?? undefined,
+    filter: 'Filter: part of an address or name, or (expression) e.g. (ip == 10.0.0.0/8 and tcp)',
+    keyColumns: [
+      { key: 'ip', label: 'IP', sort: 'ip', numeric: false, render: (r) => ipLink(r.ip) },
+      { key: 'names', label: 'Names', hidden: true, render: (r) => (r.names ?? []).join(', ') || '–' },
+    ],
+    extraColumns: [
+      { key: 'peers', label: 'Peers', numeric: true, sort: 'peers', render: (r) => fmt.integer(r.peers), title: 'All time' },
+      {
+        key: 'tcp',
+        label: 'TCP packets',
+        numeric: true,
+        hidden: true,
+        sort: 'tcppackets',
+        render: (r) => fmt.integer(r.interval?.[4]),
+      },
+      {
+        key: 'udp',
+        label: 'UDP packets',
+        numeric: true,
+        hidden: true,
+        sort: 'udppackets',
+        render: (r) => fmt.integer(r.interval?.[5]),
+      },
+      { key: 'ttl', label: 'TTL min/max/avg', hidden: true, render: ttl },
+      { key: 'mtu', label: 'MTU', hidden: true, render: mtu },
+      { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `ip == ${r.ip}`, name: r.ip }) },
+    ],
+  });
+}

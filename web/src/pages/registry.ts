@@ -1,0 +1,27 @@
+// Every page of the app and its URL pattern (first match wins).
+import { PageFactory } from './page';
+import { dashboardPage as customDashboardPage, dashboardsListPage } from '../dashboards/pages';
+import { dashboardPage } from './dashboard';
+import { ipsPage } from './ips';
+import { ipDetailPage } from './ip_detail';
+import { capturesPage } from './captures';
+import { connectionDetailPage, macDetailPage } from './detail_pages';
+import { connectionsPage, macProtocolsPage, macsPage, packetSizesPage, portsPage, qosPage, vlansPage } from './simple_pages';
+
+export const pages: { pattern: string; name: string; factory: PageFactory }[] = [
+  { pattern: '/', name: 'dashboard', factory: dashboardPage },
+  { pattern: '/dashboards', name: 'dashboards', factory: dashboardsListPage },
+  { pattern: '/dashboards/:id', name: 'custom-dashboard', factory: customDashboardPage },
+  { pattern: '/ips', name: 'ips', factory: ipsPage },
+  { pattern: '/ips/:ip/:tab?', name: 'ip', factory: ipDetailPage },
+  { pattern: '/macs', name: 'macs', factory: macsPage },
+  { pattern: '/macs/:mac', name: 'mac', factory: macDetailPage },
+  { pattern: '/mac-protocols', name: 'mac-protocols', factory: macProtocolsPage },
+  { pattern: '/vlans', name: 'vlans', factory: vlansPage },
+  { pattern: '/ports', name: 'ports', factory: portsPage },
+  { pattern: '/packet-sizes', name: 'packet-sizes', factory: packetSizesPage },
+  { pattern: '/qos', name: 'qos', factory: qosPage },
+  { pattern: '/connections', name: 'connections', factory: connectionsPage },
+  { pattern: '/connection', name: 'connection', factory: connectionDetailPage },
+  { pattern: '/captures', name: 'captures', factory: capturesPage },
+];
