@@ -101,7 +101,7 @@ export function connectionColumns(): Column<ConnectionRow>[] {
       },
     },
     { key: 'start', label: 'Start', sort: 'start', render: (r) => fmt.microTime(startOf(r)) },
-    { key: 'last', label: 'Last activity', sort: 'lastActivity', render: (r) => fmt.microTime(r.lastActivity) },
+    { key: 'last', label: 'Last activity', sort: 'lastActivity', hidden: true, render: (r) => fmt.microTime(r.lastActivity) },
     {
       key: 'duration',
       label: 'Duration',

@@ -113,8 +113,8 @@ export class DataTable<R> {
       'div',
       { class: 'data-table', 'data-table': opts.id },
       toolbar,
-      this.status,
       h('div', { class: 'table-scroll' }, h('table', null, this.thead, this.tbody)),
+      this.status,
       h('div', { class: 'table-footer' }, this.info, this.pager),
     );
     this.renderHead();

@@ -3,7 +3,7 @@
 import { del, get, put } from '../api';
 import { api } from '../endpoints';
 
-export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-mix';
+export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-port' | 'l4-mix';
 
 export interface Widget {
   id: string;
@@ -31,6 +31,14 @@ export const WIDGET_TYPES: { type: WidgetType; label: string; fields: { key: str
   { type: 'top-ips', label: 'Top IPs', fields: [{ key: 'count', label: 'Rows', placeholder: '5' }] },
   { type: 'top-macs', label: 'Top MACs', fields: [{ key: 'count', label: 'Rows', placeholder: '5' }] },
   { type: 'ip', label: 'IP address', fields: [{ key: 'ip', label: 'IP', placeholder: '10.0.0.1' }] },
+  {
+    type: 'l4-port',
+    label: 'Layer 4 server port',
+    fields: [
+      { key: 'protocol', label: 'Protocol', placeholder: 'tcp, udp or sctp' },
+      { key: 'port', label: 'Port', placeholder: '443' },
+    ],
+  },
   { type: 'l4-mix', label: 'Layer 4 protocols', fields: [] },
   { type: 'text', label: 'Text', fields: [{ key: 'text', label: 'Text' }] },
 ];

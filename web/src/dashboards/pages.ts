@@ -236,6 +236,7 @@ function widgetDialog(existing: Widget | null, onSave: (w: Widget) => Promise<vo
     const def = WIDGET_TYPES.find((t) => t.type === type.value)!;
     const settings = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()]));
     if (def.type === 'ip' && !settings.ip) return 'Enter the IP address to show.';
+    if (def.type === 'l4-port' && !/^\d+$/.test(settings.port ?? '')) return 'Enter the port number.';
     await onSave({
       id: existing?.id ?? newId(),
       type: def.type as WidgetType,

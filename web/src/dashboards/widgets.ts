@@ -100,6 +100,35 @@ export function widgetView(w: Widget): WidgetView {
         destroy: () => chart.destroy(),
       };
     }
+    case 'l4-port': {
+      const proto = (w.settings.protocol || 'tcp').toLowerCase();
+      const port = (w.settings.port ?? '').trim();
+      const chart = new TimeChart(`${proto.toUpperCase()} ${port}`, [
+        { label: 'To the server', color: PALETTE[0] },
+        { label: 'From the server', color: PALETTE[1] },
+      ], 'bps', 200);
+      chart.el.classList.add('bare');
+      const summary = h('div', { class: 'widget-summary' });
+      return {
+        el: h('div', null, summary, chart.el),
+        async refresh() {
+          if (!['tcp', 'udp', 'sctp'].includes(proto) || !/^\d+$/.test(port)) {
+            replace(summary, empty('Configure the widget with tcp, udp or sctp and a port number.'));
+            return;
+          }
+          try {
+            const d = await get<CounterRow & { history?: History; connections?: number }>(`${api.modules}/l4_ports/${proto}_port/${port}`, windowParams(200));
+            const [xs, ys] = historySeries(d.history, [rxBits, txBits]);
+            chart.setData(xs, ys);
+            replace(summary, `${fmt.bytes(bytesOf(d.interval, 'rxtx'))} · ${fmt.bitsPerSecond(bytesOf(d.intervalPerSecond, 'rxtx'))} average · ${fmt.integer(d.connections)} connections`);
+          } catch (e) {
+            replace(summary, errorState(e));
+            chart.showError('No data');
+          }
+        },
+        destroy: () => chart.destroy(),
+      };
+    }
     case 'top-ips':
       return topList('ip', Math.min(100, Math.max(1, Number(w.settings.count) || 5)));
     case 'top-macs':
