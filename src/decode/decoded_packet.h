@@ -7,6 +7,7 @@
 #include "core/mac_address.h"
 #include "core/packet_time.h"
 #include "decode/malformed_reason.h"
+#include "decode/tcp_options.h"
 
 namespace netmeter {
 
@@ -137,6 +138,7 @@ struct DecodedPacket {
   uint16_t tcpWindow = 0;  // raw window field (unscaled)
   uint16_t tcpOptionsOffset = 0;
   uint16_t tcpOptionsLength = 0;
+  TcpOptions tcpSynOptions;  // MSS, window scale, SACK-permitted: parsed for SYN segments only
   uint8_t icmpType = 0;
   uint8_t icmpCode = 0;
   uint16_t l4Offset = 0;       // offset of the L4 header in the packet bytes

@@ -30,6 +30,8 @@ void decodeTcp(DecodeContext& ctx, ByteCursor cur) {
   }
   out.tcpOptionsOffset = offset16(cur.pos() + 20);
   out.tcpOptionsLength = static_cast<uint16_t>(headerLength - 20);
+  if ((out.tcpFlags & tcpflag::kSyn) && headerLength > 20)
+    out.tcpSynOptions = parseTcpOptions(cur.bytes(20, headerLength - 20), headerLength - 20);
   out.payloadOffset = offset16(cur.pos() + headerLength);
   out.payloadLength = cur.wireRemaining() - headerLength;
 }

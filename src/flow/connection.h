@@ -2,11 +2,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "core/ip_address.h"
 #include "core/packet_time.h"
 #include "decode/decoded_packet.h"
 #include "flow/connection_application.h"
+#include "flow/tcp_connection_state.h"
 #include "store/time_series.h"
 
 namespace netmeter {
@@ -79,6 +81,9 @@ struct Connection {
   TimeSeries<4> traffic;
   ConnectionRecords records;
   ConnectionApplication app;  // L7 classification and application analysis (modules/dpi, modules/app)
+  // TCP health state, created by the TCP module on the connection's first TCP packet (null otherwise),
+  // freed with the connection (FlowTable::evictBefore).
+  std::unique_ptr<TcpConnectionState> tcp;
 
   bool ended() const { return termination != TerminationReason::kActive; }
   PacketTime duration() const { return lastActivity - start; }

@@ -235,6 +235,10 @@ size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
     if (s.active) active_.erase(keyOf(s.connection));
     s.connection.traffic.clear(account);
     s.connection.app.release(account);
+    if (s.connection.tcp) {
+      s.connection.tcp.reset();
+      account.add(-kTcpStateAccountedBytes);
+    }
     s.used = false;
     s.active = false;
     free_.push_back(i);

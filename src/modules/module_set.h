@@ -13,6 +13,7 @@
 #include "modules/mac_protocols/mac_protocol_module.h"
 #include "modules/packet_size/packet_size_module.h"
 #include "modules/qos/qos_module.h"
+#include "modules/tcp/tcp_module.h"
 #include "modules/vlan/vlan_module.h"
 
 namespace netmeter {
@@ -32,6 +33,7 @@ struct ModuleSet {
   QosModule qos;
   DpiModule dpi;           // L7 classification (nDPI) and L7 traffic; before `app`
   ApplicationModule app;   // application analyzers (DNS, HTTP, ...) and alternative names
+  TcpModule tcp;
 
   // `bytes`: the packet's captured IP bytes (for L7 analysis).
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
@@ -46,6 +48,7 @@ struct ModuleSet {
     qos.onPacket(p, account);
     dpi.onPacket(p, bytes, flow, account);
     app.onPacket(p, bytes, flow, account);
+    tcp.onPacket(p, flow, account);
   }
 
   // After the flow table ended idle connections (`traceEnded`: the trace is over): classification of
@@ -65,6 +68,7 @@ struct ModuleSet {
     qos.table.compact(nowSecond, policy, account);
     dpi.compact(nowSecond, policy, account);
     app.compact(nowSecond, policy, account);
+    tcp.compact(nowSecond, policy, account);
   }
 
   // Forgets history before `second` (the memory budget's oldest answerable time).
@@ -80,6 +84,7 @@ struct ModuleSet {
     qos.table.dropBefore(second, account);
     dpi.dropBefore(second, account);
     app.dropBefore(second, account);
+    tcp.dropBefore(second, account);
   }
 
   // Removes entities whose last activity is before `before` (those that grow with the number of
@@ -87,7 +92,8 @@ struct ModuleSet {
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
     return mac.table.evictBefore(before, account) + ip.evictBefore(before, account) +
            l4Ports.table.evictBefore(before, account) + dpi.evictBefore(before, account) +
-           app.evictBefore(before, account);
+           app.evictBefore(before, account) +
+           tcp.evictBefore(before, account);
   }
 
   void mergeFrom(const ModuleSet& o, MemoryAccount& account) {
@@ -102,6 +108,7 @@ struct ModuleSet {
     qos.table.mergeFrom(o.qos.table, account);
     dpi.mergeFrom(o.dpi, account);
     app.mergeFrom(o.app, account);
+    tcp.mergeFrom(o.tcp, account);
   }
 };
 

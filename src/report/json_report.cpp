@@ -9,6 +9,7 @@
 #include "report/json_writer.h"
 #include "report/l7_report.h"
 #include "report/report_json.h"
+#include "report/tcp_json.h"
 #include "core/protocol_names.h"
 
 namespace netmeter {
@@ -302,6 +303,7 @@ void writeConnections(ReportJson& w, const Engine& engine) {
     writeDirection(w, c->dir[kClientToServer]);
     w.key("server");
     writeDirection(w, c->dir[kServerToClient]);
+    if (c->tcp) writeTcpConnectionJson(w, *c);
     w.endObject();
   }
   w.endArray();
@@ -387,6 +389,7 @@ void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* 
   writePacketSizes(w, merged.packetSize);
   writeQos(w, merged.qos);
   writeL7Modules(w, merged);
+  writeTcpModuleJson(w, merged.tcp);
   w.endObject();
   w.flush();
   std::fputc('\n', out);

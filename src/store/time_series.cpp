@@ -467,5 +467,6 @@ template class TimeSeries<2>;
 template class TimeSeries<4>;
 template class TimeSeries<6>;
 template class TimeSeries<8>;
+template class TimeSeries<20>;
 
 }  // namespace netmeter

@@ -164,5 +164,6 @@ extern template class TimeSeries<2>;
 extern template class TimeSeries<4>;
 extern template class TimeSeries<6>;
 extern template class TimeSeries<8>;
+extern template class TimeSeries<20>;
 
 }  // namespace netmeter

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "decode/decoded_packet.h"
+#include "flow/connection.h"
+#include "flow/tcp_connection_state.h"
+
+namespace netmeter {
+
+// What the analyzer concluded about one segment (for tests and per-packet comparisons).
+struct TcpSegmentVerdict {
+  bool retransmission = false;
+  bool outOfOrder = false;
+  bool dupAck = false;
+  bool zeroWindow = false;
+  bool keepAlive = false;
+  bool windowProbe = false;
+  bool gap = false;  // its sequence number lies beyond the next expected one (previous data not seen)
+};
+
+// Updates one connection's TCP state with a segment sent in direction `dir`. Sequence numbers use
+// serial arithmetic (RFC 1982), so wraparound is handled; jumps of 2^30 or more are taken as a
+// resynchronisation (garbage or a capture gap), never as data. Works for captures that start in the
+// middle of a connection (the first segment of each side sets its sequence baseline). The rules
+// follow Wireshark's tcp.analysis where it defines the figure (see README.md, "TCP health").
+TcpSegmentVerdict analyzeTcpSegment(TcpConnectionState& state, Direction dir, const DecodedPacket& p);
+
+// Effective window scale shift of `side` (0 when not negotiated or unknown), and whether it is known
+// (both SYNs seen).
+uint8_t tcpWindowShift(const TcpConnectionState& state, Direction side);
+bool tcpWindowScaleKnown(const TcpConnectionState& state);
+
+// MSS of the segments `side` may receive... as announced by `side` in its SYN, or the default when it
+// announced none (536 for IPv4, 1220 for IPv6, RFC 9293 3.7.1 / RFC 8200).
+uint16_t tcpEffectiveMss(const TcpSideState& side, bool ipv6);
+
+}  // namespace netmeter

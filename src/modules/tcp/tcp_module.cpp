@@ -1,0 +1,174 @@
+#include "modules/tcp/tcp_module.h"
+
+#include <memory>
+
+#include "modules/tcp/tcp_analyzer.h"
+
+namespace netmeter {
+
+namespace {
+
+using TcpValues = std::array<uint64_t, kTcpStatCount>;
+
+// Growth of one side's counters since the last flush, into the per-IP layout.
+void takeSideGrowth(TcpSideState& s, TcpValues& out) {
+  const TcpSideCounters& c = s.counters;
+  const TcpSideCounters& f = s.flushed;
+  out[kTcpPayloadBytes] += c.payloadBytes - f.payloadBytes;
+  out[kTcpPayloadSegments] += c.payloadSegments - f.payloadSegments;
+  out[kTcpRetransmittedBytes] += c.retransmittedBytes - f.retransmittedBytes;
+  out[kTcpRetransmittedSegments] += c.retransmittedSegments - f.retransmittedSegments;
+  out[kTcpMissedBytes] += c.missedBytes - f.missedBytes;
+  out[kTcpDupAcks] += c.dupAcks - f.dupAcks;
+  out[kTcpZeroWindows] += c.zeroWindows - f.zeroWindows;
+  out[kTcpOutOfOrder] += c.outOfOrder - f.outOfOrder;
+  out[kTcpDataResponses] += c.dataResponses - f.dataResponses;
+  out[kTcpDataResponseNs] += c.dataResponseNs - f.dataResponseNs;
+  out[kTcpDataTransfers] += c.dataTransfers - f.dataTransfers;
+  out[kTcpDataTransferNs] += c.dataTransferNs - f.dataTransferNs;
+  s.flushed = c;
+}
+
+bool anyNonZero(const TcpValues& v) {
+  for (uint64_t x : v)
+    if (x != 0) return true;
+  return false;
+}
+
+}  // namespace
+
+void TcpModule::onSegment(const DecodedPacket& p, Connection& c, Direction dir, MemoryAccount& account) {
+  const int64_t second = secondOf(p.timestamp);
+  if (second > second_) {
+    if (!dirty_.empty()) flush(account);
+    second_ = second;
+  }
+  if (!c.tcp) {
+    c.tcp = std::make_unique<TcpConnectionState>();
+    account.add(kTcpStateAccountedBytes);
+  }
+  TcpConnectionState& st = *c.tcp;
+  analyzeTcpSegment(st, dir, p);
+  st.pendingFirst = std::min(st.pendingFirst, p.timestamp);
+  st.pendingLast = std::max(st.pendingLast, p.timestamp);
+  if (!st.dirty) {
+    st.dirty = true;
+    dirty_.push_back(&c);
+  }
+}
+
+void TcpModule::flush(MemoryAccount& account) {
+  for (Connection* c : dirty_) flushConnection(*c, account);
+  dirty_.clear();
+}
+
+void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
+  TcpConnectionState& st = *c.tcp;
+  st.dirty = false;
+  // Dated at the connection's latest packet since the last flush, and the records' activity spans its
+  // packets: the same whichever shard or flush moment (results do not depend on the thread count).
+  const PacketTime t = st.pendingLast;
+  const PacketTime first = st.pendingFirst;
+  st.pendingFirst = INT64_MAX;
+  st.pendingLast = INT64_MIN;
+  TcpValues client{}, server{};
+  takeSideGrowth(st.side[kClientToServer], client);
+  takeSideGrowth(st.side[kServerToClient], server);
+  const bool newHandshake = st.handshakeComplete() && !st.handshakeFlushed;
+  if (newHandshake) {
+    st.handshakeFlushed = true;
+    const auto ns = static_cast<uint64_t>(std::max<int64_t>(0, st.handshakeNs()));
+    client[kTcpHandshakesAsClient] = 1;
+    client[kTcpHandshakeNsAsClient] = ns;
+    server[kTcpHandshakesAsServer] = 1;
+    server[kTcpHandshakeNsAsServer] = ns;
+  }
+  TcpApplicationTimes& app = st.app;
+  server[kTcpTransactionsAsServer] = app.pendingTransactions;
+  server[kTcpFirstResponseNsAsServer] = app.pendingFirstResponseNs;
+  server[kTcpRequestResponsesAsServer] = app.pendingRequestResponses;
+  server[kTcpRequestResponseNsAsServer] = app.pendingRequestResponseNs;
+  app.pendingTransactions = app.pendingRequestResponses = 0;
+  app.pendingFirstResponseNs = app.pendingRequestResponseNs = 0;
+  const bool opened = !st.openedFlushed;
+  const bool becameValid = st.valid() && !st.validFlushed;
+  st.openedFlushed = true;
+  if (becameValid) st.validFlushed = true;
+
+  auto update = [&](const IpAddress& ip, const TcpValues& values, bool asClient) {
+    TcpIpRecord& r = ips_.findOrCreate(ip, account);
+    r.touch(first);
+    if (anyNonZero(values)) r.add(t, values, account);
+    else r.touch(t);
+    const TcpSideState& side = st.side[asClient ? kClientToServer : kServerToClient];
+    r.extremes.dataResponseMaxNs = std::max(r.extremes.dataResponseMaxNs, side.dataResponseMaxNs);
+    if (asClient) {
+      r.connectionsAsClient += opened;
+      r.validAsClient += becameValid;
+    } else {
+      r.connectionsAsServer += opened;
+      r.validAsServer += becameValid;
+      r.extremes.firstResponseMaxNsAsServer = std::max(r.extremes.firstResponseMaxNsAsServer, app.firstResponseMaxNs);
+      r.extremes.requestResponseMaxNsAsServer =
+          std::max(r.extremes.requestResponseMaxNsAsServer, app.requestResponseMaxNs);
+    }
+    if (newHandshake) {
+      const int64_t ns = st.handshakeNs();
+      int64_t& lo = asClient ? r.extremes.handshakeMinNsAsClient : r.extremes.handshakeMinNsAsServer;
+      int64_t& hi = asClient ? r.extremes.handshakeMaxNsAsClient : r.extremes.handshakeMaxNsAsServer;
+      lo = std::min(lo, ns);
+      hi = std::max(hi, ns);
+    }
+  };
+  update(c.clientIp, client, true);
+  update(c.serverIp, server, false);
+
+  TcpValues both = client;
+  for (size_t i = 0; i < both.size(); ++i) both[i] += server[i];
+  global_.touch(first);
+  global_.add(t, both, account);  // the global record counts every connection in both roles
+  global_.connectionsAsClient += opened;
+  global_.connectionsAsServer += opened;
+  global_.validAsClient += becameValid;
+  global_.validAsServer += becameValid;
+  TcpExtremes& g = global_.extremes;
+  g.dataResponseMaxNs = std::max({g.dataResponseMaxNs, st.side[0].dataResponseMaxNs, st.side[1].dataResponseMaxNs});
+  g.firstResponseMaxNsAsServer = std::max(g.firstResponseMaxNsAsServer, app.firstResponseMaxNs);
+  g.requestResponseMaxNsAsServer = std::max(g.requestResponseMaxNsAsServer, app.requestResponseMaxNs);
+  if (newHandshake) {
+    const int64_t ns = st.handshakeNs();
+    g.handshakeMinNsAsClient = g.handshakeMinNsAsServer = std::min(g.handshakeMinNsAsClient, ns);
+    g.handshakeMaxNsAsClient = g.handshakeMaxNsAsServer = std::max(g.handshakeMaxNsAsClient, ns);
+  }
+
+  if (st.synAckTime != 0 && !st.acceptFlushed) {
+    st.acceptFlushed = true;
+    TcpServerPortRecord& port = serverPorts_.findOrCreate(TcpServerPortKey{c.serverIp, c.serverPort}, account);
+    port.touch(c.start);
+    ++port.connections;
+  }
+}
+
+void TcpModule::compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
+  flush(account);
+  ips_.compact(nowSecond, policy, account);
+  global_.compact(nowSecond, policy, account);
+}
+
+void TcpModule::dropBefore(int64_t second, MemoryAccount& account) {
+  ips_.dropBefore(second, account);
+  global_.dropBefore(second, account);
+}
+
+size_t TcpModule::evictBefore(PacketTime before, MemoryAccount& account) {
+  flush(account);  // connections may be evicted next: nothing may point at them afterwards
+  return ips_.evictBefore(before, account) + serverPorts_.evictBefore(before, account);
+}
+
+void TcpModule::mergeFrom(const TcpModule& o, MemoryAccount& account) {
+  ips_.mergeFrom(o.ips_, account);
+  serverPorts_.mergeFrom(o.serverPorts_, account);
+  global_.mergeFrom(o.global_, account);
+}
+
+}  // namespace netmeter
