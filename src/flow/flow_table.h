@@ -57,7 +57,7 @@ class FlowTable {
     __builtin_prefetch(c.records.serverPort, 1);
     if (c.tcp) {
       const char* tcp = reinterpret_cast<const char*>(c.tcp.get());
-      for (size_t offset = 0; offset < 2 * 64; offset += 64) __builtin_prefetch(tcp + offset, 1);
+      for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64) __builtin_prefetch(tcp + offset, 1);
     }
   }
 
