@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "api/user_command.h"
 #include "app/analyze_command.h"
+#include "app/serve_command.h"
 #include "generate/generate_command.h"
 
 namespace {
@@ -15,6 +17,10 @@ void printUsage(std::FILE* out) {
       "commands:\n"
       "  analyze FILE... [--threads N] [--memory SIZE] [--json OUT]\n"
       "                      analyze capture files (pcap, pcapng, also gzip/zstd compressed) as one trace\n"
+      "  serve --pcap FILE... [--listen ADDR:PORT] [options]\n"
+      "                      analyze in the background and serve the statistics over HTTP(S) (REST API)\n"
+      "  user list|add|passwd|del ...\n"
+      "                      manage the API's users (see `netmeter user --help`)\n"
       "  generate --out FILE [options]\n"
       "                      write a deterministic synthetic trace (see `netmeter generate --help`)\n"
       "  help                this text\n",
@@ -36,6 +42,8 @@ int main(int argc, char** argv) {
   }
   const char* command = argv[1];
   if (std::strcmp(command, "analyze") == 0) return netmeter::runAnalyzeCommand(argc - 1, argv + 1);
+  if (std::strcmp(command, "serve") == 0) return netmeter::runServeCommand(argc - 1, argv + 1);
+  if (std::strcmp(command, "user") == 0) return netmeter::runUserCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "generate") == 0) return netmeter::runGenerateCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0) {
     printUsage(stdout);

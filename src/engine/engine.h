@@ -43,10 +43,17 @@ class Engine {
   void forEachShard(F&& f) const {
     for (const auto& w : workers_) w->withShard([&](const Shard& s) { f(s); });
   }
+  // Calls f(const Shard&) for worker `index`'s shard under its lock.
+  template <typename F>
+  auto withShard(size_t index, F&& f) const {
+    return workers_[index]->withShard(std::forward<F>(f));
+  }
   size_t workerCount() const { return workers_.size(); }
   const EngineOptions& options() const { return options_; }
   TraceTotals totals() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // Asks run() to stop reading (from any thread); what was read so far is processed and kept.
+  void requestStop() { stopRequested_.store(true, std::memory_order_relaxed); }
   // Bytes of the budget left for statistics after fixed buffers, per worker.
   int64_t shardBudget() const { return shardBudget_; }
 
@@ -59,6 +66,7 @@ class Engine {
   std::atomic<PacketTime> first_{INT64_MAX};
   std::atomic<PacketTime> last_{INT64_MIN};
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stopRequested_{false};
 };
 
 }  // namespace netmeter

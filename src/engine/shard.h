@@ -44,6 +44,7 @@ class Shard {
   int64_t retainedFromSecond() const { return retainedFrom_; }
   uint64_t evictedEntities() const { return evicted_; }
   PacketTime now() const { return now_; }
+  PacketTime firstTime() const { return firstTime_; }  // INT64_MAX before the first packet
 
  private:
   void enforceBudget(PacketTime now);

@@ -72,6 +72,16 @@ class FlowTable {
     for (const Slot& s : slots_)
       if (s.used) f(s.connection);
   }
+  // Like forEach with each connection's slot number, which stays valid for connectionAt() (a slot is
+  // reused by a later connection after eviction: compare Connection::id to tell).
+  template <typename F>
+  void forEachWithSlot(F&& f) const {
+    for (uint32_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].used) f(i, slots_[i].connection);
+  }
+  const Connection* connectionAt(uint32_t slot) const {
+    return slot < slots_.size() && slots_[slot].used ? &slots_[slot].connection : nullptr;
+  }
   size_t activeCount() const { return active_.size(); }
   size_t connectionCount() const { return slots_.size() - free_.size(); }
   uint64_t connectionsCreated() const { return nextId_; }

@@ -12,6 +12,7 @@ struct L4PortKey {
   uint8_t l4Protocol = 0;
   uint16_t port = 0;
   friend bool operator==(const L4PortKey&, const L4PortKey&) = default;
+  friend auto operator<=>(const L4PortKey&, const L4PortKey&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const L4PortKey& k) {
     return H::combine(std::move(h), (uint32_t{k.l4Protocol} << 16) | k.port);

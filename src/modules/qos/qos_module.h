@@ -12,6 +12,7 @@ struct QosKey {
   QosKind kind = QosKind::kIpDscp;
   uint8_t value = 0;
   friend bool operator==(const QosKey&, const QosKey&) = default;
+  friend auto operator<=>(const QosKey&, const QosKey&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const QosKey& k) {
     return H::combine(std::move(h), (static_cast<uint32_t>(k.kind) << 8) | k.value);

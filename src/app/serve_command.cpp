@@ -1,0 +1,167 @@
+#include "app/serve_command.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/server.h"
+#include "api/server_flags.h"
+#include "app/command_line.h"
+#include "app/progress_bar.h"
+#include "app/system_stats_routes.h"
+#include "engine/analysis.h"
+#include "io/capture_files.h"
+#include "modules/mac/oui_database.h"
+#include "modules/module_routes.h"
+#include "query/query_context.h"
+
+namespace netmeter {
+
+namespace {
+
+void printServeUsage(std::FILE* out) {
+  std::fputs(
+      "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE]\n"
+      "                      [--tls on|off|auto] [--cert FILE --key FILE] [--state DIR]\n"
+      "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
+      "                files, which are one trace merged by timestamp\n"
+      "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default 127.0.0.1:8080;\n"
+      "                port 0 picks a free port)\n"
+      "  --threads     analysis worker threads (default 1)\n"
+      "  --memory      memory budget for the statistics, e.g. 512M, 4G (default 2G)\n"
+      "  --tls         auto (default): HTTPS unless the listen address is loopback\n"
+      "  --cert/--key  PEM certificate and key (default: a self-signed one created in the state directory)\n"
+      "  --state DIR   users, sessions and certificates (default $XDG_STATE_HOME/netmeter)\n"
+      "The first start creates the admin user with a random password, prints it once and says where it is\n"
+      "kept; set NETMETER_ADMIN_PASSWORD to choose it instead. Stop with Ctrl-C (SIGINT) or SIGTERM.\n",
+      out);
+}
+
+struct ServeArguments {
+  std::vector<std::string> files;
+  EngineOptions engine;
+  api::ServerOptions server;
+};
+
+bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      printServeUsage(stdout);
+      std::exit(0);
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      args.files.emplace_back(a);  // a plain argument is a capture file too
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "netmeter serve: %s needs a value\n", argv[i]);
+      return false;
+    }
+    const std::string_view v = argv[++i];
+    if (a == "--pcap") {
+      args.files.emplace_back(v);
+    } else if (a == "--threads") {
+      auto n = parseInteger(v, 1, 256);
+      if (!n) {
+        std::fprintf(stderr, "netmeter serve: --threads '%s' is not a number from 1 to 256\n", argv[i]);
+        return false;
+      }
+      args.engine.threads = unsigned(*n);
+    } else if (a == "--memory") {
+      auto bytes = parseByteSize(v);
+      if (!bytes || *bytes < (int64_t{64} << 20)) {
+        std::fprintf(stderr, "netmeter serve: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n", argv[i]);
+        return false;
+      }
+      args.engine.memoryBytes = *bytes;
+    } else {
+      std::string error;
+      if (!api::applyServerFlag(a, v, args.server, error)) {
+        std::fprintf(stderr, "netmeter serve: unknown option '%s'\n", argv[i - 1]);
+        return false;
+      }
+      if (!error.empty()) {
+        std::fprintf(stderr, "netmeter serve: %s\n", error.c_str());
+        return false;
+      }
+    }
+  }
+  if (args.files.empty()) {
+    std::fputs("netmeter serve: no capture file given (--pcap FILE)\n", stderr);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int runServeCommand(int argc, char** argv) {
+  ServeArguments args;
+  if (!parseServeArguments(argc, argv, args)) {
+    printServeUsage(stderr);
+    return 2;
+  }
+  auto opened = openCaptureFiles(args.files);
+  if (!opened.source) {
+    std::fprintf(stderr, "netmeter serve: %s\n", opened.error.toString().c_str());
+    return 1;
+  }
+
+  // SIGINT/SIGTERM are taken by sigwait below: block them before any thread starts, so every thread
+  // inherits the mask.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const OuiDatabase vendors = OuiDatabase::load();
+  Analysis analysis(std::move(opened.source), args.files, args.engine);
+  const query::QueryContext ctx{analysis, &vendors};
+
+  api::Server server(args.server);
+  registerSystemStatsRoutes(server, ctx);
+  registerModuleRoutes(server, ctx);
+  if (auto error = server.start()) {
+    std::fprintf(stderr, "netmeter serve: %s\n", error->c_str());
+    return 1;
+  }
+  analysis.start();
+
+  std::string host = args.server.bindAddress;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  if (host == "0.0.0.0" || host == "[::]") host = "localhost";
+  std::printf("netmeter: serving %s://%s:%u/ (REST API under /API/stats; analysis of %zu file%s running)\n",
+              server.tlsEnabled() ? "https" : "http", host.c_str(), unsigned(server.port()), args.files.size(),
+              args.files.size() == 1 ? "" : "s");
+  std::fflush(stdout);
+
+  // Report the end of the analysis on stdout while waiting for a stop signal.
+  std::thread reporter([&analysis] {
+    analysis.wait();
+    const AnalysisStatus st = analysis.status();
+    const TraceTotals t = analysis.engine().totals();
+    std::printf("netmeter: analysis finished: %llu packets, %s in %.2f s\n", (unsigned long long)t.packets,
+                humanBytes(double(t.bytes)).c_str(), st.wallSeconds);
+    for (const ReadError& e : analysis.errors()) std::printf("netmeter: %s\n", e.toString().c_str());
+    std::fflush(stdout);
+  });
+  int signalNumber = 0;
+  sigwait(&stopSignals, &signalNumber);
+  std::printf("netmeter: %s received, stopping\n", signalNumber == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  server.stop();
+  analysis.stop();
+  analysis.wait();
+  reporter.join();
+  return 0;
+}
+
+}  // namespace netmeter

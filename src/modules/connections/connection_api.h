@@ -1,0 +1,52 @@
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/server.h"
+#include "flow/connection.h"
+#include "query/json_out.h"
+#include "query/query_context.h"
+#include "query/time_window.h"
+
+namespace netmeter {
+
+// A connection as a list row: the worker that owns it, its slot there and its id (a slot reused by a
+// later connection after eviction no longer matches, so a stale reference finds nothing).
+struct ConnectionRef {
+  uint32_t shard = 0;
+  uint32_t slot = 0;
+  uint64_t id = 0;
+  friend auto operator<=>(const ConnectionRef&, const ConnectionRef&) = default;
+  friend bool operator==(const ConnectionRef&, const ConnectionRef&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const ConnectionRef& r) {
+    return H::combine(std::move(h), r.shard, r.slot, r.id);
+  }
+};
+
+// Sort columns of connection lists: the traffic columns plus these.
+const std::vector<std::string_view>& connectionSortColumns();
+// The sort value of `column` for a connection (traffic columns from the client's view:
+// rx = received by the client).
+double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w);
+
+// One connection object: endpoints, protocol, counters, times, termination, VLAN/MPLS/QoS per side.
+void writeConnection(query::JsonOut& j, const Connection& c, const query::TimeWindow& w);
+// CSV header and row (the same columns as the JSON object's scalar fields).
+std::string connectionCsvHeader();
+void appendConnectionCsv(std::string& out, const Connection& c, const query::TimeWindow& w);
+
+// A paged (or CSV) list of the connections for which `include(c)` holds.
+template <typename Include>
+api::Response connectionList(const query::QueryContext& ctx, const api::Request& req, Include include,
+                             const std::string& csvName);
+
+// /API/stats/modules/ip/globalConnections (and .../globalConnections/csv).
+void registerConnectionRoutes(api::Server& server, const query::QueryContext& ctx);
+
+}  // namespace netmeter
+
+#include "modules/connections/connection_list.inl"

@@ -1,0 +1,451 @@
+#include "modules/module_routes.h"
+
+#include <map>
+#include <tuple>
+
+#include "core/protocol_names.h"
+#include "modules/connections/connection_api.h"
+#include "modules/mac/oui_database.h"
+#include "query/counters.h"
+#include "query/list_query.h"
+
+namespace netmeter {
+
+namespace {
+
+using query::JsonOut;
+using query::TimeWindow;
+
+const auto ipsOf = [](const Shard& s) -> const KeyedStats<IpAddress, IpRecord>& { return s.modules().ip.ips(); };
+const auto pairsOf = [](const Shard& s) -> const KeyedStats<IpPairKey, IpPairRecord>& {
+  return s.modules().ip.pairs();
+};
+
+// One IP object (the IP table's row, and the detail page's overview). Counters have six values:
+// [rx packets, rx bytes, tx packets, tx bytes, TCP packets, UDP packets].
+void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindow& w, const OuiDatabase* vendors) {
+  j.beginObject();
+  j.field("ip", ip.toString());
+  query::writeTraffic(j, r, w);
+  const auto& all = r.counters.allTime();
+  j.field("tcpPackets", all[4]);
+  j.field("udpPackets", all[5]);
+  j.field("peers", r.peers);
+  j.key("ttl");
+  if (r.ttlCount) {
+    j.beginObject();
+    j.field("min", uint32_t{r.ttlMin});
+    j.field("max", uint32_t{r.ttlMax});
+    j.field("avg", double(r.ttlSum) / double(r.ttlCount));
+    j.endObject();
+  } else {
+    j.null();
+  }
+  j.key("mtu");
+  j.beginObject();
+  j.field("rx", r.mtuReceived);
+  j.field("tx", r.mtuSent);
+  j.endObject();
+  j.field("connectionsAsClient", r.connectionsAsClient);
+  j.field("connectionsAsServer", r.connectionsAsServer);
+  j.timeField("lastNewConnection", r.lastNewConnection);
+  j.key("macs");
+  j.beginArray();
+  for (const MacAddress& mac : r.macs) {
+    j.beginObject();
+    j.field("mac", mac.toString());
+    j.field("vendor", vendors ? vendors->vendor(mac) : std::string_view());
+    j.endObject();
+  }
+  j.endArray();
+  j.key("vlans");
+  j.beginArray();
+  for (uint16_t v : r.vlans) {
+    if (v == kNoVlan) j.null();
+    else j.value(uint32_t{v});
+  }
+  j.endArray();
+  j.key("interfaces");
+  j.beginArray();
+  for (uint32_t i = 0; i < 64; ++i)
+    if (r.interfaceMask & (uint64_t{1} << i)) j.value(i);
+  j.endArray();
+  j.endObject();
+}
+
+std::string ipCsvHeader() {
+  return "ip,firstActivity_us,lastActivity_us,allTime_rxPackets,allTime_rxBytes,allTime_txPackets,allTime_txBytes,"
+         "interval_rxPackets,interval_rxBytes,interval_txPackets,interval_txBytes,tcpPackets,udpPackets,peers,"
+         "connectionsAsClient,connectionsAsServer,ttlMin,ttlMax,mtuRx,mtuTx,macs\r\n";
+}
+
+void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const TimeWindow& w) {
+  const auto& a = r.counters.allTime();
+  const auto i = r.counters.sum(w.fromSecond, w.toSecond);
+  std::string line = ip.toString();
+  auto num = [&](auto v) {
+    line += ',';
+    line += std::to_string(v);
+  };
+  num(r.firstActivity / 1000);
+  num(r.lastActivity / 1000);
+  for (size_t k = 0; k < 4; ++k) num(a[k]);
+  for (size_t k = 0; k < 4; ++k) num(i[k]);
+  num(a[4]);
+  num(a[5]);
+  num(r.peers);
+  num(r.connectionsAsClient);
+  num(r.connectionsAsServer);
+  line += ',';
+  if (r.ttlCount) line += std::to_string(r.ttlMin);
+  line += ',';
+  if (r.ttlCount) line += std::to_string(r.ttlMax);
+  num(r.mtuReceived);
+  num(r.mtuSent);
+  std::string macs;
+  for (const MacAddress& m : r.macs) macs += (macs.empty() ? "" : " ") + m.toString();
+  line += ',';
+  query::appendCsvField(line, macs);
+  out += line;
+  out += "\r\n";
+}
+
+const std::vector<std::string_view> kIpColumns = {
+    "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps", "rxpps",
+    "txpps", "ip", "firstActivity", "lastActivity", "peers", "tcpPackets", "udpPackets", "connections", "mtu"};
+
+query::Combine combineFor(std::string_view column) {
+  if (column == "firstactivity") return query::Combine::kMin;
+  if (column == "lastactivity" || column == "mtu") return query::Combine::kMax;
+  return query::Combine::kSum;
+}
+
+double ipSortValue(const IpRecord& r, std::string_view column, const TimeWindow& w) {
+  if (auto m = query::trafficMetric(column)) return query::metricValue(r.counters, *m, w);
+  if (column == "firstactivity") return double(r.firstActivity);
+  if (column == "lastactivity") return double(r.lastActivity);
+  if (column == "peers") return double(r.peers);
+  if (column == "connections") return double(r.connectionsAsClient + r.connectionsAsServer);
+  if (column == "mtu") return double(std::max(r.mtuReceived, r.mtuSent));
+  if (column == "tcppackets" || column == "udppackets") {
+    const size_t k = column == "tcppackets" ? 4 : 5;
+    return double(w.explicitInterval ? r.counters.sum(w.fromSecond, w.toSecond)[k] : r.counters.allTime()[k]);
+  }
+  return 0;  // "ip": ties are ordered by address
+}
+
+api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
+  auto window = ctx.window(req, 0);
+  if (!window) return window.errorResponse();
+  auto params = query::parseListParams(req, kIpColumns, "bytes");
+  if (!params) return params.errorResponse();
+  auto rowFilter = query::RowFilter::parse(params->filter);
+  if (!rowFilter) return rowFilter.errorResponse();
+  const TimeWindow& w = *window;
+  query::RowFilter& filter = **rowFilter;
+  const Engine& engine = ctx.engine();
+
+  query::RankCollector<IpAddress> collector(engine.workerCount(), combineFor(params->sort));
+  std::string text;
+  engine.forEachShard([&](const Shard& s) {
+    s.modules().ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {
+      if (filter.isExpression()) {
+        if (!filter.matches(filter::IpRow{ip})) return;
+      } else if (!filter.empty()) {
+        text = ip.toString();
+        if (!filter.containsText(text)) return;
+      }
+      collector.add(ip, ipSortValue(r, params->sort, w));
+    });
+  });
+  auto rows = collector.take();
+  if (params->csv) {
+    query::orderRows(rows, params->reverse, rows.size());
+    std::vector<IpAddress> keys;
+    keys.reserve(rows.size());
+    for (const auto& r : rows) keys.push_back(r.key);
+    return query::csvResponse<IpAddress>(
+        ipCsvHeader(), std::move(keys), "ips.csv",
+        [&engine, w](const std::vector<IpAddress>& order, size_t begin, size_t end, std::string& out) {
+          for (size_t i = begin; i < end; ++i)
+            if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, order[i])) appendIpCsv(out, order[i], *r, w);
+        });
+  }
+  const size_t total = rows.size();
+  const auto page = query::pageKeys(rows, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, total, w);
+  for (const IpAddress& ip : page)
+    if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, ip)) writeIp(j, ip, *r, w, ctx.vendors);
+  query::endPagedList(j);
+  return api::Response::json(j.take());
+}
+
+api::Expected<IpAddress> ipParam(const api::Request& req) {
+  auto ip = IpAddress::parse(req.param("ip"));
+  if (!ip) return api::badParameter("ip", "'" + std::string(req.param("ip")) + "' is not an IPv4 or IPv6 address");
+  return *ip;
+}
+
+// The IP's peers: every IP pair it belongs to (each pair lives in exactly one shard).
+api::Response peerList(const query::QueryContext& ctx, const api::Request& req, const IpAddress& ip) {
+  auto window = ctx.window(req, 0);
+  if (!window) return window.errorResponse();
+  static const std::vector<std::string_view> columns = {
+      "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps",
+      "rxpps", "txpps", "ip", "firstActivity", "lastActivity"};
+  auto params = query::parseListParams(req, columns, "bytes");
+  if (!params) return params.errorResponse();
+  auto rowFilter = query::RowFilter::parse(params->filter);
+  if (!rowFilter) return rowFilter.errorResponse();
+  const TimeWindow& w = *window;
+  query::RowFilter& filter = **rowFilter;
+  const auto metric = query::trafficMetric(params->sort);
+
+  std::vector<query::Ranked<IpAddress>> rows;
+  std::string text;
+  ctx.engine().forEachShard([&](const Shard& s) {
+    s.modules().ip.pairs().forEach([&](const IpPairKey& k, const IpPairRecord& r) {
+      if (k.a != ip && k.b != ip) return;
+      const bool swap = k.b == ip;  // the record is kept from a's view
+      const IpAddress& peer = swap ? k.a : k.b;
+      if (filter.isExpression()) {
+        if (!filter.matches(filter::IpRow{peer})) return;
+      } else if (!filter.empty()) {
+        text = peer.toString();
+        if (!filter.containsText(text)) return;
+      }
+      double v = 0;
+      if (metric) v = query::metricValue(r.counters, swap ? query::swapped(*metric) : *metric, w);
+      else if (params->sort == "firstactivity") v = double(r.firstActivity);
+      else if (params->sort == "lastactivity") v = double(r.lastActivity);
+      rows.push_back({peer, v});
+    });
+  });
+  const size_t total = rows.size();
+  const auto page = query::pageKeys(rows, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, total, w);
+  for (const IpAddress& peer : page) {
+    const IpPairKey key = ip < peer ? IpPairKey{ip, peer} : IpPairKey{peer, ip};
+    auto r = query::mergedRecord<IpPairRecord>(ctx.engine(), pairsOf, key);
+    if (!r) continue;
+    j.beginObject();
+    j.field("ip", peer.toString());
+    query::writeCounters(j, r->counters, w, 4, key.b == ip);
+    j.timeField("firstActivity", r->firstActivity);
+    j.timeField("lastActivity", r->lastActivity);
+    j.endObject();
+  }
+  query::endPagedList(j);
+  return api::Response::json(j.take());
+}
+
+// Aggregates over the IP's connections, from the IP's view (rx = received by the IP).
+struct ConnectionAggregate {
+  query::SummedCounters<4> counters;
+  uint64_t connections = 0;
+  PacketTime first = INT64_MAX;
+  PacketTime last = INT64_MIN;
+};
+
+template <typename Key, typename KeyOf>
+std::map<Key, ConnectionAggregate> aggregateConnections(const query::QueryContext& ctx, const IpAddress& ip,
+                                                        const TimeWindow& w, KeyOf keyOf) {
+  std::map<Key, ConnectionAggregate> out;
+  ctx.engine().forEachShard([&](const Shard& s) {
+    s.flows().forEach([&](const Connection& c) {
+      const bool isClient = c.clientIp == ip;
+      if (!isClient && c.serverIp != ip) return;
+      ConnectionAggregate& a = out[keyOf(c, isClient)];
+      a.counters.add(c.traffic, w, !isClient);
+      ++a.connections;
+      a.first = std::min(a.first, c.start);
+      a.last = std::max(a.last, c.lastActivity);
+    });
+  });
+  return out;
+}
+
+// A paged list over aggregated rows; `writeKey(j, key)` writes the row's identifying fields.
+template <typename Key, typename WriteKey>
+api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::map<Key, ConnectionAggregate> rows,
+                            WriteKey writeKey) {
+  static const std::vector<std::string_view> columns = {
+      "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps",
+      "rxbps", "txbps",   "pps",     "rxpps",   "txpps",     "connections"};
+  auto params = query::parseListParams(req, columns, "bytes");
+  if (!params) return params.errorResponse();
+  const auto metric = query::trafficMetric(params->sort);
+  std::vector<query::Ranked<Key>> ranked;
+  ranked.reserve(rows.size());
+  for (const auto& [key, a] : rows)
+    ranked.push_back({key, metric ? query::metricValue(a.counters, *metric, w) : double(a.connections)});
+  const auto page = query::pageKeys(ranked, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, rows.size(), w);
+  for (const Key& key : page) {
+    const ConnectionAggregate& a = rows.at(key);
+    j.beginObject();
+    writeKey(j, key);
+    j.field("connections", a.connections);
+    query::writeCounters(j, a.counters, w);
+    j.timeField("firstActivity", a.first);
+    j.timeField("lastActivity", a.last);
+    j.endObject();
+  }
+  query::endPagedList(j);
+  return api::Response::json(j.take());
+}
+
+// Wraps a handler for /ips/:ip/...: parses the address and the time window first.
+template <typename F>
+api::Handler ipHandler(const query::QueryContext& ctx, F f) {
+  return [&ctx, f](const api::Request& req) -> api::Response {
+    auto ip = ipParam(req);
+    if (!ip) return ip.errorResponse();
+    return f(req, *ip);
+  };
+}
+
+api::Response ipOverview(const query::QueryContext& ctx, const api::Request& req) {
+  auto window = ctx.window(req, 0);
+  if (!window) return window.errorResponse();
+  size_t ips = 0, v4 = 0, v6 = 0, pairs = 0, active = 0, connections = 0;
+  std::vector<IpAddress> seen;
+  // IP records are spread over shards: count distinct addresses.
+  query::RankCollector<IpAddress> distinct(ctx.engine().workerCount(), query::Combine::kSum);
+  ctx.engine().forEachShard([&](const Shard& s) {
+    s.modules().ip.ips().forEach([&](const IpAddress& ip, const IpRecord&) { distinct.add(ip, 1); });
+    pairs += s.modules().ip.pairs().size();
+    active += s.flows().activeCount();
+    connections += s.flows().connectionCount();
+  });
+  for (const auto& r : distinct.take()) {
+    ++ips;
+    (r.key.isV4() ? v4 : v6)++;
+  }
+  JsonOut j;
+  j.beginObject();
+  j.field("ips", uint64_t(ips));
+  j.field("ipv4", uint64_t(v4));
+  j.field("ipv6", uint64_t(v6));
+  j.field("ipPairs", uint64_t(pairs));
+  j.field("activeConnections", uint64_t(active));
+  j.field("connections", uint64_t(connections));
+  j.field("starttime", window->fromSecond);
+  j.field("endtime", window->toSecond);
+  j.endObject();
+  return api::Response::json(j.take());
+}
+
+}  // namespace
+
+void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
+  using api::Method;
+  using api::Role;
+  const std::string base = "/API/stats/modules/ip";
+  server.route(Method::Get, base, Role::ReadOnly, [&ctx](const api::Request& req) { return ipOverview(ctx, req); });
+  server.route(Method::Get, base + "/ips_paged", Role::ReadOnly,
+               [&ctx](const api::Request& req) { return ipList(ctx, req); });
+  server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 auto window = ctx.window(req, 100);
+                 if (!window) return window.errorResponse();
+                 auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
+                 if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
+                 JsonOut j;
+                 writeIp(j, ip, *r, *window, ctx.vendors);
+                 return api::Response::json(j.take());
+               }));
+  server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 return connectionList(
+                     ctx, req, [ip](const Connection& c) { return c.clientIp == ip || c.serverIp == ip; },
+                     "connections-" + ip.toString() + ".csv");
+               }));
+  server.route(Method::Get, base + "/ips/:ip/peers", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) { return peerList(ctx, req, ip); }));
+  // L4 endpoints: per (role, L4 protocol, server port).
+  server.route(Method::Get, base + "/ips/:ip/ports", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 auto window = ctx.window(req, 0);
+                 if (!window) return window.errorResponse();
+                 using Key = std::tuple<bool, uint8_t, uint16_t>;  // (ip is server, protocol, server port)
+                 auto rows = aggregateConnections<Key>(ctx, ip, *window, [](const Connection& c, bool isClient) {
+                   return Key{!isClient, c.l4Protocol, c.serverPort};
+                 });
+                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const Key& k) {
+                   j.field("role", std::get<0>(k) ? "server" : "client");
+                   j.field("l4Protocol", uint32_t{std::get<1>(k)});
+                   j.field("l4ProtocolName", ipProtocolName(std::get<1>(k)));
+                   j.field("port", uint32_t{std::get<2>(k)});
+                 });
+               }));
+  // Peers with the server ports used between them.
+  server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 auto window = ctx.window(req, 0);
+                 if (!window) return window.errorResponse();
+                 using Key = std::tuple<IpAddress, bool, uint8_t, uint16_t>;
+                 auto rows = aggregateConnections<Key>(ctx, ip, *window, [](const Connection& c, bool isClient) {
+                   return Key{isClient ? c.serverIp : c.clientIp, !isClient, c.l4Protocol, c.serverPort};
+                 });
+                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const Key& k) {
+                   j.field("peer", std::get<0>(k).toString());
+                   j.field("role", std::get<1>(k) ? "server" : "client");
+                   j.field("l4Protocol", uint32_t{std::get<2>(k)});
+                   j.field("l4ProtocolName", ipProtocolName(std::get<2>(k)));
+                   j.field("port", uint32_t{std::get<3>(k)});
+                 });
+               }));
+  // Protocols: per L4 protocol (L7 protocols join here when the DPI module provides them).
+  server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 auto window = ctx.window(req, 0);
+                 if (!window) return window.errorResponse();
+                 auto rows = aggregateConnections<uint8_t>(ctx, ip, *window,
+                                                           [](const Connection& c, bool) { return c.l4Protocol; });
+                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const uint8_t& k) {
+                   j.field("l4Protocol", uint32_t{k});
+                   j.field("name", ipProtocolName(k));
+                 });
+               }));
+  // QoS: per DSCP the IP sent with (null: nothing sent).
+  server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+                 auto window = ctx.window(req, 0);
+                 if (!window) return window.errorResponse();
+                 auto rows = aggregateConnections<uint8_t>(ctx, ip, *window, [](const Connection& c, bool isClient) {
+                   return c.dir[isClient ? kClientToServer : kServerToClient].dscp;
+                 });
+                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const uint8_t& k) {
+                   j.key("dscp");
+                   if (k == 0xff) j.null();
+                   else j.value(uint32_t{k});
+                   j.field("name", k == 0xff ? std::string_view() : dscpName(k));
+                 });
+               }));
+  server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
+               ipHandler(ctx, [&ctx](const api::Request&, const IpAddress& ip) {
+                 auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
+                 if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
+                 JsonOut j;
+                 j.beginObject();
+                 j.key("displayedItems");
+                 j.beginArray();
+                 for (const MacAddress& mac : r->macs) {
+                   j.beginObject();
+                   j.field("mac", mac.toString());
+                   j.field("vendor", ctx.vendors ? ctx.vendors->vendor(mac) : std::string_view());
+                   j.endObject();
+                 }
+                 j.endArray();
+                 j.field("totalItems", uint64_t(r->macs.size()));
+                 j.endObject();
+                 return api::Response::json(j.take());
+               }));
+  registerConnectionRoutes(server, ctx);
+}
+
+}  // namespace netmeter

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "api/server.h"
+#include "query/query_context.h"
+
+namespace netmeter {
+
+// THE place where the analysis modules' REST subtrees are registered (as module_set.h is for their
+// packet hooks): registerModuleRoutes() calls each module's register function, in the order
+// `OPTIONS /API/stats/modules` lists them. Each module's routes live in its folder, <name>_api.cpp.
+// `ctx` must outlive the server.
+void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx);
+
+// Each module's subtree under /API/stats/modules/<name> (see docs/api.md).
+void registerIpRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerMacRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerMacProtocolRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerVlanRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerL4PortRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerPacketSizeRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerQosRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerGlobalRoutes(api::Server& server, const query::QueryContext& ctx);
+// /API/stats/interfaces (not a module path in the reference, but the interface module's data).
+void registerInterfaceRoutes(api::Server& server, const query::QueryContext& ctx);
+
+}  // namespace netmeter
