@@ -3,7 +3,8 @@
 #   1. generates (once, cached) a synthetic trace with netmeter-generate,
 #   2. times netmeter analyze (1 and 2 threads), tshark and ndpiReader on that same file,
 #   3. prints packets per second, the ratios and a one-line summary for the README,
-#   4. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
+#   4. times the REST API under load (bench/api_bench.py),
+#   5. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
 # Knobs: BENCH_PACKETS (default 10000000), BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
 #        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1).
 # Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
@@ -183,7 +184,17 @@ echo
 echo "summary: $summary"
 echo "$summary" > "$DATA/summary.txt"
 
-# ---- 4. micro benchmarks ------------------------------------------------------------------------
+# ---- 4. REST API latency under load (BENCH_SKIP_API=1 skips it) ---------------------------------
+
+if [ "${BENCH_SKIP_API:-0}" != 1 ]; then
+  echo
+  echo "=== REST API: top-100 page over 1M IPs and IP detail while analysis runs, CSV export"
+  python3 bench/api_bench.py --netmeter "$NETMETER" --generator "$GENERATOR" --data "$DATA" \
+    --ips "${BENCH_API_IPS:-1000000}" --busy-packets "${BENCH_API_BUSY_PACKETS:-20000000}" --threads 2 ||
+    { echo "bench: api_bench failed"; RUN_FAILED=1; }
+fi
+
+# ---- 5. micro benchmarks ------------------------------------------------------------------------
 
 micro=()
 if [ -d "$BUILD/bench" ]; then
