@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -37,6 +38,8 @@ void printServeUsage(std::FILE* out) {
       "  --tls         auto (default): HTTPS unless the listen address is loopback\n"
       "  --cert/--key  PEM certificate and key (default: a self-signed one created in the state directory)\n"
       "  --state DIR   users, sessions and certificates (default $XDG_STATE_HOME/netmeter)\n"
+      "  --web DIR     the web UI's files (default: web/dist of the source tree the binary was built in,\n"
+      "                when it exists; 'none' serves the API only)\n"
       "The first start creates the admin user with a random password, prints it once and says where it is\n"
       "kept; set NETMETER_ADMIN_PASSWORD to choose it instead. Stop with Ctrl-C (SIGINT) or SIGTERM.\n",
       out);
@@ -44,6 +47,7 @@ void printServeUsage(std::FILE* out) {
 
 struct ServeArguments {
   std::vector<std::string> files;
+  std::string webDir;
   EngineOptions engine;
   api::ServerOptions server;
 };
@@ -66,6 +70,8 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
     const std::string_view v = argv[++i];
     if (a == "--pcap") {
       args.files.emplace_back(v);
+    } else if (a == "--web") {
+      args.webDir = std::string(v);
     } else if (a == "--threads") {
       auto n = parseInteger(v, 1, 256);
       if (!n) {
@@ -99,6 +105,18 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
   return true;
 }
 
+// The web UI built in the source tree of this binary (build/src/app/netmeter -> web/dist), if any.
+std::string defaultWebDir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    const auto candidate = dir / "web" / "dist";
+    if (std::filesystem::exists(candidate / "index.html", ec)) return candidate.string();
+  }
+  return {};
+}
+
 }  // namespace
 
 int runServeCommand(int argc, char** argv) {
@@ -129,6 +147,15 @@ int runServeCommand(int argc, char** argv) {
   api::Server server(args.server);
   registerSystemStatsRoutes(server, ctx);
   registerModuleRoutes(server, ctx);
+  std::string webDir = args.webDir.empty() ? defaultWebDir() : args.webDir == "none" ? "" : args.webDir;
+  if (!webDir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(webDir, ec)) {
+      std::fprintf(stderr, "netmeter serve: --web %s is not a directory\n", webDir.c_str());
+      return 1;
+    }
+    server.serveStatic("/", webDir);
+  }
   if (auto error = server.start()) {
     std::fprintf(stderr, "netmeter serve: %s\n", error->c_str());
     return 1;
@@ -138,9 +165,9 @@ int runServeCommand(int argc, char** argv) {
   std::string host = args.server.bindAddress;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   if (host == "0.0.0.0" || host == "[::]") host = "localhost";
-  std::printf("netmeter: serving %s://%s:%u/ (REST API under /API/stats; analysis of %zu file%s running)\n",
-              server.tlsEnabled() ? "https" : "http", host.c_str(), unsigned(server.port()), args.files.size(),
-              args.files.size() == 1 ? "" : "s");
+  std::printf("netmeter: serving %s://%s:%u/ (%sREST API under /API/stats; analysis of %zu file%s running)\n",
+              server.tlsEnabled() ? "https" : "http", host.c_str(), unsigned(server.port()),
+              webDir.empty() ? "" : "web UI and ", args.files.size(), args.files.size() == 1 ? "" : "s");
   std::fflush(stdout);
 
   // Report the end of the analysis on stdout while waiting for a stop signal.
