@@ -7,11 +7,13 @@ export const capabilities = {
   dashboards: false,
 };
 
+// Asks only for nodes that exist (a 404 would be a console error): the top level first.
 export async function discover(): Promise<void> {
+  const top = await subResources('/API');
   const [modules, data, system] = await Promise.all([
-    subResources('/API/stats/modules'),
-    subResources('/API/data/modules'),
-    subResources('/API/system'),
+    top.includes('stats') ? subResources('/API/stats/modules') : Promise.resolve([]),
+    top.includes('data') ? subResources('/API/data/modules') : Promise.resolve([]),
+    top.includes('system') ? subResources('/API/system') : Promise.resolve([]),
   ]);
   capabilities.modules = modules;
   capabilities.capture = data.includes('capture');

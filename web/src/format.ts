@@ -48,7 +48,8 @@ export function integer(n: number | undefined): string {
 
 export function percent(part: number, total: number): string {
   if (!total) return '–';
-  return `${((100 * part) / total).toFixed(1)} %`;
+  const p = (100 * part) / total;
+  return p > 0 && p < 0.1 ? '<0.1 %' : `${p.toFixed(1)} %`;
 }
 
 const zone = (() => {

@@ -134,7 +134,11 @@ export function packetSizesPage(): Page {
       {
         key: 'size',
         label: 'Size',
-        render: (r) => (r.min !== undefined ? (r.max === null || r.max === undefined ? `${r.min} bytes and more` : `${r.min}–${r.max} bytes`) : str(r.name ?? r.size ?? r.bin)),
+        render: (r) => {
+          if (r.min === undefined) return str(r.name ?? r.size ?? r.bin);
+          if (r.max === null || r.max === undefined) return `${r.min} bytes and more`;
+          return r.min === r.max ? `${r.min} bytes` : `${r.min}–${r.max} bytes`;
+        },
       },
     ],
   });
