@@ -55,9 +55,9 @@ unit-test: build
 asan-test: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-# Every test: fuzz smoke runs, unit tests under ASan+UBSan, then the release build's unit tests and the
-# comparisons with peers (its ctest summary closes the output).
-test: fuzz-smoke asan-test unit-test
+# Every test: fuzz smoke runs, unit tests under ASan+UBSan, the web UI in headless Chromium, then the
+# release build's unit tests and the comparisons with peers (its ctest summary closes the output).
+test: fuzz-smoke asan-test web-test unit-test
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)

@@ -128,11 +128,11 @@ async function main() {
     if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location()?.url ?? ''}`.trim());
   });
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(30000);
 
   const settle = async () => {
     await page.waitForLoadState('networkidle');
-    await page.waitForFunction(() => !document.querySelector('.state.loading, .data-table.busy'), null, { timeout: 15000 });
+    await page.waitForFunction(() => !document.querySelector('.state.loading, .data-table.busy'), null, { timeout: 30000 });
   };
   const noErrorState = async (where) => {
     const errors = await page.locator('.state.error').allInnerTexts();
