@@ -13,8 +13,12 @@ export interface IpRow extends CounterRow {
   peers?: number;
   ttl?: { min?: number; max?: number; avg?: number } | number[];
   mtu?: { rx?: number; tx?: number } | number;
-  macs?: string[];
-  vlans?: number[];
+  macs?: ({ mac: string; vendor?: string } | string)[];
+  vlans?: (number | null)[];
+  connectionsAsClient?: number;
+  connectionsAsServer?: number;
+  tcpPackets?: number;
+  udpPackets?: number;
 }
 
 function ttl(r: IpRow): string {
@@ -52,7 +56,7 @@ export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Pag
         numeric: true,
         hidden: true,
         sort: 'tcppackets',
-        render: (r) => fmt.integer(r.interval?.[4]),
+        render: (r) => fmt.integer(r.interval?.[4] ?? r.tcpPackets),
       },
       {
         key: 'udp',
@@ -60,10 +64,19 @@ export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Pag
         numeric: true,
         hidden: true,
         sort: 'udppackets',
-        render: (r) => fmt.integer(r.interval?.[5]),
+        render: (r) => fmt.integer(r.interval?.[5] ?? r.udpPackets),
+      },
+      {
+        key: 'connections',
+        label: 'Connections',
+        numeric: true,
+        hidden: true,
+        sort: 'connections',
+        title: 'As client / as server, all time',
+        render: (r) => `${fmt.integer(r.connectionsAsClient)} / ${fmt.integer(r.connectionsAsServer)}`,
       },
       { key: 'ttl', label: 'TTL min/max/avg', hidden: true, render: ttl },
-      { key: 'mtu', label: 'MTU', hidden: true, render: mtu },
+      { key: 'mtu', label: 'MTU', hidden: true, sort: 'mtu', render: mtu },
       { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `ip == ${r.ip}`, name: r.ip }) },
     ],
   });
