@@ -27,7 +27,7 @@ interface CaptureInfo {
 
 export function capturesPage(): Page {
   const list = h('div', null, loading());
-  const expression = h('input', { class: 'wide', placeholder: 'Filter expression, e.g. ip == 10.0.0.1 and tcp', 'aria-label': 'Capture expression' });
+  const expression = h('input', { class: 'wide', placeholder: 'Filter expression, e.g. ip == 10.0.0.1 and l4Protocol == TCP', 'aria-label': 'Capture expression' });
   const start = h(
     'button',
     {

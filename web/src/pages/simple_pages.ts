@@ -29,7 +29,15 @@ export function macsPage(_p: Record<string, string>, query: URLSearchParams): Pa
       { key: 'vendor', label: 'Vendor', sort: 'vendor', numeric: false, render: (r) => str(r.vendor) },
     ],
     extraColumns: [
-      { key: 'ips', label: 'IPs', render: (r) => (Array.isArray(r.ips) ? (r.ips as string[]).slice(0, 4).map((ip) => h('span', { class: 'chip' }, ipLink(ip))) : '–') },
+      {
+        key: 'ips',
+        label: 'IPs',
+        render: (r) => {
+          const ips = Array.isArray(r.ips) ? (r.ips as string[]) : [];
+          if (!ips.length) return '–';
+          return h('span', { class: 'chips' }, ...ips.slice(0, 2).map((ip) => h('span', { class: 'chip' }, ipLink(ip))), ips.length > 2 ? ` +${ips.length - 2}` : '');
+        },
+      },
       { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `mac == ${String(r.mac)}`, name: String(r.mac) }) },
     ],
   });
