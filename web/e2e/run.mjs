@@ -283,12 +283,14 @@ async function main() {
     await step(`page ${href} loads without errors`, async () => {
       await page.click(`nav a[href="${href}"]`);
       await page.waitForSelector('.page');
+      // The page may still be between its first request and its table's: wait for content.
+      const shown = await page
+        .waitForFunction(() => document.querySelector('.page tbody tr, .page .state.empty, .page .state.error, .page .chart .u-over'), null, { timeout: 30000 })
+        .then(() => true, () => false);
+      expect(shown, `${href} shows neither rows nor an empty state`);
       await settle();
       await noErrorState(href);
       await shot(href === '/' ? 'dashboard' : href.slice(1).replace(/\//g, '-'));
-      const rows = await page.locator('.page tbody tr').count();
-      const states = await page.locator('.page .state').count();
-      expect(rows > 0 || states > 0, `${href} shows neither rows nor an empty state`);
     });
   }
 
