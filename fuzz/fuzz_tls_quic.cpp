@@ -39,7 +39,7 @@ void fuzzTlsStream(std::span<const uint8_t> in) {
       std::vector<uint8_t> copy(bytes.begin() + static_cast<ptrdiff_t>(at),
                                 bytes.begin() + static_cast<ptrdiff_t>(std::min(bytes.size(), at + segment)));
       uint32_t& s = seq[fromClient ? 0 : 1];
-      session.onSegment(fromClient, s, false, copy, ++t, account);
+      session.onSegment(fromClient, s, copy, static_cast<uint32_t>(copy.size()), ++t, account);
       s += static_cast<uint32_t>(copy.size());
     }
   };

@@ -42,6 +42,8 @@ enum class AppAnalyzer : uint8_t {
   kUndecided,  // no payload recognised yet
   kNone,       // nothing recognised in the first payloads: payload is no longer looked at
   kDns,
+  kTls,   // TLS over TCP (modules/tls)
+  kQuic,  // QUIC over UDP (modules/quic)
 };
 
 // Everything application-level a connection carries: its L7 classification, the records the DPI

@@ -8,6 +8,7 @@
 #include "modules/module_set.h"
 #include "report/json_writer.h"
 #include "report/l7_report.h"
+#include "report/tls_report.h"
 #include "report/report_json.h"
 #include "report/tcp_json.h"
 #include "core/protocol_names.h"
@@ -279,6 +280,7 @@ void writeConnections(ReportJson& w, const Engine& engine) {
     w.field("l4Protocol", uint32_t{c->l4Protocol});
     w.field("l4ProtocolName", ipProtocolName(c->l4Protocol));
     writeConnectionL7(w, *c);
+    writeConnectionTls(w, *c);
     w.key("allTime");
     w.value(c->traffic.allTime());
     writeWindow(w, c->traffic, 4);
@@ -390,6 +392,7 @@ void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* 
   writeQos(w, merged.qos);
   writeL7Modules(w, merged);
   writeTcpModuleJson(w, merged.tcp);
+  writeTlsModules(w, merged);
   w.endObject();
   w.flush();
   std::fputc('\n', out);

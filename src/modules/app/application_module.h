@@ -6,6 +6,8 @@
 #include "modules/app/host_names.h"
 #include "modules/app/l7_payload.h"
 #include "modules/dns/dns_module.h"
+#include "modules/quic/quic_module.h"
+#include "modules/tls/tls_module.h"
 
 namespace netmeter {
 
@@ -36,6 +38,8 @@ class ApplicationModule {
     if (c->app.analyzer == AppAnalyzer::kUndecided && !choose(payload)) return;
     switch (c->app.analyzer) {
       case AppAnalyzer::kDns: dns.onPayload(payload, names, account); break;
+      case AppAnalyzer::kTls: tls.onPayload(payload, names, account); break;
+      case AppAnalyzer::kQuic: quic.onPayload(payload, names, tls, account); break;
       case AppAnalyzer::kUndecided:
       case AppAnalyzer::kNone: break;
     }
@@ -43,18 +47,29 @@ class ApplicationModule {
 
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
     dns.compact(nowSecond, policy, account);
+    tls.compact(nowSecond, policy, account);
+    quic.compact(nowSecond, policy, account);
   }
-  void dropBefore(int64_t second, MemoryAccount& account) { dns.dropBefore(second, account); }
+  void dropBefore(int64_t second, MemoryAccount& account) {
+    dns.dropBefore(second, account);
+    tls.dropBefore(second, account);
+    quic.dropBefore(second, account);
+  }
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
-    return names.evictBefore(before, account) + dns.evictBefore(before, account);
+    return names.evictBefore(before, account) + dns.evictBefore(before, account) + tls.evictBefore(before, account) +
+           quic.evictBefore(before, account);
   }
   void mergeFrom(const ApplicationModule& o, MemoryAccount& account) {
     names.mergeFrom(o.names, account);
     dns.mergeFrom(o.dns, account);
+    tls.mergeFrom(o.tls, account);
+    quic.mergeFrom(o.quic, account);
   }
 
   HostNameTable names;  // alternative names per IP, from every analyzer
   DnsModule dns;
+  TlsModule tls;    // TLS over TCP; also counts QUIC ClientHellos per client
+  QuicModule quic;  // QUIC Initial decryption, the QUIC TLS server table
 
  private:
   // Picks the connection's analyzer from this payload; false while none recognises it.
@@ -62,6 +77,14 @@ class ApplicationModule {
     ConnectionApplication& app = payload.connection.app;
     if (DnsModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kDns;
+      return true;
+    }
+    if (TlsModule::recognizes(payload)) {
+      app.analyzer = AppAnalyzer::kTls;
+      return true;
+    }
+    if (QuicModule::recognizes(payload)) {
+      app.analyzer = AppAnalyzer::kQuic;
       return true;
     }
     if (++app.undecidedPayloads >= kMaxUndecidedPayloads) app.analyzer = AppAnalyzer::kNone;

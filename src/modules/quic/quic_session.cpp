@@ -58,7 +58,17 @@ uint8_t QuicSession::onDatagram(bool fromClient, std::span<const uint8_t> datagr
     if (parseLongHeader(datagram, h) != HeaderResult::kOk || !h.knownVersion) break;
     if (info_.version == 0) info_.version = h.version;
     if (h.type == PacketType::kInitial) events |= onInitial(fromClient, datagram, h, t, scratch, account);
-    if (h.type == PacketType::kRetry) break;
+    if (h.type == PacketType::kRetry) {
+      // The client's next Initials go to the Retry's Source Connection ID, and both sides' Initial
+      // keys are derived from it from now on (RFC 9001 §5.2).
+      if (!fromClient && !h.scid.empty() && h.scid.size() <= parsing_->dcid.size()) {
+        std::copy(h.scid.begin(), h.scid.end(), parsing_->dcid.begin());
+        parsing_->dcidLength = static_cast<uint8_t>(h.scid.size());
+        parsing_->keys[0].reset();
+        parsing_->keys[1].reset();
+      }
+      break;
+    }
     datagram = datagram.subspan(h.size);
   }
   if (parsing_) {

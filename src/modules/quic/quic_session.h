@@ -33,8 +33,9 @@ inline constexpr uint8_t kServerHello = 2;
 
 // Decrypts the Initial packets of one QUIC connection (versions of quic_version.h) and reads the TLS
 // ClientHello from the client's CRYPTO frames (and the ServerHello from the server's), across packets
-// and coalesced datagrams. Keys come from the Destination Connection ID of the client's first Initial
-// (re-derived from a later Initial's DCID when that one does not authenticate, as after a Retry).
+// and coalesced datagrams. Keys come from the Destination Connection ID of the client's first Initial,
+// or of a server's Retry (its Source Connection ID); a client Initial that does not authenticate with
+// them is retried with keys from its own DCID (a Retry the capture missed).
 // The parsing state is released once both hellos were read or after `maxInitials` Initial packets.
 class QuicSession {
  public:

@@ -1,9 +1,12 @@
 #include "modules/tls/tls_session.h"
 
+#include "modules/app/tcp_stream.h"
+
 namespace netmeter::tls {
 
 struct TlsSession::Direction {
   TcpStreamCursor cursor;
+  bool hole = false;  // bytes of the stream are missing: record boundaries are lost
   TlsRecordParser records;
   uint32_t applicationRecords = 0;
   Direction(uint8_t awaited, uint32_t maxMessage) : records(awaited, maxMessage) {}
@@ -85,17 +88,20 @@ int64_t TlsSession::heapBytes() const {
   return info_.client.heapBytes() + (parsing_ ? static_cast<int64_t>(sizeof(Parsing)) : 0);
 }
 
-uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, bool syn, std::span<const uint8_t> payload,
-                              PacketTime t, MemoryAccount& account) {
+uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, std::span<const uint8_t> payload,
+                              uint32_t wireLength, PacketTime t, MemoryAccount& account) {
   if (!parsing_) return 0;
   Direction& d = fromClient ? parsing_->client : parsing_->server;
-  auto bytes = d.cursor.accept(seq, syn, payload);
-  if (d.cursor.state() == TcpStreamCursor::State::kGap) {
+  if (d.hole) return 0;
+  const TcpStreamCursor::Piece piece = d.cursor.advance(seq, payload, wireLength);
+  uint8_t events = 0;
+  if (!piece.gapBefore) events = onStream(fromClient, piece.bytes, t, account);
+  if (parsing_ && (piece.gapBefore || TcpStreamCursor::truncated(payload, wireLength))) {
+    d.hole = true;
     d.records.release(account);
     checkFinished(account);
-    return 0;
   }
-  return onStream(fromClient, bytes, t, account);
+  return events;
 }
 
 uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t,
@@ -110,8 +116,7 @@ uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, Pa
 
 void TlsSession::checkFinished(MemoryAccount& account) {
   auto done = [&](const Direction& d) {
-    return d.records.stopped() || d.cursor.state() == TcpStreamCursor::State::kGap ||
-           d.records.records() >= options_.maxRecords;
+    return d.records.stopped() || d.hole || d.records.records() >= options_.maxRecords;
   };
   if (info_.serverDataTime != 0 || (done(parsing_->client) && done(parsing_->server))) release(account);
 }

@@ -6,7 +6,6 @@
 
 #include "core/packet_time.h"
 #include "modules/tls/server_hello.h"
-#include "modules/tls/tcp_stream_cursor.h"
 #include "modules/tls/tls_client_summary.h"
 #include "modules/tls/tls_record_parser.h"
 #include "store/memory_account.h"
@@ -72,9 +71,11 @@ class TlsSession {
   TlsSession(TlsSession&&) noexcept;
   TlsSession& operator=(TlsSession&&) noexcept;
 
-  // One TCP segment of the connection; `fromClient` says its direction. Returns event:: bits.
-  uint8_t onSegment(bool fromClient, uint32_t seq, bool syn, std::span<const uint8_t> payload, PacketTime t,
-                    MemoryAccount& account);
+  // One TCP segment of the connection: `payload` is what was captured of its `wireLength` payload
+  // bytes starting at sequence number `seq`. Returns event:: bits. A hole in the stream (lost,
+  // reordered or snap-length-cut data) ends parsing of that direction.
+  uint8_t onSegment(bool fromClient, uint32_t seq, std::span<const uint8_t> payload, uint32_t wireLength,
+                    PacketTime t, MemoryAccount& account);
   // In-order stream bytes of one direction (for callers that reassemble TCP themselves).
   uint8_t onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t, MemoryAccount& account);
 

@@ -34,6 +34,18 @@ TEST_P(QuicCapture, ClientHelloFromInitialPackets) {
   EXPECT_EQ(account.bytes, 0);
 }
 
+// quic-29.pcap is an interop run with a Retry: the server's Initial (ServerHello) is protected with
+// keys from the Retry's connection ID.
+TEST(QuicCaptureRetry, ServerHelloAfterRetry) {
+  MemoryAccount account;
+  auto flows = handshakeFlows(sharedPcap("ndpi/quic-29.pcap"), account);
+  const HandshakeFlow* f = findClientHello(flows);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->quic.hasServerHello);
+  EXPECT_EQ(f->quic.negotiatedCipher, 0x1303);  // tshark: frame 4, tls.handshake.ciphersuite 0x1303
+  EXPECT_EQ(f->quic.negotiatedVersion, 0x0304);
+}
+
 // Values from the captures' nDPI expected outputs ([QUIC ver], [Hostname/SNI], [(Advertised) ALPNs]).
 INSTANTIATE_TEST_SUITE_P(
     Ndpi, QuicCapture,

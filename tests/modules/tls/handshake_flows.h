@@ -74,8 +74,8 @@ inline std::vector<HandshakeFlow> handshakeFlows(const std::filesystem::path& pa
                                      std::min<size_t>(available, p.payloadLength));
     if (p.isTcp()) {
       if (!s.tls) s.tls = std::make_unique<tls::TlsSession>();
-      s.tls->onSegment(fromClient, p.tcpSeq, (p.tcpFlags & tcpflag::kSyn) != 0, payload, p.timestamp,
-                       account);
+      if (p.payloadLength > 0)
+        s.tls->onSegment(fromClient, p.tcpSeq, payload, p.payloadLength, p.timestamp, account);
     } else if (!s.quicRejected) {
       if (!s.quic) {
         if (!fromClient || !quic::QuicSession::looksLikeLongHeader(payload)) {

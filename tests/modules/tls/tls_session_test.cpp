@@ -24,7 +24,7 @@ struct Stream {
   uint32_t seq[2] = {1000, 5000};
   uint8_t send(bool fromClient, const Bytes& bytes, PacketTime t) {
     uint32_t& s = seq[fromClient ? 0 : 1];
-    uint8_t e = session.onSegment(fromClient, s, false, bytes, t, account);
+    uint8_t e = session.onSegment(fromClient, s, bytes, static_cast<uint32_t>(bytes.size()), t, account);
     s += static_cast<uint32_t>(bytes.size());
     return e;
   }
@@ -91,18 +91,24 @@ TEST(TlsSession, RetransmissionsAreTrimmedAndGapsStopTheDirection) {
   Bytes hello = clientHelloRecord();
   Stream s;
   Bytes first(hello.begin(), hello.begin() + 50);
-  s.session.onSegment(true, 100, true, {}, 1, s.account);  // SYN: data starts at 101
-  s.session.onSegment(true, 101, false, first, 1, s.account);
+  auto segment = [](Stream& st, uint32_t seq, const Bytes& b, PacketTime t) {
+    return st.session.onSegment(true, seq, b, static_cast<uint32_t>(b.size()), t, st.account);
+  };
+  segment(s, 101, first, 1);
   // Retransmission overlapping the first part plus the rest.
-  uint8_t e = s.session.onSegment(true, 121, false, Bytes(hello.begin() + 20, hello.end()), 2, s.account);
-  EXPECT_EQ(e, event::kClientHello);
+  EXPECT_EQ(segment(s, 121, Bytes(hello.begin() + 20, hello.end()), 2), event::kClientHello);
 
   Stream g;
-  g.session.onSegment(true, 101, false, first, 1, g.account);
+  segment(g, 101, first, 1);
   EXPECT_GT(g.account.bytes, 0);  // message buffer held
-  g.session.onSegment(true, 101 + 60, false, Bytes(hello.begin() + 60, hello.end()), 2, g.account);
+  segment(g, 101 + 60, Bytes(hello.begin() + 60, hello.end()), 2);
   EXPECT_FALSE(g.session.info().hasClientHello);
   EXPECT_EQ(g.account.bytes, 0);  // a gap frees the buffer
+
+  Stream cut;  // captured shorter than on the wire (snap length): the rest of the stream is a hole
+  cut.session.onSegment(true, 101, first, 200, 1, cut.account);
+  EXPECT_EQ(cut.account.bytes, 0);
+  EXPECT_EQ(segment(cut, 301, Bytes(hello.begin() + 50, hello.end()), 2), 0);
 }
 
 TEST(TlsSession, AlertsCleartextAndEncrypted) {
@@ -139,7 +145,8 @@ TEST(TlsSession, NonTlsAndOversizeStopParsing) {
   small.maxHandshakeMessage = 64;
   TlsSession limited(small);
   MemoryAccount account;
-  limited.onSegment(true, 1, false, clientHelloRecord(), 1, account);
+  Bytes hello = clientHelloRecord();
+  limited.onSegment(true, 1, hello, static_cast<uint32_t>(hello.size()), 1, account);
   EXPECT_FALSE(limited.info().hasClientHello);
   EXPECT_EQ(account.bytes, 0);
 }

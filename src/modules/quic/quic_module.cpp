@@ -1,0 +1,71 @@
+#include "modules/quic/quic_module.h"
+
+#include "modules/tls/tls_module.h"
+
+namespace netmeter {
+
+namespace {
+
+struct QuicConnectionState : ConnectionAnalysisState {
+  quic::QuicSession session;
+  MemoryAccount parserBuffers;  // CRYPTO reassembly buffers currently held
+
+  void sync(MemoryAccount& account) {
+    const int64_t now = int64_t(sizeof(QuicConnectionState)) + session.heapBytes() + parserBuffers.bytes;
+    account.add(now - accountedBytes);
+    accountedBytes = now;
+  }
+};
+
+}  // namespace
+
+const quic::QuicConnectionInfo* QuicModule::connectionInfo(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kQuic || c.app.analyzerState == nullptr) return nullptr;
+  return &static_cast<const QuicConnectionState&>(*c.app.analyzerState).session.info();
+}
+
+bool QuicModule::recognizes(const L7Payload& payload) {
+  return !payload.tcp() && payload.packet.l4Protocol == ipproto::kUdp &&
+         quic::QuicSession::looksLikeLongHeader(payload.bytes);
+}
+
+void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsModule& tls,
+                           MemoryAccount& account) {
+  Connection& c = payload.connection;
+  if (c.app.analyzerState == nullptr) {
+    c.app.analyzerState = std::make_unique<QuicConnectionState>();
+    static_cast<QuicConnectionState&>(*c.app.analyzerState).sync(account);
+  }
+  auto& state = static_cast<QuicConnectionState&>(*c.app.analyzerState);
+  if (state.session.finished()) return;
+  if (scratch_.empty()) {
+    scratch_.resize(kScratchBytes);
+    account.add(int64_t(scratch_.capacity()));
+  }
+  const PacketTime t = payload.time();
+  const uint32_t failuresBefore = state.session.info().decryptFailures;
+  const uint8_t events =
+      state.session.onDatagram(payload.fromClient(), payload.bytes, t, scratch_, state.parserBuffers);
+  const quic::QuicConnectionInfo& info = state.session.info();
+  if (events != 0 || info.decryptFailures != failuresBefore) {
+    QuicServerRecord& server = servers_.findOrCreate(TlsServerKey{c.serverIp, c.serverPort}, account);
+    server.touch(t);
+    server.decryptFailures += info.decryptFailures - failuresBefore;
+    if (events & quic::event::kClientHello) {
+      server.add(t, {1}, account);
+      server.versions.add(info.version);
+      if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
+      tls.countClient(c.clientIp, info.client, t, account);
+      learnServerName(names, c.serverIp, info.client.sni, t, account);
+    }
+    if (events & quic::event::kServerHello) {
+      server.negotiatedCiphers.add(info.negotiatedCipher);
+      if (info.hasClientHello) server.handshakeTime.add(info.serverHelloTime - info.clientHelloTime);
+      tls.countClientNegotiated(c.clientIp, versionCipher(info.negotiatedVersion, info.negotiatedCipher), t,
+                                account);
+    }
+  }
+  state.sync(account);
+}
+
+}  // namespace netmeter

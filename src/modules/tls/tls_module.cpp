@@ -1,0 +1,139 @@
+#include "modules/tls/tls_module.h"
+
+#include <algorithm>
+
+#include "modules/tls/tls_constants.h"
+
+namespace netmeter {
+
+void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, MemoryAccount& account) {
+  for (uint8_t i = 0; i < size; ++i) {
+    if (names[i].name == name) {
+      names[i].count += count;
+      names[i].lastSeen = std::max(names[i].lastSeen, t);
+      return;
+    }
+  }
+  uint8_t slot = size;
+  if (size == kMax) {
+    overflow = true;
+    // Replace the least recently seen name (ties: the larger name), if this one is newer.
+    slot = 0;
+    for (uint8_t i = 1; i < size; ++i)
+      if (std::tie(names[i].lastSeen, names[slot].name) < std::tie(names[slot].lastSeen, names[i].name))
+        slot = i;
+    if (std::tie(t, names[slot].name) < std::tie(names[slot].lastSeen, name)) return;
+    account.add(-static_cast<int64_t>(names[slot].name.capacity()));
+  } else {
+    ++size;
+  }
+  names[slot].name.assign(name);
+  names[slot].count = count;
+  names[slot].lastSeen = t;
+  account.add(static_cast<int64_t>(names[slot].name.capacity()));
+}
+
+void ServerNames::release(MemoryAccount& account) {
+  for (uint8_t i = 0; i < size; ++i) {
+    account.add(-static_cast<int64_t>(names[i].name.capacity()));
+    names[i].name = std::string();
+  }
+  size = 0;
+}
+
+void learnServerName(HostNameTable& names, const IpAddress& server, std::string_view sni, PacketTime t,
+                     MemoryAccount& account) {
+  if (sni.empty() || IpAddress::parse(sni)) return;
+  names.learn(server, sni, NameSource::kTls, t, account);
+}
+
+namespace {
+
+// Per-connection state: the handshake follower and what its parsers hold on the heap.
+struct TlsConnectionState : ConnectionAnalysisState {
+  tls::TlsSession session;
+  MemoryAccount parserBuffers;  // message buffers currently held by the session's parsers
+
+  // Brings `accountedBytes` (and the shard's account) up to date after the session changed.
+  void sync(MemoryAccount& account) {
+    const int64_t now = int64_t(sizeof(TlsConnectionState)) + session.heapBytes() + parserBuffers.bytes;
+    account.add(now - accountedBytes);
+    accountedBytes = now;
+  }
+};
+
+}  // namespace
+
+const tls::TlsConnectionInfo* TlsModule::connectionInfo(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return nullptr;
+  return &static_cast<const TlsConnectionState&>(*c.app.analyzerState).session.info();
+}
+
+bool TlsModule::recognizes(const L7Payload& payload) {
+  // A TLS handshake record (SSL 3.0 .. TLS 1.3 record versions) starting the payload: from the client
+  // a ClientHello, from the server a ServerHello (when the capture missed the client's first bytes).
+  if (!payload.tcp()) return false;
+  const auto b = payload.bytes;
+  if (b.size() < 6 || b[0] != tls::content::kHandshake || b[1] != 3 || b[2] > 4) return false;
+  return b[5] == (payload.fromClient() ? tls::handshake::kClientHello : tls::handshake::kServerHello);
+}
+
+void TlsModule::countClient(const IpAddress& client, const tls::TlsClientSummary& hello, PacketTime t,
+                            MemoryAccount& account) {
+  TlsClientRecord& r = clients_.findOrCreate(client, account);
+  r.add(t, {1}, account);
+  TlsFingerprint f;
+  f.ja3 = hello.ja3;
+  std::copy_n(hello.ja4.data(), std::min(hello.ja4.size(), f.ja4.size()), f.ja4.data());
+  r.fingerprints.add(f);
+  for (uint16_t v : hello.versions) r.announcedVersions.insert(v);
+  for (uint16_t c : hello.cipherSuites) r.announcedCiphers.insert(c);
+}
+
+void TlsModule::countClientNegotiated(const IpAddress& client, uint32_t versionCipher, PacketTime t,
+                                      MemoryAccount& account) {
+  TlsClientRecord& r = clients_.findOrCreate(client, account);
+  r.touch(t);
+  r.negotiated.add(versionCipher);
+}
+
+void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
+  Connection& c = payload.connection;
+  if (c.app.analyzerState == nullptr) {
+    c.app.analyzerState = std::make_unique<TlsConnectionState>();
+    static_cast<TlsConnectionState&>(*c.app.analyzerState).sync(account);
+  }
+  auto& state = static_cast<TlsConnectionState&>(*c.app.analyzerState);
+  if (state.session.finished()) return;
+  const PacketTime t = payload.time();
+  const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
+                                                 payload.wireLength, t, state.parserBuffers);
+  if (events != 0) {
+    const tls::TlsConnectionInfo& info = state.session.info();
+    TlsServerRecord& server = servers_.findOrCreate(TlsServerKey{c.serverIp, c.serverPort}, account);
+    server.touch(t);
+    if (events & tls::event::kClientHello) {
+      ++server.clientHellos;
+      if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
+      for (uint16_t v : info.client.versions) server.announcedVersions.insert(v);
+      for (uint16_t s : info.client.cipherSuites) server.announcedCiphers.insert(s);
+      countClient(c.clientIp, info.client, t, account);
+      learnServerName(names, c.serverIp, info.client.sni, t, account);
+    }
+    if (events & tls::event::kServerHello) {
+      server.add(t, {1, 0}, account);
+      if (info.hasClientHello) server.handshakeTime.add(info.handshakeResponseTime());
+      server.negotiated.add(versionCipher(info.negotiatedVersion, info.negotiatedCipher));
+      countClientNegotiated(c.clientIp, versionCipher(info.negotiatedVersion, info.negotiatedCipher), t,
+                            account);
+    }
+    if (events & tls::event::kAlert) server.alerts.add(alertCode(info.alertLevel, info.alertDescription));
+    if (events & tls::event::kFirstDataResponse) {
+      server.add(t, {0, 1}, account);
+      server.dataTime.add(info.firstDataResponseTime());
+    }
+  }
+  state.sync(account);
+}
+
+}  // namespace netmeter

@@ -1,0 +1,238 @@
+#include "report/tls_report.h"
+
+#include <cstdio>
+
+#include "modules/quic/quic_version.h"
+#include "modules/tls/ja3.h"
+#include "modules/tls/tls_constants.h"
+
+namespace netmeter {
+
+namespace {
+
+std::string hex16(uint16_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04x", v);
+  return buf;
+}
+std::string versionText(uint16_t v) {
+  auto name = tls::versionName(v);
+  return name.empty() ? hex16(v) : std::string(name);
+}
+std::string cipherText(uint16_t c) {
+  auto name = tls::cipherSuiteName(c);
+  return name.empty() ? hex16(c) : std::string(name);
+}
+std::string quicVersionText(uint32_t v) {
+  auto name = quic::versionName(v);
+  if (!name.empty()) return std::string(name);
+  char buf[12];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+void writeResponseTimes(ReportJson& w, std::string_view key, const ResponseTimeStats& rt) {
+  w.key(key);
+  w.beginObject();
+  w.field("count", rt.count);
+  w.field("avg", rt.mean());
+  w.field("stddev", rt.stddev());
+  w.key("min");
+  if (rt.count)
+    w.value(rt.min);
+  else
+    w.null();
+  w.field("max", rt.max);
+  w.endObject();
+}
+
+template <typename Set>
+void writeVersions(ReportJson& w, std::string_view key, const Set& set) {
+  w.key(key);
+  w.beginArray();
+  for (uint16_t v : set) w.value(versionText(v));
+  w.endArray();
+}
+template <typename Set>
+void writeCiphers(ReportJson& w, std::string_view key, const Set& set) {
+  w.key(key);
+  w.beginArray();
+  for (uint16_t c : set) w.value(cipherText(c));
+  w.endArray();
+}
+
+void writeNegotiated(ReportJson& w, const CountedSet<uint32_t, 8>& negotiated) {
+  w.key("negotiated");
+  w.beginArray();
+  for (const auto& e : negotiated) {
+    w.beginObject();
+    w.field("version", versionText(uint16_t(e.value >> 16)));
+    w.field("cipherSuite", cipherText(uint16_t(e.value)));
+    w.field("count", e.count);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeServerNames(ReportJson& w, const ServerNames& names) {
+  w.key("serverNames");
+  w.beginArray();
+  for (uint8_t i = 0; i < names.size; ++i) {
+    w.beginObject();
+    w.field("name", names.names[i].name);
+    w.field("count", names.names[i].count);
+    w.field("lastSeen", names.names[i].lastSeen);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeTlsServers(ReportJson& w, const TlsModule& m) {
+  w.key("tlsServers");
+  w.beginArray();
+  for (const auto& [key, r] : sortedByKey(m.servers())) {
+    w.beginObject();
+    w.field("ip", key.ip.toString());
+    w.field("port", uint32_t{key.port});
+    writeActivity(w, *r);  // [handshakes, first data responses]
+    w.field("clientHellos", r->clientHellos);
+    writeServerNames(w, r->serverNames);
+    writeResponseTimes(w, "handshakeResponseTime", r->handshakeTime);
+    writeResponseTimes(w, "firstDataResponseTime", r->dataTime);
+    writeVersions(w, "announcedVersions", r->announcedVersions);
+    writeCiphers(w, "announcedCipherSuites", r->announcedCiphers);
+    writeNegotiated(w, r->negotiated);
+    w.key("alerts");
+    w.beginArray();
+    for (const auto& e : r->alerts) {
+      w.beginObject();
+      w.field("level", tls::alertLevelName(uint8_t(e.value >> 8)));
+      auto description = tls::alertDescriptionName(uint8_t(e.value));
+      w.field("description", description.empty() ? std::to_string(e.value & 0xff) : std::string(description));
+      w.field("count", e.count);
+      w.endObject();
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeTlsClients(ReportJson& w, const TlsModule& m) {
+  w.key("tlsClients");
+  w.beginArray();
+  for (const auto& [ip, r] : sortedByKey(m.clients())) {
+    w.beginObject();
+    w.field("ip", ip.toString());
+    writeActivity(w, *r);  // [ClientHellos]
+    w.key("fingerprints");
+    w.beginArray();
+    for (const auto& e : r->fingerprints) {
+      w.beginObject();
+      w.field("ja3", tls::ja3Hex(e.value.ja3));
+      w.field("ja4", e.value.ja4View());
+      w.field("count", e.count);
+      w.endObject();
+    }
+    w.endArray();
+    writeVersions(w, "announcedVersions", r->announcedVersions);
+    writeCiphers(w, "announcedCipherSuites", r->announcedCiphers);
+    writeNegotiated(w, r->negotiated);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeQuicServers(ReportJson& w, const QuicModule& m) {
+  w.key("quicServers");
+  w.beginArray();
+  for (const auto& [key, r] : sortedByKey(m.servers())) {
+    w.beginObject();
+    w.field("ip", key.ip.toString());
+    w.field("port", uint32_t{key.port});
+    writeActivity(w, *r);  // [connections with a ClientHello]
+    writeServerNames(w, r->serverNames);
+    w.key("versions");
+    w.beginArray();
+    for (const auto& e : r->versions) {
+      w.beginObject();
+      w.field("version", quicVersionText(e.value));
+      w.field("count", e.count);
+      w.endObject();
+    }
+    w.endArray();
+    w.key("negotiatedCipherSuites");
+    w.beginArray();
+    for (const auto& e : r->negotiatedCiphers) {
+      w.beginObject();
+      w.field("cipherSuite", cipherText(e.value));
+      w.field("count", e.count);
+      w.endObject();
+    }
+    w.endArray();
+    writeResponseTimes(w, "handshakeResponseTime", r->handshakeTime);
+    w.field("decryptFailures", r->decryptFailures);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeClientHello(ReportJson& w, const tls::TlsClientSummary& c) {
+  w.field("sni", c.sni);
+  w.field("alpn", c.alpn);
+  writeVersions(w, "announcedVersions", c.versions);
+  writeCiphers(w, "announcedCipherSuites", c.cipherSuites);
+  w.field("ja3", tls::ja3Hex(c.ja3));
+  w.field("ja4", c.ja4);
+}
+
+void optionalTime(ReportJson& w, std::string_view key, PacketTime t) {
+  w.key(key);
+  if (t >= 0)
+    w.value(int64_t{t});
+  else
+    w.null();
+}
+
+}  // namespace
+
+void writeConnectionTls(ReportJson& w, const Connection& c) {
+  if (const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c)) {
+    w.key("tls");
+    w.beginObject();
+    if (t->hasClientHello) writeClientHello(w, t->client);
+    if (t->hasServerHello) {
+      w.field("negotiatedVersion", versionText(t->negotiatedVersion));
+      w.field("negotiatedCipherSuite", cipherText(t->negotiatedCipher));
+    }
+    if (t->alerts > 0) {
+      w.key("alert");
+      w.beginObject();
+      w.field("level", tls::alertLevelName(t->alertLevel));
+      w.field("description", tls::alertDescriptionName(t->alertDescription));
+      w.field("fromServer", t->alertFromServer);
+      w.field("count", uint32_t{t->alerts});
+      w.endObject();
+    }
+    w.field("encryptedAlerts", uint32_t{t->encryptedAlerts});
+    optionalTime(w, "handshakeResponseTime", t->handshakeResponseTime());
+    optionalTime(w, "firstDataResponseTime", t->firstDataResponseTime());
+    w.endObject();
+  } else if (const quic::QuicConnectionInfo* q = QuicModule::connectionInfo(c)) {
+    w.key("quic");
+    w.beginObject();
+    w.field("version", quicVersionText(q->version));
+    if (q->hasClientHello) writeClientHello(w, q->client);
+    if (q->hasServerHello) w.field("negotiatedCipherSuite", cipherText(q->negotiatedCipher));
+    w.field("decryptFailures", q->decryptFailures);
+    w.endObject();
+  }
+}
+
+void writeTlsModules(ReportJson& w, const ModuleSet& m) {
+  writeTlsServers(w, m.app.tls);
+  writeTlsClients(w, m.app.tls);
+  writeQuicServers(w, m.app.quic);
+}
+
+}  // namespace netmeter

@@ -1,0 +1,126 @@
+// The TLS and QUIC modules inside the engine: per-server, per-client and per-connection results in
+// the JSON report for real captures (values cross-checked with tshark and the nDPI expected outputs).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "engine/engine.h"
+#include "io/capture_files.h"
+#include "report/json_report.h"
+#include "test_paths.h"
+
+namespace netmeter::test {
+namespace {
+
+nlohmann::json analyze(const std::vector<std::string>& files, unsigned threads = 1) {
+  std::vector<std::string> paths;
+  for (const auto& f : files) paths.push_back(sharedPcap(f).string());
+  auto opened = openCaptureFiles(paths);
+  EXPECT_TRUE(opened.source) << opened.error.toString();
+  EngineOptions options;
+  options.threads = threads;
+  Engine engine(options);
+  engine.run(*opened.source);
+  std::FILE* f = std::tmpfile();
+  ReportInput input;
+  input.interfaces = opened.source->interfaces();
+  writeJsonReport(engine, input, f);
+  std::rewind(f);
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return nlohmann::json::parse(text);
+}
+
+const nlohmann::json* find(const nlohmann::json& rows, const std::string& ip, int port = -1) {
+  for (const auto& r : rows)
+    if (r["ip"] == ip && (port < 0 || r["port"] == port)) return &r;
+  return nullptr;
+}
+
+TEST(TlsModule, ServerStatisticsOfChromeCapture) {
+  auto j = analyze({"ndpi/chrome.pcap"});
+  const auto* s = find(j["tlsServers"], "146.48.58.18", 443);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ((*s)["allTime"], (nlohmann::json{6, 6}));  // 6 handshakes, 6 first-data responses
+  EXPECT_EQ((*s)["clientHellos"], 6);
+  ASSERT_EQ((*s)["serverNames"].size(), 1u);
+  EXPECT_EQ((*s)["serverNames"][0]["name"], "www.iit.cnr.it");
+  EXPECT_EQ((*s)["serverNames"][0]["count"], 6);
+  EXPECT_EQ((*s)["handshakeResponseTime"]["count"], 6);
+  EXPECT_GT((*s)["handshakeResponseTime"]["min"].get<int64_t>(), 0);
+  // tshark: all six ServerHellos select 0x1302 with supported_versions 0x0304.
+  ASSERT_EQ((*s)["negotiated"].size(), 1u);
+  EXPECT_EQ((*s)["negotiated"][0]["version"], "TLSv1.3");
+  EXPECT_EQ((*s)["negotiated"][0]["cipherSuite"], "TLS_AES_256_GCM_SHA384");
+  EXPECT_EQ((*s)["negotiated"][0]["count"], 6);
+
+  const auto* c = find(j["tlsClients"], "192.168.1.178");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ((*c)["allTime"], nlohmann::json{6});
+  ASSERT_EQ((*c)["fingerprints"].size(), 2u);  // nDPI: 3 flows each
+  EXPECT_EQ((*c)["fingerprints"][0]["ja4"], "t13d1516h2_8daaf6152771_9b887d9acb53");
+  EXPECT_EQ((*c)["fingerprints"][0]["ja3"], "1b73862eae8f1711440a446b1ef357fd");
+  EXPECT_EQ((*c)["fingerprints"][0]["count"], 3);
+
+  int withTls = 0;
+  for (const auto& conn : j["connections"]) {
+    if (!conn.contains("tls")) continue;
+    ++withTls;
+    EXPECT_EQ(conn["tls"]["sni"], "www.iit.cnr.it");
+    EXPECT_EQ(conn["tls"]["negotiatedCipherSuite"], "TLS_AES_256_GCM_SHA384");
+    EXPECT_TRUE(conn["tls"]["handshakeResponseTime"].is_number());
+  }
+  EXPECT_EQ(withTls, 6);
+
+  bool named = false;
+  for (const auto& h : j["hostNames"])
+    if (h["ip"] == "146.48.58.18")
+      for (const auto& n : h["names"]) named |= n["name"] == "www.iit.cnr.it" && n["source"] == "TLS";
+  EXPECT_TRUE(named);
+}
+
+TEST(TlsModule, AlertsOfHttpIpv6Capture) {
+  // tshark: four warning alerts (unrecognized_name) from 2a03:b0c0:3:d0::70:1001 port 443.
+  auto j = analyze({"ndpi/http_ipv6.pcap"});
+  const auto* s = find(j["tlsServers"], "2a03:b0c0:3:d0::70:1001", 443);
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ((*s)["alerts"].size(), 1u);
+  EXPECT_EQ((*s)["alerts"][0]["level"], "warning");
+  EXPECT_EQ((*s)["alerts"][0]["description"], "unrecognized_name");
+  EXPECT_EQ((*s)["alerts"][0]["count"], 4);
+}
+
+TEST(QuicModule, QuicTlsServerTable) {
+  auto j = analyze({"ndpi/quic-29.pcap", "ndpi/quic-v2.pcapng"});
+  const auto* draft = find(j["quicServers"], "10.9.0.2", 443);
+  ASSERT_NE(draft, nullptr);
+  EXPECT_EQ((*draft)["serverNames"][0]["name"], "localhost");
+  EXPECT_EQ((*draft)["versions"][0]["version"], "Draft-29");
+  EXPECT_EQ((*draft)["negotiatedCipherSuites"][0]["cipherSuite"], "TLS_CHACHA20_POLY1305_SHA256");
+  EXPECT_EQ((*draft)["decryptFailures"], 0);
+  const auto* v2 = find(j["quicServers"], "::1", 4443);
+  ASSERT_NE(v2, nullptr);
+  EXPECT_EQ((*v2)["serverNames"][0]["name"], "test");
+  EXPECT_EQ((*v2)["versions"][0]["version"], "V-2");
+  int quicConnections = 0;
+  for (const auto& conn : j["connections"])
+    if (conn.contains("quic")) ++quicConnections;
+  EXPECT_EQ(quicConnections, 2);
+}
+
+TEST(TlsModule, SameResultsWithTwoThreads) {
+  const std::vector<std::string> files = {"ndpi/sites.pcapng"};
+  auto one = analyze(files, 1);
+  auto two = analyze(files, 2);
+  for (const char* key : {"tlsServers", "tlsClients", "quicServers", "hostNames"})
+    EXPECT_EQ(one[key], two[key]) << key;
+  EXPECT_GT(one["tlsServers"].size(), 10u);
+  EXPECT_GT(one["quicServers"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace netmeter::test
