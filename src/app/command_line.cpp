@@ -41,3 +41,25 @@ std::optional<int64_t> parseInteger(std::string_view text, int64_t min, int64_t 
 }
 
 }  // namespace netmeter
+
+namespace netmeter {
+
+std::optional<int64_t> parseEpochSeconds(std::string_view text) {
+  const size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  auto seconds = parseInteger(whole, 0, int64_t{9'000'000'000});
+  if (!seconds) return std::nullopt;
+  int64_t nanos = 0;
+  if (dot != std::string_view::npos) {
+    const std::string_view fraction = text.substr(dot + 1);
+    if (fraction.empty() || fraction.size() > 9) return std::nullopt;
+    for (size_t i = 0; i < 9; ++i) {
+      const char c = i < fraction.size() ? fraction[i] : '0';
+      if (c < '0' || c > '9') return std::nullopt;
+      nanos = nanos * 10 + (c - '0');
+    }
+  }
+  return *seconds * 1'000'000'000 + nanos;
+}
+
+}  // namespace netmeter

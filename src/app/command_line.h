@@ -13,3 +13,11 @@ std::optional<int64_t> parseByteSize(std::string_view text);
 std::optional<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max);
 
 }  // namespace netmeter
+
+namespace netmeter {
+
+// "1517306266", "1517306266.5", "1517306266.123456789" (epoch seconds, up to 9 decimals) -> ns since
+// the epoch; nullopt when invalid.
+std::optional<int64_t> parseEpochSeconds(std::string_view text);
+
+}  // namespace netmeter

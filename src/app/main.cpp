@@ -5,6 +5,7 @@
 
 #include "api/user_command.h"
 #include "app/analyze_command.h"
+#include "app/capture_command.h"
 #include "app/serve_command.h"
 #include "generate/generate_command.h"
 
@@ -21,6 +22,8 @@ void printUsage(std::FILE* out) {
       "                      analyze in the background and serve the statistics over HTTP(S) (REST API)\n"
       "  user list|add|passwd|del ...\n"
       "                      manage the API's users (see `netmeter user --help`)\n"
+      "  capture FILE... -e EXPR -w OUT [--snaplen N] [--start T] [--end T] [--pcap|--pcapng]\n"
+      "                      write the packets matching a filter expression to pcap/pcapng\n"
       "  generate --out FILE [options]\n"
       "                      write a deterministic synthetic trace (see `netmeter generate --help`)\n"
       "  help                this text\n",
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "analyze") == 0) return netmeter::runAnalyzeCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "serve") == 0) return netmeter::runServeCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "user") == 0) return netmeter::runUserCommand(argc - 1, argv + 1);
+  if (std::strcmp(command, "capture") == 0) return netmeter::runCaptureCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "generate") == 0) return netmeter::runGenerateCommand(argc - 1, argv + 1);
   if (std::strcmp(command, "help") == 0 || std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0) {
     printUsage(stdout);
