@@ -1,5 +1,7 @@
-// libFuzzer target: the pcapng reader directly on memory (every input is tried as pcapng), and the
-// same bytes through a two-file merge with themselves.
+// libFuzzer target: the pcapng reader directly on memory (every input is tried as pcapng), the same
+// bytes through a two-file merge with themselves, and skipTo() (the time-index seek): entering at a
+// record offset of a full read must give exactly the rest of that read, and entering at an arbitrary
+// offset must fail cleanly.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,14 +22,35 @@ std::unique_ptr<netmeter::PacketSource> openPcapng(const uint8_t* data, size_t s
                                       error);
 }
 
-uint64_t drain(netmeter::PacketSource& source) {
+uint64_t drain(netmeter::PacketSource& source, std::vector<netmeter::RawPacket>* packets = nullptr) {
   netmeter::RawPacket packet;
   uint64_t sum = 0;
   while (source.next(packet) == netmeter::ReadStatus::kPacket) {
     for (uint32_t i = 0; i < packet.capturedLength; ++i) sum += packet.data[i];
     if (packet.interfaceId >= source.interfaces().size()) __builtin_trap();
+    if (packets != nullptr) packets->push_back(packet);
   }
   return sum;
+}
+
+// Reopens and enters at `offset`; when it is a record offset of `all` (index `at`), the rest must match.
+void checkSkip(const uint8_t* data, size_t size, uint64_t offset, const std::vector<netmeter::RawPacket>& all,
+               size_t at) {
+  auto reader = openPcapng(data, size, 0);
+  auto* capture = static_cast<netmeter::PcapngReader*>(reader.get());
+  const bool skipped = capture->skipTo(offset);
+  std::vector<netmeter::RawPacket> rest;
+  drain(*reader, &rest);
+  if (at >= all.size()) return;
+  if (!skipped || rest.size() != all.size() - at) __builtin_trap();
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const netmeter::RawPacket& a = rest[i];
+    const netmeter::RawPacket& b = all[at + i];
+    if (a.recordOffset != b.recordOffset || a.timestamp != b.timestamp || a.interfaceId != b.interfaceId ||
+        a.capturedLength != b.capturedLength) {
+      __builtin_trap();
+    }
+  }
 }
 
 }  // namespace
@@ -35,7 +58,13 @@ uint64_t drain(netmeter::PacketSource& source) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto single = openPcapng(data, size, 0);
   if (single == nullptr) return 0;
-  uint64_t sum = drain(*single);
+  std::vector<netmeter::RawPacket> all;
+  uint64_t sum = drain(*single, &all);
+  if (!all.empty()) {
+    const size_t at = data[size - 1] % all.size();
+    checkSkip(data, size, all[at].recordOffset, all, at);
+    checkSkip(data, size, data[0] * 7 + 1, all, SIZE_MAX);  // usually not a record: must not crash
+  }
   std::vector<std::unique_ptr<netmeter::PacketSource>> sources;
   sources.push_back(openPcapng(data, size, 0));
   sources.push_back(openPcapng(data, size, 1));

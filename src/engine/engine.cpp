@@ -54,7 +54,9 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   RawPacket raw;
   uint64_t packets = 0, bytes = 0;
   PacketTime first = INT64_MAX, last = INT64_MIN;
+  TimeOffsetIndex* const timeIndex = timeIndex_;
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
+    if (timeIndex != nullptr) timeIndex->add(raw);
     // Decode straight into the destination batch: the shard is known only after decoding, so decode
     // into worker 0's free slot first when there is one worker, else into a scratch slot.
     DecodedPacket scratch;

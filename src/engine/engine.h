@@ -9,6 +9,7 @@
 #include "engine/engine_options.h"
 #include "engine/worker.h"
 #include "io/packet_source.h"
+#include "io/time_offset_index.h"
 
 namespace netmeter {
 
@@ -37,6 +38,9 @@ class Engine {
   // Processes every packet of `source`; returns when all workers have finished. `progress` is called
   // from this thread about ten times a second (wall clock only paces the display).
   void run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress = {});
+  // Records packet time -> file offset while run() reads (for captures of the past that seek into the
+  // analysed files). Set before run(); the index must outlive it. Null (default): nothing recorded.
+  void setTimeIndex(TimeOffsetIndex* index) { timeIndex_ = index; }
 
   // Calls f(const Shard&) for every worker's shard, in worker order, each under that worker's lock.
   template <typename F>
@@ -67,6 +71,7 @@ class Engine {
   std::atomic<PacketTime> last_{INT64_MIN};
   std::atomic<bool> finished_{false};
   std::atomic<bool> stopRequested_{false};
+  TimeOffsetIndex* timeIndex_ = nullptr;
 };
 
 }  // namespace netmeter

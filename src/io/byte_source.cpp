@@ -33,6 +33,12 @@ class FileSource final : public ByteSource {
   }
   uint64_t rawBytesConsumed() const override { return consumed_; }
   uint64_t rawBytesTotal() const override { return size_; }
+  bool skipForward(uint64_t n) override {
+    if (!error_.empty() || n > uint64_t{INT64_MAX}) return false;
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) < 0) return false;  // a pipe: read through
+    consumed_ += n;
+    return true;
+  }
 
  private:
   int fd_;

@@ -19,6 +19,12 @@ class ByteSource {
   virtual uint64_t rawBytesTotal() const = 0;
   // True when read() returns decompressed bytes (error offsets then refer to the decompressed stream).
   virtual bool decompressing() const { return false; }
+  // Moves `n` bytes ahead without reading them, when the source can (a plain file): true when done.
+  // False means "not supported" (or failed; then error() is set): the caller reads through instead.
+  virtual bool skipForward(uint64_t n) {
+    (void)n;
+    return false;
+  }
   const std::string& error() const { return error_; }
 
  protected:

@@ -165,6 +165,10 @@ OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOpt
     readerOptions.sourceIndex = static_cast<uint32_t>(i);
     OpenResult one = openCaptureFile(files[i], readerOptions);
     if (!one.ok()) return one;
+    if (i < options.startOffsets.size() && options.startOffsets[i] > 0) {
+      // A failed skip leaves the reader ended with its error, reported like any damage.
+      if (auto* reader = dynamic_cast<CaptureReader*>(one.source.get())) reader->skipTo(options.startOffsets[i]);
+    }
     sources.push_back(std::move(one.source));
   }
   if (sources.size() == 1) {

@@ -32,6 +32,9 @@ OpenResult openCaptureMemory(const uint8_t* data, size_t size, const ReaderOptio
 struct OpenOptions {
   // Read buffer per file; with many files it shrinks so that all buffers together stay near 64 MiB.
   size_t bufferSize = 1 << 20;
+  // Per file (in the order of the expanded paths): start reading at this record offset instead of
+  // the beginning (CaptureReader::skipTo); missing or 0 = from the beginning.
+  std::vector<uint64_t> startOffsets;
 };
 
 // Opens paths as ONE trace. A directory stands for its regular files sorted by name. Several files are

@@ -27,6 +27,13 @@ class CaptureReader : public PacketSource {
   uint64_t bytesConsumed() const override { return in_->rawBytesConsumed(); }
   uint64_t bytesTotal() const override { return in_->rawBytesTotal(); }
 
+  // Continues reading at the record that starts at byte `offset` of the (decompressed) file, as if
+  // every record before it had been read (offsets come from RawPacket::recordOffset of an earlier
+  // read of the same file, see TimeOffsetIndex). Plain files are seeked; compressed ones are read
+  // through. pcapng section and interface blocks before the offset are still processed, so
+  // interface ids are unchanged. False (and the reader ends with an error) when the file is shorter.
+  virtual bool skipTo(uint64_t offset) = 0;
+
  protected:
   CaptureReader(std::unique_ptr<io::InputBuffer> in, const ReaderOptions& options);
   // Records an error at `offset` and ends the source (kEnd from then on).

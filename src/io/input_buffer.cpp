@@ -63,6 +63,12 @@ bool InputBuffer::fill(size_t n) {
 }
 
 bool InputBuffer::skip(uint64_t n) {
+  if (n > available() && source_ != nullptr && !eof_ && source_->skipForward(n - available())) {
+    // Jumped in the file: the window restarts, empty, at the new position.
+    base_ += static_cast<uint64_t>(end_ - start_) + (n - available());
+    start_ = pos_ = end_ = storage_.get();
+    return true;
+  }
   while (n > available()) {
     n -= available();
     pos_ = end_;

@@ -29,7 +29,8 @@ class InputBuffer {
   // first. Invalidates earlier data() pointers. Callers bound `n` (the buffer grows up to `n`, in
   // step with the data actually read).
   bool ensure(size_t n) { return available() >= n || fill(n); }
-  // Skips `n` bytes, reading through what is not buffered; false when the stream ends first.
+  // Skips `n` bytes: seeks in a plain file, else reads through what is not buffered; false when the
+  // stream ends first (after a seek past the end, the next read finds the end).
   bool skip(uint64_t n);
   // True when no byte is left (reads more to find out).
   bool atEnd();

@@ -56,6 +56,15 @@ std::unique_ptr<PcapReader> PcapReader::open(std::unique_ptr<io::InputBuffer> in
   return r;
 }
 
+bool PcapReader::skipTo(uint64_t offset) {
+  if (finished_) return false;
+  const uint64_t at = in_->offset();
+  if (offset <= at) return true;
+  if (in_->skip(offset - at)) return true;
+  fail(at, "cannot continue at offset " + std::to_string(offset) + ": the file is shorter");
+  return false;
+}
+
 ReadStatus PcapReader::next(RawPacket& packet) {
   if (finished_) return ReadStatus::kEnd;
   io::InputBuffer& in = *in_;

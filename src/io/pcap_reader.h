@@ -18,6 +18,7 @@ class PcapReader final : public CaptureReader {
                                           ReadError& error);
 
   ReadStatus next(RawPacket& packet) override;
+  bool skipTo(uint64_t offset) override;
 
   bool bigEndian() const { return bigEndian_; }
   bool nanosecond() const { return nanosecond_; }

@@ -272,6 +272,54 @@ ReadStatus PcapngReader::skipBlock(uint32_t type, uint32_t length, uint64_t offs
   return ReadStatus::kPacket;  // "go on"
 }
 
+bool PcapngReader::skipTo(uint64_t target) {
+  io::InputBuffer& in = *in_;
+  // Walk the blocks up to `target`: section headers and interface blocks are read as next() reads
+  // them, packet blocks are skipped (only an EPB's time is kept, for the simple packet blocks that
+  // may follow, which carry none).
+  while (!finished_ && in.offset() < target) {
+    if (!in.ensure(8)) {
+      shortInput(8, "block header", false);
+      return false;
+    }
+    const uint8_t* b = in.data();
+    const uint32_t type = load32(b, bigEndian_);
+    if (type == kSectionHeaderBlock) {
+      if (!readSectionHeader()) return false;
+      continue;
+    }
+    const uint32_t length = load32(b + 4, bigEndian_);
+    const uint64_t offset = in.offset();
+    if (length < 12 || length % 4 != 0) {
+      fail(offset, "block type " + hex(type) + ": invalid block length " + std::to_string(length));
+      return false;
+    }
+    if (type == kInterfaceBlock) {
+      if (length > kMaxBufferedBlock) {
+        fail(offset, "interface description block length " + std::to_string(length) + " exceeds the limit");
+        return false;
+      }
+      if (!in.ensure(length)) {
+        shortInput(length, "block", false);
+        return false;
+      }
+      if (!readInterface(in.data(), length, offset)) return false;
+      in.consume(length);
+      continue;
+    }
+    if (type == kEnhancedPacketBlock && length >= kPacketBlockFixed && in.ensure(20)) {
+      b = in.data();
+      const uint32_t localId = load32(b + 8, bigEndian_);
+      if (localId < sectionCount_) {
+        lastTimestamp_ = toNanos((uint64_t{load32(b + 12, bigEndian_)} << 32) | load32(b + 16, bigEndian_),
+                                 clocks_[sectionBase_ + localId]);
+      }
+    }
+    if (skipBlock(type, length, offset) != ReadStatus::kPacket) return false;
+  }
+  return !finished_;
+}
+
 ReadStatus PcapngReader::next(RawPacket& packet) {
   if (finished_) return ReadStatus::kEnd;
   io::InputBuffer& in = *in_;

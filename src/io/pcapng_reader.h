@@ -38,6 +38,7 @@ class PcapngReader final : public CaptureReader {
                                             ReadError& error);
 
   ReadStatus next(RawPacket& packet) override;
+  bool skipTo(uint64_t offset) override;
   const std::vector<PcapngSection>& sections() const { return sections_; }
 
  private:
