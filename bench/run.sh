@@ -5,7 +5,10 @@
 #   3. prints packets per second, the ratios and a one-line summary for the README,
 #   4. times the REST API under load (bench/api_bench.py),
 #   5. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
+#   2b. (between 2 and 3) times filtered extraction: netmeter capture vs tcpdump -r FILE -w OUT 'BPF'
+#       (same file, same run), and netmeter capture with a regexp filter,
 # Knobs: BENCH_PACKETS (default 10000000), BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
+#        BENCH_SKIP_ANALYZE=1 (only the capture runs and micro benchmarks),
 #        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1).
 # Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
 set -euo pipefail
@@ -16,6 +19,7 @@ BUILD=$(cd "$BUILD" && pwd)
 PACKETS=${BENCH_PACKETS:-10000000}
 SKIP_PEERS=${BENCH_SKIP_PEERS:-0}
 MIN_TIME=${BENCH_MIN_TIME:-0.1}
+SKIP_ANALYZE=${BENCH_SKIP_ANALYZE:-0}
 
 GENERATOR=$BUILD/src/generate/netmeter-generate
 NETMETER=$BUILD/src/app/netmeter
@@ -100,7 +104,10 @@ timed() {
   fi
 }
 
-if [ -x "$NETMETER" ]; then
+if [ -x "$NETMETER" ] && [ "$SKIP_ANALYZE" = 1 ]; then
+  echo "bench: BENCH_SKIP_ANALYZE=1, skipping netmeter analyze, tshark and ndpiReader"
+  SKIP_PEERS=1
+elif [ -x "$NETMETER" ]; then
   timed netmeter-1t "$NETMETER" analyze "$TRACE" --threads 1 --json /dev/null
   timed netmeter-2t "$NETMETER" analyze "$TRACE" --threads 2 --json /dev/null
 else
@@ -121,6 +128,34 @@ else
   else
     echo "bench: ndpiReader not installed (scripts/install-deps.sh installs libndpi-bin); skipping"
   fi
+fi
+
+# ---- 2b. filtered extraction: netmeter capture and tcpdump on the same file ----------------------
+
+CAPTURE_NOTE=""
+if [ -x "$NETMETER" ] && command -v tcpdump > /dev/null; then
+  # A host that talks to port 443 in the trace (the first such IPv4 packet's source).
+  line=$(tcpdump -nn -c 1 -r "$TRACE" 'ip and tcp dst port 443' 2>/dev/null || true)
+  HOST=$(echo "$line" | sed -n 's/.* IP \([0-9.]*\)\.[0-9]* > .*/\1/p')
+  if [ -n "$HOST" ]; then
+    # netmeter looks through VLAN tags; BPF needs them spelled out (single and QinQ tags).
+    BPF="(host $HOST and port 443) or (vlan and ((host $HOST and port 443) or (vlan and host $HOST and port 443)))"
+    timed capture-netmeter "$NETMETER" capture "$TRACE" -e "ip == $HOST and port == 443" -w "$WORK/netmeter.pcap" --quiet
+    # Nanosecond precision: the generated trace has it, and netmeter keeps it (same output bytes).
+    timed capture-tcpdump tcpdump --time-stamp-precision=nano -r "$TRACE" -w "$WORK/tcpdump.pcap" "$BPF"
+    timed capture-regexp "$NETMETER" capture "$TRACE" -e 'regexp == "(?i)x-netmeter-[0-9a-f]{8}|never-seen-token"' \
+      -w "$WORK/regexp.pcap" --quiet
+    if [ "${STATUS[capture-netmeter]}" = ok ] && [ "${STATUS[capture-tcpdump]}" = ok ]; then
+      same=no
+      cmp -s "$WORK/netmeter.pcap" "$WORK/tcpdump.pcap" && same=yes
+      CAPTURE_NOTE="capture of host $HOST port 443: netmeter $(stat -c %s "$WORK/netmeter.pcap") bytes, tcpdump $(stat -c %s "$WORK/tcpdump.pcap") bytes, identical: $same"
+    fi
+    rm -f "$WORK"/*.pcap
+  else
+    echo "bench: no IPv4 packet to port 443 in the trace; skipping the capture comparison"
+  fi
+else
+  echo "bench: netmeter or tcpdump missing; skipping the capture comparison"
 fi
 
 # ---- 3. report ----------------------------------------------------------------------------------
@@ -150,6 +185,14 @@ done
 if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ]; then
   echo "note: ndpiReader discards IP packets cut short by the 128-byte snaplen (most data segments),"
   echo "      so it does less work per packet than netmeter and tshark on this trace."
+fi
+if [ -n "${PPS[capture-netmeter]:-}" ] && [ "${PPS[capture-netmeter]}" != 0 ] &&
+   [ -n "${PPS[capture-tcpdump]:-}" ] && [ "${PPS[capture-tcpdump]}" != 0 ]; then
+  echo
+  echo "$CAPTURE_NOTE"
+  echo "ratio capture-netmeter/capture-tcpdump: $(ratio "${PPS[capture-netmeter]}" "${PPS[capture-tcpdump]}")x" \
+    "(netmeter $(human "${PPS[capture-netmeter]}")pkt/s, tcpdump $(human "${PPS[capture-tcpdump]}")pkt/s," \
+    "regexp filter $(human "${PPS[capture-regexp]:-0}")pkt/s; regexp GB/s of payload: filter_bench below)"
 fi
 summary=""
 if [ -n "$best" ]; then
