@@ -7,6 +7,7 @@ namespace netmeter {
 
 Analysis::Analysis(std::unique_ptr<PacketSource> source, std::vector<std::string> inputNames, EngineOptions options)
     : source_(std::move(source)), inputNames_(std::move(inputNames)), engine_(options) {
+  engine_.setTimeIndex(&timeIndex_);
   interfaces_ = source_->interfaces();
   progress_.bytesTotal = source_->bytesTotal();
 }

@@ -42,6 +42,9 @@ class Analysis {
   void stop() { engine_.requestStop(); }
 
   const Engine& engine() const { return engine_; }
+  // Packet time -> file offsets of the input files, built while the analysis reads them (captures of
+  // the past seek with it, see capture::openIndexed).
+  const TimeOffsetIndex& timeIndex() const { return timeIndex_; }
   bool finished() const { return engine_.finished(); }
   AnalysisStatus status() const;
   // What the source is: file names (or later interface names).
@@ -58,6 +61,7 @@ class Analysis {
 
   std::unique_ptr<PacketSource> source_;
   std::vector<std::string> inputNames_;
+  TimeOffsetIndex timeIndex_;
   Engine engine_;
   std::thread thread_;
   std::chrono::steady_clock::time_point startWall_;
