@@ -10,7 +10,7 @@ namespace netmeter {
 namespace {
 // Module names in the order of `OPTIONS /API/stats/modules` (and of GET's "modules" list).
 const std::vector<std::string> kModules = {"global", "mac", "mac_protocols", "vlan",
-                                           "ip",     "l4_ports",   "packet_size", "qos"};
+                                           "ip",     "l4_ports",   "packet_size", "qos", "tcp"};
 }  // namespace
 
 void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx) {
@@ -33,6 +33,7 @@ void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx) {
   registerL4PortRoutes(server, ctx);
   registerPacketSizeRoutes(server, ctx);
   registerQosRoutes(server, ctx);
+  registerTcpRoutes(server, ctx);
 }
 
 }  // namespace netmeter

@@ -13,6 +13,7 @@ void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx);
 
 // Each module's subtree under /API/stats/modules/<name> (see docs/api.md).
 void registerIpRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerTcpRoutes(api::Server& server, const query::QueryContext& ctx);
 void registerMacRoutes(api::Server& server, const query::QueryContext& ctx);
 void registerMacProtocolRoutes(api::Server& server, const query::QueryContext& ctx);
 void registerVlanRoutes(api::Server& server, const query::QueryContext& ctx);
