@@ -73,7 +73,12 @@ enum class Combine : uint8_t { kSum, kMin, kMax };
 template <typename Key>
 class RankCollector {
  public:
-  RankCollector(size_t shards, Combine combine) : merge_(shards > 1), combine_(combine) {}
+  // `expectedRows`: the sum of the shards' table sizes (an upper bound), reserved up front so that
+  // collecting a million rows does not spend its time growing the vector and the index.
+  RankCollector(size_t shards, Combine combine, size_t expectedRows = 0) : merge_(shards > 1), combine_(combine) {
+    rows_.reserve(expectedRows);
+    if (merge_) index_.reserve(expectedRows);
+  }
   void add(const Key& key, double value) {
     if (!merge_) {
       rows_.push_back({key, value});

@@ -145,7 +145,9 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
   query::RowFilter& filter = **rowFilter;
   const Engine& engine = ctx.engine();
 
-  query::RankCollector<IpAddress> collector(engine.workerCount(), combineFor(params->sort));
+  size_t expected = 0;
+  engine.forEachShard([&](const Shard& s) { expected += s.modules().ip.ips().size(); });
+  query::RankCollector<IpAddress> collector(engine.workerCount(), combineFor(params->sort), expected);
   std::string text;
   engine.forEachShard([&](const Shard& s) {
     s.modules().ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {
@@ -300,8 +302,8 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::m
 
 // Wraps a handler for /ips/:ip/...: parses the address and the time window first.
 template <typename F>
-api::Handler ipHandler(const query::QueryContext& ctx, F f) {
-  return [&ctx, f](const api::Request& req) -> api::Response {
+api::Handler ipHandler(F f) {
+  return [f](const api::Request& req) -> api::Response {
     auto ip = ipParam(req);
     if (!ip) return ip.errorResponse();
     return f(req, *ip);
@@ -349,7 +351,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
   server.route(Method::Get, base + "/ips_paged", Role::ReadOnly,
                [&ctx](const api::Request& req) { return ipList(ctx, req); });
   server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
@@ -359,16 +361,16 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  return connectionList(
                      ctx, req, [ip](const Connection& c) { return c.clientIp == ip || c.serverIp == ip; },
                      "connections-" + ip.toString() + ".csv");
                }));
   server.route(Method::Get, base + "/ips/:ip/peers", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) { return peerList(ctx, req, ip); }));
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) { return peerList(ctx, req, ip); }));
   // L4 endpoints: per (role, L4 protocol, server port).
   server.route(Method::Get, base + "/ips/:ip/ports", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<bool, uint8_t, uint16_t>;  // (ip is server, protocol, server port)
@@ -384,7 +386,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // Peers with the server ports used between them.
   server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<IpAddress, bool, uint8_t, uint16_t>;
@@ -401,7 +403,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // Protocols: per L4 protocol (L7 protocols join here when the DPI module provides them).
   server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window,
@@ -413,7 +415,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // QoS: per DSCP the IP sent with (null: nothing sent).
   server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window, [](const Connection& c, bool isClient) {
@@ -427,7 +429,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  });
                }));
   server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
-               ipHandler(ctx, [&ctx](const api::Request&, const IpAddress& ip) {
+               ipHandler([&ctx](const api::Request&, const IpAddress& ip) {
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
                  if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
                  JsonOut j;

@@ -41,7 +41,9 @@ api::Response macList(const query::QueryContext& ctx, const api::Request& req) {
   const query::Combine combine = params->sort == "firstactivity" ? query::Combine::kMin
                                  : params->sort == "lastactivity" ? query::Combine::kMax
                                                                   : query::Combine::kSum;
-  query::RankCollector<MacAddress> collector(ctx.engine().workerCount(), combine);
+  size_t expected = 0;
+  ctx.engine().forEachShard([&](const Shard& s) { expected += s.modules().mac.table.size(); });
+  query::RankCollector<MacAddress> collector(ctx.engine().workerCount(), combine, expected);
   std::string text;
   ctx.engine().forEachShard([&](const Shard& s) {
     s.modules().mac.table.forEach([&](const MacAddress& mac, const MacRecord& r) {
