@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "io/capture_files.h"
 #include "modules/mac/oui_database.h"
+#include "report/http_csv.h"
 #include "report/json_report.h"
 
 namespace netmeter {
@@ -26,6 +27,8 @@ struct AnalyzeArguments {
   std::vector<std::string> files;
   EngineOptions engine;
   std::string jsonPath;
+  std::string httpCsvPath;
+  bool httpCsvAll = false;
   bool quiet = false;
   std::optional<int64_t> startTime;  // epoch seconds
   std::optional<int64_t> endTime;
@@ -35,7 +38,7 @@ struct AnalyzeArguments {
 void printAnalyzeUsage(std::FILE* out) {
   std::fputs(
       "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime S]\n"
-      "                         [--values N] [--quiet]\n"
+      "                         [--values N] [--http-transactions N] [--http-csv OUT] [--http-csv-all] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
@@ -46,6 +49,11 @@ void printAnalyzeUsage(std::FILE* out) {
       "             also give every counter for this interval of packet time (epoch seconds):\n"
       "             \"interval\" and \"intervalPerSecond\" (default: the whole trace)\n"
       "  --values N also give a \"history\" dataset of at most N points per counter\n"
+      "  --http-transactions N\n"
+      "             HTTP request/response pairs kept per connection (default 1)\n"
+      "  --http-csv OUT\n"
+      "             write each HTTP connection with its last request/response pair as CSV\n"
+      "  --http-csv-all  with --http-csv: one line per kept pair instead\n"
       "  --quiet    no summary\n",
       out);
 }
@@ -101,6 +109,21 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         return false;
       }
       args.values = size_t(*n);
+    } else if (a == "--http-transactions") {
+      const char* v = needValue("--http-transactions");
+      if (!v) return false;
+      auto n = parseInteger(v, 1, 1000);
+      if (!n) {
+        std::fprintf(stderr, "netmeter analyze: --http-transactions '%s' is not a number from 1 to 1000\n", v);
+        return false;
+      }
+      args.engine.httpTransactionsPerConnection = uint32_t(*n);
+    } else if (a == "--http-csv") {
+      const char* v = needValue("--http-csv");
+      if (!v) return false;
+      args.httpCsvPath = v;
+    } else if (a == "--http-csv-all") {
+      args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {
       args.quiet = true;
     } else if (a == "--help" || a == "-h") {
@@ -222,6 +245,18 @@ int runAnalyzeCommand(int argc, char** argv) {
     writeJsonReport(engine, input, out);
     if (out != stdout && std::fclose(out) != 0) {
       std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
+  if (!args.httpCsvPath.empty()) {
+    std::FILE* out = args.httpCsvPath == "-" ? stdout : std::fopen(args.httpCsvPath.c_str(), "w");
+    if (!out) {
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(), std::strerror(errno));
+      return 1;
+    }
+    writeHttpTransactionsCsv(engine, args.httpCsvAll, out);
+    if (out != stdout && std::fclose(out) != 0) {
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(), std::strerror(errno));
       return 1;
     }
   }

@@ -13,6 +13,7 @@ struct EngineOptions {
   FlowTimeouts timeouts;
   RetentionPolicy retention;
   int64_t compactEverySeconds = 60;            // packet-time interval between history roll-ups
+  uint32_t httpTransactionsPerConnection = 1;  // HTTP request/response pairs kept per connection
 };
 
 }  // namespace netmeter

@@ -5,7 +5,9 @@
 namespace netmeter {
 
 Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
-    : options_(options), budget_(memoryBudget), flows_(options.timeouts) {}
+    : options_(options), budget_(memoryBudget), flows_(options.timeouts) {
+  modules_.app.http.setTransactionsPerConnection(options.httpTransactionsPerConnection);
+}
 
 void Shard::housekeeping(PacketTime now) {
   const int64_t second = secondOf(now);

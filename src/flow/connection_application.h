@@ -42,6 +42,7 @@ enum class AppAnalyzer : uint8_t {
   kUndecided,  // no payload recognised yet
   kNone,       // nothing recognised in the first payloads: payload is no longer looked at
   kDns,
+  kHttp,
   kTls,   // TLS over TCP (modules/tls)
   kQuic,  // QUIC over UDP (modules/quic)
 };

@@ -75,6 +75,30 @@ void writeDnsServers(ReportJson& w, const DnsModule& m) {
   w.endArray();
 }
 
+void writeHttpServers(ReportJson& w, const HttpModule& m) {
+  static constexpr std::string_view kFamilies[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+  w.key("httpServers");
+  w.beginArray();
+  for (const auto& [ip, r] : sortedByKey(m.servers())) {
+    w.beginObject();
+    w.field("ip", ip.toString());
+    writeActivity(w, *r);  // [requests, responses]
+    w.key("hostNames");
+    w.beginArray();
+    for (uint8_t i = 0; i < r->hostNames.count; ++i) w.value(r->hostNames.names[i].name);
+    w.endArray();
+    w.key("responseTime");
+    writeResponseTimes(w, r->responseTime);
+    w.key("statusFamilies");
+    w.beginObject();
+    for (size_t i = 0; i < r->statusFamilies.size(); ++i) w.field(kFamilies[i], r->statusFamilies[i]);
+    w.endObject();
+    w.field("lastUrl", r->lastUrl);
+    w.endObject();
+  }
+  w.endArray();
+}
+
 void writeHostNames(ReportJson& w, const HostNameTable& names) {
   w.key("hostNames");
   w.beginArray();
@@ -103,6 +127,33 @@ void writeHostNames(ReportJson& w, const HostNameTable& names) {
 
 void writeConnectionL7(ReportJson& w, const Connection& c) {
   w.field("l7Protocol", l7DisplayName(c.app.l7));
+  DnsModule::Query query;
+  if (DnsModule::lastQuery(c, query)) {
+    w.key("dns");
+    w.beginObject();
+    w.field("query", query.name);
+    w.field("type", uint32_t{query.type});
+    w.endObject();
+  }
+  if (const auto* transactions = HttpModule::transactions(c)) {
+    w.key("http");
+    w.beginArray();
+    for (const HttpTransaction& t : *transactions) {
+      w.beginObject();
+      w.field("requestTime", t.requestTime);
+      w.field("method", t.method);
+      w.field("host", t.host);
+      w.field("url", t.url);
+      w.key("status");
+      if (t.status) w.value(uint32_t{t.status});
+      else w.null();
+      w.key("responseTime");
+      if (t.responseTime >= 0) w.value(t.responseTime);
+      else w.null();
+      w.endObject();
+    }
+    w.endArray();
+  }
 }
 
 void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAddress& ip) {
@@ -122,6 +173,7 @@ void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAd
 void writeL7Modules(ReportJson& w, const ModuleSet& m) {
   writeL7Protocols(w, m.dpi);
   writeDnsServers(w, m.app.dns);
+  writeHttpServers(w, m.app.http);
   writeHostNames(w, m.app.names);
 }
 

@@ -22,15 +22,17 @@ void putMac(std::vector<uint8_t>& b, uint64_t mac) {
 
 }  // namespace
 
-std::vector<uint8_t> buildFrame(const FrameSpec& s) {
+std::vector<uint8_t> buildFrame(const FrameSpec& spec) {
+  FrameSpec s = spec;
+  if (!s.payloadBytes.empty()) s.payload = uint32_t(s.payloadBytes.size());
   const IpAddress src = IpAddress::parse(s.srcIp).value();
   const IpAddress dst = IpAddress::parse(s.dstIp).value();
   std::vector<uint8_t> l4;
   if (s.l4Protocol == 6) {
     put16(l4, s.srcPort);
     put16(l4, s.dstPort);
-    put32(l4, 1000);
-    put32(l4, 2000);
+    put32(l4, s.tcpSeq);
+    put32(l4, s.tcpAck);
     l4.push_back(0x50);
     l4.push_back(s.tcpFlags);
     put16(l4, 65535);
@@ -47,7 +49,8 @@ std::vector<uint8_t> buildFrame(const FrameSpec& s) {
     put16(l4, 0);
     put32(l4, 0);
   }
-  l4.resize(l4.size() + s.payload, 0xab);
+  if (!s.payloadBytes.empty()) l4.insert(l4.end(), s.payloadBytes.begin(), s.payloadBytes.end());
+  else l4.resize(l4.size() + s.payload, 0xab);
 
   std::vector<uint8_t> f;
   putMac(f, s.dstMac);

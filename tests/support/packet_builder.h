@@ -22,7 +22,10 @@ struct FrameSpec {
   uint8_t ttl = 64;
   uint8_t dscp = 0;
   uint16_t vlan = 0xffff;  // none
-  uint32_t payload = 0;
+  uint32_t payload = 0;          // filler bytes (0xab) when payloadBytes is empty
+  std::string payloadBytes;      // L4 payload content (overrides `payload`)
+  uint32_t tcpSeq = 1000;
+  uint32_t tcpAck = 2000;
   uint8_t icmpType = 8;
   uint64_t srcMac = 0x020000000001;
   uint64_t dstMac = 0x020000000002;

@@ -6,6 +6,7 @@
 #include "modules/app/host_names.h"
 #include "modules/app/l7_payload.h"
 #include "modules/dns/dns_module.h"
+#include "modules/http/http_module.h"
 #include "modules/quic/quic_module.h"
 #include "modules/tls/tls_module.h"
 
@@ -38,6 +39,7 @@ class ApplicationModule {
     if (c->app.analyzer == AppAnalyzer::kUndecided && !choose(payload)) return;
     switch (c->app.analyzer) {
       case AppAnalyzer::kDns: dns.onPayload(payload, names, account); break;
+      case AppAnalyzer::kHttp: http.onPayload(payload, names, account); break;
       case AppAnalyzer::kTls: tls.onPayload(payload, names, account); break;
       case AppAnalyzer::kQuic: quic.onPayload(payload, names, tls, account); break;
       case AppAnalyzer::kUndecided:
@@ -47,27 +49,31 @@ class ApplicationModule {
 
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
     dns.compact(nowSecond, policy, account);
+    http.compact(nowSecond, policy, account);
     tls.compact(nowSecond, policy, account);
     quic.compact(nowSecond, policy, account);
   }
   void dropBefore(int64_t second, MemoryAccount& account) {
     dns.dropBefore(second, account);
+    http.dropBefore(second, account);
     tls.dropBefore(second, account);
     quic.dropBefore(second, account);
   }
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
-    return names.evictBefore(before, account) + dns.evictBefore(before, account) + tls.evictBefore(before, account) +
-           quic.evictBefore(before, account);
+    return names.evictBefore(before, account) + dns.evictBefore(before, account) +
+           http.evictBefore(before, account) + tls.evictBefore(before, account) + quic.evictBefore(before, account);
   }
   void mergeFrom(const ApplicationModule& o, MemoryAccount& account) {
     names.mergeFrom(o.names, account);
     dns.mergeFrom(o.dns, account);
+    http.mergeFrom(o.http, account);
     tls.mergeFrom(o.tls, account);
     quic.mergeFrom(o.quic, account);
   }
 
   HostNameTable names;  // alternative names per IP, from every analyzer
   DnsModule dns;
+  HttpModule http;
   TlsModule tls;    // TLS over TCP; also counts QUIC ClientHellos per client
   QuicModule quic;  // QUIC Initial decryption, the QUIC TLS server table
 
@@ -77,6 +83,10 @@ class ApplicationModule {
     ConnectionApplication& app = payload.connection.app;
     if (DnsModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kDns;
+      return true;
+    }
+    if (HttpModule::recognizes(payload)) {
+      app.analyzer = AppAnalyzer::kHttp;
       return true;
     }
     if (TlsModule::recognizes(payload)) {

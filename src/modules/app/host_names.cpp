@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "modules/app/printable_text.h"
+
 
 namespace netmeter {
 
@@ -77,7 +79,7 @@ void HostNameTable::learn(const IpAddress& ip, std::string_view name, NameSource
                           MemoryAccount& account) {
   if (name.empty() || name.size() > kMaxNameLength) return;
   std::array<char, kMaxNameLength> lowered;
-  for (size_t i = 0; i < name.size(); ++i) lowered[i] = lower(name[i]);
+  for (size_t i = 0; i < name.size(); ++i) lowered[i] = printableByte(lower(name[i]));
   HostNameRecord& r = table_.findOrCreate(ip, account);
   r.touch(t);
   r.learn(std::string_view(lowered.data(), name.size()), source, t, account);

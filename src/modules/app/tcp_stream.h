@@ -15,6 +15,7 @@ struct TcpStreamCursor {
   struct Piece {
     std::span<const uint8_t> bytes;  // the bytes not seen before, in order
     bool gapBefore = false;          // bytes before them are missing
+    uint32_t missing = 0;            // how many (when gapBefore)
   };
 
   // `payload` is what was captured of a segment of `wireLength` bytes starting at `seq`.
@@ -27,6 +28,7 @@ struct TcpStreamCursor {
     const int32_t ahead = int32_t(seq - next);
     if (ahead > 0) {  // hole before this segment
       piece.gapBefore = true;
+      piece.missing = uint32_t(ahead);
       next = seq;
     } else if (ahead < 0) {  // (partly) retransmitted
       const uint32_t seen = uint32_t(-ahead);

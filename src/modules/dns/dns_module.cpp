@@ -1,7 +1,9 @@
 #include "modules/dns/dns_module.h"
 
+#include <string>
 #include <vector>
 
+#include "modules/app/printable_text.h"
 #include "modules/app/tcp_stream.h"
 #include "modules/dns/dns_parser.h"
 
@@ -24,6 +26,8 @@ struct DnsConnectionState : ConnectionAnalysisState {
   std::array<TcpStreamCursor, 2> stream;
   std::array<std::vector<uint8_t>, 2> partial;  // bytes of a message not complete yet (length prefix included)
   std::array<uint32_t, 2> skip{};               // bytes of an oversized message still to skip
+  std::string lastQuery;                        // name of the last question asked (connection metadata)
+  uint16_t lastQueryType = 0;
 };
 
 DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
@@ -38,15 +42,36 @@ DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
 
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 
+// The question of `m` becomes the connection's metadata (its last query).
+void rememberQuestion(DnsConnectionState& s, const DnsMessage& m, MemoryAccount& account) {
+  if (!m.hasQuestion) return;
+  const int64_t before = s.lastQuery.capacity() > 15 ? int64_t(s.lastQuery.capacity()) : 0;
+  assignPrintable(s.lastQuery, m.name());
+  s.lastQueryType = m.qtype;
+  const int64_t grown = (s.lastQuery.capacity() > 15 ? int64_t(s.lastQuery.capacity()) : 0) - before;
+  s.accountedBytes += grown;
+  account.add(grown);
+}
+
 }  // namespace
+
+const DnsModule::Query* DnsModule::lastQuery(const Connection& c, Query& out) {
+  if (c.app.analyzer != AppAnalyzer::kDns || c.app.analyzerState == nullptr) return nullptr;
+  const auto& s = static_cast<const DnsConnectionState&>(*c.app.analyzerState);
+  if (s.lastQueryType == 0 && s.lastQuery.empty()) return nullptr;
+  out.name = s.lastQuery;
+  out.type = s.lastQueryType;
+  return &out;
+}
 
 bool DnsModule::recognizes(const L7Payload& payload) {
   const Connection& c = payload.connection;
   if (c.serverPort != 53 && c.clientPort != 53) return false;
   std::span<const uint8_t> b = payload.bytes;
-  if (payload.tcp()) {
-    if (b.size() < 2) return false;
+  if (payload.tcp()) {  // a length prefix, then the message, possibly split over segments
+    if (b.size() < 2 || be16(b.data()) < 12) return false;
     b = b.subspan(2);
+    if (b.size() < 12) return true;
   }
   return looksLikeDns(b);
 }
@@ -120,11 +145,13 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
   if (!m.response) {
     r.add(t, {1, 0}, account);
     if (m.hasQuestion) ++r.queryTypes[dnsTypeSlot(m.qtype)];
+    rememberQuestion(s, m, account);
     DnsConnectionState::Query& q = s.queries[s.nextQuery];
     s.nextQuery = uint8_t((s.nextQuery + 1) % DnsConnectionState::kPendingQueries);
     q = {m.id, true, t};
     return;
   }
+  if (s.lastQuery.empty()) rememberQuestion(s, m, account);  // the query was not seen
   r.add(t, {0, 1}, account);
   ++r.replyCodes[m.rcode];
   for (DnsConnectionState::Query& q : s.queries) {

@@ -26,6 +26,12 @@ class DnsModule {
   void mergeFrom(const DnsModule& o, MemoryAccount& account) { servers_.mergeFrom(o.servers_, account); }
 
   const KeyedStats<IpAddress, DnsServerRecord>& servers() const { return servers_; }
+  // The last question asked on a DNS connection (its metadata), or null.
+  struct Query {
+    std::string_view name;
+    uint16_t type = 0;
+  };
+  static const Query* lastQuery(const Connection& c, Query& out);
 
  private:
   void onMessage(const L7Payload& payload, std::span<const uint8_t> message, HostNameTable& names,

@@ -1,4 +1,5 @@
 #include "modules/dpi/ndpi_classifier.h"
+#include "modules/dpi/dpi_filter_context.h"
 
 #include <ndpi_api.h>
 
@@ -163,6 +164,11 @@ std::string l7DisplayName(const L7Classification& l7) {
   }
   out += ndpiProtocolName(l7.app);
   return out;
+}
+
+const filter::L7ProtocolTable& dpiProtocolTable() {
+  static const filter::L7ProtocolTable table(ndpiProtocolNames());
+  return table;
 }
 
 }  // namespace netmeter

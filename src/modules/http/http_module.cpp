@@ -1,0 +1,275 @@
+#include "modules/http/http_module.h"
+
+#include <algorithm>
+#include <string>
+
+#include "modules/app/printable_text.h"
+#include "modules/app/tcp_stream.h"
+#include "modules/http/http_parser.h"
+
+namespace netmeter {
+
+namespace {
+
+int64_t stringHeap(const std::string& s) { return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0; }
+
+std::string_view text(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// Reads one direction of an HTTP/1.x stream: heads are collected, bodies skipped by their framing.
+struct DirectionReader {
+  enum class State : uint8_t { kHead, kBody, kChunkSize, kChunkData, kTrailer, kUntilClose, kLost };
+  State state = State::kHead;
+  std::string buffer;  // partial head, chunk-size or trailer line
+  uint64_t remaining = 0;
+  PacketTime headStart = 0;
+
+  void bodyAfterHead(int64_t contentLength, bool chunked) {
+    buffer.clear();
+    if (chunked) state = State::kChunkSize;
+    else if (contentLength > 0) state = State::kBody, remaining = uint64_t(contentLength);
+    else state = State::kHead;
+  }
+  // `n` bytes of the stream were not seen (lost, or not captured).
+  void lose(uint64_t n) {
+    if (n == 0) return;
+    if ((state == State::kBody || state == State::kChunkData) && n <= remaining) {
+      remaining -= n;
+      if (remaining == 0) state = state == State::kBody ? State::kHead : State::kChunkSize;
+      return;
+    }
+    if (state != State::kUntilClose) state = State::kLost;
+    buffer.clear();
+  }
+};
+
+}  // namespace
+
+struct HttpConnectionState : ConnectionAnalysisState {
+  struct Request {
+    PacketTime time = 0;
+    bool head = false;     // HEAD: the response has no body
+    bool connect = false;  // CONNECT: a 2xx response starts a tunnel
+    size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
+  };
+  std::array<TcpStreamCursor, 2> stream;
+  std::array<DirectionReader, 2> reader;
+  std::deque<Request> pending;  // requests waiting for their response (at most kMaxPending)
+  std::deque<HttpTransaction> transactions;
+  size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
+  static constexpr size_t kMaxPending = 16;
+
+  // Feeds in-order bytes of direction d; calls the module for complete heads.
+  void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
+            MemoryAccount& account);
+  int64_t heapBytes() const {
+    int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
+                int64_t(pending.size() * sizeof(Request));
+    for (const HttpTransaction& t : transactions) n += int64_t(sizeof(HttpTransaction)) + t.heapBytes();
+    return n;
+  }
+};
+
+int64_t HttpTransaction::heapBytes() const { return stringHeap(method) + stringHeap(host) + stringHeap(url); }
+
+void HttpServerRecord::setLastUrl(std::string_view url, PacketTime t, MemoryAccount& account) {
+  account.add(-stringHeap(lastUrl));
+  assignPrintable(lastUrl, url);
+  if (url.empty()) lastUrl.shrink_to_fit();
+  account.add(stringHeap(lastUrl));
+  lastUrlTime = t;
+}
+
+bool HttpModule::recognizes(const L7Payload& payload) {
+  if (!payload.tcp()) return false;
+  return payload.fromClient() ? looksLikeHttpRequest(payload.bytes) : looksLikeHttpResponse(payload.bytes);
+}
+
+const std::deque<HttpTransaction>* HttpModule::transactions(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kHttp || c.app.analyzerState == nullptr) return nullptr;
+  return &static_cast<const HttpConnectionState&>(*c.app.analyzerState).transactions;
+}
+
+void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
+  ConnectionApplication& app = payload.connection.app;
+  if (app.analyzerState == nullptr) {
+    auto s = std::make_unique<HttpConnectionState>();
+    s->accountedBytes = sizeof(HttpConnectionState);
+    account.add(s->accountedBytes);
+    app.analyzerState = std::move(s);
+  }
+  auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
+  const int64_t before = s.heapBytes();
+  const size_t d = payload.direction;
+  const TcpStreamCursor::Piece piece = s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  if (piece.gapBefore) s.reader[d].lose(piece.missing);
+  if (s.reader[d].state == DirectionReader::State::kLost &&
+      (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
+    s.reader[d].state = DirectionReader::State::kHead;  // resynchronised on a message start
+  }
+  s.feed(*this, payload, piece.bytes, names, account);
+  if (payload.bytes.size() < payload.wireLength) s.reader[d].lose(payload.wireLength - payload.bytes.size());
+  const int64_t grown = s.heapBytes() - before;
+  s.accountedBytes += grown;
+  account.add(grown);
+}
+
+void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in,
+                               HostNameTable& names, MemoryAccount& account) {
+  using State = DirectionReader::State;
+  DirectionReader& r = reader[payload.direction];
+  while (!in.empty()) {
+    switch (r.state) {
+      case State::kUntilClose:
+      case State::kLost: return;
+      case State::kBody:
+      case State::kChunkData: {
+        const uint64_t n = std::min<uint64_t>(r.remaining, in.size());
+        r.remaining -= n;
+        in = in.subspan(n);
+        if (r.remaining == 0) r.state = r.state == State::kBody ? State::kHead : State::kChunkSize;
+        break;
+      }
+      case State::kHead: {
+        if (r.buffer.empty()) {
+          while (!in.empty() && (in[0] == '\r' || in[0] == '\n')) in = in.subspan(1);  // CRLF between messages
+          if (in.empty()) return;
+          r.headStart = payload.time();
+        }
+        const size_t scanFrom = r.buffer.size() > 3 ? r.buffer.size() - 3 : 0;
+        const size_t take = std::min(in.size(), HttpModule::kMaxHead - r.buffer.size());
+        r.buffer.append(text(in.subspan(0, take)));
+        const size_t end = findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
+        if (end == 0) {
+          in = in.subspan(take);
+          if (r.buffer.size() >= HttpModule::kMaxHead) r.lose(1);
+          break;
+        }
+        const size_t headLength = scanFrom + end;
+        const size_t usedFromIn = take - (r.buffer.size() - headLength);
+        in = in.subspan(usedFromIn);
+        r.buffer.resize(headLength);
+        std::string head;
+        head.swap(r.buffer);
+        if (payload.direction == kClientToServer) m.onRequest(payload, *this, head, names, account);
+        else m.onResponse(payload, *this, head, r.headStart, account);
+        break;
+      }
+      case State::kChunkSize:
+      case State::kTrailer: {
+        const size_t nl = text(in).find('\n');
+        const size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
+        if (r.buffer.size() + take > 1024) {
+          r.lose(1);
+          return;
+        }
+        r.buffer.append(text(in.subspan(0, take)));
+        in = in.subspan(take);
+        if (nl == std::string_view::npos) break;
+        std::string_view line = r.buffer;
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+        if (r.state == State::kTrailer) {
+          if (line.empty()) r.state = State::kHead;
+          r.buffer.clear();
+          break;
+        }
+        if (line.empty()) {  // the CRLF that ends the previous chunk's data
+          r.buffer.clear();
+          break;
+        }
+        uint64_t size = 0;
+        size_t digits = 0;
+        for (char c : line) {
+          const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+          if (v < 0) break;
+          if (++digits > 15) break;
+          size = size * 16 + uint64_t(v);
+        }
+        r.buffer.clear();
+        if (digits == 0) {
+          r.lose(1);
+          return;
+        }
+        if (size == 0) r.state = State::kTrailer;
+        else r.state = State::kChunkData, r.remaining = size;
+        break;
+      }
+    }
+  }
+}
+
+void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
+                           HostNameTable& names, MemoryAccount& account) {
+  HttpRequestHead req;
+  DirectionReader& r = s.reader[kClientToServer];
+  if (!parseHttpRequestHead(head, req)) {
+    r.lose(1);
+    return;
+  }
+  r.bodyAfterHead(req.contentLength, req.chunked);
+  const PacketTime t = payload.time();
+  const Connection& c = payload.connection;
+  HttpServerRecord& server = servers_.findOrCreate(c.serverIp, account);
+  server.add(t, {1, 0}, account);
+  const std::string_view url = req.target.substr(0, HttpTransaction::kMaxUrl);
+  server.setLastUrl(url, t, account);
+  HttpTransaction tr;
+  tr.requestTime = t;
+  assignPrintable(tr.method, req.method.substr(0, 16));
+  assignPrintable(tr.host, req.host.substr(0, HostNameTable::kMaxNameLength));
+  assignPrintable(tr.url, url);
+  if (!req.host.empty() && req.host.size() <= HostNameTable::kMaxNameLength) {
+    std::string host = tr.host;
+    for (char& ch : host) ch = ch >= 'A' && ch <= 'Z' ? char(ch - 'A' + 'a') : ch;
+    server.hostNames.learn(host, NameSource::kHttp, t, account);
+    names.learn(c.serverIp, host, NameSource::kHttp, t, account);
+  }
+  s.transactions.push_back(std::move(tr));
+  while (s.transactions.size() > transactionsPerConnection_) {
+    s.transactions.pop_front();
+    ++s.firstIndex;
+  }
+  if (s.pending.size() == HttpConnectionState::kMaxPending) s.pending.pop_front();
+  s.pending.push_back({t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
+}
+
+void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
+                            MemoryAccount& account) {
+  HttpResponseHead res;
+  DirectionReader& r = s.reader[kServerToClient];
+  if (!parseHttpResponseHead(head, res)) {
+    r.lose(1);
+    return;
+  }
+  HttpServerRecord& server = servers_.findOrCreate(payload.connection.serverIp, account);
+  server.add(payload.time(), {0, 1}, account);
+  ++server.statusFamilies[httpStatusFamily(res.status)];
+  const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;
+  HttpConnectionState::Request request;
+  const bool matched = !s.pending.empty();
+  if (matched) request = s.pending.front();
+  if (informational) {  // 100 Continue and friends: the final response follows
+    r.bodyAfterHead(0, false);
+    return;
+  }
+  if (matched) {
+    s.pending.pop_front();
+    const PacketTime rt = std::max<PacketTime>(0, start - request.time);
+    server.responseTime.add(rt);
+    if (request.transaction >= s.firstIndex && request.transaction - s.firstIndex < s.transactions.size()) {
+      HttpTransaction& tr = s.transactions[request.transaction - s.firstIndex];
+      tr.status = res.status;
+      tr.responseTime = rt;
+    }
+  }
+  if (res.status == 101 || (request.connect && res.status >= 200 && res.status < 300)) {
+    // Protocol switch or tunnel: what follows is not HTTP/1.x.
+    r.state = DirectionReader::State::kUntilClose;
+    s.reader[kClientToServer].state = DirectionReader::State::kUntilClose;
+    return;
+  }
+  if (request.head || res.status == 204 || res.status == 304) r.bodyAfterHead(0, false);
+  else if (res.chunked || res.contentLength >= 0) r.bodyAfterHead(res.contentLength, res.chunked);
+  else r.state = DirectionReader::State::kUntilClose;  // delimited by the connection's end
+}
+
+}  // namespace netmeter

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <deque>
+
+#include "core/ip_address.h"
+#include "modules/app/host_names.h"
+#include "modules/app/l7_payload.h"
+#include "modules/common/keyed_stats.h"
+#include "modules/http/http_records.h"
+
+namespace netmeter {
+
+struct HttpConnectionState;
+
+// HTTP/1.x: follows requests and responses on a connection (heads parsed, bodies skipped by
+// Content-Length or chunked framing, pipelining matched in order), and keeps per server the host
+// names asked for, responses with response time, status code families and the last URL; per
+// connection the last N request/response pairs (transactionsPerConnection, default 1). Host headers
+// become alternative names of the server.
+class HttpModule {
+ public:
+  static constexpr size_t kMaxHead = 16 * 1024;  // a longer head is not read (the stream resyncs)
+
+  static bool recognizes(const L7Payload& payload);
+  void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
+  void setTransactionsPerConnection(uint32_t n) { transactionsPerConnection_ = n == 0 ? 1 : n; }
+
+  void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
+    servers_.compact(nowSecond, policy, account);
+  }
+  void dropBefore(int64_t second, MemoryAccount& account) { servers_.dropBefore(second, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) { return servers_.evictBefore(before, account); }
+  void mergeFrom(const HttpModule& o, MemoryAccount& account) { servers_.mergeFrom(o.servers_, account); }
+
+  const KeyedStats<IpAddress, HttpServerRecord>& servers() const { return servers_; }
+  // The transactions kept for a connection, oldest first (empty when it is not HTTP).
+  static const std::deque<HttpTransaction>* transactions(const Connection& c);
+
+ private:
+  friend struct HttpConnectionState;
+  void onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head, HostNameTable& names,
+                 MemoryAccount& account);
+  void onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
+                  MemoryAccount& account);
+
+  KeyedStats<IpAddress, HttpServerRecord> servers_;
+  uint32_t transactionsPerConnection_ = 1;
+};
+
+}  // namespace netmeter

@@ -1,0 +1,139 @@
+#include "modules/http/http_parser.h"
+
+#include <array>
+
+namespace netmeter {
+
+namespace {
+
+constexpr std::array<std::string_view, 14> kMethods = {"GET ",    "POST ",  "HEAD ",     "PUT ",     "DELETE ",
+                                                       "OPTIONS ", "CONNECT ", "PATCH ",   "TRACE ",   "PROPFIND ",
+                                                       "PROPPATCH ", "MKCOL ",  "MOVE ",     "COPY "};
+
+std::string_view asText(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+
+bool equalsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Next line of `rest` (without its line end); advances `rest`.
+std::string_view nextLine(std::string_view& rest) {
+  const size_t nl = rest.find('\n');
+  std::string_view line = rest.substr(0, nl);
+  rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+int64_t parseLength(std::string_view v) {
+  v = trim(v);
+  if (v.empty() || v.size() > 18) return -1;
+  int64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+bool containsChunked(std::string_view v) {
+  for (size_t i = 0; i + 7 <= v.size(); ++i)
+    if (equalsNoCase(v.substr(i, 7), "chunked")) return true;
+  return false;
+}
+
+// Calls f(name, value) for every header line after the start line.
+template <typename F>
+void forEachHeader(std::string_view rest, F&& f) {
+  while (!rest.empty()) {
+    const std::string_view line = nextLine(rest);
+    if (line.empty()) return;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) continue;
+    f(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+}
+
+std::string_view hostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {  // [IPv6]:port
+    const size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  const size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(':') == colon) return host.substr(0, colon);
+  return host;
+}
+
+}  // namespace
+
+bool looksLikeHttpRequest(std::span<const uint8_t> bytes) {
+  const std::string_view t = asText(bytes);
+  for (std::string_view m : kMethods)
+    if (t.size() > m.size() && t.substr(0, m.size()) == m) return true;
+  return false;
+}
+
+bool looksLikeHttpResponse(std::span<const uint8_t> bytes) {
+  const std::string_view t = asText(bytes);
+  return t.size() >= 12 && t.substr(0, 7) == "HTTP/1." && t[8] == ' ';
+}
+
+size_t findHeadEnd(std::string_view text) {
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] != '\n') continue;
+    if (text[i + 1] == '\n') return i + 2;
+    if (text[i + 1] == '\r' && i + 2 < text.size() && text[i + 2] == '\n') return i + 3;
+  }
+  return 0;
+}
+
+bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
+  out = HttpRequestHead{};
+  std::string_view rest = head;
+  const std::string_view start = nextLine(rest);
+  const size_t sp1 = start.find(' ');
+  if (sp1 == std::string_view::npos || sp1 == 0) return false;
+  const size_t sp2 = start.find(' ', sp1 + 1);
+  out.method = start.substr(0, sp1);
+  out.target = start.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
+  if (sp2 != std::string_view::npos && start.substr(sp2 + 1, 5) != "HTTP/") return false;
+  forEachHeader(rest, [&](std::string_view name, std::string_view value) {
+    if (equalsNoCase(name, "host")) out.host = hostWithoutPort(value);
+    else if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+  });
+  return true;
+}
+
+bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out) {
+  out = HttpResponseHead{};
+  std::string_view rest = head;
+  const std::string_view start = nextLine(rest);
+  if (start.size() < 12 || start.substr(0, 5) != "HTTP/") return false;
+  const size_t sp = start.find(' ');
+  if (sp == std::string_view::npos || sp + 4 > start.size()) return false;
+  uint16_t status = 0;
+  for (size_t i = sp + 1; i < sp + 4; ++i) {
+    if (start[i] < '0' || start[i] > '9') return false;
+    status = uint16_t(status * 10 + (start[i] - '0'));
+  }
+  out.status = status;
+  forEachHeader(rest, [&](std::string_view name, std::string_view value) {
+    if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+  });
+  return true;
+}
+
+}  // namespace netmeter

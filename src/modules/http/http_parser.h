@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace netmeter {
+
+// HTTP/1.x message heads (RFC 9112), parsed from a complete head (start line through the empty line).
+// Parsing never reads outside the given text; values are views into it.
+struct HttpRequestHead {
+  std::string_view method;
+  std::string_view target;  // request target as sent (path, absolute URL or authority for CONNECT)
+  std::string_view host;    // Host header without port ("" when absent)
+  int64_t contentLength = -1;  // -1: none
+  bool chunked = false;
+};
+
+struct HttpResponseHead {
+  uint16_t status = 0;
+  int64_t contentLength = -1;
+  bool chunked = false;
+};
+
+// Whether bytes start an HTTP/1.x request ("GET /..."), resp. a response ("HTTP/1.").
+bool looksLikeHttpRequest(std::span<const uint8_t> bytes);
+bool looksLikeHttpResponse(std::span<const uint8_t> bytes);
+
+bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out);
+bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out);
+
+// Position just after the "\r\n\r\n" (or "\n\n") that ends a head in `text`, or 0 if not there yet.
+size_t findHeadEnd(std::string_view text);
+
+}  // namespace netmeter
