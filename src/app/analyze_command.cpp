@@ -38,7 +38,8 @@ struct AnalyzeArguments {
 void printAnalyzeUsage(std::FILE* out) {
   std::fputs(
       "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime S]\n"
-      "                         [--values N] [--http-transactions N] [--http-csv OUT] [--http-csv-all] [--quiet]\n"
+      "                         [--values N] [--http-transactions N] [--http-csv OUT] [--http-csv-all]\n"
+      "                         [--l7 off|dpi|all] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
@@ -54,6 +55,8 @@ void printAnalyzeUsage(std::FILE* out) {
       "  --http-csv OUT\n"
       "             write each HTTP connection with its last request/response pair as CSV\n"
       "  --http-csv-all  with --http-csv: one line per kept pair instead\n"
+      "  --l7 LEVEL layer-7 analysis: all (default: nDPI classification and the DNS/HTTP/TLS/QUIC\n"
+      "             analyzers), dpi (classification only) or off\n"
       "  --quiet    no summary\n",
       out);
 }
@@ -122,6 +125,17 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
       const char* v = needValue("--http-csv");
       if (!v) return false;
       args.httpCsvPath = v;
+    } else if (a == "--l7") {
+      const char* v = needValue("--l7");
+      if (!v) return false;
+      const std::string_view level = v;
+      if (level == "off") args.engine.l7 = L7Level::kOff;
+      else if (level == "dpi") args.engine.l7 = L7Level::kDpi;
+      else if (level == "all") args.engine.l7 = L7Level::kAll;
+      else {
+        std::fprintf(stderr, "netmeter analyze: --l7 '%s' is not one of off, dpi, all\n", v);
+        return false;
+      }
     } else if (a == "--http-csv-all") {
       args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {

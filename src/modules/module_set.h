@@ -34,6 +34,7 @@ struct ModuleSet {
   DpiModule dpi;           // L7 classification (nDPI) and L7 traffic; before `app`
   ApplicationModule app;   // application analyzers (DNS, HTTP, ...) and alternative names
   TcpModule tcp;
+  uint8_t l7Level = 2;     // 0: no L7 analysis, 1: classification only, 2: all (EngineOptions::l7)
 
   // `bytes`: the packet's captured IP bytes (for L7 analysis).
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
@@ -46,9 +47,11 @@ struct ModuleSet {
     l4Ports.onPacket(p, flow, account);
     packetSize.onPacket(p, account);
     qos.onPacket(p, account);
-    dpi.onPacket(p, bytes, flow, account);
-    app.onPacket(p, bytes, flow, account);
     tcp.onPacket(p, flow, account);
+    if (l7Level == 0) return;
+    dpi.onPacket(p, bytes, flow, account);
+    if (l7Level == 1) return;
+    app.onPacket(p, bytes, flow, account);
   }
 
   // After the flow table ended idle connections (`traceEnded`: the trace is over): classification of

@@ -34,8 +34,9 @@ void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime 
     HostName& n = names[i];
     if (n.name == name) {
       if (t >= n.lastSeen) {
+        n.source = t > n.lastSeen ? source : std::min(n.source, source);
         n.lastSeen = t;
-        n.source = source;
+        sortNewestFirst();
       }
       return;
     }
@@ -55,6 +56,14 @@ void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime 
   account.add(heapBytes(n.name));
   n.source = source;
   n.lastSeen = t;
+  sortNewestFirst();
+}
+
+// Newest first, then by name: the order does not depend on how shards were merged.
+void HostNameRecord::sortNewestFirst() {
+  std::sort(names.begin(), names.begin() + count, [](const HostName& a, const HostName& b) {
+    return a.lastSeen != b.lastSeen ? a.lastSeen > b.lastSeen : a.name < b.name;
+  });
 }
 
 bool HostNameRecord::contains(std::string_view needle) const {

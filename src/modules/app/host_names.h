@@ -29,9 +29,11 @@ struct HostNameRecord : Activity {
   std::array<HostName, kMaxNames> names;
   uint8_t count = 0;
 
+  // Kept sorted newest first (then by name).
   void learn(std::string_view name, NameSource source, PacketTime t, MemoryAccount& account);
   bool contains(std::string_view needle) const;  // case-insensitive substring of any name
   void release(MemoryAccount& account);
+  void sortNewestFirst();
   void mergeFrom(const HostNameRecord& o, MemoryAccount& account) {
     for (uint8_t i = 0; i < o.count; ++i) learn(o.names[i].name, o.names[i].source, o.names[i].lastSeen, account);
   }

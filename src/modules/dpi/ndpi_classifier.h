@@ -34,8 +34,8 @@ struct NdpiFlowState : ConnectionAnalysisState {
 class NdpiClassifier {
  public:
   // nDPI gives up after this many packets of a connection, as ndpiReader does.
-  static constexpr uint16_t kMaxTcpPackets = 80;
-  static constexpr uint16_t kMaxUdpPackets = 24;
+  static constexpr uint16_t kMaxTcpPackets = 24;
+  static constexpr uint16_t kMaxUdpPackets = 12;
   static constexpr uint16_t kMaxOtherPackets = 8;
   // Memory of one connection being classified: nDPI's flow struct, our state, and an allowance for
   // what nDPI allocates inside the flow (host names, TLS certificate names).
