@@ -53,7 +53,12 @@ bool DashboardStore::load(std::string& error) {
     error = path_ + ": not a netmeter dashboards file";
     return false;
   }
-  for (const auto& m : doc["users"].GetObject()) {
+  // Members are contiguous; indexing avoids RapidJSON's iterator comparison, which clang's C++20 mode
+  // rejects as ambiguous (-Wambiguous-reversed-operator).
+  const rapidjson::Value& userObject = doc["users"];
+  const auto* members = userObject.MemberCount() ? &*userObject.MemberBegin() : nullptr;
+  for (rapidjson::SizeType i = 0; i < userObject.MemberCount(); ++i) {
+    const auto& m = members[i];
     if (!m.value.IsArray()) {
       error = path_ + ": the dashboards of '" + std::string(m.name.GetString()) + "' are not a list";
       return false;

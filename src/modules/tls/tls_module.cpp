@@ -22,7 +22,8 @@ void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, Memor
     for (uint8_t i = 1; i < size; ++i)
       if (std::tie(names[i].lastSeen, names[slot].name) < std::tie(names[slot].lastSeen, names[i].name))
         slot = i;
-    if (std::tie(t, names[slot].name) < std::tie(names[slot].lastSeen, name)) return;
+    const std::string_view current = names[slot].name;
+    if (std::tie(t, current) < std::tie(names[slot].lastSeen, name)) return;
     account.add(-static_cast<int64_t>(names[slot].name.capacity()));
   } else {
     ++size;
