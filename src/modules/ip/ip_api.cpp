@@ -314,7 +314,6 @@ api::Response ipOverview(const query::QueryContext& ctx, const api::Request& req
   auto window = ctx.window(req, 0);
   if (!window) return window.errorResponse();
   size_t ips = 0, v4 = 0, v6 = 0, pairs = 0, active = 0, connections = 0;
-  std::vector<IpAddress> seen;
   // IP records are spread over shards: count distinct addresses.
   query::RankCollector<IpAddress> distinct(ctx.engine().workerCount(), query::Combine::kSum);
   ctx.engine().forEachShard([&](const Shard& s) {
