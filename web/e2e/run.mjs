@@ -266,6 +266,37 @@ async function main() {
     expect(shown[0] === peers.displayedItems[0]?.ip, `first peer ${shown[0]} vs ${peers.displayedItems[0]?.ip}`);
   });
 
+  await step('TCP page: figures of the selected range and the open server ports match the API', async () => {
+    await page.click('nav a[href="/tcp"]');
+    await page.waitForSelector('[data-page=tcp] [data-counter=payloadBytes]');
+    await settle();
+    const s = await api('/API/stats/modules/tcp', whole);
+    for (const name of ['payloadBytes', 'retransmittedBytes', 'dupAcks', 'outOfOrder', 'handshakesAsClient', 'dataResponses']) {
+      const shown = Number(await page.locator(`[data-page=tcp] [data-counter=${name}]`).getAttribute('data-value'));
+      expect(shown === s.interval[s.counters.indexOf(name)], `${name}: shown ${shown}, API ${s.interval[s.counters.indexOf(name)]}`);
+    }
+    expect(s.interval[s.counters.indexOf('payloadBytes')] > 0, 'the capture has TCP payload');
+    const info = await page.locator('[data-page=tcp] .table-info').innerText();
+    expect(info.endsWith(`of ${integer(s.serverPorts.length)}`), `server ports "${info}" vs ${s.serverPorts.length}`);
+    const top = [...s.serverPorts].sort((a, b) => b.connections - a.connections || 0)[0];
+    const first = await page.locator('[data-page=tcp] [data-table=tcp-server-ports] tbody tr:first-child td').allInnerTexts();
+    expect(Number(first[2].replace(/,/g, '')) === top.connections, `most connections ${first[2]} vs ${top.connections}`);
+    await noErrorState('TCP page');
+    await shot('tcp');
+  });
+
+  await step('IP detail: the TCP statistics tab shows the IP’s tcpStats', async () => {
+    await page.goto(base + '/ips/' + encodeURIComponent(firstIp) + '/tcp');
+    await page.waitForSelector('[data-page=ip-detail] [data-counter=payloadBytes]');
+    await settle();
+    const s = await api(`/API/stats/modules/ip/ips/${encodeURIComponent(firstIp)}/tcpStats`, whole);
+    const shown = Number(await page.locator('[data-page=ip-detail] [data-counter=retransmittedBytes]').getAttribute('data-value'));
+    expect(shown === s.interval[s.counters.indexOf('retransmittedBytes')], `retransmitted ${shown} vs ${s.interval[s.counters.indexOf('retransmittedBytes')]}`);
+    const roles = await page.locator('[data-testid=tcp-roles] tbody tr:first-child td').allInnerTexts();
+    expect(roles[0] === integer(s.asClient.connections) && roles[1] === integer(s.asServer.connections), `connections ${roles} vs ${s.asClient.connections}/${s.asServer.connections}`);
+    await noErrorState('IP TCP tab');
+  });
+
   await step('connection detail opens from the connections tab', async () => {
     await page.click('[data-page=ip-detail] button[data-tab=connections]');
     await settle();

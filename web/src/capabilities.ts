@@ -5,6 +5,9 @@ export const capabilities = {
   modules: [] as string[],
   capture: false,
   dashboards: false,
+  pcapUpload: false,
+  data: [] as string[],
+  system: [] as string[],
 };
 
 // Asks only for nodes that exist (a 404 would be a console error): the top level first.
@@ -16,8 +19,11 @@ export async function discover(): Promise<void> {
     top.includes('system') ? subResources('/API/system') : Promise.resolve([]),
   ]);
   capabilities.modules = modules;
+  capabilities.data = data;
+  capabilities.system = system;
   capabilities.capture = data.includes('capture');
   capabilities.dashboards = system.includes('dashboards');
+  capabilities.pcapUpload = system.includes('analyze-pcap') && data.includes('pcap');
 }
 
 export function hasModule(name: string): boolean {

@@ -20,7 +20,20 @@ export const api = {
   l4Ports: (proto: 'tcp' | 'udp' | 'sctp') => `${M}/l4_ports/${proto}_ports_paged`,
   packetSizes: `${M}/packet_size/sizes`,
   qos: `${M}/qos/classes`,
+  tcp: `${M}/tcp`,
+  // Packet capture (docs/api.md "Captures"): the streamed download and the capture helper's tree.
   capture: '/API/data/modules/capture',
+  captureFile: (name: string) => `/API/data/modules/capture/files/${enc(name)}`,
   captures: `${M}/capture/captures`,
+  capture_: (id: string | number) => `${M}/capture/captures/${enc(String(id))}`,
+  captureRecent: `${M}/capture/recent`,
+  captureFavorites: `${M}/capture/favorites`,
+  captureFavorite: (id: string | number) => `${M}/capture/favorites/${enc(String(id))}`,
+  captureProfiles: `${M}/capture/profiles`,
+  captureProfile: (id: string | number) => `${M}/capture/profiles/${enc(String(id))}`,
+  captureFiles: `${M}/capture/files`,
   dashboards: '/API/system/dashboards',
+  // Capture file upload for analysis (docs/api.md "Pcap analysis").
+  analyzePcap: '/API/system/analyze-pcap',
+  pcapStatus: '/API/data/pcap',
 };

@@ -8,7 +8,7 @@ import { REFRESH_MS, getSelection, onSelectionChange, updateTraceTime } from './
 import { loginPage } from './pages/login';
 import { Page, PageFactory } from './pages/page';
 import { pages } from './pages/registry';
-import { discover } from './capabilities';
+import { capabilities, discover, hasModule } from './capabilities';
 import { setDashboardUser } from './dashboards/pages';
 
 const app = document.getElementById('app')!;
@@ -42,21 +42,25 @@ function showLogin(): void {
 }
 
 function navigation(): HTMLElement {
-  const section = (title: string, ...items: [string, string][]) =>
-    h(
+  // An item is [href, label] or [href, label, false] when the server does not offer it.
+  const section = (title: string, ...items: ([string, string] | [string, string, boolean])[]) => {
+    const shown = items.filter((i) => i[2] !== false);
+    if (!shown.length) return null;
+    return h(
       'div',
       { class: 'nav-section' },
       h('div', { class: 'nav-title' }, title),
-      ...items.map(([href, label]) => link(href, label)),
+      ...shown.map(([href, label]) => link(href, label)),
     );
+  };
   return h(
     'nav',
     { class: 'sidebar', 'aria-label': 'Pages' },
     section('Overview', ['/', 'Dashboard'], ['/dashboards', 'Custom dashboards']),
     section('Layer 2', ['/macs', 'MAC addresses'], ['/mac-protocols', 'MAC protocols'], ['/vlans', 'VLANs'], ['/packet-sizes', 'Packet sizes']),
     section('Layer 3', ['/ips', 'IP addresses'], ['/qos', 'QoS']),
-    section('Layer 4', ['/ports', 'Server ports'], ['/connections', 'Connections']),
-    section('Generic', ['/captures', 'Captures']),
+    section('Layer 4', ['/ports', 'Server ports'], ['/connections', 'Connections'], ['/tcp', 'TCP', hasModule('tcp')]),
+    section('Generic', ['/captures', 'Captures', capabilities.capture], ['/pcap-analysis', 'Pcap analysis', capabilities.pcapUpload]),
   );
 }
 

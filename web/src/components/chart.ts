@@ -6,7 +6,7 @@ import { h } from '../dom';
 import * as fmt from '../format';
 import { setRange } from '../time';
 
-export type Unit = 'bps' | 'pps' | 'count' | 'bytes';
+export type Unit = 'bps' | 'pps' | 'count' | 'bytes' | 'seconds' | 'percent';
 
 export interface SeriesDef {
   label: string;
@@ -30,6 +30,10 @@ function unitFormatter(unit: Unit): (v: number) => string {
       return (v) => fmt.packetsPerSecond(v);
     case 'bytes':
       return (v) => fmt.bytes(v);
+    case 'seconds':
+      return (v) => fmt.duration(v);
+    case 'percent':
+      return (v) => `${v.toFixed(v < 10 ? 2 : 1)} %`;
     default:
       return (v) => fmt.count(v);
   }

@@ -3,7 +3,7 @@
 import { del, get, put } from '../api';
 import { api } from '../endpoints';
 
-export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-port' | 'l4-mix';
+export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-port' | 'l4-mix' | 'tcp';
 
 export interface Widget {
   id: string;
@@ -40,6 +40,7 @@ export const WIDGET_TYPES: { type: WidgetType; label: string; fields: { key: str
     ],
   },
   { type: 'l4-mix', label: 'Layer 4 protocols', fields: [] },
+  { type: 'tcp', label: 'TCP overview', fields: [{ key: 'ip', label: 'IP', placeholder: 'empty: all TCP traffic' }] },
   { type: 'text', label: 'Text', fields: [{ key: 'text', label: 'Text' }] },
 ];
 

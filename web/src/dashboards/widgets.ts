@@ -11,6 +11,8 @@ import * as fmt from '../format';
 import { windowParams } from '../time';
 import { donut } from '../components/donut';
 import { Widget } from './model';
+import { TcpCounters, TcpStats } from '../components/tcp_stats';
+import { facts } from '../components/misc';
 
 export interface WidgetView {
   el: HTMLElement;
@@ -152,6 +154,46 @@ export function widgetView(w: Widget): WidgetView {
           }
         },
         destroy() {},
+      };
+    }
+    case 'tcp': {
+      const ip = (w.settings.ip ?? '').trim();
+      const chart = new TimeChart('TCP', [
+        { label: 'Payload', color: PALETTE[0] },
+        { label: 'Retransmitted', color: PALETTE[3] },
+      ], 'bps', 160);
+      chart.el.classList.add('bare');
+      const summary = h('div', { class: 'widget-summary' }, loading());
+      return {
+        el: h('div', null, summary, chart.el),
+        async refresh() {
+          try {
+            const s = await get<TcpStats>(ip ? api.ipSub(ip, 'tcpStats') : api.tcp, windowParams(200));
+            const c = new TcpCounters(s.counters, s.interval);
+            const secs = (v: number | null) => (v === null ? '–' : fmt.duration(v));
+            const retrans = c.retransmissionPercent();
+            replace(
+              summary,
+              ip ? h('div', null, ipLink(ip)) : null,
+              facts([
+                ['Payload', fmt.bytes(c.get('payloadBytes'))],
+                ['Retransmitted', `${fmt.bytes(c.get('retransmittedBytes'))} (${retrans === null ? '–' : retrans.toFixed(2) + ' %'})`],
+                ['Handshake avg', secs(c.avgSeconds('handshakeNsAsClient', 'handshakesAsClient'))],
+                ['Data response avg', secs(c.avgSeconds('dataResponseNs', 'dataResponses'))],
+                ['Zero windows / dup ACKs', `${fmt.integer(c.get('zeroWindows'))} / ${fmt.integer(c.get('dupAcks'))}`],
+              ]),
+            );
+            const hist = s.history;
+            const step = hist && hist.timespan > 0 ? hist.timespan : 1;
+            const xs = hist ? hist.values.map((_, i) => hist.starttime + i * step) : [];
+            const at = (name: string) => (hist ? hist.values.map((p) => (new TcpCounters(s.counters, p).get(name) * 8) / step) : []);
+            chart.setData(xs, [at('payloadBytes'), at('retransmittedBytes')]);
+          } catch (e) {
+            replace(summary, errorState(e));
+            chart.showError('No data');
+          }
+        },
+        destroy: () => chart.destroy(),
       };
     }
   }

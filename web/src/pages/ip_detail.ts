@@ -4,6 +4,7 @@ import { TimeChart, historySeries, rxBits, txBits, rxPackets, txPackets, History
 import { Tabs, card, facts, ipLink, macLink, pageHeader } from '../components/misc';
 import { captureButton } from '../components/capture';
 import { jsonFacts, counterText } from '../components/json_view';
+import { TcpStats, TcpStatsView } from '../components/tcp_stats';
 import { errorState, loading } from '../components/states';
 import { Column, DataTable, fetchList } from '../components/table';
 import { connectionColumns, ConnectionRow } from '../connections';
@@ -59,6 +60,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
   ], 'pps', 200);
   const overview = h('div', null, loading());
   let tabRefresh: () => Promise<void> | void = () => {};
+  let tabDestroy: () => void = () => {};
   let detail: IpDetail | null = null;
 
   const renderOverview = () => {
@@ -113,6 +115,8 @@ export function ipDetailPage(params: Record<string, string>): Page {
   const makeTabs = (available: string[]) => new Tabs(
     TABS.filter((t) => !t.resource || available.includes(t.resource)).map(({ id, label }) => ({ id, label })),
     (id, body) => {
+      tabDestroy();
+      tabDestroy = () => {};
       history.replaceState(null, '', `/ips/${encodeURIComponent(ip)}${id === 'overview' ? '' : '/' + id}`);
       if (id === 'overview') {
         body.append(overview);
@@ -178,20 +182,25 @@ export function ipDetailPage(params: Record<string, string>): Page {
             },
           ]);
           break;
-        default: {
+        case 'tcp': {
+          const view = new TcpStatsView();
           const box = h('div', null, loading());
-          body.append(box);
+          body.append(box, view.el);
+          tabDestroy = () => view.destroy();
           tabRefresh = async () => {
             try {
-              const stats = await get<Record<string, unknown>>(api.ipSub(ip, 'tcpStats'), windowParams());
-              replace(box, jsonFacts(stats));
+              view.update(await get<TcpStats>(api.ipSub(ip, 'tcpStats'), windowParams(300)));
+              box.replaceChildren();
             } catch (e) {
               replace(box, errorState(e));
+              view.showError('No data');
             }
           };
           void tabRefresh();
           return;
         }
+        default:
+          return;
       }
       body.append(table.el);
       tabRefresh = () => table.refresh();
@@ -231,6 +240,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
       await tabRefresh();
     },
     destroy() {
+      tabDestroy();
       bits.destroy();
       pkts.destroy();
     },

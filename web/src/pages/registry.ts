@@ -5,6 +5,8 @@ import { dashboardPage } from './dashboard';
 import { ipsPage } from './ips';
 import { ipDetailPage } from './ip_detail';
 import { capturesPage } from './captures';
+import { tcpPage } from './tcp';
+import { pcapUploadPage } from './pcap_upload';
 import { connectionDetailPage, macDetailPage } from './detail_pages';
 import { connectionsPage, macProtocolsPage, macsPage, packetSizesPage, portsPage, qosPage, vlansPage } from './simple_pages';
 
@@ -23,5 +25,7 @@ export const pages: { pattern: string; name: string; factory: PageFactory }[] = 
   { pattern: '/qos', name: 'qos', factory: qosPage },
   { pattern: '/connections', name: 'connections', factory: connectionsPage },
   { pattern: '/connection', name: 'connection', factory: connectionDetailPage },
+  { pattern: '/tcp', name: 'tcp', factory: tcpPage },
   { pattern: '/captures', name: 'captures', factory: capturesPage },
+  { pattern: '/pcap-analysis', name: 'pcap-analysis', factory: pcapUploadPage },
 ];
