@@ -28,6 +28,49 @@ export interface ConnectionRow extends CounterRow {
   startTime?: number;
   end?: number;
   terminationReason?: string;
+  l7Protocol?: string;
+  serverName?: string;
+  l7ResponseTime?: number | null;
+  tcp?: TcpConnection | null;
+  clientAlternativeNames?: string[];
+  serverAlternativeNames?: string[];
+  tls?: Record<string, unknown>;
+  quic?: Record<string, unknown>;
+  dns?: { query?: string; type?: number };
+  http?: { method?: string; host?: string; url?: string; status?: number | null; responseTime?: number | null; requestTime?: number }[];
+  [key: string]: unknown;
+}
+
+// The "tcp" object of a TCP connection (README "TCP health"); per side what that side sent/announced.
+export interface TcpSide {
+  mss?: number;
+  mssAnnounced?: boolean;
+  windowScale?: number | null;
+  windowSizeLimit?: number;
+  minWindow?: number | null;
+  maxWindow?: number;
+  windowLimitUsagePercent?: number;
+  maxBytesInFlight?: number;
+  payloadBytes?: number;
+  retransmittedBytes?: number;
+  retransmissionPercent?: number;
+  missedBytes?: number;
+  dupAcks?: number;
+  zeroWindows?: number;
+  outOfOrder?: number;
+  dataResponseAvgNs?: number | null;
+  dataResponseMaxNs?: number | null;
+  [key: string]: unknown;
+}
+export interface TcpConnection {
+  valid?: boolean;
+  handshakeComplete?: boolean;
+  handshakeNs?: number | null;
+  closedBy?: string | null;
+  closedByRst?: boolean;
+  client?: TcpSide;
+  server?: TcpSide;
+  application?: Record<string, number | null>;
   [key: string]: unknown;
 }
 
@@ -52,10 +95,16 @@ export function durationOf(r: ConnectionRow): number | undefined {
   return fmt.epochSeconds(r.lastActivity) - fmt.epochSeconds(s);
 }
 
-export function endpoint(e: Endpoint): Child {
+export function endpoint(e: Endpoint, names?: string[]): Child {
   if (!e.ip) return '–';
   const v6 = e.ip.includes(':');
-  return h('span', { class: 'endpoint' }, ipLink(e.ip), e.port !== undefined ? (v6 ? ` port ${e.port}` : `:${e.port}`) : '');
+  return h(
+    'span',
+    { class: 'endpoint' },
+    ipLink(e.ip),
+    e.port !== undefined ? (v6 ? ` port ${e.port}` : `:${e.port}`) : '',
+    names && names.length ? h('span', { class: 'alt-name', title: names.join(', ') }, names[0]) : null,
+  );
 }
 
 function endpointText(e: Endpoint): string {
@@ -71,8 +120,10 @@ export function connectionExpression(r: ConnectionRow): string {
   return parts.join(' and ');
 }
 
-// A connection has no id of its own: its page is addressed by its endpoints, protocol and start.
+// A connection's page: by its id when the server gives one (GET .../ip/connections/:id), else by its
+// endpoints, protocol and start.
 export function connectionHref(r: ConnectionRow): string | null {
+  if (r.id !== undefined && r.id !== null && r.id !== '') return `/connections/${encodeURIComponent(String(r.id))}`;
   const c = clientOf(r);
   const s = serverOf(r);
   if (!c.ip || !s.ip) return null;
@@ -87,11 +138,48 @@ export function connectionHref(r: ConnectionRow): string | null {
   return `/connection?${q}`;
 }
 
+const nsText = (v: number | null | undefined) => (v === null || v === undefined ? '–' : fmt.duration(v / 1e9));
+const both = (r: ConnectionRow, f: (s: TcpSide) => number | null | undefined): number | null => {
+  if (!r.tcp) return null;
+  const a = f(r.tcp.client ?? {});
+  const b = f(r.tcp.server ?? {});
+  if ((a === null || a === undefined) && (b === null || b === undefined)) return null;
+  return (a ?? 0) + (b ?? 0);
+};
+const sides = (r: ConnectionRow, f: (s: TcpSide) => Child): Child => (r.tcp ? `${f(r.tcp.client ?? {})} / ${f(r.tcp.server ?? {})}` : '–');
+const dirs = (r: ConnectionRow, key: string): Child => {
+  const c = (r.client ?? {}) as Record<string, unknown>;
+  const s = (r.server ?? {}) as Record<string, unknown>;
+  return c[key] === undefined && s[key] === undefined ? '–' : `${c[key] ?? '–'} / ${s[key] ?? '–'}`;
+};
+
+// The reference's "Meta data": the last HTTP request and its status, or the DNS question.
+export function connectionMetadata(r: ConnectionRow): string {
+  const t = r.http?.[r.http.length - 1];
+  if (t) return `${t.method ?? ''} ${t.host ?? ''}${t.url ?? ''}${t.status ? ` → ${t.status}` : ''}`.trim();
+  if (r.dns?.query) return r.dns.query;
+  return '';
+}
+
 export function connectionColumns(): Column<ConnectionRow>[] {
+  const tcpNum = (key: string, label: string, sort: string | undefined, f: (s: TcpSide) => number | null | undefined, show: (v: number) => string, hidden = true, title?: string): Column<ConnectionRow> => ({
+    key,
+    label,
+    sort,
+    numeric: true,
+    hidden,
+    title: title ?? 'Both directions',
+    render: (r) => {
+      const v = both(r, f);
+      return v === null ? '–' : show(v);
+    },
+  });
   return [
-    { key: 'client', label: 'Client', render: (r) => endpoint(clientOf(r)) },
-    { key: 'server', label: 'Server', render: (r) => endpoint(serverOf(r)) },
-    { key: 'proto', label: 'L4', render: protoOf },
+    { key: 'client', label: 'Client', sort: 'client', render: (r) => endpoint(clientOf(r), r.clientAlternativeNames) },
+    { key: 'server', label: 'Server', sort: 'server', render: (r) => endpoint(serverOf(r), r.serverAlternativeNames) },
+    { key: 'proto', label: 'L4', sort: 'l4Protocol', render: protoOf },
+    { key: 'l7', label: 'L7 protocol', render: (r) => (r.l7Protocol ? (r.l7Protocol === 'unclassified' || r.l7Protocol === 'pending' ? h('span', { class: 'muted-cell' }, r.l7Protocol) : link(`/l7/${encodeURIComponent(r.l7Protocol)}`, r.l7Protocol)) : '–') },
+    { key: 'serverName', label: 'Server name', render: (r) => (r.serverName ? h('span', { class: 'url', title: r.serverName }, r.serverName) : '–'), title: 'TLS/QUIC SNI or HTTP Host' },
     {
       key: 'goto',
       label: 'Details',
@@ -111,6 +199,7 @@ export function connectionColumns(): Column<ConnectionRow>[] {
     },
     { key: 'packets', label: 'Packets', numeric: true, sort: 'packets', render: (r) => fmt.integer(packets(r.interval, 'rxtx')) },
     { key: 'bytes', label: 'Bytes', numeric: true, sort: 'bytes', render: (r) => fmt.bytes(bytesOf(r.interval, 'rxtx')) },
+    { key: 'pps', label: 'Packets/s', numeric: true, sort: 'pps', hidden: true, render: (r) => fmt.packetsPerSecond(packets(r.intervalPerSecond, 'rxtx')) },
     { key: 'bps', label: 'Bit/s', numeric: true, sort: 'bps', render: (r) => fmt.bitsPerSecond(bytesOf(r.intervalPerSecond, 'rxtx')) },
     {
       key: 'alltime',
@@ -119,6 +208,53 @@ export function connectionColumns(): Column<ConnectionRow>[] {
       hidden: true,
       render: (r) => fmt.bytes(bytesOf(r.allTime, 'rxtx')),
     },
+    { key: 'mtu', label: 'MTU c/s', hidden: true, render: (r) => dirs(r, 'mtu'), title: 'Client / server' },
+    { key: 'handshake', label: 'TCP handshake', sort: 'handshake', numeric: true, render: (r) => (r.tcp ? nsText(r.tcp.handshakeNs) : '–'), title: 'SYN to the ACK of the SYN-ACK' },
+    {
+      key: 'dataResponse',
+      label: 'TCP response max/avg',
+      sort: 'dataResponseTime',
+      numeric: true,
+      hidden: true,
+      title: 'Data response time, the slower side (sort: maximum)',
+      render: (r) => {
+        if (!r.tcp) return '–';
+        const max = Math.max(r.tcp.client?.dataResponseMaxNs ?? -1, r.tcp.server?.dataResponseMaxNs ?? -1);
+        const avg = Math.max(r.tcp.client?.dataResponseAvgNs ?? -1, r.tcp.server?.dataResponseAvgNs ?? -1);
+        return max < 0 ? '–' : `${nsText(max)} / ${nsText(avg)}`;
+      },
+    },
+    { key: 'l7rt', label: 'L7 response time', sort: 'l7ResponseTime', numeric: true, hidden: true, render: (r) => nsText(r.l7ResponseTime), title: 'Longest HTTP response, or the TLS handshake / first data response' },
+    tcpNum('retrans', 'TCP retransmissions', 'retransmissions', (s) => s.retransmittedBytes, (v) => fmt.bytes(v), false),
+    {
+      key: 'retransPct',
+      label: 'Retrans. %',
+      sort: 'retransmissionPercent',
+      numeric: true,
+      hidden: true,
+      render: (r) => {
+        const payload = both(r, (s) => s.payloadBytes);
+        const re = both(r, (s) => s.retransmittedBytes);
+        return payload ? fmt.percent(re ?? 0, payload) : '–';
+      },
+    },
+    tcpNum('dupAcks', 'TCP dup ACKs', 'dupAcks', (s) => s.dupAcks, (v) => fmt.integer(v)),
+    tcpNum('missed', 'TCP missed data', 'missedBytes', (s) => s.missedBytes, (v) => fmt.bytes(v)),
+    tcpNum('zeroWindows', 'TCP zero windows', 'zeroWindows', (s) => s.zeroWindows, (v) => fmt.integer(v)),
+    tcpNum('outOfOrder', 'TCP out of order', 'outOfOrder', (s) => s.outOfOrder, (v) => fmt.integer(v)),
+    { key: 'flags', label: 'SYN/SYN-ACK/FIN/RST c/s', hidden: true, render: (r) => `${dirs(r, 'syn')}, ${dirs(r, 'synAck')}, ${dirs(r, 'fin')}, ${dirs(r, 'rst')}` },
+    { key: 'mss', label: 'TCP MSS c/s', hidden: true, render: (r) => sides(r, (s) => (s.mss === undefined ? '–' : `${s.mss}${s.mssAnnounced ? '' : '*'}`)), title: '* not announced (default)' },
+    { key: 'maxWindow', label: 'Max window c/s', hidden: true, render: (r) => sides(r, (s) => fmt.bytes(s.maxWindow)) },
+    { key: 'minWindow', label: 'Min window c/s', hidden: true, render: (r) => sides(r, (s) => (s.minWindow === null || s.minWindow === undefined ? '–' : fmt.bytes(s.minWindow))) },
+    { key: 'inFlight', label: 'Max bytes in flight c/s', hidden: true, render: (r) => sides(r, (s) => fmt.bytes(s.maxBytesInFlight)) },
+    { key: 'windowLimit', label: 'Window size limit c/s', hidden: true, render: (r) => sides(r, (s) => `${fmt.bytes(s.windowSizeLimit)} (ws ${s.windowScale ?? '–'})`) },
+    { key: 'windowUsage', label: 'Window limit usage c/s', hidden: true, render: (r) => sides(r, (s) => (s.windowLimitUsagePercent === undefined ? '–' : `${s.windowLimitUsagePercent.toFixed(1)} %`)) },
+    { key: 'tlsVersion', label: 'TLS negotiated', hidden: true, render: (r) => (r.tls ? `${String(r.tls.negotiatedVersion ?? '–')} ${String(r.tls.negotiatedCipherSuite ?? '')}` : '–') },
+    { key: 'tlsAlert', label: 'TLS alert', hidden: true, render: (r) => {
+      const a = r.tls?.alert as { level?: string; description?: string } | undefined;
+      return a ? `${a.level ?? ''} ${a.description ?? ''}` : '–';
+    } },
+    { key: 'meta', label: 'Meta data', hidden: true, render: (r) => connectionMetadata(r) || '–' },
     { key: 'termination', label: 'End reason', hidden: true, render: (r) => String(r.termination ?? r.terminationReason ?? '–') },
     {
       key: 'pcap',

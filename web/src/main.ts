@@ -60,6 +60,14 @@ function navigation(): HTMLElement {
     section('Layer 2', ['/macs', 'MAC addresses'], ['/mac-protocols', 'MAC protocols'], ['/vlans', 'VLANs'], ['/packet-sizes', 'Packet sizes']),
     section('Layer 3', ['/ips', 'IP addresses'], ['/qos', 'QoS']),
     section('Layer 4', ['/ports', 'Server ports'], ['/connections', 'Connections'], ['/tcp', 'TCP', hasModule('tcp')]),
+    section(
+      'Layer 7',
+      ['/l7', 'L7 protocols', hasModule('dpi')],
+      ['/dns', 'DNS', hasModule('dns')],
+      ['/http', 'HTTP', hasModule('http')],
+      ['/ssl', 'SSL / TLS', hasModule('ssl')],
+      ['/quic', 'QUIC', hasModule('quic')],
+    ),
     section('Generic', ['/captures', 'Captures', capabilities.capture], ['/pcap-analysis', 'Pcap analysis', capabilities.pcapUpload]),
   );
 }

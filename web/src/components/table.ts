@@ -275,3 +275,18 @@ export class DataTable<R> {
     }
   }
 }
+
+// A table of rows the API returned whole (no paging), with the same column definitions.
+export function staticTable<R>(testid: string, columns: Column<R>[], rows: R[]): HTMLElement {
+  const cols = columns.filter((c) => !c.hidden);
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { 'data-testid': testid },
+      h('thead', null, h('tr', null, ...cols.map((c) => h('th', { class: c.numeric ? 'num' : undefined, title: c.title }, c.label)))),
+      h('tbody', null, ...rows.map((r) => h('tr', null, ...cols.map((c) => h('td', { class: c.numeric ? 'num' : undefined }, c.render(r)))))),
+    ),
+  );
+}

@@ -3,7 +3,7 @@
 import { del, get, put } from '../api';
 import { api } from '../endpoints';
 
-export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-port' | 'l4-mix' | 'tcp';
+export type WidgetType = 'text' | 'traffic' | 'top-ips' | 'top-macs' | 'ip' | 'l4-port' | 'l4-mix' | 'tcp' | 'l7' | 'app';
 
 export interface Widget {
   id: string;
@@ -41,6 +41,8 @@ export const WIDGET_TYPES: { type: WidgetType; label: string; fields: { key: str
   },
   { type: 'l4-mix', label: 'Layer 4 protocols', fields: [] },
   { type: 'tcp', label: 'TCP overview', fields: [{ key: 'ip', label: 'IP', placeholder: 'empty: all TCP traffic' }] },
+  { type: 'l7', label: 'L7 protocol', fields: [{ key: 'protocol', label: 'Protocol', placeholder: 'e.g. TLS; empty: top protocols' }] },
+  { type: 'app', label: 'HTTP / SSL / DNS overview', fields: [{ key: 'kind', label: 'Kind', placeholder: 'http, ssl, dns or quic' }] },
   { type: 'text', label: 'Text', fields: [{ key: 'text', label: 'Text' }] },
 ];
 

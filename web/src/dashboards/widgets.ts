@@ -13,6 +13,8 @@ import { donut } from '../components/donut';
 import { Widget } from './model';
 import { TcpCounters, TcpStats } from '../components/tcp_stats';
 import { facts } from '../components/misc';
+import { link } from '../dom';
+import { ResponseTime, countsText, responseTimeText } from '../l7';
 
 export interface WidgetView {
   el: HTMLElement;
@@ -194,6 +196,72 @@ export function widgetView(w: Widget): WidgetView {
           }
         },
         destroy: () => chart.destroy(),
+      };
+    }
+    case 'l7': {
+      const name = (w.settings.protocol ?? '').trim();
+      if (!name) {
+        const el = h('div', null, loading());
+        return {
+          el,
+          async refresh() {
+            try {
+              const { rows } = await fetchList<CounterRow & { name: string }>(api.l7Protocols, { sort: 'bytes', reverse: true, page: 0, count: 8, filter: '' }, windowParams());
+              const parts = rows.map((r) => ({ label: r.name, value: r.interval?.[1] ?? 0 })).filter((p) => p.value > 0);
+              if (!parts.length) return replace(el, empty('No traffic in the selected time range'));
+              replace(el, h('div', { class: 'share' }, donut(parts, 100), h('div', null, ...parts.map((p, i) => h('div', null, h('span', { class: 'swatch', style: { background: PALETTE[i % PALETTE.length] } }), link(`/l7/${encodeURIComponent(p.label)}`, p.label), `: ${fmt.bytes(p.value)}`)))));
+            } catch (e) {
+              replace(el, errorState(e));
+            }
+          },
+          destroy() {},
+        };
+      }
+      const chart = new TimeChart(`L7 ${name}`, [{ label: name, color: PALETTE[0] }], 'bps', 180);
+      chart.el.classList.add('bare');
+      const summary = h('div', { class: 'widget-summary' });
+      return {
+        el: h('div', null, summary, chart.el),
+        async refresh() {
+          try {
+            const r = await get<CounterRow & { name: string; connections?: number; history?: History }>(api.l7Protocol(name), windowParams(200));
+            const [xs, ys] = historySeries(r.history, [(p, s) => ((p[1] ?? 0) * 8) / s]);
+            chart.setData(xs, ys);
+            replace(summary, link(`/l7/${encodeURIComponent(r.name)}`, r.name), ` · ${fmt.bytes(r.interval?.[1])} · ${fmt.bitsPerSecond(r.intervalPerSecond?.[1])} average · ${fmt.integer(r.connections)} connections`);
+          } catch (e) {
+            replace(summary, errorState(e));
+            chart.showError('No data');
+          }
+        },
+        destroy: () => chart.destroy(),
+      };
+    }
+    case 'app': {
+      const kind = (w.settings.kind || 'http').trim().toLowerCase();
+      const el = h('div', null, loading());
+      const paths: Record<string, string> = { http: api.http, ssl: api.ssl, tls: api.ssl, dns: api.dns, quic: api.quic };
+      return {
+        el,
+        async refresh() {
+          const path = paths[kind];
+          if (!path) return replace(el, empty('Configure the widget with http, ssl, dns or quic.'));
+          try {
+            const s = await get<Record<string, unknown>>(path, windowParams());
+            const n = (k: string) => fmt.integer(s[k] as number);
+            const rows: [string, string][] =
+              kind === 'http'
+                ? [['Servers', n('servers')], ['Requests / responses', `${n('requests')} / ${n('responses')}`], ['Response time', responseTimeText(s.responseTime as ResponseTime)], ['Status codes', countsText(s.statusFamilies as Record<string, number>)]]
+                : kind === 'dns'
+                  ? [['Servers', n('servers')], ['Requests / replies', `${n('requests')} / ${n('replies')}`], ['Resolved names', n('resolvedNames')]]
+                  : kind === 'quic'
+                    ? [['Servers', n('servers')], ['Connections', n('connections')]]
+                    : [['Servers / clients', `${n('servers')} / ${n('clients')}`], ['Handshakes', n('handshakes')], ['Handshake response', responseTimeText(s.handshakeResponseTime as ResponseTime)], ['First data response', responseTimeText(s.firstDataResponseTime as ResponseTime)]];
+            replace(el, h('div', null, link(`/${kind === 'tls' ? 'ssl' : kind}`, kind.toUpperCase()), ' (all time)'), facts(rows));
+          } catch (e) {
+            replace(el, errorState(e));
+          }
+        },
+        destroy() {},
       };
     }
   }

@@ -5,6 +5,7 @@ import { Tabs, card, facts, ipLink, macLink, pageHeader } from '../components/mi
 import { captureButton } from '../components/capture';
 import { jsonFacts, counterText } from '../components/json_view';
 import { TcpStats, TcpStatsView } from '../components/tcp_stats';
+import { appTab } from './ip_app_tabs';
 import { errorState, loading } from '../components/states';
 import { Column, DataTable, fetchList } from '../components/table';
 import { connectionColumns, ConnectionRow } from '../connections';
@@ -12,12 +13,14 @@ import { CounterRow, trafficColumns } from '../counters';
 import { api } from '../endpoints';
 import { Child, h, link, replace } from '../dom';
 import * as fmt from '../format';
+import { names, operand } from '../l7';
 import { windowParams } from '../time';
 import { Page } from './page';
 
 interface IpDetail extends CounterRow {
   ip: string;
   names?: string[];
+  alternativeNames?: string[];
   macs?: ({ mac: string; vendor?: string } | string)[];
   vlans?: (number | string)[];
   interfaces?: (number | string)[];
@@ -41,6 +44,10 @@ const TABS = [
   { id: 'protocols', label: 'Protocols', resource: 'protocols' },
   { id: 'qos', label: 'QoS', resource: 'qos' },
   { id: 'tcp', label: 'TCP statistics', resource: 'tcpStats' },
+  { id: 'dns', label: 'DNS', resource: 'dns' },
+  { id: 'http', label: 'HTTP', resource: 'http' },
+  { id: 'ssl', label: 'SSL / TLS', resource: 'ssl' },
+  { id: 'quic', label: 'QUIC', resource: 'quic' },
 ];
 
 function list(v: unknown, render: (x: string) => Child = (x) => x): Child {
@@ -70,7 +77,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
       overview,
       facts([
         ['IP', h('strong', null, d.ip)],
-        ['Names', (d.names ?? []).join(', ') || '–'],
+        ['Alternative names', h('span', { 'data-field': 'alternative-names' }, ((d.alternativeNames ?? d.names ?? []) as string[]).join(', ') || '–')],
         ['Selected range', counterText('interval', d.interval ?? [])],
         ['Average rate', counterText('intervalPerSecond', d.intervalPerSecond ?? [])],
         ['All time', counterText('allTime', d.allTime ?? [])],
@@ -98,7 +105,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
         ['VLANs', list((d.vlans ?? []).map((v) => (v === null ? 'untagged' : v)))],
         ['Interfaces', list(d.interfaces)],
       ]),
-      h('details', { class: 'raw' }, h('summary', null, 'All fields'), jsonFacts(d, ['ip', 'names', 'macs', 'vlans', 'interfaces'])),
+      h('details', { class: 'raw' }, h('summary', null, 'All fields'), jsonFacts(d, ['ip', 'names', 'alternativeNames', 'macs', 'vlans', 'interfaces'])),
     );
   };
 
@@ -128,7 +135,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
         case 'peers':
           table = subTable<CounterRow & { ip: string }>('peers', 'peers', [
             { key: 'ip', label: 'Peer', render: (r) => ipLink(r.ip) },
-            { key: 'names', label: 'Names', hidden: true, render: (r) => ((r.names as string[]) ?? []).join(', ') || '–' },
+            { key: 'names', label: 'Alternative names', render: (r) => names(r.alternativeNames ?? r.names) },
             ...trafficColumns<CounterRow & { ip: string }>('rxtx'),
             { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `ip == ${ip} and ip == ${r.ip}`, name: `${ip}-${r.ip}` }) },
           ]);
@@ -155,21 +162,39 @@ export function ipDetailPage(params: Record<string, string>): Page {
         case 'connections':
           table = subTable<ConnectionRow>('connections', 'connections', connectionColumns(), 'bytes');
           break;
-        case 'protocols':
-          table = subTable<CounterRow>('protocols', 'protocols', [
-            { key: 'protocol', label: 'Protocol', render: (r) => String(r.name ?? r.protocol ?? '–') },
-            ...trafficColumns<CounterRow>('rxtx', false),
-            {
-              key: 'pcap',
-              label: 'PCAP',
-              render: (r) =>
-                captureButton({
-                  expression: r.l4Protocol !== undefined ? `ip == ${ip} and l4Protocol == ${String(r.name ?? r.l4Protocol)}` : `ip == ${ip} and l7Protocol == ${String(r.name ?? r.protocol)}`,
-                  name: `${ip}-${String(r.name ?? r.protocol)}`,
-                }),
-            },
-          ]);
+        case 'protocols': {
+          // L7 (nDPI) protocols by default; layer=l4 lists the L4 protocols.
+          const layer = h('select', { 'aria-label': 'Layer', 'data-testid': 'protocol-layer' }, h('option', { value: 'l7' }, 'Layer 7 (DPI)'), h('option', { value: 'l4' }, 'Layer 4'));
+          const protoTable = new DataTable<CounterRow>({
+            id: 'ip-protocols',
+            defaultSort: 'bytes',
+            filter: false,
+            load: (q) => fetchList<CounterRow>(api.ipSub(ip, 'protocols'), q, { ...windowParams(), layer: layer.value === 'l4' ? 'l4' : undefined }),
+            columns: [
+              {
+                key: 'protocol',
+                label: 'Protocol',
+                render: (r) => (r.l4Protocol === undefined && r.name && r.protocol !== 0 ? link(`/l7/${encodeURIComponent(String(r.name))}`, String(r.name)) : String(r.name ?? r.l4ProtocolName ?? r.protocol ?? '–')),
+              },
+              { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },
+              ...trafficColumns<CounterRow>('rxtx', false),
+              {
+                key: 'pcap',
+                label: 'PCAP',
+                render: (r) =>
+                  r.l4Protocol !== undefined
+                    ? captureButton({ expression: `ip == ${ip} and l4Protocol == ${String(r.l4ProtocolName ?? r.name ?? r.l4Protocol)}`, name: `${ip}-${String(r.name ?? r.l4Protocol)}` })
+                    : r.protocol === 0 || !r.name
+                      ? '–'
+                      : captureButton({ expression: `ip == ${ip} and l7Protocol == ${operand(String(r.name))}`, name: `${ip}-${String(r.name)}` }),
+              },
+            ],
+          });
+          layer.addEventListener('change', () => void protoTable.refresh());
+          body.append(h('div', { class: 'row' }, h('span', { class: 'muted-cell' }, 'Protocols of'), layer));
+          table = protoTable;
           break;
+        }
         case 'qos':
           table = subTable<CounterRow>('qos', 'qos', [
             { key: 'dscp', label: 'DSCP', numeric: true, render: (r) => (r.dscp === null || r.dscp === undefined ? 'none sent' : String(r.dscp)) },
@@ -196,6 +221,17 @@ export function ipDetailPage(params: Record<string, string>): Page {
               view.showError('No data');
             }
           };
+          void tabRefresh();
+          return;
+        }
+        case 'dns':
+        case 'http':
+        case 'ssl':
+        case 'quic': {
+          const view = appTab(id, ip);
+          body.append(view.el);
+          tabRefresh = () => view.refresh();
+          tabDestroy = () => view.destroy();
           void tabRefresh();
           return;
         }

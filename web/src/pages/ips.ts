@@ -5,11 +5,13 @@ import * as fmt from '../format';
 import { ipLink } from '../components/misc';
 import { captureButton } from '../components/capture';
 import { Page } from './page';
+import { names } from '../l7';
 import { listPage } from './list_page';
 
 export interface IpRow extends CounterRow {
   ip: string;
   names?: string[];
+  alternativeNames?: string[];
   peers?: number;
   ttl?: { min?: number; max?: number; avg?: number } | number[];
   mtu?: { rx?: number; tx?: number } | number;
@@ -46,7 +48,7 @@ export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Pag
     filter: 'Filter: part of an address or name, or (expression) e.g. (ip == 10.0.0.0/8 and tcp)',
     keyColumns: [
       { key: 'ip', label: 'IP', sort: 'ip', numeric: false, render: (r) => ipLink(r.ip) },
-      { key: 'names', label: 'Names', hidden: true, render: (r) => (r.names ?? []).join(', ') || '–' },
+      { key: 'names', label: 'Alternative names', render: (r) => names(r.alternativeNames ?? r.names), title: 'Names from DNS answers, HTTP Host headers and TLS/QUIC SNI' },
     ],
     extraColumns: [
       { key: 'peers', label: 'Peers', numeric: true, sort: 'peers', render: (r) => fmt.integer(r.peers), title: 'All time' },
