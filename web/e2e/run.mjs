@@ -11,6 +11,7 @@ import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { captureSteps, l7Steps, uploadSteps } from './feature_steps.mjs';
 
 const args = Object.fromEntries(
   process.argv
@@ -20,6 +21,8 @@ const args = Object.fromEntries(
 const netmeter = path.resolve(args.netmeter ?? 'build/src/app/netmeter');
 const webDir = path.resolve(args.web ?? 'web/dist');
 const pcap = path.resolve(args.pcap ?? '../shared/pcaps/ndpi/1kxun.pcap');
+// The capture the upload test sends (a different one from --pcap).
+const uploadPcap = path.resolve(args.upload ?? path.join(path.dirname(pcap), '1kxun.pcap'));
 const screenshots = typeof args.screenshots === 'string' ? path.resolve(args.screenshots) : null;
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // --url URL --password P: test a server that is already running (user admin) instead of starting one.
@@ -76,6 +79,18 @@ async function api(p, params = {}) {
   const r = await fetch(u, { headers: { Authorization: auth } });
   if (!r.ok) throw new Error(`${u.pathname}${u.search}: ${r.status} ${await r.text()}`);
   return r.json();
+}
+
+async function rawRequest(method, p) {
+  const r = await fetch(base + p, { method, headers: { Authorization: auth } });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { ok: r.ok, status: r.status, json };
 }
 
 async function waitForAnalysis() {
@@ -325,6 +340,10 @@ async function main() {
     });
   }
 
+  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis };
+  await l7Steps(ctx);
+  await captureSteps(ctx);
+
   await step('MAC detail opens from the MAC table', async () => {
     await page.click('nav a[href="/macs"]');
     await page.waitForSelector('[data-page=macs] tbody tr');
@@ -409,6 +428,8 @@ async function main() {
     const exported = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString()));
     expect(exported.name === 'E2E board' && exported.widgets.length === 3, `export ${JSON.stringify(exported).slice(0, 200)}`);
   });
+
+  await uploadSteps(ctx);
 
   if (screenshots) {
     await step('screenshots at 3840x2160', async () => {

@@ -15,13 +15,14 @@ export async function discover(): Promise<void> {
   const top = await subResources('/API');
   const [modules, data, system] = await Promise.all([
     top.includes('stats') ? subResources('/API/stats/modules') : Promise.resolve([]),
-    top.includes('data') ? subResources('/API/data/modules') : Promise.resolve([]),
+    top.includes('data') ? subResources('/API/data') : Promise.resolve([]),
     top.includes('system') ? subResources('/API/system') : Promise.resolve([]),
   ]);
+  const dataModules = data.includes('modules') ? await subResources('/API/data/modules') : [];
   capabilities.modules = modules;
   capabilities.data = data;
   capabilities.system = system;
-  capabilities.capture = data.includes('capture');
+  capabilities.capture = dataModules.includes('capture');
   capabilities.dashboards = system.includes('dashboards');
   capabilities.pcapUpload = system.includes('analyze-pcap') && data.includes('pcap');
 }

@@ -52,6 +52,7 @@ export const api = {
   captureFiles: `${M}/capture/files`,
   dashboards: '/API/system/dashboards',
   // Capture file upload for analysis (docs/api.md "Pcap analysis").
+  announceUpload: '/API/system/replay/upload',
   analyzePcap: '/API/system/analyze-pcap',
   pcapStatus: '/API/data/pcap',
 };

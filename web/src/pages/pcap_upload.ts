@@ -2,24 +2,31 @@
 // progress (XHR upload progress), the analysis's progress (packets, time of the last packet) and
 // "Resume normal operation". The server analyses the file while it arrives and shows its statistics
 // on every page as if its packets were live traffic.
-import { post } from '../api';
+import { get, post } from '../api';
 import { capabilities } from '../capabilities';
 import { card, facts, pageHeader } from '../components/misc';
 import { describeError, errorState } from '../components/states';
-import { h, replace } from '../dom';
+import { Child, h, replace } from '../dom';
 import { api } from '../endpoints';
 import * as fmt from '../format';
-import { get } from '../api';
 import { setSelection } from '../time';
 import { Page } from './page';
 
+// GET /API/data/pcap.
 export interface PcapStatus {
-  state?: string; // idle, receiving/running, finished, failed, ...
+  mode?: 'normal' | 'pcap' | string;
+  state?: 'idle' | 'receiving' | 'analyzing' | 'finished' | 'error' | string;
+  id?: number;
   fileName?: string;
+  user?: string;
+  startedAt?: number; // ms, wall clock
   fileSize?: number;
   bytesReceived?: number;
+  bytesAnalyzed?: number;
   packets?: number;
-  lastPacketTime?: number | null; // epoch µs
+  uploadProgress?: number;
+  analysisProgress?: number;
+  lastPacketTime?: number | null; // epoch µs, packet time
   error?: string;
   [key: string]: unknown;
 }
@@ -51,6 +58,7 @@ export function pcapUploadPage(): Page {
   const message = h('div', { class: 'dialog-message', role: 'status', 'data-testid': 'upload-message' });
   const upload = progressBar('upload-progress');
   const uploadBox = h('div', { hidden: true }, h('h4', null, 'Upload'), upload.el);
+  const analysisBar = progressBar('analysis-progress');
   const analysisFacts = h('div', { 'data-testid': 'analysis-status' });
   const resume = h('button', { class: 'button', 'data-testid': 'resume', disabled: true }, 'Resume normal operation');
 
@@ -76,20 +84,38 @@ export function pcapUploadPage(): Page {
     choose(e.dataTransfer?.files?.[0]);
   });
 
+  const STATES: Record<string, string> = {
+    idle: 'normal operation (the files netmeter was started with)',
+    receiving: 'receiving and analyzing',
+    analyzing: 'received, analyzing the rest',
+    finished: 'analyzed',
+    error: 'failed',
+  };
   const showStatus = (s: PcapStatus) => {
     const received = s.bytesReceived ?? 0;
+    const pcap = s.mode === 'pcap';
+    analysisBar.el.hidden = !pcap;
+    if (pcap) {
+      const p = s.analysisProgress ?? 0;
+      analysisBar.set(p, 1, `${(100 * p).toFixed(0)} % analyzed · last packet ${fmt.microTime(s.lastPacketTime)}`);
+    }
     replace(
       analysisFacts,
       facts([
-        ['State', h('span', { 'data-field': 'state' }, s.state ?? '–')],
-        ['File', s.fileName ? `${s.fileName}${s.fileSize ? ` (${fmt.bytes(s.fileSize)})` : ''}` : '–'],
-        ['Received', s.fileSize ? `${fmt.bytes(received)} of ${fmt.bytes(s.fileSize)} (${fmt.percent(received, s.fileSize)})` : fmt.bytes(received)],
-        ['Packets analyzed', h('span', { 'data-field': 'packets' }, fmt.integer(s.packets))],
-        ['Last packet time', h('span', { 'data-field': 'last-packet' }, fmt.microTime(s.lastPacketTime))],
-        ...(s.error ? ([['Error', h('span', { class: 'error-text' }, s.error)]] as [string, HTMLElement][]) : []),
+        ['State', h('span', { 'data-field': 'state', 'data-state': s.state ?? '' }, STATES[s.state ?? ''] ?? s.state ?? '–')],
+        ...((pcap
+          ? [
+              ['File', `${s.fileName ?? '–'}${s.fileSize ? ` (${fmt.bytes(s.fileSize)})` : ''}${s.user ? `, uploaded by ${s.user}` : ''}`],
+              ['Received', s.fileSize ? `${fmt.bytes(received)} of ${fmt.bytes(s.fileSize)} (${fmt.percent(received, s.fileSize)})` : fmt.bytes(received)],
+              ['Analyzed', `${fmt.bytes(s.bytesAnalyzed)}`],
+              ['Packets analyzed', h('span', { 'data-field': 'packets', 'data-value': s.packets ?? 0 }, fmt.integer(s.packets))],
+              ['Last packet time', h('span', { 'data-field': 'last-packet' }, fmt.microTime(s.lastPacketTime))],
+            ]
+          : []) as [string, Child][]),
+        ...(s.error ? ([['Error', h('span', { class: 'error-text', 'data-field': 'error' }, s.error)]] as [string, Child][]) : []),
       ]),
     );
-    resume.disabled = !s.state || s.state === 'idle' || s.state === 'none';
+    resume.disabled = !pcap;
   };
 
   const poll = async () => {
@@ -98,7 +124,7 @@ export function pcapUploadPage(): Page {
     try {
       const s = await get<PcapStatus>(api.pcapStatus);
       showStatus(s);
-      const busy = s.state === 'receiving' || s.state === 'running' || s.state === 'analyzing' || xhr !== null;
+      const busy = s.state === 'receiving' || s.state === 'analyzing' || xhr !== null;
       timer = window.setTimeout(() => void poll(), busy ? 1000 : 5000);
     } catch (e) {
       replace(analysisFacts, errorState(e));
@@ -106,7 +132,15 @@ export function pcapUploadPage(): Page {
     }
   };
 
-  const send = (f: File) => {
+  const send = async (f: File) => {
+    // Announces name and size first (the server checks the limit and the free space, and knows the
+    // total for its progress), then streams the file as the request body.
+    try {
+      await post(api.announceUpload, { fileName: f.name, fileSize: f.size });
+    } catch (e) {
+      message.textContent = `Upload refused: ${describeError(e)}`;
+      return;
+    }
     const started = Date.now();
     uploadBox.hidden = false;
     upload.set(0, f.size, 'starting…');
@@ -169,7 +203,7 @@ export function pcapUploadPage(): Page {
             'data-testid': 'dialog-ok',
             onclick: () => {
               dialog.close();
-              send(f);
+              void send(f);
             },
           },
           'Upload and analyze',
@@ -201,7 +235,7 @@ export function pcapUploadPage(): Page {
     pageHeader('Pcap analysis'),
     h('p', { class: 'muted' }, 'Send a capture file to the server: it is analyzed while it uploads, and every page shows its statistics as if its packets were live traffic at the time they were recorded.'),
     card('Start a new upload', input, drop, h('div', { class: 'section-actions' }, startButton), uploadBox, message),
-    card('Analysis', analysisFacts, h('div', { class: 'section-actions' }, resume)),
+    card('Analysis', analysisBar.el, analysisFacts, h('div', { class: 'section-actions' }, resume)),
   );
   return {
     el,

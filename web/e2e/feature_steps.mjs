@@ -1,0 +1,260 @@
+// End-to-end steps for the features that need more than the statistics API: application (L7) pages,
+// packet capture from the dialog (download verified), and capture file upload. Each runs only when
+// the server offers the feature (OPTIONS), and says so when it skips.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// ---- pcap / pcapng files
+
+// The packet count and format of a capture file, or an error.
+export function countPackets(buf) {
+  if (buf.length < 24) throw new Error(`${buf.length} bytes is no capture file`);
+  const magicLe = buf.readUInt32LE(0);
+  if (magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d || magicLe === 0xd4c3b2a1 || magicLe === 0x4d3cb2a1) {
+    const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
+    let off = 24;
+    let n = 0;
+    while (off + 16 <= buf.length) {
+      const incl = le ? buf.readUInt32LE(off + 8) : buf.readUInt32BE(off + 8);
+      off += 16 + incl;
+      if (off > buf.length) throw new Error(`pcap record ${n} runs past the end of the file`);
+      n++;
+    }
+    if (off !== buf.length) throw new Error(`pcap: ${buf.length - off} trailing bytes`);
+    return { format: 'pcap', packets: n };
+  }
+  if (magicLe === 0x0a0d0d0a) {
+    let off = 0;
+    let n = 0;
+    let le = true;
+    while (off + 12 <= buf.length) {
+      let type = le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+      if (type === 0x0a0d0d0a) {
+        const bom = buf.readUInt32LE(off + 8);
+        le = bom === 0x1a2b3c4d;
+        if (!le && bom !== 0x4d3c2b1a) throw new Error('pcapng: bad byte-order magic');
+        type = 0x0a0d0d0a;
+      }
+      const len = le ? buf.readUInt32LE(off + 4) : buf.readUInt32BE(off + 4);
+      if (len < 12 || len % 4 !== 0 || off + len > buf.length) throw new Error(`pcapng: bad block length ${len} at ${off}`);
+      if (type === 6 || type === 3) n++;
+      off += len;
+    }
+    if (off !== buf.length) throw new Error(`pcapng: ${buf.length - off} trailing bytes`);
+    return { format: 'pcapng', packets: n };
+  }
+  throw new Error(`unknown magic 0x${magicLe.toString(16)}`);
+}
+
+// Packets the MANIFEST of ../shared/pcaps says a capture has (capinfos).
+export function manifestPackets(file) {
+  const dir = path.dirname(path.dirname(file));
+  const rel = path.relative(dir, file);
+  for (const line of readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8').split('\n')) {
+    const f = line.split('\t');
+    if (f[0] === rel) return Number(f[9]);
+  }
+  return NaN;
+}
+
+async function has(ctx, node, child) {
+  const r = await ctx.request('OPTIONS', node);
+  return r.ok && (r.json.subResources ?? []).includes(child);
+}
+
+// ---- L7 pages
+
+export async function l7Steps(ctx) {
+  const { page, step, expect, api, whole, settle, noErrorState, shot, integer } = ctx;
+  if (!(await has(ctx, '/API/stats/modules', 'dpi'))) {
+    console.log('skip L7 pages: the server has no /API/stats/modules/dpi');
+    return;
+  }
+  await step('L7 protocols page: rows and order match the API; a protocol page lists its IPs', async () => {
+    await page.click('nav a[href="/l7"]');
+    await page.waitForSelector('[data-page=l7] [data-table=l7-protocols] tbody tr');
+    await settle();
+    const list = await api('/API/stats/modules/dpi/protocols', { ...whole, sort: 'bytes', reverse: true, count: 25 });
+    const shown = await page.locator('[data-page=l7] [data-table=l7-protocols] tbody tr td:first-child').allInnerTexts();
+    expect(JSON.stringify(shown) === JSON.stringify(list.displayedItems.map((r) => r.name)), `protocols ${shown.slice(0, 4)} vs ${list.displayedItems.slice(0, 4).map((r) => r.name)}`);
+    const info = await page.locator('[data-page=l7] .table-info').innerText();
+    expect(info.endsWith(`of ${integer(list.totalItems)}`), `"${info}" vs ${list.totalItems}`);
+    await noErrorState('L7 page');
+    await shot('l7');
+    const top = list.displayedItems.find((r) => r.protocol !== 0) ?? list.displayedItems[0];
+    await page.click(`[data-page=l7] [data-table=l7-protocols] tbody a:text-is("${top.name}")`);
+    await page.waitForSelector('[data-page=l7-protocol] [data-table=l7-protocol-ips] tbody tr');
+    await settle();
+    const ips = await api(`/API/stats/modules/dpi/protocols/${encodeURIComponent(top.name)}/ips`, { ...whole, sort: 'bytes', reverse: true, count: 25 });
+    const first = await page.locator('[data-page=l7-protocol] [data-table=l7-protocol-ips] tbody tr:first-child td:first-child').innerText();
+    expect(first === ips.displayedItems[0].ip, `first IP of ${top.name}: ${first} vs ${ips.displayedItems[0].ip}`);
+    await noErrorState('L7 protocol page');
+    await shot('l7-protocol');
+  });
+
+  for (const [module, counter, label] of [
+    ['dns', 'requests', 'DNS'],
+    ['http', 'requests', 'HTTP'],
+    ['ssl', 'handshakes', 'SSL'],
+    ['quic', 'connections', 'QUIC'],
+  ]) {
+    if (!(await has(ctx, '/API/stats/modules', module))) {
+      console.log(`skip ${label} page: the server has no /API/stats/modules/${module}`);
+      continue;
+    }
+    await step(`${label} page: summary and first table match the API`, async () => {
+      await page.click(`nav a[href="/${module}"]`);
+      await page.waitForSelector(`[data-page=${module}] [data-field=${counter}]`);
+      await settle();
+      const s = await api(`/API/stats/modules/${module}`, whole);
+      const shown = await page.locator(`[data-page=${module}] [data-field=${counter}]`).innerText();
+      expect(shown === integer(s[counter]), `${counter}: shown ${shown}, API ${s[counter]}`);
+      const servers = await api(`/API/stats/modules/${module}/servers`, { ...whole, count: 1 });
+      const info = await page.locator(`[data-page=${module}] .table-info`).innerText();
+      expect(servers.totalItems === 0 ? info === '' : info.endsWith(`of ${integer(servers.totalItems)}`), `servers "${info}" vs ${servers.totalItems}`);
+      await noErrorState(`${label} page`);
+      await shot(module);
+      // Every other tab of the page loads.
+      for (const tab of await page.locator(`[data-page=${module}] button[data-tab]`).evaluateAll((bs) => bs.map((b) => b.dataset.tab))) {
+        await page.click(`[data-page=${module}] button[data-tab=${tab}]`);
+        await settle();
+        await noErrorState(`${label} tab ${tab}`);
+      }
+    });
+  }
+
+  if (await has(ctx, '/API/stats/modules/ip', 'connections')) {
+    await step('connection detail by id: the API’s connection with its L7 protocol and TCP figures', async () => {
+      const list = await api('/API/stats/modules/ip/globalConnections', { ...whole, sort: 'bytes', reverse: true, count: 1, filter: '(l4Protocol == TCP)' });
+      const c = list.displayedItems[0];
+      expect(c && c.id, 'the connection list gives ids');
+      await page.goto(`${ctx.base}/connections/${encodeURIComponent(c.id)}`);
+      await page.waitForSelector('[data-page=connection-detail] [data-field=l7]');
+      await settle();
+      const d = await api(`/API/stats/modules/ip/connections/${encodeURIComponent(c.id)}`, whole);
+      const l7 = await page.locator('[data-page=connection-detail] [data-field=l7]').innerText();
+      expect(l7 === d.l7Protocol, `L7 ${l7} vs ${d.l7Protocol}`);
+      const all = await page.locator('[data-page=connection-detail] [data-field=all-time]').innerText();
+      expect(all.includes(`rx ${integer(d.allTime[0])} pkts`) && all.includes(`tx ${integer(d.allTime[2])} pkts`), `all time "${all}" vs ${d.allTime}`);
+      expect((await page.locator('[data-testid=directions] tr:has-text("TCP retransmitted")').count()) === 1, 'per-direction TCP figures shown');
+      await noErrorState('connection detail by id');
+      await shot('connection-detail-id');
+    });
+  }
+}
+
+// ---- packet capture
+
+export async function captureSteps(ctx) {
+  const { page, step, expect, api, settle, noErrorState, shot, firstIp, netmeter, pcap } = ctx;
+  if (!(await has(ctx, '/API/data/modules', 'capture'))) {
+    console.log('skip captures: the server has no /API/data/modules/capture');
+    return;
+  }
+  await step('capture: start from an IP’s PCAP button, see it running, stop it, verify the downloaded file', async () => {
+    const expression = `ip == ${firstIp}`;
+    await page.goto(`${ctx.base}/ips/${encodeURIComponent(firstIp)}`);
+    await page.waitForSelector('[data-page=ip-detail] .page-header [data-testid=pcap]');
+    await settle();
+    await page.click('[data-page=ip-detail] .page-header [data-testid=pcap]');
+    await page.waitForSelector('[data-testid=capture-dialog]');
+    expect((await page.inputValue('[data-testid=capture-expression]')) === expression, 'the dialog is pre-filled with the IP');
+    await shot('capture-dialog');
+    // From the start of the trace, no end: reads what was analyzed, then waits for more (until stopped).
+    await page.locator('[data-testid=capture-dialog] .quick button').nth(1).click();
+    await page.selectOption('[data-testid=capture-type]', 'http');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.click('[data-testid=start-capture]')]);
+    await page.goto(`${ctx.base}/captures`);
+    const row = page.locator('[data-testid=captures] tbody tr', { hasText: expression });
+    await row.first().waitFor({ timeout: 20000 });
+    // Wait until the capture has read the whole trace (its counter stops moving).
+    let captured = -1;
+    for (let i = 0; i < 40; i++) {
+      const now = Number((await row.first().locator('[data-field=captured]').innerText()).replace(/,/g, ''));
+      if (now === captured && now > 0) break;
+      captured = now;
+      await page.waitForTimeout(500);
+    }
+    await shot('captures');
+    const running = (await api('/API/stats/modules/capture/captures')).captures.find((c) => c.expression?.replace(/\s/g, '') === expression.replace(/\s/g, ''));
+    expect(running && running.captured === captured, `API captured ${running?.captured}, shown ${captured}`);
+    await row.first().locator('[data-testid=stop-capture]').click();
+    const file = await download.path();
+    expect(file, `download failed: ${await download.failure()}`);
+    const got = countPackets(readFileSync(file));
+    expect(got.packets === captured, `${got.format} file has ${got.packets} packets, the capture counted ${captured}`);
+    // The same expression offline gives the same packets.
+    const offline = spawnSync(netmeter, ['capture', pcap, '-e', expression, '-w', '-'], { maxBuffer: 256 << 20 });
+    expect(offline.status === 0, `netmeter capture exited ${offline.status}: ${offline.stderr}`);
+    const want = countPackets(offline.stdout);
+    expect(want.packets === got.packets, `offline netmeter capture: ${want.packets} packets, download ${got.packets}`);
+    await page.waitForFunction((e) => !document.querySelector('[data-testid=captures]')?.textContent?.includes(e) || !document.querySelector('[data-testid=stop-capture]'), expression, { timeout: 15000 });
+    await noErrorState('captures page');
+  });
+
+  await step('captures page: the capture is in the recent list, becomes a favorite, a profile is saved', async () => {
+    await page.goto(`${ctx.base}/captures`);
+    await page.waitForSelector('[data-testid=recent] tbody tr');
+    await settle();
+    await page.locator('[data-testid=recent] tbody tr').first().locator('[data-testid=make-favorite]').click();
+    await page.waitForSelector('[data-testid=favorites] tbody tr');
+    const favs = await api('/API/stats/modules/capture/favorites');
+    expect((favs.favorites ?? favs).length >= 1, `favorites ${JSON.stringify(favs).slice(0, 200)}`);
+    await page.click('[data-testid=add-profile]');
+    await page.fill('[data-testid=profile-name]', 'E2E headers');
+    await page.fill('[data-testid=profile-dialog] input[data-rule=expression]', 'l4Protocol == TCP');
+    await page.fill('[data-testid=profile-dialog] input[data-rule=snapLength]', '96');
+    await page.click('[data-testid=profile-dialog] [data-testid=dialog-ok]');
+    await page.waitForSelector('[data-testid=profiles] tbody tr:has-text("E2E headers")');
+    const profiles = await api('/API/stats/modules/capture/profiles');
+    const p = (profiles.profiles ?? profiles).find((x) => x.name === 'E2E headers');
+    expect(p && p.rules?.[0]?.snapLength === 96, `profile ${JSON.stringify(p)}`);
+    await noErrorState('captures page');
+    await shot('captures-lists');
+  });
+}
+
+// ---- capture file upload
+
+export async function uploadSteps(ctx) {
+  const { page, step, expect, api, settle, shot, uploadPcap, waitForAnalysis, integer } = ctx;
+  if (!(await has(ctx, '/API/system', 'analyze-pcap'))) {
+    console.log('skip upload: the server has no /API/system/analyze-pcap');
+    return;
+  }
+  await step('pcap upload: progress, analysis of the uploaded file, its figures, resume normal operation', async () => {
+    await page.goto(`${ctx.base}/pcap-analysis`);
+    await page.waitForSelector('[data-testid=drop-zone]');
+    await page.setInputFiles('[data-testid=pcap-file]', uploadPcap);
+    await page.waitForSelector('[data-testid=chosen-name]');
+    await page.click('[data-testid=upload-start]');
+    await page.click('[data-testid=upload-confirm] [data-testid=dialog-ok]');
+    await page.waitForSelector('[data-testid=upload-progress][aria-valuenow="100"]', { timeout: 60000 });
+    await page.waitForSelector('[data-field=state][data-state=finished]', { timeout: 60000 });
+    await settle();
+    const status = await api('/API/data/pcap');
+    const want = manifestPackets(uploadPcap);
+    expect(status.packets === want, `the server analyzed ${status.packets} packets, the file has ${want}`);
+    const shown = Number(await page.locator('[data-field=packets]').getAttribute('data-value'));
+    expect(shown === want, `shown ${shown} packets, the file has ${want}`);
+    expect((await page.locator('[data-field=last-packet]').innerText()) !== '–', 'the last packet time is shown');
+    await shot('pcap-upload');
+    // Every page now shows the uploaded file: the IP table's total is the API's.
+    const time = await api('/API/stats/time');
+    const window = { starttime: time.firstSecond, endtime: time.lastSecond + 1 };
+    await page.click('nav a[href="/ips"]');
+    await page.waitForSelector('[data-page=ips] tbody tr');
+    await settle();
+    const list = await api('/API/stats/modules/ip/ips_paged', { ...window, sort: 'bytes', reverse: true, count: 25 });
+    const info = await page.locator('[data-page=ips] .table-info').innerText();
+    expect(info.endsWith(`of ${integer(list.totalItems)}`), `IPs of the upload "${info}" vs ${list.totalItems}`);
+    const ips = await page.locator('[data-page=ips] tbody tr td:first-child').allInnerTexts();
+    expect(ips[0] === list.displayedItems[0].ip, `top IP ${ips[0]} vs ${list.displayedItems[0].ip}`);
+    await page.click('nav a[href="/pcap-analysis"]');
+    await page.click('[data-testid=resume]');
+    await page.waitForSelector('[data-field=state][data-state=idle]', { timeout: 30000 });
+    expect((await api('/API/data/pcap')).mode === 'normal', 'back to normal operation');
+    await waitForAnalysis();
+  });
+}
