@@ -115,7 +115,7 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
     h('button', { class: 'button small', type: 'button', onclick: () => setTimes(w.start, w.end), 'data-testid': 'capture-selected-range' }, 'Selected range'),
     h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.first, null) }, 'Whole trace, then until stopped'),
     h('button', { class: 'button small', type: 'button', onclick: () => setTimes(null, null), 'data-testid': 'capture-from-now' }, 'From now, until stopped'),
-    ...[60, 300, 900].map((s) => h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.last + 1 - s, null) }, `Last ${fmt.duration(s)}`)),
+    ...([[60, 'minute'], [300, '5 minutes'], [900, '15 minutes']] as const).map(([s, label]) => h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.last + 1 - s, null) }, `Last ${label}`)),
   );
 
   const snap = h(

@@ -27,7 +27,7 @@ function table(testid: string, headers: string[], rows: HTMLElement[]): HTMLElem
     h(
       'table',
       { class: 'compact', 'data-testid': testid },
-      h('thead', null, h('tr', null, ...headers.map((t) => h('th', { class: /^(Captured|Dropped|Ignored|Bytes|Size|Rules)$/.test(t) ? 'num' : undefined }, t)))),
+      h('thead', null, h('tr', null, ...headers.map((t) => h('th', { class: /^(Captured|Dropped|Ignored|Bytes|Size)$/.test(t) ? 'num' : undefined }, t)))),
       h('tbody', null, ...rows),
     ),
   );
@@ -37,30 +37,31 @@ const expr = (e: string | undefined): Child => h('span', { class: 'expr' }, e ? 
 
 const fileName = (f: string | { name: string }) => (typeof f === 'string' ? f : f.name);
 
+// Epoch µs as a date and time to the second (the time zone is in the column header).
+const when = (us: number | null | undefined) => (us === null || us === undefined ? '–' : fmt.dateTime(Math.floor(fmt.epochSeconds(us)), false));
+const zone = ` (${fmt.timeZoneName()})`;
+
 function runningRow(c: RunningCapture, refresh: () => void): HTMLElement {
   return h(
     'tr',
     { 'data-capture-id': String(c.id) },
-    h('td', null, expr(c.expression)),
-    h('td', null, c.user ?? '–'),
-    h('td', null, c.client ?? '–'),
-    h('td', null, fmt.microTime(c.startTime)),
-    h('td', null, c.endTime ? fmt.microTime(c.endTime) : 'until stopped'),
-    h('td', null, c.toMedia ? 'disk' : 'download'),
+    h('td', { class: 'expr-cell' }, expr(c.expression)),
+    h('td', null, c.user ?? '–', h('div', { class: 'muted-cell small' }, c.client ?? '')),
+    h('td', null, when(c.startTime)),
+    h('td', null, c.endTime ? when(c.endTime) : 'until stopped'),
     h('td', { class: 'num counter-live', 'data-field': 'captured' }, fmt.integer(c.captured)),
     h('td', { class: 'num counter-live' }, fmt.integer(c.dropped)),
     h('td', { class: 'num counter-live' }, fmt.integer(c.ignored)),
     h('td', { class: 'num counter-live' }, fmt.bytes(c.bytes)),
-    h('td', { 'data-field': 'state' }, c.state ?? '–'),
-    h('td', null, (c.files ?? []).map(fileName).join(', ') || '–'),
     h(
       'td',
-      null,
+      { class: 'actions' },
+      h('span', { 'data-field': 'state' }, c.state ?? '–'),
       isRunning(c)
         ? h(
             'button',
             {
-              class: 'button danger',
+              class: 'button small danger',
               'data-testid': 'stop-capture',
               onclick: async (e: Event) => {
                 (e.currentTarget as HTMLButtonElement).disabled = true;
@@ -76,6 +77,7 @@ function runningRow(c: RunningCapture, refresh: () => void): HTMLElement {
           )
         : null,
     ),
+    h('td', null, c.toMedia ? 'disk' : 'download', ...(c.files ?? []).map((f) => h('div', { class: 'muted-cell small' }, fileName(f)))),
   );
 }
 
@@ -215,7 +217,7 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
           running,
           table(
             'captures',
-            ['Filter', 'User', 'Client', 'Start', 'End', 'To', 'Captured', 'Dropped', 'Ignored', 'Bytes', 'State', 'Files', ''],
+            ['Filter', 'User / client', `Start${zone}`, 'End', 'Captured', 'Dropped', 'Ignored', 'Bytes', 'State', 'To'],
             list.map((c) => runningRow(c, () => void loadAll())),
           ),
         );
@@ -234,13 +236,13 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
         recent,
         table(
           'recent',
-          ['Filter', 'When', ''],
+          ['Filter', `When${zone}`, ''],
           list.map((r) =>
             h(
               'tr',
               null,
-              h('td', null, expr(r.expression)),
-              h('td', null, fmt.microTime((r.time ?? r.startTime ?? r.started) as number | undefined)),
+              h('td', { class: 'expr-cell' }, expr(r.expression)),
+              h('td', null, when((r.time ?? r.startTime ?? r.started) as number | undefined)),
               h(
                 'td',
                 { class: 'actions' },
@@ -297,7 +299,7 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
               'tr',
               null,
               h('td', null, f.description || '–'),
-              h('td', null, expr(f.expression)),
+              h('td', { class: 'expr-cell' }, expr(f.expression)),
               h(
                 'td',
                 { class: 'actions' },
@@ -392,14 +394,14 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
         files,
         table(
           'capture-files',
-          ['File', 'Size', 'Modified', ''],
+          ['File', 'Size', `Modified${zone}`, ''],
           list.map((f) =>
             h(
               'tr',
               null,
               h('td', null, f.name),
               h('td', { class: 'num' }, fmt.bytes(f.size)),
-              h('td', null, fmt.microTime(f.modified ?? undefined)),
+              h('td', null, when(f.modified)),
               h('td', null, h('a', { class: 'button small', href: captureApi.fileUrl(f.name), download: f.name.split('/').pop() }, 'Download')),
             ),
           ),
@@ -434,7 +436,8 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
         ),
       ),
     ),
-    h('div', { class: 'grid two' }, card('Recently captured', recent), card('Favorites', favorites)),
+    card('Recently captured', recent),
+    card('Favorites', favorites),
     h('div', { class: 'grid two' }, card('Capture profiles', profiles), card('Files on the server’s disk', files)),
   );
   return {
