@@ -136,7 +136,7 @@ Response deleteUser(Authenticator& auth, DashboardStore* dashboards, const Reque
 
 void addDashboardRoutes(Router& router, DashboardStore& store) {
   DashboardStore* d = &store;
-  const RouteOptions big{DashboardStore::kMaxBodyBytes};
+  const RouteOptions big = RouteOptions::withMaxBody(DashboardStore::kMaxBodyBytes);
   router.add(Method::Get, "/API/system/dashboards", Role::ReadOnly,
              [d](const Request& r) { return Response::json(d->dashboardsJson(r.user)); });
   router.add(
@@ -167,7 +167,7 @@ void addBuiltinRoutes(Router& router, Authenticator& auth, DashboardStore* dashb
   Authenticator* a = &auth;
   router.add(
       Method::Post, "/API/auth/login", Role::Public, [a](const Request& r) { return login(*a, r); },
-      RouteOptions{4096});
+      RouteOptions::withMaxBody(4096));
   router.add(Method::Post, "/API/auth/logout", Role::Public, [a](const Request& r) { return logout(*a, r); });
   router.add(Method::Get, "/API/auth/me", Role::ReadOnly, [](const Request& r) {
     JsonBuilder json;
@@ -177,12 +177,12 @@ void addBuiltinRoutes(Router& router, Authenticator& auth, DashboardStore* dashb
   router.add(Method::Get, "/API/system/users", Role::Admin, [a](const Request&) { return listUsers(*a); });
   router.add(
       Method::Post, "/API/system/users", Role::Admin, [a](const Request& r) { return createUser(*a, r); },
-      RouteOptions{8192});
+      RouteOptions::withMaxBody(8192));
   router.add(Method::Get, "/API/system/users/:name", Role::ReadOnly,
              [a](const Request& r) { return getUser(*a, r); });
   router.add(
       Method::Put, "/API/system/users/:name", Role::ReadOnly,
-      [a](const Request& r) { return changeUser(*a, r); }, RouteOptions{8192});
+      [a](const Request& r) { return changeUser(*a, r); }, RouteOptions::withMaxBody(8192));
   router.add(Method::Delete, "/API/system/users/:name", Role::Admin,
              [a, dashboards](const Request& r) { return deleteUser(*a, dashboards, r); });
   if (dashboards) addDashboardRoutes(router, *dashboards);

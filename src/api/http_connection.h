@@ -56,6 +56,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   }
 
   ~HttpConnection() {
+    if (sink_) sink_->abort("the connection closed before the body was complete");
     cancelStream();
     core_->activeConnections.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -228,11 +229,84 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     }
     if (pendingError_) return respond(pendingError_->toResponse());
     request_.params = std::move(match_.params);
+    if (match_.route->options.bodySink) return startBodySink();
     if (!parser_->is_done()) {
       net::post(executor(), [self = this->shared_from_this()] { self->readBody(); });
       return;
     }
     runHandler();
+  }
+
+  // ---- a body streamed to the route's BodySink (uploads); sink_ is touched by one side at a time
+
+  // On the handler pool.
+  void startBodySink() {
+    Response refusal = errorResponse(500, "internal error");
+    try {
+      sink_ = match_.route->options.bodySink(request_, refusal);
+    } catch (const std::exception& e) {
+      core_->log("netmeter: upload handler for " + match_.route->pattern + " failed: " + e.what());
+    }
+    if (!sink_) return respond(std::move(refusal));
+    if (parser_->is_done()) return deliverPiece(std::string(), true);
+    net::post(executor(), [self = this->shared_from_this()] {
+      self->parser_->body_limit(self->bodyLimit_);
+      if (beast::iequals(self->parser_->get()[http::field::expect], "100-continue")) {
+        self->continue_.emplace(http::status::continue_, self->parser_->get().version());
+        self->lowest().expires_after(self->opts().writeTimeout);
+        http::async_write(self->stream_, *self->continue_, [self](beast::error_code ec, size_t) {
+          if (ec) return self->closeNow();
+          self->readBodyPiece();
+        });
+        return;
+      }
+      self->readBodyPiece();
+    });
+  }
+
+  // On the strand: the next piece of the body (the body timeout is per piece: an idle upload ends).
+  void readBodyPiece() {
+    lowest().expires_after(opts().bodyTimeout);
+    http::async_read_some(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) {
+        auto sink = std::move(self->sink_);
+        if (ec == http::error::body_limit) {
+          sink->abort("request body too large");
+          return self->respondAndClose(
+              errorResponse(413, "request body larger than " + std::to_string(self->bodyLimit_) + " bytes"));
+        }
+        if (isParseError(ec)) {
+          sink->abort("malformed request body");
+          return self->respondAndClose(errorResponse(400, "malformed request body"));
+        }
+        sink->abort("the client went away or stopped sending");
+        return self->closeNow();
+      }
+      std::string piece = std::move(self->parser_->get().body());
+      self->parser_->get().body().clear();
+      const bool done = self->parser_->is_done();
+      net::post(*self->core_->handlers, [self, piece = std::move(piece), done]() mutable {
+        self->deliverPiece(std::move(piece), done);
+      });
+    });
+  }
+
+  // On the handler pool.
+  void deliverPiece(std::string piece, bool done) {
+    std::optional<Response> early;
+    try {
+      if (!piece.empty()) early = sink_->write(piece);
+      if (!early && done) early = sink_->finish();
+    } catch (const std::exception& e) {
+      core_->log("netmeter: upload handler for " + match_.route->pattern + " failed: " + e.what());
+      sink_->abort("internal error");
+      early = errorResponse(500, "internal error");
+    }
+    if (early) {
+      sink_.reset();
+      return respond(std::move(*early));
+    }
+    net::post(executor(), [self = this->shared_from_this()] { self->readBodyPiece(); });
   }
 
   void readBody() {
@@ -491,6 +565,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   size_t bodyLimit_ = 0;
   std::optional<ApiError> pendingError_;
   std::optional<Response> pending_;
+  std::unique_ptr<BodySink> sink_;  // the route's body sink while an upload body is read
 
   std::optional<http::response<http::empty_body>> continue_;
   std::optional<http::response<http::string_body>> response_;

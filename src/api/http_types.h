@@ -88,8 +88,34 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A request body taken piece by piece as it arrives, so an upload of any size is never held whole
+// (see Server::uploadRoute). The calls come from the handler pool, one at a time, in order; the next
+// piece is read from the socket only after write() returned: that is the back-pressure.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // The next piece. Returning a response ends the request early with it (the rest is not read).
+  virtual std::optional<Response> write(std::string_view piece) = 0;
+  // The whole body arrived.
+  virtual Response finish() = 0;
+  // Instead of finish(): the client went away, timed out, sent a malformed or too large body, or the
+  // server stopped. The response, if any, was not the sink's.
+  virtual void abort(std::string_view reason) = 0;
+};
+
+// Called once the request is authorized (on the handler pool): the sink for its body, or nullptr and
+// `refusal` set (e.g. a 400 naming a bad parameter, 409 when an upload is already running).
+using BodySinkFactory = std::function<std::unique_ptr<BodySink>(const Request& req, Response& refusal)>;
+
 struct RouteOptions {
   std::optional<size_t> maxBodyBytes;  // default: ServerOptions::maxBodyBytes
+  BodySinkFactory bodySink;            // set by Server::uploadRoute: the body is streamed to it
+
+  static RouteOptions withMaxBody(size_t bytes) {
+    RouteOptions o;
+    o.maxBodyBytes = bytes;
+    return o;
+  }
 };
 
 }  // namespace netmeter::api

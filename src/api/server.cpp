@@ -61,6 +61,16 @@ void Server::route(Method method, std::string_view pattern, Role role, Handler h
   impl_->core->router.add(method, pattern, role, std::move(handler), options);
 }
 
+void Server::uploadRoute(Method method, std::string_view pattern, Role role, BodySinkFactory factory,
+                         uint64_t maxBodyBytes) {
+  RouteOptions options;
+  options.maxBodyBytes = size_t(maxBodyBytes);
+  options.bodySink = std::move(factory);
+  // The handler is never called for a route with a body sink.
+  impl_->core->router.add(
+      method, pattern, role, [](const Request&) { return errorResponse(500, "internal error"); }, options);
+}
+
 void Server::serveStatic(std::string urlPrefix, std::string directory) {
   impl_->core->staticFiles = std::make_unique<StaticFiles>(std::move(urlPrefix), std::move(directory));
 }

@@ -70,6 +70,11 @@ class Server {
   // Before start() only. Throws std::invalid_argument on a malformed or duplicate pattern.
   void route(Method method, std::string_view pattern, Role role, Handler handler, RouteOptions options = {});
 
+  // Before start() only. A route whose body is streamed to a BodySink (uploads) instead of being
+  // collected into Request::body; `maxBodyBytes` bounds it (413 beyond). The sink's finish() answers.
+  void uploadRoute(Method method, std::string_view pattern, Role role, BodySinkFactory factory,
+                   uint64_t maxBodyBytes);
+
   // Before start() only. Serves the files of `directory` under `urlPrefix` ("/" for the web UI) to
   // GET and HEAD requests that no route takes, outside /API, without credentials; paths without a
   // file and without an extension get index.html (single-page app routes). See StaticFiles.

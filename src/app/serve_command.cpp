@@ -3,9 +3,9 @@
 #include <signal.h>
 
 #include <chrono>
-#include <filesystem>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,9 +13,11 @@
 #include "api/server.h"
 #include "api/server_flags.h"
 #include "app/command_line.h"
+#include "app/pcap_upload.h"
 #include "app/progress_bar.h"
 #include "app/system_stats_routes.h"
 #include "engine/analysis.h"
+#include "engine/analysis_slot.h"
 #include "io/capture_files.h"
 #include "modules/mac/oui_database.h"
 #include "modules/module_routes.h"
@@ -31,13 +33,16 @@ void printServeUsage(std::FILE* out) {
       "                      [--tls on|off|auto] [--cert FILE --key FILE] [--state DIR]\n"
       "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
       "                files, which are one trace merged by timestamp\n"
-      "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default 127.0.0.1:8080;\n"
+      "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default "
+      "127.0.0.1:8080;\n"
       "                port 0 picks a free port)\n"
       "  --threads     analysis worker threads (default 1)\n"
       "  --memory      memory budget for the statistics, e.g. 512M, 4G (default 2G)\n"
       "  --tls         auto (default): HTTPS unless the listen address is loopback\n"
       "  --cert/--key  PEM certificate and key (default: a self-signed one created in the state directory)\n"
-      "  --state DIR   users, sessions and certificates (default $XDG_STATE_HOME/netmeter)\n"
+      "  --state DIR   users, sessions, certificates and the last uploaded capture (default\n"
+      "                $XDG_STATE_HOME/netmeter)\n"
+      "  --upload-limit SIZE  largest capture accepted by POST /API/system/analyze-pcap (default 16G)\n"
       "  --web DIR     the web UI's files (default: web/dist of the source tree the binary was built in,\n"
       "                when it exists; 'none' serves the API only)\n"
       "The first start creates the admin user with a random password, prints it once and says where it is\n"
@@ -47,6 +52,7 @@ void printServeUsage(std::FILE* out) {
 
 struct ServeArguments {
   std::vector<std::string> files;
+  uint64_t uploadLimit = uint64_t{16} << 30;
   std::string webDir;
   EngineOptions engine;
   api::ServerOptions server;
@@ -79,10 +85,18 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
         return false;
       }
       args.engine.threads = unsigned(*n);
+    } else if (a == "--upload-limit") {
+      auto bytes = parseByteSize(v);
+      if (!bytes || *bytes < 1) {
+        std::fprintf(stderr, "netmeter serve: --upload-limit '%s' is not a size (e.g. 512M, 16G)\n", argv[i]);
+        return false;
+      }
+      args.uploadLimit = uint64_t(*bytes);
     } else if (a == "--memory") {
       auto bytes = parseByteSize(v);
       if (!bytes || *bytes < (int64_t{64} << 20)) {
-        std::fprintf(stderr, "netmeter serve: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n", argv[i]);
+        std::fprintf(stderr, "netmeter serve: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n",
+                     argv[i]);
         return false;
       }
       args.engine.memoryBytes = *bytes;
@@ -141,12 +155,31 @@ int runServeCommand(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   const OuiDatabase vendors = OuiDatabase::load();
-  Analysis analysis(std::move(opened.source), args.files, args.engine);
-  const query::QueryContext ctx{analysis, &vendors};
+  auto analysis = std::make_shared<Analysis>(std::move(opened.source), args.files, args.engine);
+  AnalysisSlot slot(analysis);
+  const query::QuerySource source{slot, &vendors};
 
   api::Server server(args.server);
-  registerSystemStatsRoutes(server, ctx);
-  registerModuleRoutes(server, ctx);
+  PcapUploads::Options uploadOptions;
+  uploadOptions.directory = [&server] { return server.stateDir() + "/uploads"; };
+  uploadOptions.maxBytes = args.uploadLimit;
+  uploadOptions.engine = args.engine;
+  // "Resume normal operation" analyzes the original inputs anew (they were readable at start).
+  PcapUploads uploads(
+      slot,
+      [&args] {
+        auto reopened = openCaptureFiles(args.files);
+        if (!reopened.source) {
+          const ReadError error = reopened.error;
+          return std::make_shared<Analysis>([error] { return OpenResult{nullptr, error}; }, args.files,
+                                            args.engine);
+        }
+        return std::make_shared<Analysis>(std::move(reopened.source), args.files, args.engine);
+      },
+      uploadOptions);
+  registerSystemStatsRoutes(server, source);
+  registerModuleRoutes(server, source);
+  registerPcapUploadRoutes(server, uploads);
   std::string webDir = args.webDir.empty() ? defaultWebDir() : args.webDir == "none" ? "" : args.webDir;
   if (!webDir.empty()) {
     std::error_code ec;
@@ -160,7 +193,7 @@ int runServeCommand(int argc, char** argv) {
     std::fprintf(stderr, "netmeter serve: %s\n", error->c_str());
     return 1;
   }
-  analysis.start();
+  analysis->start();
 
   std::string host = args.server.bindAddress;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
@@ -170,23 +203,29 @@ int runServeCommand(int argc, char** argv) {
               webDir.empty() ? "" : "web UI and ", args.files.size(), args.files.size() == 1 ? "" : "s");
   std::fflush(stdout);
 
-  // Report the end of the analysis on stdout while waiting for a stop signal.
-  std::thread reporter([&analysis] {
-    analysis.wait();
-    const AnalysisStatus st = analysis.status();
-    const TraceTotals t = analysis.engine().totals();
+  // Report the end of the analysis on stdout while waiting for a stop signal. The reporter holds the
+  // original analysis only until it ended (an upload stops it and then its memory is freed).
+  std::thread reporter([analysis]() mutable {
+    analysis->wait();
+    const AnalysisStatus st = analysis->status();
+    const TraceTotals t = analysis->engine().totals();
     std::printf("netmeter: analysis finished: %llu packets, %s in %.2f s\n", (unsigned long long)t.packets,
                 humanBytes(double(t.bytes)).c_str(), st.wallSeconds);
-    for (const ReadError& e : analysis.errors()) std::printf("netmeter: %s\n", e.toString().c_str());
+    for (const ReadError& e : analysis->errors()) std::printf("netmeter: %s\n", e.toString().c_str());
     std::fflush(stdout);
+    analysis.reset();
   });
+  analysis.reset();
   int signalNumber = 0;
   sigwait(&stopSignals, &signalNumber);
   std::printf("netmeter: %s received, stopping\n", signalNumber == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   server.stop();
-  analysis.stop();
-  analysis.wait();
+  uploads.abortReceiving("the server is stopping");
+  if (auto current = slot.current()) {
+    current->stop();
+    current->wait();
+  }
   reporter.join();
   return 0;
 }

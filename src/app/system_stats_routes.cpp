@@ -15,10 +15,11 @@ int64_t millis(PacketTime t) { return t / 1'000'000; }
 
 }  // namespace
 
-void registerSystemStatsRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerSystemStatsRoutes(api::Server& server, const query::QuerySource& source) {
   // Packet time is the clock of every statistic: "currentTime" is the latest packet time (ms since the
   // epoch), as the reference's device time is for live traffic.
-  server.route(api::Method::Get, "/API/stats/time", api::Role::ReadOnly, [&ctx](const api::Request&) {
+  server.route(api::Method::Get, "/API/stats/time", api::Role::ReadOnly, [&source](const api::Request&) {
+    const query::QueryContext ctx = source.open();
     const PacketTime now = ctx.analysis.now();
     const query::TraceClock clock = query::traceClock(ctx.analysis);
     query::JsonOut j;
@@ -39,7 +40,8 @@ void registerSystemStatsRoutes(api::Server& server, const query::QueryContext& c
     return api::Response::json(j.take());
   });
 
-  server.route(api::Method::Get, "/API/stats/load", api::Role::ReadOnly, [&ctx](const api::Request&) {
+  server.route(api::Method::Get, "/API/stats/load", api::Role::ReadOnly, [&source](const api::Request&) {
+    const query::QueryContext ctx = source.open();
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     const AnalysisStatus st = ctx.analysis.status();
@@ -68,7 +70,8 @@ void registerSystemStatsRoutes(api::Server& server, const query::QueryContext& c
     return api::Response::json(j.take());
   });
 
-  server.route(api::Method::Get, "/API/stats/processing", api::Role::ReadOnly, [&ctx](const api::Request&) {
+  server.route(api::Method::Get, "/API/stats/processing", api::Role::ReadOnly, [&source](const api::Request&) {
+    const query::QueryContext ctx = source.open();
     const AnalysisStatus st = ctx.analysis.status();
     const TraceTotals totals = ctx.engine().totals();
     int64_t retained = INT64_MIN;

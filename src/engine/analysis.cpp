@@ -5,14 +5,23 @@
 
 namespace netmeter {
 
-Analysis::Analysis(std::unique_ptr<PacketSource> source, std::vector<std::string> inputNames, EngineOptions options)
+Analysis::Analysis(std::unique_ptr<PacketSource> source, std::vector<std::string> inputNames,
+                   EngineOptions options)
     : source_(std::move(source)), inputNames_(std::move(inputNames)), engine_(options) {
   engine_.setTimeIndex(&timeIndex_);
   interfaces_ = source_->interfaces();
   progress_.bytesTotal = source_->bytesTotal();
 }
 
-Analysis::~Analysis() { wait(); }
+Analysis::Analysis(Opener open, std::vector<std::string> inputNames, EngineOptions options)
+    : open_(std::move(open)), inputNames_(std::move(inputNames)), engine_(options) {
+  engine_.setTimeIndex(&timeIndex_);
+}
+
+Analysis::~Analysis() {
+  stop();
+  wait();
+}
 
 void Analysis::start() {
   if (started_.exchange(true)) return;
@@ -25,16 +34,31 @@ void Analysis::wait() {
 }
 
 void Analysis::run() {
+  if (open_) {
+    OpenResult opened = open_();
+    if (!opened.ok()) {
+      std::lock_guard lock(mutex_);
+      errors_.push_back(opened.error);
+      done_.store(true, std::memory_order_release);
+      return;
+    }
+    std::lock_guard lock(mutex_);
+    source_ = std::move(opened.source);
+    interfaces_ = source_->interfaces();
+    progress_.bytesTotal = source_->bytesTotal();
+  }
   engine_.run(*source_, [this](const EngineProgress& p) { publish(p); });
   std::lock_guard lock(mutex_);
   errors_ = source_->errors();
   interfaces_ = source_->interfaces();
+  done_.store(true, std::memory_order_release);
 }
 
 void Analysis::publish(const EngineProgress& p) {
-  wallNanos_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - startWall_)
-                       .count(),
-                   std::memory_order_relaxed);
+  wallNanos_.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - startWall_)
+          .count(),
+      std::memory_order_relaxed);
   std::lock_guard lock(mutex_);
   progress_ = p;
   if (source_->interfaces().size() != interfaces_.size()) interfaces_ = source_->interfaces();

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "io/capture_files.h"
 #include "io/packet_source.h"
 
 namespace netmeter {
@@ -30,6 +32,10 @@ struct AnalysisStatus {
 class Analysis {
  public:
   Analysis(std::unique_ptr<PacketSource> source, std::vector<std::string> inputNames, EngineOptions options);
+  // A source opened on the analysis thread, for inputs whose first bytes may not have arrived yet (an
+  // upload being received): `open` may block. When it fails, the analysis ends at once with its error.
+  using Opener = std::function<OpenResult()>;
+  Analysis(Opener open, std::vector<std::string> inputNames, EngineOptions options);
   ~Analysis();  // waits for the analysis to end
   Analysis(const Analysis&) = delete;
   Analysis& operator=(const Analysis&) = delete;
@@ -45,7 +51,7 @@ class Analysis {
   // Packet time -> file offsets of the input files, built while the analysis reads them (captures of
   // the past seek with it, see capture::openIndexed).
   const TimeOffsetIndex& timeIndex() const { return timeIndex_; }
-  bool finished() const { return engine_.finished(); }
+  bool finished() const { return done_.load(std::memory_order_acquire); }
   AnalysisStatus status() const;
   // What the source is: file names (or later interface names).
   const std::vector<std::string>& inputNames() const { return inputNames_; }
@@ -59,6 +65,7 @@ class Analysis {
   void run();
   void publish(const EngineProgress& progress);
 
+  Opener open_;
   std::unique_ptr<PacketSource> source_;
   std::vector<std::string> inputNames_;
   TimeOffsetIndex timeIndex_;
@@ -66,6 +73,7 @@ class Analysis {
   std::thread thread_;
   std::chrono::steady_clock::time_point startWall_;
   std::atomic<bool> started_{false};
+  std::atomic<bool> done_{false};  // every packet processed (or the source could not be opened)
   std::atomic<int64_t> wallNanos_{0};
   mutable std::mutex mutex_;  // guards the published snapshots below
   std::vector<InterfaceInfo> interfaces_;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "decode/decoder.h"
 #include "flow/flow_key.h"
+#include "io/input_stall.h"
 
 namespace netmeter {
 
@@ -55,6 +57,24 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   uint64_t packets = 0, bytes = 0;
   PacketTime first = INT64_MAX, last = INT64_MIN;
   TimeOffsetIndex* const timeIndex = timeIndex_;
+  auto publish = [&] {
+    packets_.store(packets, std::memory_order_relaxed);
+    bytes_.store(bytes, std::memory_order_relaxed);
+    first_.store(first, std::memory_order_relaxed);
+    last_.store(last, std::memory_order_relaxed);
+  };
+  // The source is about to wait for input (io/input_stall.h): hand the partial batches over now.
+  const std::function<void()> onStall = [&] {
+    for (size_t i = 0; i < n; ++i) {
+      if (open[i]->count == 0) continue;
+      open[i]->readerTime = last;
+      workers_[i]->submit(open[i]);
+      open[i] = workers_[i]->takeFreeBatch();
+    }
+    publish();
+    if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
+  };
+  const io::InputStallScope stallScope(onStall);
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
     // Decode straight into the destination batch: the shard is known only after decoding, so decode
@@ -85,21 +105,15 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
       workers_[w]->submit(batch);
       open[w] = workers_[w]->takeFreeBatch();
     }
-    if ((packets & 0xffff) == 0) {
-      packets_.store(packets, std::memory_order_relaxed);
-      bytes_.store(bytes, std::memory_order_relaxed);
-      first_.store(first, std::memory_order_relaxed);
-      last_.store(last, std::memory_order_relaxed);
+    if ((packets & 0xfff) == 0) {
+      publish();
       if (progress && Clock::now() >= nextProgress) {
         progress({packets, source.bytesConsumed(), source.bytesTotal()});
         nextProgress = Clock::now() + std::chrono::milliseconds(100);
       }
     }
   }
-  packets_.store(packets, std::memory_order_relaxed);
-  bytes_.store(bytes, std::memory_order_relaxed);
-  first_.store(first, std::memory_order_relaxed);
-  last_.store(last, std::memory_order_relaxed);
+  publish();
   for (size_t i = 0; i < n; ++i) {
     open[i]->last = true;
     open[i]->readerTime = last;

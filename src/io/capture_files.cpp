@@ -106,9 +106,15 @@ OpenResult openCaptureFile(const std::string& path, const ReaderOptions& options
   result.error.file = named.name;
   auto raw = io::openFileSource(path, result.error.message);
   if (raw == nullptr) return result;
+  return openCaptureStream(std::move(raw), named);
+}
+
+OpenResult openCaptureStream(std::unique_ptr<io::ByteSource> raw, const ReaderOptions& options) {
+  OpenResult result;
+  result.error.file = options.name;
   auto source = decompressIfNeeded(std::move(raw), result.error.message);
   if (source == nullptr) return result;
-  return openInput(std::make_unique<io::InputBuffer>(std::move(source), named.bufferSize), named);
+  return openInput(std::make_unique<io::InputBuffer>(std::move(source), options.bufferSize), options);
 }
 
 OpenResult openCaptureMemory(const uint8_t* data, size_t size, const ReaderOptions& options) {

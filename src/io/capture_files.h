@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/byte_source.h"
 #include "io/capture_reader.h"
 #include "io/packet_source.h"
 
@@ -25,6 +26,10 @@ CaptureFormat detectCaptureFormat(const uint8_t* data, size_t size);
 
 // One pcap or pcapng file, gzip- or zstd-compressed or not (recognised by magic bytes, not by name).
 OpenResult openCaptureFile(const std::string& path, const ReaderOptions& options = {});
+
+// The same from any byte stream (e.g. an upload still arriving, io/growing_file.h): may block in the
+// stream's read() until the headers are there. `options.name` names it in errors.
+OpenResult openCaptureStream(std::unique_ptr<io::ByteSource> raw, const ReaderOptions& options);
 
 // The same from memory that outlives the source (used by the fuzzers). `options.name` names it in errors.
 OpenResult openCaptureMemory(const uint8_t* data, size_t size, const ReaderOptions& options = {});

@@ -13,7 +13,7 @@ const std::vector<std::string> kModules = {"global", "mac", "mac_protocols", "vl
                                            "ip",     "l4_ports",   "packet_size", "qos", "tcp"};
 }  // namespace
 
-void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerModuleRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(api::Method::Get, "/API/stats/modules", api::Role::ReadOnly, [](const api::Request&) {
     query::JsonOut j;
     j.beginObject();
@@ -24,16 +24,16 @@ void registerModuleRoutes(api::Server& server, const query::QueryContext& ctx) {
     j.endObject();
     return api::Response::json(j.take());
   });
-  registerGlobalRoutes(server, ctx);
-  registerInterfaceRoutes(server, ctx);
-  registerMacRoutes(server, ctx);
-  registerMacProtocolRoutes(server, ctx);
-  registerVlanRoutes(server, ctx);
-  registerIpRoutes(server, ctx);
-  registerL4PortRoutes(server, ctx);
-  registerPacketSizeRoutes(server, ctx);
-  registerQosRoutes(server, ctx);
-  registerTcpRoutes(server, ctx);
+  registerGlobalRoutes(server, source);
+  registerInterfaceRoutes(server, source);
+  registerMacRoutes(server, source);
+  registerMacProtocolRoutes(server, source);
+  registerVlanRoutes(server, source);
+  registerIpRoutes(server, source);
+  registerL4PortRoutes(server, source);
+  registerPacketSizeRoutes(server, source);
+  registerQosRoutes(server, source);
+  registerTcpRoutes(server, source);
 }
 
 }  // namespace netmeter

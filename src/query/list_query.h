@@ -35,7 +35,8 @@ struct ListParams {
   std::string filter;
   bool csv = false;
 };
-api::Expected<ListParams> parseListParams(const api::Request& req, const std::vector<std::string_view>& columns,
+api::Expected<ListParams> parseListParams(const api::Request& req,
+                                          const std::vector<std::string_view>& columns,
                                           std::string_view defaultSort);
 
 // The row filter of a list request: empty (everything), a substring, or a compiled expression.
@@ -75,7 +76,8 @@ class RankCollector {
  public:
   // `expectedRows`: the sum of the shards' table sizes (an upper bound), reserved up front so that
   // collecting a million rows does not spend its time growing the vector and the index.
-  RankCollector(size_t shards, Combine combine, size_t expectedRows = 0) : merge_(shards > 1), combine_(combine) {
+  RankCollector(size_t shards, Combine combine, size_t expectedRows = 0)
+      : merge_(shards > 1), combine_(combine) {
     rows_.reserve(expectedRows);
     if (merge_) index_.reserve(expectedRows);
   }
@@ -91,9 +93,15 @@ class RankCollector {
     }
     double& v = rows_[it->second].value;
     switch (combine_) {
-      case Combine::kSum: v += value; break;
-      case Combine::kMin: v = std::min(v, value); break;
-      case Combine::kMax: v = std::max(v, value); break;
+      case Combine::kSum:
+        v += value;
+        break;
+      case Combine::kMin:
+        v = std::min(v, value);
+        break;
+      case Combine::kMax:
+        v = std::max(v, value);
+        break;
     }
   }
   std::vector<Ranked<Key>> take() { return std::move(rows_); }
@@ -141,18 +149,20 @@ void endPagedList(JsonOut& j);
 void appendCsvField(std::string& out, std::string_view field);
 
 // Streams a CSV document: `header` first, then `writeRow(key, out)` for every key in order, in
-// chunks of about `maxBytes` (the server's back-pressure bounds memory to one chunk).
+// chunks of about `maxBytes` (the server's back-pressure bounds memory to one chunk). `hold` keeps
+// what writeRows reads (the request's analysis, QueryContext::hold) alive until the last chunk.
 template <typename Key>
-api::Response csvResponse(std::string header, std::vector<Key> keys, std::string fileName,
-                          std::function<void(const std::vector<Key>& keys, size_t begin, size_t end, std::string& out)>
-                              writeRows) {
+api::Response csvResponse(
+    std::string header, std::vector<Key> keys, std::string fileName, std::shared_ptr<const void> hold,
+    std::function<void(const std::vector<Key>& keys, size_t begin, size_t end, std::string& out)> writeRows) {
   struct State {
+    std::shared_ptr<const void> hold;
     std::string header;
     std::vector<Key> keys;
     size_t next = 0;
     bool headerSent = false;
   };
-  auto state = std::make_shared<State>(State{std::move(header), std::move(keys)});
+  auto state = std::make_shared<State>(State{std::move(hold), std::move(header), std::move(keys)});
   auto producer = api::makeProducer([state, writeRows](std::string& out, size_t maxBytes) {
     if (!state->headerSent) {
       out += state->header;

@@ -3,6 +3,7 @@
 #include "api/errors.h"
 #include "api/http_types.h"
 #include "engine/analysis.h"
+#include "engine/analysis_slot.h"
 #include "query/time_window.h"
 
 namespace netmeter {
@@ -11,16 +12,30 @@ class OuiDatabase;
 
 namespace netmeter::query {
 
-// What every statistics route reads: the running (or finished) analysis and shared lookup tables.
+// What one request reads: the analysis that was current when it started (kept alive by `hold` for as
+// long as the request, or its streamed response, needs it) and shared lookup tables.
 struct QueryContext {
+  std::shared_ptr<const Analysis> hold;
   const Analysis& analysis;
   const OuiDatabase* vendors = nullptr;
+
+  QueryContext(std::shared_ptr<const Analysis> a, const OuiDatabase* v)
+      : hold(std::move(a)), analysis(*hold), vendors(v) {}
 
   const Engine& engine() const { return analysis.engine(); }
   // The request's time selection (see time_window.h).
   api::Expected<TimeWindow> window(const api::Request& req, size_t defaultValues) const {
     return parseTimeWindow(req, traceClock(analysis), defaultValues);
   }
+};
+
+// What routes are registered with (it outlives the server): every handler starts with
+// `const QueryContext ctx = source.open();` and reads only through that context.
+struct QuerySource {
+  const AnalysisSlot& slot;
+  const OuiDatabase* vendors = nullptr;
+
+  QueryContext open() const { return QueryContext(slot.current(), vendors); }
 };
 
 // A record of `key` merged over every shard (nullopt when no shard has it). `table(shard)` returns

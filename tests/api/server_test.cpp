@@ -42,7 +42,7 @@ class ServerTest : public ServerFixture {
       return Response::json("{\"count\":" + std::to_string(*count) + "}");
     });
     server_->route(Method::Post, "/API/upload", Role::Admin, echo);
-    server_->route(Method::Post, "/API/upload/big", Role::Admin, echo, RouteOptions{64 * 1024});
+    server_->route(Method::Post, "/API/upload/big", Role::Admin, echo, RouteOptions::withMaxBody(64 * 1024));
     server_->route(Method::Get, "/API/throws", Role::ReadOnly,
                    [](const Request&) -> Response { throw std::runtime_error("secret detail"); });
     server_->route(Method::Get, "/API/text", Role::ReadOnly, [](const Request&) {

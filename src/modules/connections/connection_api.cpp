@@ -118,12 +118,12 @@ void appendConnectionCsv(std::string& out, const Connection& c, const query::Tim
   out.append(buf, size_t(std::max(0, std::min(n, int(sizeof buf) - 1))));
 }
 
-void registerConnectionRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerConnectionRoutes(api::Server& server, const query::QuerySource& source) {
   auto all = [](const Connection&) { return true; };
   server.route(api::Method::Get, "/API/stats/modules/ip/globalConnections", api::Role::ReadOnly,
-               [&ctx, all](const api::Request& req) { return connectionList(ctx, req, all, "connections.csv"); });
+               [&source, all](const api::Request& req) { return connectionList(source.open(), req, all, "connections.csv"); });
   server.route(api::Method::Get, "/API/stats/modules/ip/globalConnections/csv", api::Role::ReadOnly,
-               [&ctx, all](const api::Request& req) { return connectionList(ctx, req, all, "connections.csv"); });
+               [&source, all](const api::Request& req) { return connectionList(source.open(), req, all, "connections.csv"); });
 }
 
 }  // namespace netmeter

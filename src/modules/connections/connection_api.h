@@ -45,7 +45,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
                              const std::string& csvName);
 
 // /API/stats/modules/ip/globalConnections (and .../globalConnections/csv).
-void registerConnectionRoutes(api::Server& server, const query::QueryContext& ctx);
+void registerConnectionRoutes(api::Server& server, const query::QuerySource& source);
 
 }  // namespace netmeter
 

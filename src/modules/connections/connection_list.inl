@@ -44,7 +44,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
     keys.reserve(rows.size());
     for (const auto& r : rows) keys.push_back(r.key);
     return query::csvResponse<ConnectionRef>(
-        connectionCsvHeader(), std::move(keys), csvName,
+        connectionCsvHeader(), std::move(keys), csvName, ctx.hold,
         [&engine, w](const std::vector<ConnectionRef>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i) {
             engine.withShard(order[i].shard, [&](const Shard& s) {

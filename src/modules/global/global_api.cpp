@@ -8,8 +8,9 @@ namespace netmeter {
 // /API/stats/modules/global: trace-wide traffic ([packets, bytes]) with history, the layer-3 and
 // layer-4 protocol mix, IPv4 fragments and malformed packets per reason (a netmeter addition: the
 // reference spreads these over its dashboard).
-void registerGlobalRoutes(api::Server& server, const query::QueryContext& ctx) {
-  server.route(api::Method::Get, "/API/stats/modules/global", api::Role::ReadOnly, [&ctx](const api::Request& req) {
+void registerGlobalRoutes(api::Server& server, const query::QuerySource& source) {
+  server.route(api::Method::Get, "/API/stats/modules/global", api::Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 100);
     if (!window) return window.errorResponse();
     GlobalModule g;

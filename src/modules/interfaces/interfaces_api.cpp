@@ -8,8 +8,9 @@ namespace netmeter {
 
 // /API/stats/interfaces: every capture interface of the source with its traffic (rx = packets
 // captured on it).
-void registerInterfaceRoutes(api::Server& server, const query::QueryContext& ctx) {
-  server.route(api::Method::Get, "/API/stats/interfaces", api::Role::ReadOnly, [&ctx](const api::Request& req) {
+void registerInterfaceRoutes(api::Server& server, const query::QuerySource& source) {
+  server.route(api::Method::Get, "/API/stats/interfaces", api::Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 100);
     if (!window) return window.errorResponse();
     const auto table = query::mergedTable<uint16_t, TrafficRecord<4>>(

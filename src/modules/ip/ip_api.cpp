@@ -167,7 +167,7 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
     keys.reserve(rows.size());
     for (const auto& r : rows) keys.push_back(r.key);
     return query::csvResponse<IpAddress>(
-        ipCsvHeader(), std::move(keys), "ips.csv",
+        ipCsvHeader(), std::move(keys), "ips.csv", ctx.hold,
         [&engine, w](const std::vector<IpAddress>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i)
             if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, order[i])) appendIpCsv(out, order[i], *r, w);
@@ -342,15 +342,17 @@ api::Response ipOverview(const query::QueryContext& ctx, const api::Request& req
 
 }  // namespace
 
-void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
   using api::Method;
   using api::Role;
   const std::string base = "/API/stats/modules/ip";
-  server.route(Method::Get, base, Role::ReadOnly, [&ctx](const api::Request& req) { return ipOverview(ctx, req); });
+  server.route(Method::Get, base, Role::ReadOnly,
+               [&source](const api::Request& req) { return ipOverview(source.open(), req); });
   server.route(Method::Get, base + "/ips_paged", Role::ReadOnly,
-               [&ctx](const api::Request& req) { return ipList(ctx, req); });
+               [&source](const api::Request& req) { return ipList(source.open(), req); });
   server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
@@ -360,16 +362,20 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  return connectionList(
                      ctx, req, [ip](const Connection& c) { return c.clientIp == ip || c.serverIp == ip; },
                      "connections-" + ip.toString() + ".csv");
                }));
   server.route(Method::Get, base + "/ips/:ip/peers", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) { return peerList(ctx, req, ip); }));
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 return peerList(source.open(), req, ip);
+               }));
   // L4 endpoints: per (role, L4 protocol, server port).
   server.route(Method::Get, base + "/ips/:ip/ports", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<bool, uint8_t, uint16_t>;  // (ip is server, protocol, server port)
@@ -385,7 +391,8 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // Peers with the server ports used between them.
   server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<IpAddress, bool, uint8_t, uint16_t>;
@@ -402,7 +409,8 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // Protocols: per L4 protocol (L7 protocols join here when the DPI module provides them).
   server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window,
@@ -414,7 +422,8 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                }));
   // QoS: per DSCP the IP sent with (null: nothing sent).
   server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request& req, const IpAddress& ip) {
+               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window, [](const Connection& c, bool isClient) {
@@ -428,7 +437,8 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  });
                }));
   server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
-               ipHandler([&ctx](const api::Request&, const IpAddress& ip) {
+               ipHandler([&source](const api::Request&, const IpAddress& ip) {
+                 const query::QueryContext ctx = source.open();
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
                  if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
                  JsonOut j;
@@ -446,7 +456,7 @@ void registerIpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  j.endObject();
                  return api::Response::json(j.take());
                }));
-  registerConnectionRoutes(server, ctx);
+  registerConnectionRoutes(server, source);
 }
 
 }  // namespace netmeter

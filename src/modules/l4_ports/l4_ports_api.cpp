@@ -28,12 +28,13 @@ KeyedStats<L4PortKey, L4PortRecord> mergedPorts(const query::QueryContext& ctx) 
 
 // /API/stats/modules/l4_ports: {tcp,udp,sctp}_ports_paged (sort by traffic or serverPort) and
 // {tcp,udp,sctp}_port/:port. Counters are from the server's view (rx = client to server).
-void registerL4PortRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerL4PortRoutes(api::Server& server, const query::QuerySource& source) {
   const std::string base = "/API/stats/modules/l4_ports";
   for (const auto& [name, proto] : {std::pair{"tcp", kTcp}, std::pair{"udp", kUdp}, std::pair{"sctp", kSctp}}) {
     const uint8_t protocol = proto;
     server.route(api::Method::Get, base + "/" + name + "_ports_paged", api::Role::ReadOnly,
-                 [&ctx, protocol](const api::Request& req) {
+                 [&source, protocol](const api::Request& req) {
+                   const query::QueryContext ctx = source.open();
                    auto window = ctx.window(req, 0);
                    if (!window) return window.errorResponse();
                    const auto table = mergedPorts(ctx);
@@ -43,7 +44,8 @@ void registerL4PortRoutes(api::Server& server, const query::QueryContext& ctx) {
                        [&](query::JsonOut& j, const L4PortKey& k, const L4PortRecord& r) { writePort(j, k, r, *window); });
                  });
     server.route(api::Method::Get, base + "/" + name + "_port/:port", api::Role::ReadOnly,
-                 [&ctx, protocol](const api::Request& req) {
+                 [&source, protocol](const api::Request& req) {
+                   const query::QueryContext ctx = source.open();
                    const std::string_view text = req.param("port");
                    char* end = nullptr;
                    const std::string copy(text);

@@ -81,11 +81,12 @@ api::Response macList(const query::QueryContext& ctx, const api::Request& req) {
 
 }  // namespace
 
-void registerMacRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerMacRoutes(api::Server& server, const query::QuerySource& source) {
   const std::string base = "/API/stats/modules/mac";
   server.route(api::Method::Get, base + "/mac_paged", api::Role::ReadOnly,
-               [&ctx](const api::Request& req) { return macList(ctx, req); });
-  server.route(api::Method::Get, base + "/macs/:mac", api::Role::ReadOnly, [&ctx](const api::Request& req) {
+               [&source](const api::Request& req) { return macList(source.open(), req); });
+  server.route(api::Method::Get, base + "/macs/:mac", api::Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto mac = MacAddress::parse(req.param("mac"));
     if (!mac)
       return api::badParameter("mac", "'" + std::string(req.param("mac")) + "' is not a MAC address").toResponse();

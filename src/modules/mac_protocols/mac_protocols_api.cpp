@@ -6,9 +6,10 @@
 namespace netmeter {
 
 // /API/stats/modules/mac_protocols/protocols: traffic per EtherType ([packets, bytes]).
-void registerMacProtocolRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerMacProtocolRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(api::Method::Get, "/API/stats/modules/mac_protocols/protocols", api::Role::ReadOnly,
-               [&ctx](const api::Request& req) {
+               [&source](const api::Request& req) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  const auto table = query::mergedTable<uint16_t, TrafficRecord<2>>(

@@ -6,9 +6,10 @@ namespace netmeter {
 
 // /API/stats/modules/packet_size/sizes: the distribution of layer-2 frame sizes (with FCS) in the
 // reference's bins, each with [packets, bytes] counters.
-void registerPacketSizeRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerPacketSizeRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(api::Method::Get, "/API/stats/modules/packet_size/sizes", api::Role::ReadOnly,
-               [&ctx](const api::Request& req) {
+               [&source](const api::Request& req) {
+                 const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  PacketSizeModule merged;

@@ -10,8 +10,9 @@ constexpr const char* kKinds[] = {"ipDscp", "vlanPcp", "mplsTc"};
 }
 
 // /API/stats/modules/qos/classes?kind=ipDscp|vlanPcp|mplsTc: traffic per QoS class ([packets, bytes]).
-void registerQosRoutes(api::Server& server, const query::QueryContext& ctx) {
-  server.route(api::Method::Get, "/API/stats/modules/qos/classes", api::Role::ReadOnly, [&ctx](const api::Request& req) {
+void registerQosRoutes(api::Server& server, const query::QuerySource& source) {
+  server.route(api::Method::Get, "/API/stats/modules/qos/classes", api::Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 0);
     if (!window) return window.errorResponse();
     auto kind = api::choiceParam(req, "kind", {"all", "ipDscp", "vlanPcp", "mplsTc"}, std::string("all"));

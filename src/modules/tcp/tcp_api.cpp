@@ -83,11 +83,12 @@ void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
 
 }  // namespace
 
-void registerTcpRoutes(api::Server& server, const query::QueryContext& ctx) {
+void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
   using api::Method;
   using api::Role;
   server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/tcpStats", Role::ReadOnly,
-               [&ctx](const api::Request& req) -> api::Response {
+               [&source](const api::Request& req) -> api::Response {
+                 const query::QueryContext ctx = source.open();
                  auto ip = IpAddress::parse(req.param("ip"));
                  if (!ip)
                    return api::badParameter("ip", "'" + std::string(req.param("ip")) +
@@ -104,7 +105,8 @@ void registerTcpRoutes(api::Server& server, const query::QueryContext& ctx) {
                  j.endObject();
                  return api::Response::json(j.take());
                });
-  server.route(Method::Get, "/API/stats/modules/tcp", Role::ReadOnly, [&ctx](const api::Request& req) {
+  server.route(Method::Get, "/API/stats/modules/tcp", Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 100);
     if (!window) return window.errorResponse();
     TcpIpRecord global;

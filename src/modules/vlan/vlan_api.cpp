@@ -5,8 +5,9 @@
 namespace netmeter {
 
 // /API/stats/modules/vlan/vlans: traffic per VLAN id ([packets, bytes]), outer and inner position.
-void registerVlanRoutes(api::Server& server, const query::QueryContext& ctx) {
-  server.route(api::Method::Get, "/API/stats/modules/vlan/vlans", api::Role::ReadOnly, [&ctx](const api::Request& req) {
+void registerVlanRoutes(api::Server& server, const query::QuerySource& source) {
+  server.route(api::Method::Get, "/API/stats/modules/vlan/vlans", api::Role::ReadOnly, [&source](const api::Request& req) {
+    const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 0);
     if (!window) return window.errorResponse();
     const auto table = query::mergedTable<uint16_t, VlanRecord>(
