@@ -4,7 +4,7 @@
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config ccache
   libpcap-dev zlib1g-dev libzstd-dev rapidjson-dev nlohmann-json3-dev ieee-data
   libabsl-dev libndpi-dev libsodium-dev libpcre2-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
