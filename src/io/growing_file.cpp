@@ -93,22 +93,14 @@ bool GrowingFile::append(std::string_view data) {
   return true;
 }
 
-void GrowingFile::complete() {
-  {
-    std::lock_guard writing(writeMutex_);
-    if (fd_ < 0) return;
-    ::close(fd_);
-    fd_ = -1;
-    std::lock_guard lock(mutex_);
-    done_ = true;
-  }
-  grew_.notify_all();
-}
+void GrowingFile::complete() { end({}); }
 
-void GrowingFile::abort(std::string reason) {
+void GrowingFile::abort(std::string reason) { end(reason.empty() ? "aborted" : std::move(reason)); }
+
+void GrowingFile::end(std::string reason) {
   {
     std::lock_guard writing(writeMutex_);
-    if (fd_ < 0) return;
+    if (fd_ < 0) return;  // already ended
     ::close(fd_);
     fd_ = -1;
     std::lock_guard lock(mutex_);

@@ -40,6 +40,7 @@ class GrowingFile : public std::enable_shared_from_this<GrowingFile> {
 
  private:
   GrowingFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  void end(std::string reason);  // "" completes
   friend class GrowingFileReader;
 
   const std::string path_;
