@@ -434,7 +434,8 @@ async function main() {
   if (screenshots) {
     await step('screenshots at 3840x2160', async () => {
       await page.setViewportSize({ width: 3840, height: 2160 });
-      for (const [href, name] of [['/', 'dashboard'], ['/ips', 'ips'], ['/ips/' + encodeURIComponent(firstIp), 'ip-detail']]) {
+      const more = ['/connections', '/tcp', '/l7', '/ssl', '/captures', '/pcap-analysis'].filter((h) => navPages.includes(h)).map((h) => [h, h.slice(1)]);
+      for (const [href, name] of [['/', 'dashboard'], ['/ips', 'ips'], ['/ips/' + encodeURIComponent(firstIp), 'ip-detail'], ...more]) {
         await page.goto(base + href);
         await page.waitForSelector('.page');
         await settle();
