@@ -172,7 +172,7 @@ export function dashboardPage(): Page {
                     h(
                       'tr',
                       null,
-                      h('td', null, ipLink(r.ip)),
+                      h('td', null, ipLink(r.ip), Array.isArray(r.alternativeNames) && r.alternativeNames.length ? h('span', { class: 'alt-name', title: (r.alternativeNames as string[]).join(', ') }, String(r.alternativeNames[0])) : null),
                       h('td', { class: 'bar-cell' }, h('span', { class: 'bar', style: { width: `${(100 * bytesOf(r.interval, 'rxtx')) / max}%` } })),
                       h('td', { class: 'num' }, fmt.bytes(bytesOf(r.interval, 'rxtx'))),
                     ),

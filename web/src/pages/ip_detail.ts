@@ -118,6 +118,9 @@ export function ipDetailPage(params: Record<string, string>): Page {
     });
 
   const tabBox = h('div', null, loading());
+  const altNames = h('span', { class: 'header-names', 'data-testid': 'ip-names' });
+  const header = pageHeader(`IP ${ip}`, link('/ips', '← IP addresses'), captureButton({ expression: `ip == ${ip}`, name: ip }));
+  header.querySelector('h1')!.after(altNames);
   let tabs: Tabs | null = null;
   const makeTabs = (available: string[]) => new Tabs(
     TABS.filter((t) => !t.resource || available.includes(t.resource)).map(({ id, label }) => ({ id, label })),
@@ -248,7 +251,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
   const el = h(
     'div',
     { class: 'page', 'data-page': 'ip-detail' },
-    pageHeader(`IP ${ip}`, link('/ips', '← IP addresses'), captureButton({ expression: `ip == ${ip}`, name: ip })),
+    header,
     h('div', { class: 'grid two' }, bits.el, pkts.el),
     card(null, tabBox),
   );
@@ -268,6 +271,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
         const [xp, yp] = historySeries(detail.history, [rxPackets, txPackets]);
         pkts.setData(xp, yp);
         renderOverview();
+        altNames.textContent = (detail.alternativeNames ?? detail.names ?? []).join(', ');
       } catch (e) {
         replace(overview, errorState(e));
         bits.showError('No data');
