@@ -25,9 +25,14 @@ export interface RunningCapture {
 }
 
 export interface RecentCapture {
-  id?: string | number;
   expression?: string;
-  time?: number;
+  startTime?: number | null;
+  endTime?: number | null;
+  snapPacketLength?: number;
+  fromCaptureBuffer?: boolean;
+  captureToMedia?: boolean;
+  profile?: string;
+  time?: number; // wall clock µs
   [key: string]: unknown;
 }
 
@@ -38,8 +43,10 @@ export interface Favorite {
   [key: string]: unknown;
 }
 
+// A rule's condition is a filter expression (or an L7 protocol name); snapLength 0 keeps whole packets.
 export interface ProfileRule {
-  expression: string;
+  expression?: string;
+  l7Protocol?: string;
   snapLength: number;
 }
 
@@ -75,8 +82,9 @@ export interface CaptureRequest {
   maxPackets?: number;
   fileName?: string;
   zip?: boolean;
-  splitSize?: number;
-  splitDuration?: number;
+  zipSplitSize?: number; // MB
+  splitSize?: number; // MB, to disk
+  splitDuration?: number; // s of packet time, to disk
 }
 
 function listOf<T>(data: unknown, key: string): T[] {
@@ -130,7 +138,7 @@ export function runningFor(expression: string): RunningCapture | undefined {
 }
 
 export function isRunning(c: RunningCapture): boolean {
-  return !c.state || c.state === 'running' || c.state === 'waiting' || c.state === 'starting';
+  return !c.state || c.state === 'running';
 }
 
 export function onCapturesChange(fn: () => void): () => void {

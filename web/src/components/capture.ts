@@ -75,10 +75,6 @@ function safeFileName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'capture';
 }
 
-function stamp(epochSeconds: number): string {
-  return fmt.dateTime(epochSeconds, false).replace(/[-:]/g, '').replace(' ', '-');
-}
-
 const PREFS_KEY = 'netmeter.capture';
 interface Prefs {
   type: 'http' | 'disk';
@@ -97,7 +93,8 @@ function loadPrefs(): Prefs {
 
 const num = (attrs: Record<string, unknown>) => h('input', { type: 'number', min: 0, class: 'short', ...attrs });
 
-export function openCaptureDialog(target: CaptureTarget, startNow = false): void {
+// startNow: empty start and end (from now, until stopped); times: the start/end to show (epoch s).
+export function openCaptureDialog(target: CaptureTarget, startNow = false, times?: { start: number | null; end: number | null }): void {
   const prefs = loadPrefs();
   const w = currentWindow();
   const expression = h('input', { value: target.expression, 'aria-label': 'Filter expression', class: 'wide', 'data-testid': 'capture-expression', placeholder: 'empty: every packet' });
@@ -113,8 +110,8 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
     'div',
     { class: 'quick' },
     h('button', { class: 'button small', type: 'button', onclick: () => setTimes(w.start, w.end), 'data-testid': 'capture-selected-range' }, 'Selected range'),
-    h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.first, null) }, 'Whole trace, then until stopped'),
-    h('button', { class: 'button small', type: 'button', onclick: () => setTimes(null, null), 'data-testid': 'capture-from-now' }, 'From now, until stopped'),
+    h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.first, null) }, 'Whole trace'),
+    h('button', { class: 'button small', type: 'button', onclick: () => setTimes(null, null), 'data-testid': 'capture-from-now' }, 'From now on (live)'),
     ...([[60, 'minute'], [300, '5 minutes'], [900, '15 minutes']] as const).map(([s, label]) => h('button', { class: 'button small', type: 'button', onclick: () => setTimes(t.last + 1 - s, null) }, `Last ${label}`)),
   );
 
@@ -160,9 +157,8 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
 
   function updateNames(): void {
     if (fileNameEdited) return;
-    const start = fmt.fromLocalInput(startIn.value) ?? t.last;
-    const ext = type.value === 'http' && zip.checked ? 'zip' : 'pcap';
-    fileName.value = type.value === 'disk' ? `${safeFileName(target.name)}_%Y-%m-%d_%H-%M-%S.pcap` : `${safeFileName(target.name)}_${stamp(start)}.${ext}`;
+    // A strftime pattern (UTC, packet time); the server adds the extension of the format.
+    fileName.value = `${safeFileName(target.name)}_%Y%m%d_%H%M%S`;
   }
   const httpOptions = h('div', { class: 'form-row' }, h('label', { class: 'check' }, zip, 'Download as zip archive'), h('label', { class: 'inline' }, 'split after', zipSplit, 'MB (0: never)'));
   const diskOptions = h('div', { class: 'form-row' }, h('label', { class: 'inline' }, 'Split after', splitSize, 'MB'), h('label', { class: 'inline' }, 'or', splitDuration, 's (0: never)'));
@@ -227,11 +223,11 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
     if (type.value === 'http') {
       if (zip.checked) {
         r.zip = true;
-        r.splitSize = positive(zipSplit, 1024 * 1024);
+        r.zipSplitSize = positive(zipSplit);
       }
     } else {
       r.captureToMedia = true;
-      r.splitSize = positive(splitSize, 1024 * 1024);
+      r.splitSize = positive(splitSize);
       r.splitDuration = positive(splitDuration);
     }
     for (const k of Object.keys(r) as (keyof CaptureRequest)[]) if (r[k] === undefined) delete r[k];
@@ -261,7 +257,8 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
       return;
     }
     // The browser streams the download to disk itself; the capture appears among the running ones.
-    const a = h('a', { href: captureUrl(r), download: r.fileName ?? 'capture.pcap' });
+    // The server names the file (Content-Disposition) from the pattern.
+    const a = h('a', { href: captureUrl(r), download: true });
     document.body.append(a);
     a.click();
     a.remove();
@@ -279,10 +276,11 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
       h('label', null, 'Filter', expression),
       h('label', null, 'Start', h('span', { class: 'inline' }, startIn, 'End', endIn)),
       h('div', { class: 'form-label-row' }, h('span'), quick),
-      h('p', { class: 'hint-row' }, 'Empty start: from now on. Empty end: until stopped. Times are packet time, ', fmt.timeZoneName(), '.'),
+      h('p', { class: 'hint-row' }, 'A start in the past reads the analysed files; an empty start captures live from now on. An empty end: until the end of the analysis or until stopped. Packet time, ', fmt.timeZoneName(), '.'),
       h('label', null, 'Truncate', h('span', { class: 'inline' }, snap, customSnap)),
       h('label', null, 'Capture type', type),
       h('label', null, 'File name', fileName),
+      h('p', { class: 'hint-row' }, 'strftime pattern (%Y %m %d %H %M %S, packet time, UTC); the server adds .pcapng, .pcap or .zip.'),
       h('div', { class: 'form-label-row' }, h('span'), h('div', null, httpOptions, diskOptions)),
       h('label', null, 'Stop after', h('span', { class: 'inline' }, maxDuration, 's', maxBytes, 'MB', maxPackets, 'packets')),
       h('label', null, 'Compatibility', h('span', { class: 'check' }, single, 'Omit interface ID (one interface in the file)')),
@@ -291,7 +289,8 @@ export function openCaptureDialog(target: CaptureTarget, startNow = false): void
     h('div', { class: 'dialog-actions' }, h('button', { class: 'button', onclick: () => dialog.close() }, 'Cancel'), startButton),
   );
   dialog.addEventListener('close', () => dialog.remove());
-  if (startNow) setTimes(null, null);
+  if (times) setTimes(times.start, times.end);
+  else if (startNow) setTimes(null, null);
   else setTimes(w.start, w.end);
   showType();
   document.body.append(dialog);

@@ -8,6 +8,7 @@ import {
   MAX_RULES,
   Profile,
   ProfileRule,
+  RecentCapture,
   RunningCapture,
   captureApi,
   isRunning,
@@ -81,6 +82,13 @@ function runningRow(c: RunningCapture, refresh: () => void): HTMLElement {
   );
 }
 
+// The times of a recent capture for the dialog: its window when it read the analysed files.
+function again(r: RecentCapture): { start: number | null; end: number | null } | undefined {
+  if (!r.fromCaptureBuffer) return undefined;
+  const s = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.floor(fmt.epochSeconds(v)));
+  return { start: s(r.startTime), end: s(r.endTime) };
+}
+
 // The simple capture: a few fields that make an expression.
 function simpleCapture(useExpression: (e: string) => void): HTMLElement {
   const fields: [string, string, string][] = [
@@ -120,7 +128,10 @@ function simpleCapture(useExpression: (e: string) => void): HTMLElement {
 // that matches a packet decides its length.
 function editProfile(existing: Profile | null, saved: () => void): void {
   const name = h('input', { class: 'wide', value: existing?.name ?? '', 'aria-label': 'Profile name', 'data-testid': 'profile-name' });
-  const rules: ProfileRule[] = existing?.rules?.map((r) => ({ ...r })) ?? [{ expression: '', snapLength: 128 }];
+  // Rules are edited as filter expressions (an l7Protocol rule becomes its expression).
+  const rules: { expression: string; snapLength: number }[] = existing?.rules?.map((r) => ({ expression: r.expression ?? (r.l7Protocol ? `l7Protocol == "${r.l7Protocol}"` : ''), snapLength: r.snapLength })) ?? [
+    { expression: '', snapLength: 128 },
+  ];
   const body = h('tbody');
   const message = h('div', { class: 'dialog-message', role: 'status' });
   const add = h('button', { class: 'button', type: 'button', 'data-testid': 'add-rule' }, 'Add rule');
@@ -133,7 +144,7 @@ function editProfile(existing: Profile | null, saved: () => void): void {
           null,
           h('td', null, String(i + 1)),
           h('td', null, h('input', { value: r.expression, placeholder: 'e.g. l7Protocol == TLS (empty: every packet)', 'aria-label': `Rule ${i + 1} filter`, 'data-rule': 'expression', oninput: (e: Event) => (r.expression = (e.target as HTMLInputElement).value) })),
-          h('td', null, h('input', { type: 'number', class: 'short', min: 0, max: 65535, value: r.snapLength, 'aria-label': `Rule ${i + 1} bytes`, 'data-rule': 'snapLength', oninput: (e: Event) => (r.snapLength = Number((e.target as HTMLInputElement).value)) })),
+          h('td', null, h('input', { type: 'number', class: 'short', min: 0, max: 262144, value: r.snapLength, 'aria-label': `Rule ${i + 1} bytes`, 'data-rule': 'snapLength', oninput: (e: Event) => (r.snapLength = Number((e.target as HTMLInputElement).value)) })),
           h('td', null, h('button', { class: 'icon', type: 'button', title: 'Remove the rule', onclick: () => (rules.splice(i, 1), render()) }, '✕')),
         ),
       ),
@@ -150,7 +161,7 @@ function editProfile(existing: Profile | null, saved: () => void): void {
     { class: 'dialog', 'data-testid': 'profile-dialog' },
     h('h2', null, existing ? `Edit profile ${existing.name}` : 'Add capture profile'),
     h('div', { class: 'form-grid' }, h('label', null, 'Name', name)),
-    h('p', { class: 'muted' }, `Up to ${MAX_RULES} rules; the first rule whose filter matches a packet sets how many bytes of it are kept (0: drop the packet, 65535: all).`),
+    h('p', { class: 'muted' }, `Up to ${MAX_RULES} rules; the first rule whose filter matches a packet sets how many bytes of it are kept (0: the whole packet). A rule without filter matches every packet; packets no rule matches keep the dialog's truncation.`),
     h('table', { class: 'compact rules' }, h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'Filter'), h('th', null, 'Bytes kept'), h('th'))), body),
     h('div', { class: 'section-actions' }, add),
     message,
@@ -164,9 +175,9 @@ function editProfile(existing: Profile | null, saved: () => void): void {
           class: 'button primary',
           'data-testid': 'dialog-ok',
           onclick: async () => {
-            const p: Profile = { name: name.value.trim(), rules: rules.map((r) => ({ expression: r.expression.trim(), snapLength: r.snapLength })) };
+            const p: Profile = { name: name.value.trim(), rules: rules.map((r): ProfileRule => ({ expression: r.expression.trim(), snapLength: r.snapLength })) };
             if (!p.name) return void (message.textContent = 'The profile needs a name.');
-            if (p.rules.some((r) => !Number.isInteger(r.snapLength) || r.snapLength < 0 || r.snapLength > 65535)) return void (message.textContent = 'Bytes kept are 0 to 65535.');
+            if (p.rules.some((r) => !Number.isInteger(r.snapLength) || r.snapLength < 0 || r.snapLength > 262144)) return void (message.textContent = 'Bytes kept are 0 (whole packet) to 262144.');
             try {
               if (existing?.id !== undefined) await captureApi.updateProfile(existing.id, p);
               else await captureApi.addProfile(p);
@@ -246,7 +257,7 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
               h(
                 'td',
                 { class: 'actions' },
-                h('button', { class: 'button small', 'data-testid': 'rerun', disabled: !capabilities.capture, onclick: () => openCaptureDialog({ expression: r.expression ?? '', name: 'capture' }, true) }, 'Capture again…'),
+                h('button', { class: 'button small', 'data-testid': 'rerun', disabled: !capabilities.capture, onclick: () => openCaptureDialog({ expression: r.expression ?? '', name: 'capture' }, true, again(r)) }, 'Capture again…'),
                 h(
                   'button',
                   {
@@ -358,7 +369,7 @@ export function capturesPage(_p: Record<string, string>, query: URLSearchParams)
                   'tr',
                   null,
                   h('td', null, p.name),
-                  h('td', { class: 'rules-text' }, ...(p.rules ?? []).map((r) => h('div', null, expr(r.expression), ` → ${r.snapLength} bytes`))),
+                  h('td', { class: 'rules-text' }, ...(p.rules ?? []).map((r) => h('div', null, expr(r.expression ?? (r.l7Protocol ? `l7Protocol == ${r.l7Protocol}` : '')), r.snapLength ? ` → ${r.snapLength} bytes` : ' → whole packet'))),
                   h(
                     'td',
                     { class: 'actions' },
