@@ -39,36 +39,41 @@ for (const [what, p] of needed) {
 
 // ---- the server
 
-const stateDir = mkdtempSync(path.join(tmpdir(), 'netmeter-web-e2e-'));
-let server;
-let serverLog = '';
+const stateDirs = [];
+const servers = [];
 
-function startServer() {
+// Starts `netmeter serve` on `capture` (127.0.0.1, any free port, its own state directory) with
+// extra arguments; resolves to { url, stop }.
+function startServer(capture = pcap, extra = []) {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'netmeter-web-e2e-'));
+  stateDirs.push(stateDir);
+  let log = '';
   return new Promise((resolve, reject) => {
-    server = spawn(netmeter, ['serve', '--pcap', pcap, '--listen', '127.0.0.1:0', '--state', stateDir, '--web', webDir], {
+    const proc = spawn(netmeter, ['serve', '--pcap', capture, '--listen', '127.0.0.1:0', '--state', stateDir, '--web', webDir, ...extra], {
       env: { ...process.env, NETMETER_ADMIN_PASSWORD: PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error(`netmeter serve printed no URL within 30 s:\n${serverLog}`)), 30000);
+    servers.push(proc);
+    const timer = setTimeout(() => reject(new Error(`netmeter serve printed no URL within 30 s:\n${log}`)), 30000);
     const onData = (chunk) => {
-      serverLog += chunk.toString();
-      const m = serverLog.match(/(https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/);
+      log += chunk.toString();
+      const m = log.match(/(https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d+)/);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: m[1], stop: () => proc.exitCode === null && proc.kill('SIGTERM') });
       }
     };
-    server.stdout.on('data', onData);
-    server.stderr.on('data', onData);
-    server.on('exit', (code) => {
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`netmeter serve exited with ${code}:\n${serverLog}`));
+      reject(new Error(`netmeter serve exited with ${code}:\n${log}`));
     });
   });
 }
 
-function stopServer() {
-  if (server && server.exitCode === null) server.kill('SIGTERM');
+function stopServers() {
+  for (const proc of servers) if (proc.exitCode === null) proc.kill('SIGTERM');
 }
 
 let base = '';
@@ -128,7 +133,7 @@ const integer = (n) => Number(n).toLocaleString('en-US');
 // ---- the tests
 
 async function main() {
-  base = externalUrl ?? (await startServer());
+  base = externalUrl ?? (await startServer()).url;
   console.log(externalUrl ? `testing ${base}` : `netmeter serve at ${base}, capture ${path.relative(process.cwd(), pcap)}`);
   const time = await waitForAnalysis();
 
@@ -340,7 +345,7 @@ async function main() {
     });
   }
 
-  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis };
+  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis, startServer, browser, password: PASSWORD, screenshots };
   await l7Steps(ctx);
   await captureSteps(ctx);
 
@@ -463,8 +468,8 @@ try {
   console.error(`web e2e: ${e.stack ?? e}`);
   exitCode = 1;
 } finally {
-  stopServer();
-  rmSync(stateDir, { recursive: true, force: true });
+  stopServers();
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;

@@ -9,7 +9,7 @@ import { describeError, errorState } from '../components/states';
 import { Child, h, replace } from '../dom';
 import { api } from '../endpoints';
 import * as fmt from '../format';
-import { setSelection } from '../time';
+import { getSelection, setSelection } from '../time';
 import { Page } from './page';
 
 // GET /API/data/pcap.
@@ -51,6 +51,7 @@ export function pcapUploadPage(): Page {
   let xhr: XMLHttpRequest | null = null;
   let timer: number | undefined;
   let destroyed = false;
+  let lastState: string | undefined;
   const input = h('input', { type: 'file', accept: '.pcap,.pcapng,.cap,.gz,.zst,application/vnd.tcpdump.pcap', hidden: true, 'data-testid': 'pcap-file' });
   const chosen = h('div', { class: 'drop-file' }, 'Drop a capture file here (pcap, pcapng, also gzip/zstd compressed), or click to choose one.');
   const drop = h('div', { class: 'drop-zone', tabindex: 0, role: 'button', 'aria-label': 'Choose a capture file', 'data-testid': 'drop-zone' }, chosen);
@@ -124,6 +125,9 @@ export function pcapUploadPage(): Page {
     try {
       const s = await get<PcapStatus>(api.pcapStatus);
       showStatus(s);
+      // A new state of the upload moves the trace: the whole page (and the time bar) follows.
+      if (lastState !== undefined && s.state !== lastState && getSelection().mode === 'live') setSelection({ mode: 'live', span: 0 });
+      lastState = s.state;
       const busy = s.state === 'receiving' || s.state === 'analyzing' || xhr !== null;
       timer = window.setTimeout(() => void poll(), busy ? 1000 : 5000);
     } catch (e) {
