@@ -131,7 +131,8 @@ class PcapUploadTest(unittest.TestCase):
         sock.sendall(data[:half])
         st = wait_state(s, ["receiving"])
         deadline = time.time() + 30
-        while st["packets"] == 0 and time.time() < deadline:
+        # The server takes the body as it arrives: wait until all of the first half is in and analyzed.
+        while (st["packets"] == 0 or st["bytesReceived"] < half) and time.time() < deadline:
             time.sleep(0.1)
             st = s.get("/API/data/pcap")
         self.assertEqual(st["state"], "receiving", st)
