@@ -52,6 +52,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
         address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
       }
       clientAddress_ = address.to_string();
+      clientPort_ = endpoint.port();
     }
   }
 
@@ -155,6 +156,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     request_.method = *method;
     request_.path = std::string(path);
     request_.clientAddress = clientAddress_;
+    request_.clientPort = clientPort_;
     request_.tls = kTls;
     for (const auto& field : head) {
       request_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -554,6 +556,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   Stream stream_;
   bool refuse_;
   std::string clientAddress_;
+  uint16_t clientPort_ = 0;
   beast::flat_buffer buffer_;
   bool firstRequest_ = true;
   bool keepAlive_ = false;

@@ -39,6 +39,7 @@ struct Request {
   std::string user;  // empty on public routes
   Role role = Role::Public;
   std::string clientAddress;  // "127.0.0.1" or "::1"
+  uint16_t clientPort = 0;
   bool tls = false;
 
   std::string_view param(std::string_view name) const;  // "" when absent

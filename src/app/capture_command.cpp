@@ -149,7 +149,7 @@ int runCaptureCommand(int argc, char** argv) {
   // An empty expression takes every packet (the language itself has no "true").
   std::optional<filter::Filter> filter;
   if (args.expression.find_first_not_of(" \t\r\n") != std::string::npos) {
-    auto compiled = filter::Filter::compile(args.expression);
+    auto compiled = filter::Filter::compile(args.expression, capture::captureCompileOptions());
     if (!compiled.ok()) {
       printExpressionError(args.expression, compiled.error);
       return 2;

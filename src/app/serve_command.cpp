@@ -19,6 +19,7 @@
 #include "engine/analysis.h"
 #include "engine/analysis_slot.h"
 #include "io/capture_files.h"
+#include "modules/capture/capture_api.h"
 #include "modules/mac/oui_database.h"
 #include "modules/module_routes.h"
 #include "query/query_context.h"
@@ -159,6 +160,7 @@ int runServeCommand(int argc, char** argv) {
   AnalysisSlot slot(analysis);
   const query::QuerySource source{slot, &vendors};
 
+  CaptureService captures(slot);
   api::Server server(args.server);
   PcapUploads::Options uploadOptions;
   uploadOptions.directory = [&server] { return server.stateDir() + "/uploads"; };
@@ -180,6 +182,7 @@ int runServeCommand(int argc, char** argv) {
   registerSystemStatsRoutes(server, source);
   registerModuleRoutes(server, source);
   registerPcapUploadRoutes(server, uploads);
+  registerCaptureRoutes(server, captures);
   std::string webDir = args.webDir.empty() ? defaultWebDir() : args.webDir == "none" ? "" : args.webDir;
   if (!webDir.empty()) {
     std::error_code ec;
@@ -191,6 +194,10 @@ int runServeCommand(int argc, char** argv) {
   }
   if (auto error = server.start()) {
     std::fprintf(stderr, "netmeter serve: %s\n", error->c_str());
+    return 1;
+  }
+  if (std::string error; !captures.open(server.stateDir(), error)) {
+    std::fprintf(stderr, "netmeter serve: %s\n", error.c_str());
     return 1;
   }
   analysis->start();
@@ -220,6 +227,7 @@ int runServeCommand(int argc, char** argv) {
   sigwait(&stopSignals, &signalNumber);
   std::printf("netmeter: %s received, stopping\n", signalNumber == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
+  captures.stopAll();
   server.stop();
   uploads.abortReceiving("the server is stopping");
   if (auto current = slot.current()) {

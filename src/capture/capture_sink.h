@@ -30,6 +30,19 @@ struct SinkTarget {
   io::OutputStream::Sink callback;
 };
 
+// Where a capture's packets go: one file or stream (CaptureSink), or several (SplitOutput).
+class PacketOutput {
+ public:
+  virtual ~PacketOutput() = default;
+  // Writes one packet (see CaptureSink::write). False on a write error (error()).
+  virtual bool write(const RawPacket& packet, const std::vector<InterfaceInfo>& interfaces, uint32_t snapLength) = 0;
+  virtual bool flush() = 0;
+  virtual const std::string& error() const = 0;
+  // Bytes handed to the target(s) so far, and packet bytes written (after truncation).
+  virtual uint64_t bytesWritten() const = 0;
+  virtual uint64_t packetBytes() const = 0;
+};
+
 // The output of one capture: classic pcap or pcapng, chosen from the options and the interfaces.
 //
 // pcapng: one IDB per capture interface (declared up front for the interfaces known when the capture
@@ -40,28 +53,28 @@ struct SinkTarget {
 // writes for the same packets. Packets of an interface whose link type differs from the file's cannot
 // be written to classic pcap: they are counted (linkTypeMismatches) and left out, as are packets whose
 // time the format cannot hold (unstorableTimestamps).
-class CaptureSink {
+class CaptureSink final : public PacketOutput {
  public:
   // Nullptr and `error` set when the options cannot be met (e.g. --pcap for interfaces with
   // different link types) or the target cannot be created.
   static std::unique_ptr<CaptureSink> create(const SinkTarget& target, const SinkOptions& options,
                                              const std::vector<InterfaceInfo>& interfaces,
                                              std::string& error);
-  ~CaptureSink();
+  ~CaptureSink() override;
 
   // Writes one packet of trace-wide interface `packet.interfaceId` (its interface must be in
   // `interfaces`, which may have grown since create()), cut to `snapLength` when non-zero (tighter
   // than the sink's own). False on a write error (error()).
-  bool write(const RawPacket& packet, const std::vector<InterfaceInfo>& interfaces, uint32_t snapLength = 0);
-  bool flush();
+  bool write(const RawPacket& packet, const std::vector<InterfaceInfo>& interfaces, uint32_t snapLength = 0) override;
+  bool flush() override;
   bool close();
-  const std::string& error() const;
+  const std::string& error() const override;
 
   OutputFormat format() const { return format_; }
   bool nanosecond() const { return nanosecond_; }
   // Bytes handed to the target so far (file bytes, flushed), and packet bytes written (after truncation).
-  uint64_t bytesWritten() const { return bytes_; }
-  uint64_t packetBytes() const { return packetBytes_; }
+  uint64_t bytesWritten() const override { return bytes_; }
+  uint64_t packetBytes() const override { return packetBytes_; }
   uint64_t linkTypeMismatches() const { return linkTypeMismatches_; }
   // Packets left out because the format cannot hold their time (pcap: before 1970 or after 2106).
   uint64_t unstorableTimestamps() const { return unstorableTimestamps_; }

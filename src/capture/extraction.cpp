@@ -24,7 +24,7 @@ const char* stopReasonName(StopReason reason) {
   return "?";
 }
 
-ExtractionResult extract(PacketSource& source, PacketSelector& selector, CaptureSink& sink,
+ExtractionResult extract(PacketSource& source, PacketSelector& selector, PacketOutput& sink,
                          const ExtractionOptions& options) {
   ExtractionResult result;
   ExtractionCounters& c = result.counters;
@@ -50,7 +50,7 @@ ExtractionResult extract(PacketSource& source, PacketSelector& selector, Capture
       if (raw.timestamp < options.window.start) {
         if (selector.tracksConnections()) {
           decodePacket(raw, decoded);
-          selector.observe(decoded);
+          selector.observe(raw, decoded);
         }
         continue;
       }
@@ -76,7 +76,8 @@ ExtractionResult extract(PacketSource& source, PacketSelector& selector, Capture
       case filter::Match::kYes:
         break;
     }
-    if (!sink.write(raw, source.interfaces())) {
+    const std::optional<uint32_t> ruled = selector.snapLength();
+    if (!sink.write(raw, source.interfaces(), ruled.has_value() ? *ruled : options.snapLength)) {
       result.reason = StopReason::kWriteError;
       result.writeError = sink.error();
       break;

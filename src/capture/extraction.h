@@ -34,6 +34,8 @@ const char* stopReasonName(StopReason reason);
 struct ExtractionOptions {
   CaptureWindow window;
   CaptureLimits limits;
+  // Snap length of packets no snap rule decided (with rules the sink's own is 0); 0: whole packets.
+  uint32_t snapLength = 0;
   // Called from the extracting thread about every 64 Ki packets read.
   std::function<void(const ExtractionCounters&, const PacketSource&)> progress;
   // Set by another thread to end the extraction early (checked every 1024 packets read).
@@ -49,7 +51,7 @@ struct ExtractionResult {
 // Reads `source` to its end (or until the window, a limit or `stop` ends the capture) and writes the
 // packets `selector` takes to `sink`. Packets before the window still pass through the selector's
 // connection state. The sink is flushed but not closed.
-ExtractionResult extract(PacketSource& source, PacketSelector& selector, CaptureSink& sink,
+ExtractionResult extract(PacketSource& source, PacketSelector& selector, PacketOutput& sink,
                          const ExtractionOptions& options);
 
 }  // namespace netmeter::capture

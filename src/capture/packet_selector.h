@@ -6,6 +6,8 @@
 
 #include "decode/decoded_packet.h"
 #include "filter/filter.h"
+#include "filter/snap_rules.h"
+#include "modules/dpi/dpi_module.h"
 #include "flow/flow_table.h"
 #include "io/raw_packet.h"
 #include "store/memory_account.h"
@@ -28,9 +30,14 @@ struct SelectorOptions {
 // it (SYN, SYN-ACK, port heuristic) and stays fixed for the connection. Filters without such operands
 // keep no state at all.
 //
-// L7: `l7Protocol` needs the DPI module's classification, which the selector does not have; such
-// clauses stay "undecided" and the packet is skipped (the reference's "not yet recognised packets are
-// skipped"), see Filter::usesL7().
+// L7: `l7Protocol` needs the DPI classification. The selector then also runs the analysis' DPI module
+// (nDPI, same code and packet limits) on its connections, so a connection is classified at the same
+// packet as in the analysis when the selector has seen it from its start. Until a connection is
+// classified its packets are "undecided" and skipped (the reference's "not yet recognised packets are
+// skipped"); from the classifying packet on they match or not. See Filter::usesL7().
+//
+// Snap rules (a capture profile): setSnapRules(); after select() returned kYes, snapLength() is the
+// first matching rule's length (nullopt: none matched).
 class PacketSelector {
  public:
   // No filter: every packet is taken (an empty expression).
@@ -41,9 +48,11 @@ class PacketSelector {
   // passed (to observe() when outside the capture window) so that connection state is complete.
   filter::Match select(const RawPacket& raw, const DecodedPacket& packet);
   // Updates connection state only (packets before the capture window).
-  void observe(const DecodedPacket& packet) {
-    if (flows_ != nullptr) track(packet);
+  void observe(const RawPacket& raw, const DecodedPacket& packet) {
+    if (flows_ != nullptr) track(raw, packet);
   }
+  void setSnapRules(filter::SnapRules rules);
+  std::optional<uint32_t> snapLength() const { return snap_; }
 
   bool tracksConnections() const { return flows_ != nullptr; }
   const std::optional<filter::Filter>& filter() const { return filter_; }
@@ -51,17 +60,24 @@ class PacketSelector {
   int64_t memoryBytes() const { return account_.bytes; }
 
  private:
-  filter::PacketContext::ServerSide track(const DecodedPacket& packet);
+  void track(const RawPacket& raw, const DecodedPacket& packet);
+  void ensureTracking();
 
   std::optional<filter::Filter> filter_;
+  filter::SnapRules snapRules_;
+  std::optional<uint32_t> snap_;
   SelectorOptions options_;
   std::unique_ptr<FlowTable> flows_;
+  std::unique_ptr<DpiModule> dpi_;  // when a filter or rule uses l7Protocol
   MemoryAccount account_;
   int64_t lastExpirySecond_ = INT64_MIN;
   filter::PacketContext context_;
 };
 
-// True when evaluating `filter` on packets needs connection state (serverport).
+// True when evaluating `filter` on packets needs connection state (serverport, l7Protocol).
 bool needsConnectionState(const filter::Filter& filter);
+
+// The compile options every capture filter uses: l7Protocol names are the DPI module's.
+filter::CompileOptions captureCompileOptions();
 
 }  // namespace netmeter::capture

@@ -48,6 +48,8 @@ class Analysis {
   void stop() { engine_.requestStop(); }
 
   const Engine& engine() const { return engine_; }
+  // A live capture on the packets analyzed from now on (Engine::attachCapture).
+  bool attachCapture(const std::shared_ptr<LiveCapture>& capture) { return engine_.attachCapture(capture); }
   // Packet time -> file offsets of the input files, built while the analysis reads them (captures of
   // the past seek with it, see capture::openIndexed).
   const TimeOffsetIndex& timeIndex() const { return timeIndex_; }

@@ -29,7 +29,8 @@ int64_t budgetPerShard(const EngineOptions& o) {
 
 Engine::Engine(EngineOptions options) : options_(options), shardBudget_(budgetPerShard(options_)) {
   options_.threads = std::max(1u, options_.threads);
-  for (unsigned i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<Worker>(options_, shardBudget_));
+  for (unsigned i = 0; i < options_.threads; ++i)
+    workers_.push_back(std::make_unique<Worker>(options_, shardBudget_, i, &live_));
 }
 
 Engine::~Engine() {
@@ -45,6 +46,13 @@ TraceTotals Engine::totals() const {
   return t;
 }
 
+bool Engine::attachCapture(const std::shared_ptr<LiveCapture>& capture) {
+  std::vector<const std::atomic<uint64_t>*> marks;
+  for (const auto& w : workers_) marks.push_back(&w->watermark());
+  capture->setWatermarks(std::move(marks));
+  return live_.attach(capture);
+}
+
 void Engine::run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress) {
   const size_t n = workers_.size();
   for (auto& w : workers_) w->start();
@@ -57,6 +65,17 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   uint64_t packets = 0, bytes = 0;
   PacketTime first = INT64_MAX, last = INT64_MIN;
   TimeOffsetIndex* const timeIndex = timeIndex_;
+  // Live captures (see live_capture.h): batches handed to each worker, and the reader's upkeep.
+  std::vector<uint64_t> submitted(n, 0);
+  uint64_t seq = 0;
+  auto submit = [&](size_t w, PacketBatch* b) {
+    b->readerSeq = seq;
+    ++submitted[w];
+    workers_[w]->submit(b);
+  };
+  auto maintainCaptures = [&] {
+    live_.readerMaintain(seq, submitted, [&](size_t w) { return workers_[w]->batchesDone(); });
+  };
   auto publish = [&] {
     packets_.store(packets, std::memory_order_relaxed);
     bytes_.store(bytes, std::memory_order_relaxed);
@@ -68,7 +87,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     for (size_t i = 0; i < n; ++i) {
       if (open[i]->count == 0) continue;
       open[i]->readerTime = last;
-      workers_[i]->submit(open[i]);
+      submit(i, open[i]);
       open[i] = workers_[i]->takeFreeBatch();
     }
     publish();
@@ -77,6 +96,20 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   const io::InputStallScope stallScope(onStall);
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
+    if (live_.pending() || ((seq & 0x3ff) == 0 && live_.needsUpkeep())) {
+      maintainCaptures();
+      if (live_.anyActive() && (seq & 0x3ff) == 0) {
+        // Hand every worker its open batch (even empty) so that each worker's watermark advances and
+        // the captures' merger is never held back by a worker with little traffic.
+        for (size_t i = 0; i < n; ++i) {
+          open[i]->readerTime = last;
+          submit(i, open[i]);
+          open[i] = workers_[i]->takeFreeBatch();
+        }
+      }
+    }
+    const bool keepFrames = live_.anyActive();
+    if (keepFrames) live_.readerPacket(seq, raw.timestamp);
     // Decode straight into the destination batch: the shard is known only after decoding, so decode
     // into worker 0's free slot first when there is one worker, else into a scratch slot.
     DecodedPacket scratch;
@@ -86,23 +119,34 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     PacketBatch* batch = open[w];
     const uint32_t keep = ipBytesToKeep(*target);
     const uint16_t ipOffset = target->ipOffset;
-    if (!batch->arenaHasRoom(keep)) {  // the arena is full: hand the batch over as it is
+    const uint32_t frameBytes = (raw.capturedLength + 7) & ~7u;
+    const bool keepFrame = keepFrames && frameBytes <= PacketBatch::kArenaBytes;
+    const uint32_t room = keepFrame ? frameBytes : keep;
+    if (!batch->arenaHasRoom(room)) {  // the arena is full: hand the batch over as it is
       if (n == 1) scratch = *target;
       batch->readerTime = last;
-      workers_[w]->submit(batch);
+      submit(w, batch);
       batch = open[w] = workers_[w]->takeFreeBatch();
       if (n == 1) batch->packets[0] = scratch;
     }
     if (n != 1) batch->packets[batch->count] = scratch;
-    batch->keepBytes(batch->count, raw.data + ipOffset, keep);
+    batch->seq[batch->count] = seq;
+    if (keepFrame) {
+      batch->keepFrame(batch->count, raw.data, raw.capturedLength, ipOffset, keep);
+      batch->framesKept = true;
+    } else {
+      batch->keepBytes(batch->count, raw.data + ipOffset, keep);
+      batch->frameOffset[batch->count] = PacketBatch::kNoFrame;
+    }
     ++batch->count;
+    ++seq;
     ++packets;
     bytes += raw.originalLength;
     first = std::min(first, raw.timestamp);
     last = std::max(last, raw.timestamp);
     if (batch->count == PacketBatch::kCapacity) {
       batch->readerTime = last;
-      workers_[w]->submit(batch);
+      submit(w, batch);
       open[w] = workers_[w]->takeFreeBatch();
     }
     if ((packets & 0xfff) == 0) {
@@ -114,10 +158,11 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     }
   }
   publish();
+  live_.readerEnd(seq);  // live captures end with the trace; their mergers drain what is left
   for (size_t i = 0; i < n; ++i) {
     open[i]->last = true;
     open[i]->readerTime = last;
-    workers_[i]->submit(open[i]);
+    submit(i, open[i]);
   }
   for (auto& w : workers_) w->join();
   for (auto& w : workers_) w->finish(last);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/engine_options.h"
+#include "engine/live_capture.h"
 #include "engine/worker.h"
 #include "io/packet_source.h"
 #include "io/time_offset_index.h"
@@ -42,6 +43,10 @@ class Engine {
   // analysed files). Set before run(); the index must outlive it. Null (default): nothing recorded.
   void setTimeIndex(TimeOffsetIndex* index) { timeIndex_ = index; }
 
+  // Starts a live capture on the packets run() reads from now on (any thread). False when
+  // LiveCaptureTable::kSlots captures run already. After the end of the trace the capture ends at once.
+  bool attachCapture(const std::shared_ptr<LiveCapture>& capture);
+
   // Calls f(const Shard&) for every worker's shard, in worker order, each under that worker's lock.
   template <typename F>
   void forEachShard(F&& f) const {
@@ -72,6 +77,7 @@ class Engine {
   std::atomic<bool> finished_{false};
   std::atomic<bool> stopRequested_{false};
   TimeOffsetIndex* timeIndex_ = nullptr;
+  LiveCaptureTable live_;  // declared after workers_: destroyed first, while no worker runs
 };
 
 }  // namespace netmeter

@@ -17,13 +17,18 @@ class Shard {
   Shard(const EngineOptions& options, int64_t memoryBudget);
 
   // `bytes`: the packet's captured IP bytes (valid during the call).
-  void process(const DecodedPacket& p, IpBytes bytes = {}) {
+  // Returns the packet's connection (valid until the next call; live captures read its state).
+  FlowUpdate process(const DecodedPacket& p, IpBytes bytes = {}) {
     if (p.timestamp > now_) now_ = p.timestamp;
     if (p.timestamp < firstTime_) firstTime_ = p.timestamp;
     if (secondOf(now_) != lastHousekeepingSecond_) housekeeping(now_);
     const FlowUpdate flow = flows_.update(p, account_);
     modules_.onPacket(p, bytes, flow, account_);
-    if (account_.bytes > budget_) enforceBudget(now_);
+    if (account_.bytes > budget_) {
+      enforceBudget(now_);
+      return FlowUpdate{};  // the connection may have been evicted
+    }
+    return flow;
   }
   // Software pipelining: called for packets a few positions ahead of the one being processed, so the
   // memory they need is in cache when their turn comes (the hot path is bound by memory latency).

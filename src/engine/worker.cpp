@@ -4,7 +4,8 @@
 
 namespace netmeter {
 
-Worker::Worker(const EngineOptions& options, int64_t memoryBudget) : shard_(options, memoryBudget) {
+Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t index, const LiveCaptureTable* live)
+    : shard_(options, memoryBudget), index_(index), live_(live) {
   batches_.reserve(kBatchesPerWorker);
   for (size_t i = 0; i < kBatchesPerWorker; ++i) {
     batches_.push_back(std::make_unique<PacketBatch>());
@@ -25,6 +26,12 @@ void Worker::finish(PacketTime endTime) {
   shard_.finish(endTime);
 }
 
+void Worker::capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow) {
+  if (batch.frameOffset[i] == PacketBatch::kNoFrame) return;
+  for (size_t c = 0; c < captureCount_; ++c)
+    captures_[c]->onWorkerPacket(index_, batch.seq[i], batch.packets[i], batch.frame(i), flow);
+}
+
 void Worker::run() {
   for (;;) {
     PacketBatch* batch = full_.pop();
@@ -34,14 +41,20 @@ void Worker::run() {
       constexpr uint32_t kFar = 8, kNear = 4;
       const uint32_t n = batch->count;
       for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchFar(batch->packets[i]);
+      captureCount_ = 0;
+      if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
       for (uint32_t i = 0; i < n; ++i) {
         if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
         if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear]);
-        shard_.process(batch->packets[i], batch->ipBytes(i));
+        const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i));
+        if (captureCount_ != 0) capturePackets(*batch, i, flow);
       }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
         shard_.housekeeping(batch->readerTime);
     }
+    // After the captures' rings were written: the merger may now rely on everything below readerSeq.
+    watermark_.store(batch->readerSeq, std::memory_order_release);
+    batchesDone_.fetch_add(1, std::memory_order_release);
     batch->clear();
     free_.push(batch);
     if (last) return;

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/live_capture.h"
 #include "engine/packet_batch.h"
 #include "engine/shard.h"
 #include "engine/spsc_queue.h"
@@ -18,7 +19,7 @@ class Worker {
  public:
   static constexpr size_t kBatchesPerWorker = 32;
 
-  Worker(const EngineOptions& options, int64_t memoryBudget);
+  Worker(const EngineOptions& options, int64_t memoryBudget, size_t index = 0, const LiveCaptureTable* live = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -36,13 +37,26 @@ class Worker {
     std::lock_guard lock(mutex_);
     return f(static_cast<const Shard&>(shard_));
   }
+  // Live captures: batches finished so far, and the packet number below which every packet of this
+  // worker has been processed (LiveCapture's merge watermark).
+  uint64_t batchesDone() const { return batchesDone_.load(std::memory_order_acquire); }
+  const std::atomic<uint64_t>& watermark() const { return watermark_; }
+
   // Runs the final housekeeping under the lock (after join, or between batches).
   void finish(PacketTime endTime);
 
  private:
   void run();
 
+  void capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow);
+
   Shard shard_;
+  size_t index_;
+  const LiveCaptureTable* live_;
+  std::array<LiveCapture*, LiveCaptureTable::kSlots> captures_{};
+  size_t captureCount_ = 0;
+  std::atomic<uint64_t> batchesDone_{0};
+  std::atomic<uint64_t> watermark_{0};
   std::vector<std::unique_ptr<PacketBatch>> batches_;
   SpscQueue<PacketBatch> free_{kBatchesPerWorker};
   SpscQueue<PacketBatch> full_{kBatchesPerWorker};
