@@ -30,7 +30,7 @@ namespace {
 
 void printServeUsage(std::FILE* out) {
   std::fputs(
-      "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE]\n"
+      "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE] [--pace PPS]\n"
       "                      [--tls on|off|auto] [--cert FILE --key FILE] [--state DIR]\n"
       "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
       "                files, which are one trace merged by timestamp\n"
@@ -39,6 +39,7 @@ void printServeUsage(std::FILE* out) {
       "                port 0 picks a free port)\n"
       "  --threads     analysis worker threads (default 1)\n"
       "  --memory      memory budget for the statistics, e.g. 512M, 4G (default 2G)\n"
+      "  --pace PPS    read at most PPS packets per second (replays the file like live traffic)\n"
       "  --tls         auto (default): HTTPS unless the listen address is loopback\n"
       "  --cert/--key  PEM certificate and key (default: a self-signed one created in the state directory)\n"
       "  --state DIR   users, sessions, certificates and the last uploaded capture (default\n"
@@ -93,6 +94,13 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
         return false;
       }
       args.uploadLimit = uint64_t(*bytes);
+    } else if (a == "--pace") {
+      auto n = parseInteger(v, 1, INT64_MAX);
+      if (!n) {
+        std::fprintf(stderr, "netmeter serve: --pace '%s' is not a positive number of packets per second\n", argv[i]);
+        return false;
+      }
+      args.engine.pacePacketsPerSecond = uint64_t(*n);
     } else if (a == "--memory") {
       auto bytes = parseByteSize(v);
       if (!bytes || *bytes < (int64_t{64} << 20)) {

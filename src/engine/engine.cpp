@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <thread>
 
 #include "decode/decoder.h"
 #include "flow/flow_key.h"
@@ -94,8 +95,13 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
   };
   const io::InputStallScope stallScope(onStall);
+  const auto paceStart = Clock::now();
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
+    if (options_.pacePacketsPerSecond != 0 && (seq & 0x3ff) == 0) {
+      const double due = double(seq) / double(options_.pacePacketsPerSecond);
+      std::this_thread::sleep_until(paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due)));
+    }
     if (live_.pending() || ((seq & 0x3ff) == 0 && live_.needsUpkeep())) {
       maintainCaptures();
       if (live_.anyActive() && (seq & 0x3ff) == 0) {

@@ -19,6 +19,9 @@ struct EngineOptions {
   int64_t compactEverySeconds = 60;            // packet-time interval between history roll-ups
   uint32_t httpTransactionsPerConnection = 1;  // HTTP request/response pairs kept per connection
   L7Level l7 = L7Level::kAll;
+  // Reads at most this many packets per second of wall-clock time (0: as fast as possible): replays a
+  // file like live traffic (`netmeter serve --pace`), e.g. to watch live captures and statistics grow.
+  uint64_t pacePacketsPerSecond = 0;
 };
 
 }  // namespace netmeter

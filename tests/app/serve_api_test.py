@@ -28,13 +28,14 @@ PASSWORD = "api-test-secret"
 class Server:
     """A `netmeter serve` process on an ephemeral loopback port with its own state directory."""
 
-    def __init__(self, files, threads):
+    def __init__(self, files, threads, extra=()):
         self.state = tempfile.TemporaryDirectory(prefix="netmeter-api-")
         env = dict(os.environ, NETMETER_ADMIN_PASSWORD=PASSWORD)
         cmd = [ARGS.netmeter, "serve", "--listen", "127.0.0.1:0", "--state", self.state.name,
                "--threads", str(threads)]
         for f in files:
             cmd += ["--pcap", f]
+        cmd += list(extra)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         self.lines = []
         self.finished = threading.Event()

@@ -186,7 +186,8 @@ api::Expected<CaptureParams> CaptureService::parse(const api::Request& req, cons
   }
   auto snap = api::intParam(req, "snapPacketLength", 1, 262144, 0);
   if (!snap) return snap.error();
-  p.snapLength = uint32_t(*snap);
+  // The reference's "use 65535 for unlimited size": 65535 and more keep whole packets.
+  p.snapLength = *snap >= 65535 ? 0 : uint32_t(*snap);
   auto flag = [&](const char* name, bool& out) -> std::optional<api::ApiError> {
     auto v = api::boolParam(req, name, false);
     if (!v) return v.error();
