@@ -9,8 +9,8 @@ namespace netmeter {
 
 namespace {
 // Module names in the order of `OPTIONS /API/stats/modules` (and of GET's "modules" list).
-const std::vector<std::string> kModules = {"global", "mac", "mac_protocols", "vlan",
-                                           "ip",     "l4_ports",   "packet_size", "qos", "tcp"};
+const std::vector<std::string> kModules = {"global", "mac",  "mac_protocols", "vlan", "ip",  "l4_ports", "packet_size",
+                                           "qos",    "tcp",  "dpi",           "dns",  "http", "ssl",     "quic"};
 }  // namespace
 
 void registerModuleRoutes(api::Server& server, const query::QuerySource& source) {
@@ -34,6 +34,11 @@ void registerModuleRoutes(api::Server& server, const query::QuerySource& source)
   registerPacketSizeRoutes(server, source);
   registerQosRoutes(server, source);
   registerTcpRoutes(server, source);
+  registerDpiRoutes(server, source);
+  registerDnsRoutes(server, source);
+  registerHttpRoutes(server, source);
+  registerSslRoutes(server, source);
+  registerQuicRoutes(server, source);
 }
 
 }  // namespace netmeter

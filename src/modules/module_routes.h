@@ -20,6 +20,12 @@ void registerVlanRoutes(api::Server& server, const query::QuerySource& source);
 void registerL4PortRoutes(api::Server& server, const query::QuerySource& source);
 void registerPacketSizeRoutes(api::Server& server, const query::QuerySource& source);
 void registerQosRoutes(api::Server& server, const query::QuerySource& source);
+// L7: dpi (L7 protocols), dns, http, ssl (TLS servers and clients), quic (the QUIC TLS server table).
+void registerDpiRoutes(api::Server& server, const query::QuerySource& source);
+void registerDnsRoutes(api::Server& server, const query::QuerySource& source);
+void registerHttpRoutes(api::Server& server, const query::QuerySource& source);
+void registerSslRoutes(api::Server& server, const query::QuerySource& source);
+void registerQuicRoutes(api::Server& server, const query::QuerySource& source);
 void registerGlobalRoutes(api::Server& server, const query::QuerySource& source);
 // /API/stats/interfaces (not a module path in the reference, but the interface module's data).
 void registerInterfaceRoutes(api::Server& server, const query::QuerySource& source);

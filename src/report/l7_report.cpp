@@ -1,5 +1,6 @@
 #include "report/l7_report.h"
 
+#include "modules/app/connection_app_json.h"
 #include "modules/dns/dns_parser.h"
 
 namespace netmeter {
@@ -125,36 +126,7 @@ void writeHostNames(ReportJson& w, const HostNameTable& names) {
 
 }  // namespace
 
-void writeConnectionL7(ReportJson& w, const Connection& c) {
-  w.field("l7Protocol", l7DisplayName(c.app.l7));
-  DnsModule::Query query;
-  if (DnsModule::lastQuery(c, query)) {
-    w.key("dns");
-    w.beginObject();
-    w.field("query", query.name);
-    w.field("type", uint32_t{query.type});
-    w.endObject();
-  }
-  if (const auto* transactions = HttpModule::transactions(c)) {
-    w.key("http");
-    w.beginArray();
-    for (const HttpTransaction& t : *transactions) {
-      w.beginObject();
-      w.field("requestTime", t.requestTime);
-      w.field("method", t.method);
-      w.field("host", t.host);
-      w.field("url", t.url);
-      w.key("status");
-      if (t.status) w.value(uint32_t{t.status});
-      else w.null();
-      w.key("responseTime");
-      if (t.responseTime >= 0) w.value(t.responseTime);
-      else w.null();
-      w.endObject();
-    }
-    w.endArray();
-  }
-}
+void writeConnectionL7(ReportJson& w, const Connection& c) { writeConnectionL7Fields(w, c); }
 
 void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAddress& ip) {
   w.key("alternativeNames");

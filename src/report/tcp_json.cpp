@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "modules/tcp/tcp_analyzer.h"
+#include "modules/tcp/tcp_connection_json.h"
 
 namespace netmeter {
 
@@ -31,44 +32,6 @@ void nullableNs(JsonWriter& w, std::string_view key, int64_t ns, bool present) {
 }
 
 double percent(uint64_t part, uint64_t whole) { return whole == 0 ? 0.0 : 100.0 * double(part) / double(whole); }
-
-void writeSide(JsonWriter& w, const TcpConnectionState& st, Direction dir, bool ipv6) {
-  const TcpSideState& s = st.side[dir];
-  const TcpSideCounters& c = s.counters;
-  w.beginObject();
-  w.field("mss", uint32_t{tcpEffectiveMss(s, ipv6)});
-  w.field("mssAnnounced", s.mss != 0);
-  w.key("windowScale");
-  if (s.windowScale == kNoWindowScale) w.null();
-  else w.value(uint32_t{s.windowScale});
-  const uint8_t shift = tcpWindowShift(st, dir);
-  const uint64_t limit = uint64_t{65535} << shift;
-  w.field("windowSizeLimit", limit);
-  w.key("minWindow");
-  if (s.windowKnown) w.value(uint64_t{s.minWindow});
-  else w.null();
-  w.field("maxWindow", uint64_t{s.maxWindow});
-  w.field("windowLimitUsagePercent", percent(s.maxWindow, limit));
-  w.field("maxBytesInFlight", uint64_t{s.maxBytesInFlight});
-  w.field("sackPermitted", s.sackPermitted);
-  w.field("payloadBytes", c.payloadBytes);
-  w.field("payloadSegments", uint64_t{c.payloadSegments});
-  w.field("retransmittedBytes", c.retransmittedBytes);
-  w.field("retransmittedSegments", uint64_t{c.retransmittedSegments});
-  w.field("retransmissionPercent", percent(c.retransmittedBytes, c.payloadBytes));
-  w.field("missedBytes", c.missedBytes);
-  w.field("dupAcks", uint64_t{c.dupAcks});
-  w.field("zeroWindows", uint64_t{c.zeroWindows});
-  w.field("outOfOrder", uint64_t{c.outOfOrder});
-  w.field("keepAlives", uint64_t{c.keepAlives});
-  w.field("windowProbes", uint64_t{c.windowProbes});
-  w.field("dataResponses", uint64_t{c.dataResponses});
-  average(w, "dataResponseAvgNs", c.dataResponseNs, c.dataResponses);
-  nullableNs(w, "dataResponseMaxNs", s.dataResponseMaxNs, c.dataResponses != 0);
-  w.field("dataTransfers", uint64_t{c.dataTransfers});
-  w.field("dataTransferNs", c.dataTransferNs);
-  w.endObject();
-}
 
 void writeRole(JsonWriter& w, const TcpIpRecord& r, bool asClient) {
   const auto& all = r.counters.allTime();
@@ -98,35 +61,8 @@ void writeRole(JsonWriter& w, const TcpIpRecord& r, bool asClient) {
 }  // namespace
 
 void writeTcpConnectionJson(ReportJson& w, const Connection& c) {
-  const TcpConnectionState& st = *c.tcp;
   w.key("tcp");
-  w.beginObject();
-  w.field("valid", st.valid());
-  w.field("handshakeComplete", st.handshakeComplete());
-  nullableNs(w, "handshakeNs", st.handshakeNs(), st.handshakeComplete());
-  nullableNs(w, "handshakeServerNs", st.serverHandshakeNs(), st.handshakeComplete());
-  nullableNs(w, "handshakeClientNs", st.clientHandshakeNs(), st.handshakeComplete());
-  w.field("windowScaleKnown", tcpWindowScaleKnown(st));
-  w.key("closedBy");
-  if (st.closedBy > kServerToClient) w.null();
-  else w.value(st.closedBy == kClientToServer ? "client" : "server");
-  w.field("closedByRst", st.closedByRst);
-  const TcpApplicationTimes& a = st.app;
-  w.key("application");
-  w.beginObject();
-  w.field("transactions", uint64_t{a.transactions});
-  average(w, "firstResponseAvgNs", a.firstResponseNs, a.transactions);
-  nullableNs(w, "firstResponseMaxNs", a.firstResponseMaxNs, a.transactions != 0);
-  w.field("requestResponses", uint64_t{a.requestResponses});
-  average(w, "requestResponseAvgNs", a.requestResponseNs, a.requestResponses);
-  nullableNs(w, "requestResponseMaxNs", a.requestResponseMaxNs, a.requestResponses != 0);
-  w.endObject();
-  const bool ipv6 = !c.clientIp.isV4();
-  w.key("client");
-  writeSide(w, st, kClientToServer, ipv6);
-  w.key("server");
-  writeSide(w, st, kServerToClient, ipv6);
-  w.endObject();
+  writeTcpConnectionObject(w, c);
 }
 
 void writeTcpStatsFields(ReportJson& w, const TcpIpRecord& r) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "modules/app/connection_app_json.h"
 #include "modules/quic/quic_version.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/tls_constants.h"
@@ -10,26 +11,9 @@ namespace netmeter {
 
 namespace {
 
-std::string hex16(uint16_t v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "0x%04x", v);
-  return buf;
-}
-std::string versionText(uint16_t v) {
-  auto name = tls::versionName(v);
-  return name.empty() ? hex16(v) : std::string(name);
-}
-std::string cipherText(uint16_t c) {
-  auto name = tls::cipherSuiteName(c);
-  return name.empty() ? hex16(c) : std::string(name);
-}
-std::string quicVersionText(uint32_t v) {
-  auto name = quic::versionName(v);
-  if (!name.empty()) return std::string(name);
-  char buf[12];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
+using tls::cipherText;
+using tls::quicVersionText;
+using tls::versionText;
 
 void writeResponseTimes(ReportJson& w, std::string_view key, const ResponseTimeStats& rt) {
   w.key(key);
@@ -177,57 +161,9 @@ void writeQuicServers(ReportJson& w, const QuicModule& m) {
   w.endArray();
 }
 
-void writeClientHello(ReportJson& w, const tls::TlsClientSummary& c) {
-  w.field("sni", c.sni);
-  w.field("alpn", c.alpn);
-  writeVersions(w, "announcedVersions", c.versions);
-  writeCiphers(w, "announcedCipherSuites", c.cipherSuites);
-  w.field("ja3", tls::ja3Hex(c.ja3));
-  w.field("ja4", c.ja4);
-}
-
-void optionalTime(ReportJson& w, std::string_view key, PacketTime t) {
-  w.key(key);
-  if (t >= 0)
-    w.value(int64_t{t});
-  else
-    w.null();
-}
-
 }  // namespace
 
-void writeConnectionTls(ReportJson& w, const Connection& c) {
-  if (const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c)) {
-    w.key("tls");
-    w.beginObject();
-    if (t->hasClientHello) writeClientHello(w, t->client);
-    if (t->hasServerHello) {
-      w.field("negotiatedVersion", versionText(t->negotiatedVersion));
-      w.field("negotiatedCipherSuite", cipherText(t->negotiatedCipher));
-    }
-    if (t->alerts > 0) {
-      w.key("alert");
-      w.beginObject();
-      w.field("level", tls::alertLevelName(t->alertLevel));
-      w.field("description", tls::alertDescriptionName(t->alertDescription));
-      w.field("fromServer", t->alertFromServer);
-      w.field("count", uint32_t{t->alerts});
-      w.endObject();
-    }
-    w.field("encryptedAlerts", uint32_t{t->encryptedAlerts});
-    optionalTime(w, "handshakeResponseTime", t->handshakeResponseTime());
-    optionalTime(w, "firstDataResponseTime", t->firstDataResponseTime());
-    w.endObject();
-  } else if (const quic::QuicConnectionInfo* q = QuicModule::connectionInfo(c)) {
-    w.key("quic");
-    w.beginObject();
-    w.field("version", quicVersionText(q->version));
-    if (q->hasClientHello) writeClientHello(w, q->client);
-    if (q->hasServerHello) w.field("negotiatedCipherSuite", cipherText(q->negotiatedCipher));
-    w.field("decryptFailures", q->decryptFailures);
-    w.endObject();
-  }
-}
+void writeConnectionTls(ReportJson& w, const Connection& c) { writeConnectionTlsFields(w, c); }
 
 void writeTlsModules(ReportJson& w, const ModuleSet& m) {
   writeTlsServers(w, m.app.tls);

@@ -291,7 +291,7 @@ class ServeApiTest(unittest.TestCase):
                                 for c in conns))
         ports, _ = all_pages(self.server, "/API/stats/modules/ip/ips/%s/ports" % ip, {})
         self.assertEqual(sum(p["connections"] for p in ports), len(conns))
-        protos, _ = all_pages(self.server, "/API/stats/modules/ip/ips/%s/protocols" % ip, {})
+        protos, _ = all_pages(self.server, "/API/stats/modules/ip/ips/%s/protocols" % ip, {"layer": "l4"})
         self.assertEqual(sum(p["connections"] for p in protos), len(conns))
         pp, _ = all_pages(self.server, "/API/stats/modules/ip/ips/%s/peers_ports" % ip, {})
         self.assertEqual(sum(p["connections"] for p in pp), len(conns))

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <compare>
+#include <optional>
+#include <string_view>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,17 +29,28 @@ struct ConnectionRef {
   }
 };
 
+// The id of a connection in the API: "<worker>-<slot>-<serial>" (the lists' "id", the path of
+// /API/stats/modules/ip/connections/:id). Stable while the connection is kept; a stale id finds nothing.
+std::string connectionIdText(const ConnectionRef& ref);
+std::optional<ConnectionRef> parseConnectionId(std::string_view text);
+
 // Sort columns of connection lists: the traffic columns plus these.
 const std::vector<std::string_view>& connectionSortColumns();
 // The sort value of `column` for a connection (traffic columns from the client's view:
 // rx = received by the client).
 double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w);
 
-// One connection object: endpoints, protocol, counters, times, termination, VLAN/MPLS/QoS per side.
-void writeConnection(query::JsonOut& j, const Connection& c, const query::TimeWindow& w);
+// One connection object: id, endpoints, protocol, counters, times, termination, VLAN/MPLS/QoS per
+// side, L7 protocol and metadata (DNS query, HTTP transactions, TLS/QUIC handshake), server name, TCP
+// health ("tcp", null for other protocols); with `names` the endpoints' alternative names (detail).
+struct ConnectionNames {
+  std::vector<std::string> client, server;
+};
+void writeConnection(query::JsonOut& j, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w,
+                     const ConnectionNames* names = nullptr);
 // CSV header and row (the same columns as the JSON object's scalar fields).
 std::string connectionCsvHeader();
-void appendConnectionCsv(std::string& out, const Connection& c, const query::TimeWindow& w);
+void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w);
 
 // A paged (or CSV) list of the connections for which `include(c)` holds.
 template <typename Include>

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "modules/app/connection_app_json.h"
 #include "query/list_query.h"
 
 namespace netmeter {
@@ -29,7 +30,8 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
       if (filter.isExpression()) {
         if (!filter.matches(filter::ConnectionView{c, nullptr})) return;
       } else if (!filter.empty()) {
-        scratch = c.clientIp.toString() + " " + c.serverIp.toString();
+        scratch = c.clientIp.toString() + " " + c.serverIp.toString() + " " + l7DisplayName(c.app.l7) + " ";
+        scratch += connectionServerName(c);
         if (!filter.containsText(scratch)) return;
       }
       rows.push_back({ConnectionRef{shardIndex, slot, c.id}, connectionSortValue(c, params->sort, w)});
@@ -49,7 +51,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
           for (size_t i = begin; i < end; ++i) {
             engine.withShard(order[i].shard, [&](const Shard& s) {
               const Connection* c = s.flows().connectionAt(order[i].slot);
-              if (c && c->id == order[i].id) appendConnectionCsv(out, *c, w);
+              if (c && c->id == order[i].id) appendConnectionCsv(out, order[i], *c, w);
             });
           }
         });
@@ -61,7 +63,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
   for (const ConnectionRef& ref : page) {
     engine.withShard(ref.shard, [&](const Shard& s) {
       const Connection* c = s.flows().connectionAt(ref.slot);
-      if (c && c->id == ref.id) writeConnection(j, *c, w);
+      if (c && c->id == ref.id) writeConnection(j, ref, *c, w);
     });
   }
   query::endPagedList(j);

@@ -4,7 +4,9 @@
 #include <tuple>
 
 #include "core/protocol_names.h"
+#include "modules/app/host_names_api.h"
 #include "modules/connections/connection_api.h"
+#include "modules/dpi/dpi_api.h"
 #include "modules/mac/oui_database.h"
 #include "query/counters.h"
 #include "query/list_query.h"
@@ -23,9 +25,14 @@ const auto pairsOf = [](const Shard& s) -> const KeyedStats<IpPairKey, IpPairRec
 
 // One IP object (the IP table's row, and the detail page's overview). Counters have six values:
 // [rx packets, rx bytes, tx packets, tx bytes, TCP packets, UDP packets].
-void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindow& w, const OuiDatabase* vendors) {
+void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindow& w, const OuiDatabase* vendors,
+             const std::vector<std::string>& names) {
   j.beginObject();
   j.field("ip", ip.toString());
+  j.key("alternativeNames");
+  j.beginArray();
+  for (const std::string& n : names) j.value(n);
+  j.endArray();
   query::writeTraffic(j, r, w);
   const auto& all = r.counters.allTime();
   j.field("tcpPackets", all[4]);
@@ -76,10 +83,11 @@ void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindo
 std::string ipCsvHeader() {
   return "ip,firstActivity_us,lastActivity_us,allTime_rxPackets,allTime_rxBytes,allTime_txPackets,allTime_txBytes,"
          "interval_rxPackets,interval_rxBytes,interval_txPackets,interval_txBytes,tcpPackets,udpPackets,peers,"
-         "connectionsAsClient,connectionsAsServer,ttlMin,ttlMax,mtuRx,mtuTx,macs\r\n";
+         "connectionsAsClient,connectionsAsServer,ttlMin,ttlMax,mtuRx,mtuTx,macs,alternativeNames\r\n";
 }
 
-void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const TimeWindow& w) {
+void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const TimeWindow& w,
+                 const std::vector<std::string>& names) {
   const auto& a = r.counters.allTime();
   const auto i = r.counters.sum(w.fromSecond, w.toSecond);
   std::string line = ip.toString();
@@ -106,6 +114,10 @@ void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const
   for (const MacAddress& m : r.macs) macs += (macs.empty() ? "" : " ") + m.toString();
   line += ',';
   query::appendCsvField(line, macs);
+  std::string joined;
+  for (const std::string& n : names) joined += (joined.empty() ? "" : " ") + n;
+  line += ',';
+  query::appendCsvField(line, joined);
   out += line;
   out += "\r\n";
 }
@@ -148,6 +160,7 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
   size_t expected = 0;
   engine.forEachShard([&](const Shard& s) { expected += s.modules().ip.ips().size(); });
   query::RankCollector<IpAddress> collector(engine.workerCount(), combineFor(params->sort), expected);
+  const auto named = ipsNamed(engine, filter);  // the substring filter also matches alternative names
   std::string text;
   engine.forEachShard([&](const Shard& s) {
     s.modules().ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {
@@ -155,7 +168,7 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
         if (!filter.matches(filter::IpRow{ip})) return;
       } else if (!filter.empty()) {
         text = ip.toString();
-        if (!filter.containsText(text)) return;
+        if (!filter.containsText(text) && !named.contains(ip)) return;
       }
       collector.add(ip, ipSortValue(r, params->sort, w));
     });
@@ -170,7 +183,8 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
         ipCsvHeader(), std::move(keys), "ips.csv", ctx.hold,
         [&engine, w](const std::vector<IpAddress>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i)
-            if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, order[i])) appendIpCsv(out, order[i], *r, w);
+            if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, order[i]))
+              appendIpCsv(out, order[i], *r, w, alternativeNames(engine, order[i]));
         });
   }
   const size_t total = rows.size();
@@ -178,7 +192,8 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
   JsonOut j;
   query::beginPagedList(j, *params, total, w);
   for (const IpAddress& ip : page)
-    if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, ip)) writeIp(j, ip, *r, w, ctx.vendors);
+    if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, ip))
+      writeIp(j, ip, *r, w, ctx.vendors, alternativeNames(engine, ip));
   query::endPagedList(j);
   return api::Response::json(j.take());
 }
@@ -205,6 +220,7 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
   const auto metric = query::trafficMetric(params->sort);
 
   std::vector<query::Ranked<IpAddress>> rows;
+  const auto named = ipsNamed(ctx.engine(), filter);
   std::string text;
   ctx.engine().forEachShard([&](const Shard& s) {
     s.modules().ip.pairs().forEach([&](const IpPairKey& k, const IpPairRecord& r) {
@@ -215,7 +231,7 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
         if (!filter.matches(filter::IpRow{peer})) return;
       } else if (!filter.empty()) {
         text = peer.toString();
-        if (!filter.containsText(text)) return;
+        if (!filter.containsText(text) && !named.contains(peer)) return;
       }
       double v = 0;
       if (metric) v = query::metricValue(r.counters, swap ? query::swapped(*metric) : *metric, w);
@@ -234,6 +250,7 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
     if (!r) continue;
     j.beginObject();
     j.field("ip", peer.toString());
+    writeAlternativeNames(j, ctx.engine(), peer);
     query::writeCounters(j, r->counters, w, 4, key.b == ip);
     j.timeField("firstActivity", r->firstActivity);
     j.timeField("lastActivity", r->lastActivity);
@@ -358,7 +375,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
                  if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
                  JsonOut j;
-                 writeIp(j, ip, *r, *window, ctx.vendors);
+                 writeIp(j, ip, *r, *window, ctx.vendors, alternativeNames(ctx.engine(), ip));
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
@@ -407,10 +424,14 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                    j.field("port", uint32_t{std::get<3>(k)});
                  });
                }));
-  // Protocols: per L4 protocol (L7 protocols join here when the DPI module provides them).
+  // Protocols: the IP's L7 (DPI) protocols as in the reference (layer=l7, the default), or per L4
+  // protocol (layer=l4).
   server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
                ipHandler([&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
+                 auto layer = api::choiceParam(req, "layer", {"l7", "l4"}, "l7");
+                 if (!layer) return layer.errorResponse();
+                 if (*layer == "l7") return ipL7ProtocolList(ctx, req, ip);
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window,

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""The REST API of the L7 modules (dpi, dns, http, ssl, quic), the TCP and L7 columns of connection
+lists, connection detail by id and alternative names in IP rows: `netmeter serve` on shared captures,
+every figure cross-checked with `netmeter analyze --json` on the same file.
+
+Usage: serve_l7_api_test.py --netmeter BIN --shared DIR [--threads N]
+"""
+import argparse
+import csv
+import io
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_api_test as base  # noqa: E402  (Server, analyze, all_pages)
+
+M = "/API/stats/modules"
+
+
+def key_of(c):
+    """A connection's identity shared by the report (ns) and the API (us)."""
+    start = c["start"] // 1000 if c["start"] > 10**17 else c["start"]
+    return (c["clientIp"], c["clientPort"], c["serverIp"], c["serverPort"], c.get("l4Protocol", 6), start)
+
+
+class L7ApiTest(unittest.TestCase):
+    CAPTURE = "ndpi/1kxun.pcap"  # DNS, HTTP, TLS, many nDPI protocols
+
+    @classmethod
+    def setUpClass(cls):
+        path = os.path.join(base.ARGS.shared, "pcaps", cls.CAPTURE)
+        cls.server = base.Server([path], base.ARGS.threads)
+        cls.server.wait_finished()
+        cls.report = base.analyze(path, base.ARGS.threads)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def get(self, path, params=None, status=200):
+        return self.server.get(path, params, status=status)
+
+    def error(self, path, params, status, parameter=None):
+        doc = self.get(path, params, status=status)
+        if parameter:
+            self.assertEqual(doc.get("parameter"), parameter, doc)
+        return doc
+
+    def options(self, path):
+        resp, body = self.server.request("OPTIONS", path)
+        self.assertEqual(resp.status, 200, path)
+        return base.json.loads(body)["subResources"]
+
+    def test_tree(self):
+        modules = self.get(M)["modules"]
+        for name in ("dpi", "dns", "http", "ssl", "quic"):
+            self.assertIn(name, modules)
+            self.assertIn(name, self.options(M))
+        self.assertEqual(self.options(M + "/dpi"), ["protocols"])
+        self.assertIn(":protocol", self.options(M + "/dpi/protocols"))
+        self.assertEqual(self.options(M + "/dns"), ["servers", "names"])
+        self.assertEqual(self.options(M + "/http"), ["servers", "transactions"])
+        self.assertEqual(self.options(M + "/ssl"), ["servers", "clients", "fingerprints"])
+        self.assertIn(":port", self.options(M + "/ssl/servers/10.0.0.1"))
+        self.assertIn("connections", self.options(M + "/ip"))
+        sub = set(self.options(M + "/ip/ips/10.0.0.1"))
+        self.assertTrue({"dns", "http", "httpTransactions", "ssl", "quic", "protocols"} <= sub, sub)
+
+    # --- dpi ----------------------------------------------------------------------------------------
+    def test_dpi_protocols(self):
+        expected = {p["protocol"]: p for p in self.report["l7Protocols"]}
+        rows, total = base.all_pages(self.server, M + "/dpi/protocols", {"sort": "bytes", "reverse": "true"})
+        self.assertEqual(total, len(expected))
+        values = [r["allTime"][1] for r in rows]
+        self.assertEqual(values, sorted(values, reverse=True))
+        for r in rows:
+            e = expected[r["protocol"]]
+            self.assertEqual((r["name"], r["allTime"], r["connections"]), (e["name"], e["allTime"], e["connections"]))
+        overview = self.get(M + "/dpi")
+        self.assertEqual(overview["classifiedConnections"] + overview["unclassifiedConnections"],
+                         sum(p["connections"] for p in expected.values()))
+        http = self.get(M + "/dpi/protocols/http", {"values": 5})  # by name, case-insensitive
+        self.assertEqual(http["allTime"], expected[7]["allTime"])
+        self.assertLessEqual(len(http["history"]["values"]), 5)
+        self.assertEqual(self.get(M + "/dpi/protocols/7")["name"], "HTTP")
+        self.error(M + "/dpi/protocols/NoSuchProtocol", None, 400, "protocol")
+        unseen = next(i for i in range(1, overview["supportedProtocols"]) if i not in expected)
+        self.error(M + "/dpi/protocols/%d" % unseen, None, 404)
+        self.error(M + "/dpi/protocols", {"filter": "(ip == 1.2.3.4)"}, 400, "filter")
+        names = [r["name"] for r in self.get(M + "/dpi/protocols", {"sort": "name", "count": 100})["displayedItems"]]
+        self.assertEqual(names, sorted(names))
+        # The IPs of one protocol, from the report's per-IP L7 table.
+        per_ip = {r["ip"]: r for r in self.report["l7Ips"] if r["protocol"] == 7}
+        rows, total = base.all_pages(self.server, M + "/dpi/protocols/HTTP/ips", {"sort": "ip"})
+        self.assertEqual(total, len(per_ip))
+        for r in rows:
+            self.assertEqual((r["allTime"], r["connections"]), (per_ip[r["ip"]]["allTime"], per_ip[r["ip"]]["connections"]))
+
+    def test_ip_protocols(self):
+        busiest = max(self.report["ips"], key=lambda i: i["allTime"][1] + i["allTime"][3])["ip"]
+        expected = {r["protocol"]: r for r in self.report["l7Ips"] if r["ip"] == busiest}
+        rows, total = base.all_pages(self.server, M + "/ip/ips/%s/protocols" % busiest, {})
+        self.assertEqual(total, len(expected))
+        for r in rows:
+            self.assertEqual((r["name"], r["allTime"], r["connections"]),
+                             (expected[r["protocol"]]["name"], expected[r["protocol"]]["allTime"],
+                              expected[r["protocol"]]["connections"]))
+        conns = [c for c in self.report["connections"] if busiest in (c["clientIp"], c["serverIp"])]
+        l4, _ = base.all_pages(self.server, M + "/ip/ips/%s/protocols" % busiest, {"layer": "l4"})
+        self.assertEqual(sum(p["connections"] for p in l4), len(conns))
+        self.error(M + "/ip/ips/%s/protocols" % busiest, {"layer": "l9"}, 400, "layer")
+
+    # --- dns ----------------------------------------------------------------------------------------
+    def test_dns(self):
+        expected = {s["ip"]: s for s in self.report["dnsServers"]}
+        rows, total = base.all_pages(self.server, M + "/dns/servers", {"sort": "requests", "reverse": "true"})
+        self.assertEqual(total, len(expected))
+        self.assertGreater(total, 0)
+        for r in rows:
+            e = expected[r["ip"]]
+            self.assertEqual((r["allTime"], r["replyCodes"], r["queryTypes"], r["malformed"]),
+                             (e["allTime"], e["replyCodes"], e["queryTypes"], e["malformed"]))
+            self.assertEqual(r["responseTime"]["count"], e["responseTime"]["count"])
+            self.assertAlmostEqual(r["responseTime"]["avg"], e["responseTime"]["avg"], delta=1)
+        one = self.get(M + "/dns/servers/" + rows[0]["ip"])
+        self.assertEqual(one["allTime"], expected[rows[0]["ip"]]["allTime"])
+        self.assertIn("history", one)
+        self.error(M + "/dns/servers/1.2.3.4", None, 404)
+        self.error(M + "/dns/servers/not-an-ip", None, 400, "ip")
+        self.error(M + "/dns/servers", {"sort": "bogus"}, 400, "sort")
+        tab = self.get(M + "/ip/ips/%s/dns" % rows[0]["ip"])
+        self.assertEqual(tab["server"]["allTime"], expected[rows[0]["ip"]]["allTime"])
+        # Resolved names: exactly the report's DNS-learned alternative names.
+        learned = sorted((n["name"], h["ip"]) for h in self.report["hostNames"] for n in h["names"]
+                         if n["source"] == "DNS")
+        names, total = base.all_pages(self.server, M + "/dns/names", {"sort": "name"})
+        self.assertEqual(sorted((n["name"], n["ip"]) for n in names), learned)
+        self.assertGreater(total, 0)
+        some = names[0]
+        tab = self.get(M + "/ip/ips/%s/dns" % some["ip"])
+        self.assertIn(some["name"], [n["name"] for n in tab["resolvedNames"]])
+
+    # --- http ---------------------------------------------------------------------------------------
+    def test_http(self):
+        expected = {s["ip"]: s for s in self.report["httpServers"]}
+        rows, total = base.all_pages(self.server, M + "/http/servers", {"sort": "responseTime", "reverse": "true"})
+        self.assertEqual(total, len(expected))
+        avgs = [r["responseTime"]["avg"] for r in rows]
+        self.assertEqual(avgs, sorted(avgs, reverse=True))
+        for r in rows:
+            e = expected[r["ip"]]
+            self.assertEqual((r["allTime"], r["hostNames"], r["statusFamilies"], r["lastUrl"]),
+                             (e["allTime"], e["hostNames"], e["statusFamilies"], e["lastUrl"]))
+            self.assertEqual(r["responseTime"]["count"], e["responseTime"]["count"])
+            self.assertEqual((r["responseTime"]["min"], r["responseTime"]["max"]),
+                             (e["responseTime"]["min"], e["responseTime"]["max"]))
+        ip = rows[0]["ip"]
+        self.assertEqual(self.get(M + "/ip/ips/%s/http" % ip)["allTime"], expected[ip]["allTime"])
+        # Transactions per connection, JSON and CSV (last per connection, or all).
+        http_conns = {key_of(c): c for c in self.report["connections"] if c.get("http")}
+        rows, total = base.all_pages(self.server, M + "/http/transactions", {})
+        self.assertEqual(total, len(http_conns))
+        for r in rows:
+            e = http_conns[key_of(r)]["http"]
+            self.assertEqual([(t["method"], t["host"], t["url"], t["status"], t["responseTime"], t["requestTime"])
+                              for t in r["transactions"]],
+                             [(t["method"], t["host"], t["url"], t["status"], t["responseTime"],
+                               t["requestTime"] // 1000) for t in e])
+        for every, lines in (("false", total), ("true", sum(len(c["http"]) for c in http_conns.values()))):
+            resp, body = self.server.get(M + "/http/transactions", {"csv": "true", "all": every})
+            table = list(csv.reader(io.StringIO(body.decode())))
+            self.assertEqual(table[0][:3], ["id", "clientIp", "clientPort"])
+            self.assertEqual(len(table) - 1, lines)
+        mine = [c for c in http_conns.values() if ip in (c["clientIp"], c["serverIp"])]
+        doc = self.get(M + "/ip/ips/%s/httpTransactions" % ip)
+        self.assertEqual(doc["totalItems"], len(mine))
+        self.error(M + "/http/transactions", {"all": "maybe"}, 400, "all")
+
+    # --- ssl ----------------------------------------------------------------------------------------
+    def test_ssl(self):
+        expected = {(s["ip"], s["port"]): s for s in self.report["tlsServers"]}
+        rows, total = base.all_pages(self.server, M + "/ssl/servers", {"sort": "handshakes", "reverse": "true"})
+        self.assertEqual(total, len(expected))
+        self.assertGreater(total, 0)
+        for r in rows:
+            e = expected[(r["ip"], r["port"])]
+            for k in ("allTime", "clientHellos", "announcedVersions", "announcedCipherSuites", "negotiated", "alerts",
+                      "handshakeResponseTime", "firstDataResponseTime"):
+                self.assertEqual(r[k], e[k], k)
+            self.assertEqual([(n["name"], n["count"]) for n in r["serverNames"]],
+                             [(n["name"], n["count"]) for n in e["serverNames"]])
+        r = rows[0]
+        self.assertEqual(self.get(M + "/ssl/servers/%s/%d" % (r["ip"], r["port"]))["allTime"], r["allTime"])
+        self.assertEqual(len(self.get(M + "/ssl/servers/" + r["ip"])["servers"]),
+                         sum(1 for k in expected if k[0] == r["ip"]))
+        self.error(M + "/ssl/servers/%s/99999" % r["ip"], None, 400, "port")
+        self.error(M + "/ssl/servers/%s/1" % r["ip"], None, 404)
+        tab = self.get(M + "/ip/ips/%s/ssl" % r["ip"])
+        self.assertEqual(len(tab["asServer"]), sum(1 for k in expected if k[0] == r["ip"]))
+        clients = {c["ip"]: c for c in self.report["tlsClients"]}
+        rows, total = base.all_pages(self.server, M + "/ssl/clients", {"sort": "ip"})
+        self.assertEqual(total, len(clients))
+        for c in rows:
+            e = clients[c["ip"]]
+            self.assertEqual((c["allTime"], c["fingerprints"], c["negotiated"]),
+                             (e["allTime"], e["fingerprints"], e["negotiated"]))
+        client = rows[0]["ip"]
+        self.assertEqual(self.get(M + "/ip/ips/%s/ssl" % client)["asClient"]["fingerprints"],
+                         clients[client]["fingerprints"])
+        prints, _ = base.all_pages(self.server, M + "/ssl/fingerprints", {})
+        self.assertEqual(sum(p["clientHellos"] for p in prints),
+                         sum(f["count"] for c in clients.values() for f in c["fingerprints"]))
+        ja4 = prints[0]["ja4"]
+        doc = self.get(M + "/ssl/clients", {"filter": ja4})
+        self.assertEqual(doc["totalItems"], prints[0]["clientCount"])
+
+    # --- connections: L7, TCP, TLS columns and detail ------------------------------------------------
+    def test_connection_columns_and_detail(self):
+        expected = {key_of(c): c for c in self.report["connections"]}
+        rows, total = base.all_pages(self.server, M + "/ip/globalConnections", {"sort": "start"})
+        self.assertEqual(total, len(expected))
+        tcp = tls = 0
+        for r in rows:
+            e = expected[key_of(r)]
+            self.assertEqual(r["l7Protocol"], e["l7Protocol"])
+            self.assertEqual(r["tcp"], e.get("tcp"))  # the same TCP health figures
+            self.assertEqual(r.get("tls"), e.get("tls"))
+            self.assertEqual(r.get("dns"), e.get("dns"))
+            tcp += r["tcp"] is not None
+            tls += "tls" in r
+            if "tls" in r and r["tls"].get("sni"):
+                self.assertEqual(r["serverName"], r["tls"]["sni"])
+        self.assertGreater(tcp, 0)
+        self.assertGreater(tls, 0)
+        # Sorting by a TCP column.
+        doc = self.get(M + "/ip/globalConnections", {"sort": "handshake", "reverse": "true", "count": 5})
+        hs = [r["tcp"]["handshakeNs"] for r in doc["displayedItems"]]
+        self.assertEqual(hs, sorted(hs, reverse=True))
+        self.assertEqual(hs[0], max(c["tcp"]["handshakeNs"] or 0 for c in self.report["connections"] if c.get("tcp")))
+        # CSV: the same rows with the TCP and L7 columns.
+        resp, body = self.server.get(M + "/ip/globalConnections/csv", {"csv": "true", "sort": "start"})
+        table = list(csv.DictReader(io.StringIO(body.decode())))
+        self.assertEqual(len(table), total)
+        for line, r in zip(table, rows):
+            self.assertEqual(line["id"], r["id"])
+            self.assertEqual(line["l7Protocol"], r["l7Protocol"])
+            if r["tcp"]:
+                self.assertEqual(int(line["clientTcpRetransmittedBytes"]), r["tcp"]["client"]["retransmittedBytes"])
+                self.assertEqual(int(line["serverTcpMss"]), r["tcp"]["server"]["mss"])
+        # Detail by id: the row plus history and the endpoints' alternative names.
+        row = next(r for r in rows if "tls" in r)
+        detail = self.get(M + "/ip/connections/" + row["id"], {"values": 10})
+        for k in ("clientIp", "serverPort", "allTime", "tcp", "tls", "l7Protocol", "serverName"):
+            self.assertEqual(detail[k], row[k], k)
+        self.assertIn("history", detail)
+        self.assertIsInstance(detail["serverAlternativeNames"], list)
+        self.error(M + "/ip/connections/0-0-999999999", None, 404)
+        self.error(M + "/ip/connections/x-1", None, 400, "id")
+        self.error(M + "/ip/globalConnections", {"sort": "nonsense"}, 400, "sort")
+
+    # --- alternative names in IP rows ----------------------------------------------------------------
+    def test_alternative_names(self):
+        names = {h["ip"]: [n["name"] for n in h["names"]] for h in self.report["hostNames"]}
+        ip, their = next((ip, n) for ip, n in sorted(names.items()) if n)
+        doc = self.get(M + "/ip/ips/" + ip)
+        self.assertEqual(sorted(doc["alternativeNames"]), sorted(their))
+        needle = their[0][2:9]
+        doc = self.get(M + "/ip/ips_paged", {"filter": needle, "count": 100})
+        found = {r["ip"] for r in doc["displayedItems"]}
+        self.assertIn(ip, found)
+        for r in doc["displayedItems"]:
+            self.assertTrue(needle in r["ip"] or any(needle in n for n in r["alternativeNames"]), r)
+        self.assertEqual(doc["totalItems"], sum(1 for i in self.report["ips"]
+                                                if needle in i["ip"] or any(needle in n for n in names.get(i["ip"], []))))
+        peers = self.get(M + "/ip/ips/%s/peers" % ip, {"count": 100})["displayedItems"]
+        self.assertTrue(all("alternativeNames" in p for p in peers))
+
+
+class QuicApiTest(unittest.TestCase):
+    def test_quic_servers(self):
+        path = os.path.join(base.ARGS.shared, "pcaps", "ndpi", "quic-v2.pcapng")
+        server = base.Server([path], base.ARGS.threads)
+        try:
+            server.wait_finished()
+            report = base.analyze(path, base.ARGS.threads)
+            expected = {(s["ip"], s["port"]): s for s in report["quicServers"]}
+            doc = server.get(M + "/quic/servers", {"count": 100})
+            self.assertEqual(doc["totalItems"], len(expected))
+            self.assertGreater(len(expected), 0)
+            for r in doc["displayedItems"]:
+                e = expected[(r["ip"], r["port"])]
+                for k in ("allTime", "versions", "negotiatedCipherSuites", "handshakeResponseTime", "decryptFailures"):
+                    self.assertEqual(r[k], e[k], k)
+                self.assertEqual([n["name"] for n in r["serverNames"]], [n["name"] for n in e["serverNames"]])
+                one = server.get(M + "/quic/servers/%s/%d" % (r["ip"], r["port"]))
+                self.assertEqual(one["allTime"], r["allTime"])
+                self.assertEqual(len(server.get(M + "/ip/ips/%s/quic" % r["ip"])["servers"]), 1)
+            quic = [c for c in report["connections"] if "quic" in c]
+            rows = server.get(M + "/ip/globalConnections", {"count": 100})["displayedItems"]
+            self.assertEqual(sorted(str(r["quic"]) for r in rows if "quic" in r), sorted(str(c["quic"]) for c in quic))
+        finally:
+            server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--netmeter", required=True)
+    parser.add_argument("--shared", required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    args, rest = parser.parse_known_args()
+    base.ARGS = args
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
