@@ -157,6 +157,9 @@ class L7ApiTest(unittest.TestCase):
                              (e["responseTime"]["min"], e["responseTime"]["max"]))
         ip = rows[0]["ip"]
         self.assertEqual(self.get(M + "/ip/ips/%s/http" % ip)["allTime"], expected[ip]["allTime"])
+        client = next(i["ip"] for i in self.report["ips"] if i["ip"] not in expected)
+        self.error(M + "/http/servers/" + client, None, 404)
+        self.assertEqual(self.get(M + "/ip/ips/%s/http" % client)["requests"], 0)
         # Transactions per connection, JSON and CSV (last per connection, or all).
         http_conns = {key_of(c): c for c in self.report["connections"] if c.get("http")}
         rows, total = base.all_pages(self.server, M + "/http/transactions", {})

@@ -256,23 +256,27 @@ void registerHttpRoutes(api::Server& server, const query::QuerySource& source) {
     };
     return query::recordList(req, w, table, std::move(spec));
   });
-  auto detail = [&source](const api::Request& req) -> api::Response {
-    const query::QueryContext ctx = source.open();
-    auto ip = query::ipParam(req);
-    if (!ip) return ip.errorResponse();
-    auto window = ctx.window(req, 100);
-    if (!window) return window.errorResponse();
-    auto r = query::mergedRecord<HttpServerRecord>(ctx.engine(), httpServersOf, *ip);
-    if (!r) return api::notFound("IP " + ip->toString() + " has not been seen as an HTTP server").toResponse();
-    JsonOut j;
-    writeHttpServer(j, *ip, *r, *window, alternativeNames(ctx.engine(), *ip));
-    return api::Response::json(j.take());
+  // One server; `tab`: the IP's tab, where an IP that served no HTTP gets zero counters, not 404.
+  auto detail = [&source](bool tab) {
+    return [&source, tab](const api::Request& req) -> api::Response {
+      const query::QueryContext ctx = source.open();
+      auto ip = query::ipParam(req);
+      if (!ip) return ip.errorResponse();
+      auto window = ctx.window(req, 100);
+      if (!window) return window.errorResponse();
+      auto r = query::mergedRecord<HttpServerRecord>(ctx.engine(), httpServersOf, *ip);
+      if (!r && !tab) return api::notFound("IP " + ip->toString() + " has not been seen as an HTTP server").toResponse();
+      if (!r) r.emplace();
+      JsonOut j;
+      writeHttpServer(j, *ip, *r, *window, alternativeNames(ctx.engine(), *ip));
+      return api::Response::json(j.take());
+    };
   };
-  server.route(Method::Get, base + "/servers/:ip", Role::ReadOnly, detail);
+  server.route(Method::Get, base + "/servers/:ip", Role::ReadOnly, detail(false));
   server.route(Method::Get, base + "/transactions", Role::ReadOnly,
                [&source](const api::Request& req) { return transactionList(source.open(), req, nullptr); });
   // The IP's "HTTP server statistics" tab, and the transactions of its connections.
-  server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/http", Role::ReadOnly, detail);
+  server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/http", Role::ReadOnly, detail(true));
   server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/httpTransactions", Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
