@@ -12,9 +12,9 @@ inline constexpr PacketTime kNanosPerMicro = 1'000;
 inline constexpr PacketTime kNanosPerMilli = 1'000'000;
 inline constexpr PacketTime kNanosPerSecond = 1'000'000'000;
 
-// Whole seconds (floor, also for times before 1970).
+// Whole seconds (floor, also for times before 1970; defined for INT64_MIN, the "no packet yet" time).
 constexpr int64_t secondOf(PacketTime t) {
-  return t >= 0 ? t / kNanosPerSecond : -((-t + kNanosPerSecond - 1) / kNanosPerSecond);
+  return t >= 0 ? t / kNanosPerSecond : (t + 1) / kNanosPerSecond - 1;
 }
 
 }  // namespace netmeter

@@ -37,6 +37,10 @@ TEST(PacketTime, SecondOfFloors) {
   EXPECT_EQ(secondOf(1'500'000'000), 1);
   EXPECT_EQ(secondOf(-1), -1);
   EXPECT_EQ(secondOf(0), 0);
+  EXPECT_EQ(secondOf(-1'000'000'000), -1);
+  EXPECT_EQ(secondOf(-1'000'000'001), -2);
+  // INT64_MIN is a shard's "no packet yet" time: defined, no overflow (UBSan checks it).
+  EXPECT_EQ(secondOf(INT64_MIN), INT64_MIN / 1'000'000'000 - 1);
 }
 
 }  // namespace
