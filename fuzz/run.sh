@@ -4,7 +4,7 @@
 set -euo pipefail
 mode=long
 if [ "${1:-}" = "--smoke" ]; then mode=smoke; shift; fi
-build=${1:-build-fuzz}
+build=${1:-build-asan}
 here=$(cd "$(dirname "$0")" && pwd)
 seconds=${FUZZ_SECONDS:-300}
 [ "$mode" = smoke ] && seconds=${FUZZ_SMOKE_SECONDS:-10}

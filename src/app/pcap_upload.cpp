@@ -285,7 +285,12 @@ api::Response PcapUploads::status() const {
   const uint64_t total = upload->announcedSize != 0 ? upload->announcedSize : bytes;
   const std::vector<ReadError> readErrors = upload->analysis->errors();
   if (error.empty() && !readErrors.empty()) error = readErrors.front().toString();
-  const char* state = !error.empty() ? "error" : !received ? "receiving" : st.finished ? "finished" : "analyzing";
+  // A failed upload is `analyzing` until what arrived before the failure is analyzed (its figures
+  // are final from then on), then `error`; `error` names the reason from the start.
+  const char* state = !error.empty() ? (st.finished ? "error" : "analyzing")
+                      : !received    ? "receiving"
+                      : st.finished  ? "finished"
+                                     : "analyzing";
   j.field("mode", "pcap");
   j.field("state", state);
   j.field("id", upload->id);

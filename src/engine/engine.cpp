@@ -84,9 +84,13 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     last_.store(last, std::memory_order_relaxed);
   };
   // The source is about to wait for input (io/input_stall.h): hand the partial batches over now.
+  // With live captures running, every worker gets its open batch (even empty) so that each worker's
+  // watermark reaches the last packet read and the captures' mergers can emit it while input waits.
   const std::function<void()> onStall = [&] {
+    if (live_.pending() || live_.needsUpkeep()) maintainCaptures();
+    const bool everyWorker = live_.anyActive();
     for (size_t i = 0; i < n; ++i) {
-      if (open[i]->count == 0) continue;
+      if (open[i]->count == 0 && !everyWorker) continue;
       open[i]->readerTime = last;
       submit(i, open[i]);
       open[i] = workers_[i]->takeFreeBatch();
@@ -98,9 +102,14 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   const auto paceStart = Clock::now();
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
-    if (options_.pacePacketsPerSecond != 0 && (seq & 0x3ff) == 0) {
-      const double due = double(seq) / double(options_.pacePacketsPerSecond);
-      std::this_thread::sleep_until(paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(due)));
+    if (options_.pacePacketsPerSecond != 0) {
+      // Paced replay behaves like a live interface: what was read is handed over before waiting.
+      const double dueSeconds = double(seq) / double(options_.pacePacketsPerSecond);
+      const auto due = paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dueSeconds));
+      if (Clock::now() < due) {
+        onStall();
+        std::this_thread::sleep_until(due);
+      }
     }
     if (live_.pending() || ((seq & 0x3ff) == 0 && live_.needsUpkeep())) {
       maintainCaptures();

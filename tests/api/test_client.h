@@ -66,7 +66,7 @@ class HttpClient {
     std::string host = "localhost";
   };
 
-  explicit HttpClient(uint16_t port, std::optional<TlsSettings> tls = std::nullopt) : port_(port) {
+  explicit HttpClient(uint16_t port, std::optional<TlsSettings> tls = std::nullopt) {
     if (tls) {
       ctx_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
       ctx_->load_verify_file(tls->caFile);
@@ -122,7 +122,6 @@ class HttpClient {
   beast::flat_buffer& buffer() { return buffer_; }
 
  private:
-  uint16_t port_;
   net::io_context ioc_;
   std::unique_ptr<net::ssl::context> ctx_;
   std::unique_ptr<tcp::socket> socket_;

@@ -13,8 +13,7 @@
 namespace netmeter::capture {
 namespace {
 
-constexpr PacketTime kSecond = kNanosPerSecond;
-constexpr PacketTime kBase = 1'700'000'000 * kSecond;
+using test::kTestEpoch;
 
 filter::Filter compile(const char* expression) {
   auto r = filter::Filter::compile(expression);
@@ -61,7 +60,7 @@ test::SyntheticSource tenPackets() {
     f.l4Protocol = 17;
     f.srcIp = i % 2 == 0 ? "10.0.0.1" : "10.0.0.9";
     f.dstPort = uint16_t(1000 + i);
-    s.add(test::buildFrame(f), kBase + i * kSecond);
+    s.add(test::buildFrame(f), kTestEpoch + i * kNanosPerSecond);
   }
   return s;
 }
@@ -74,7 +73,7 @@ TEST(Extraction, FilterSelectsAndCountsIgnored) {
   EXPECT_EQ(run.result.counters.read, 10u);
   EXPECT_EQ(run.result.reason, StopReason::kEndOfInput);
   ASSERT_EQ(run.packets.size(), 5u);
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(run.packets[i].timestamp, kBase + PacketTime(2 * i) * kSecond);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(run.packets[i].timestamp, kTestEpoch + PacketTime(2 * i) * kNanosPerSecond);
 }
 
 TEST(Extraction, NoFilterTakesEverything) {
@@ -86,12 +85,12 @@ TEST(Extraction, NoFilterTakesEverything) {
 TEST(Extraction, WindowStartsAtFirstPacketAtOrAfterStartAndStopsAtEnd) {
   auto source = tenPackets();
   ExtractionOptions o;
-  o.window.start = kBase + 3 * kSecond;
-  o.window.end = kBase + 7 * kSecond;
+  o.window.start = kTestEpoch + 3 * kNanosPerSecond;
+  o.window.end = kTestEpoch + 7 * kNanosPerSecond;
   const CaptureRun run = runCapture(source, std::nullopt, o);
   ASSERT_EQ(run.packets.size(), 4u);
-  EXPECT_EQ(run.packets.front().timestamp, kBase + 3 * kSecond);
-  EXPECT_EQ(run.packets.back().timestamp, kBase + 6 * kSecond);
+  EXPECT_EQ(run.packets.front().timestamp, kTestEpoch + 3 * kNanosPerSecond);
+  EXPECT_EQ(run.packets.back().timestamp, kTestEpoch + 6 * kNanosPerSecond);
   EXPECT_EQ(run.result.reason, StopReason::kEndTime);
   EXPECT_EQ(run.result.counters.read, 8u);  // stopped at the packet of second 7
 }
@@ -99,14 +98,14 @@ TEST(Extraction, WindowStartsAtFirstPacketAtOrAfterStartAndStopsAtEnd) {
 TEST(Extraction, OnceStartedOutOfOrderPacketsAreKept) {
   test::SyntheticSource s;
   const auto frame = test::buildFrame({});
-  s.add(frame, kBase + 1 * kSecond);
-  s.add(frame, kBase + 3 * kSecond);
-  s.add(frame, kBase + 2 * kSecond);  // before the start, but after the packet that started the capture
+  s.add(frame, kTestEpoch + 1 * kNanosPerSecond);
+  s.add(frame, kTestEpoch + 3 * kNanosPerSecond);
+  s.add(frame, kTestEpoch + 2 * kNanosPerSecond);  // before the start, but after the packet that started the capture
   ExtractionOptions o;
-  o.window.start = kBase + 3 * kSecond;
+  o.window.start = kTestEpoch + 3 * kNanosPerSecond;
   const CaptureRun run = runCapture(s, std::nullopt, o);
   ASSERT_EQ(run.packets.size(), 2u);
-  EXPECT_EQ(run.packets[1].timestamp, kBase + 2 * kSecond);
+  EXPECT_EQ(run.packets[1].timestamp, kTestEpoch + 2 * kNanosPerSecond);
 }
 
 TEST(Extraction, Limits) {
@@ -121,7 +120,7 @@ TEST(Extraction, Limits) {
   {
     auto source = tenPackets();
     ExtractionOptions o;
-    o.limits.maxDuration = 4 * kSecond;  // seconds 0..3 since the capture started
+    o.limits.maxDuration = 4 * kNanosPerSecond;  // seconds 0..3 since the capture started
     const CaptureRun run = runCapture(source, std::nullopt, o);
     EXPECT_EQ(run.packets.size(), 4u);
     EXPECT_EQ(run.result.reason, StopReason::kDurationLimit);
@@ -139,7 +138,7 @@ TEST(Extraction, Limits) {
 TEST(Extraction, StopFlagEndsTheExtraction) {
   test::SyntheticSource s;
   const auto frame = test::buildFrame({});
-  for (int i = 0; i < 5000; ++i) s.add(frame, kBase + i);
+  for (int i = 0; i < 5000; ++i) s.add(frame, kTestEpoch + i);
   std::atomic<bool> stop{true};
   ExtractionOptions o;
   o.stop = &stop;
@@ -160,10 +159,10 @@ test::SyntheticSource reversedPortsConnection() {
     f.tcpFlags = flags;
     s.add(test::buildFrame(f), t);
   };
-  add(true, 0x02, kBase);                 // SYN
-  add(false, 0x12, kBase + 1000);         // SYN-ACK
-  add(true, 0x10, kBase + 2000);          // ACK
-  add(false, 0x18, kBase + 3 * kSecond);  // PSH-ACK
+  add(true, 0x02, kTestEpoch);                 // SYN
+  add(false, 0x12, kTestEpoch + 1000);         // SYN-ACK
+  add(true, 0x10, kTestEpoch + 2000);          // ACK
+  add(false, 0x18, kTestEpoch + 3 * kNanosPerSecond);  // PSH-ACK
   return s;
 }
 
@@ -194,7 +193,7 @@ TEST(Extraction, ServerPortFollowsTheConnectionNotThePacket) {
     // Packets before the window still teach the selector who the server is.
     auto source = reversedPortsConnection();
     ExtractionOptions o;
-    o.window.start = kBase + 2000;
+    o.window.start = kTestEpoch + 2000;
     const CaptureRun run = runCapture(source, compile("serverport == 5000"), o);
     EXPECT_EQ(run.packets.size(), 2u);
   }

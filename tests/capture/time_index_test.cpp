@@ -17,8 +17,7 @@
 namespace netmeter::capture {
 namespace {
 
-constexpr PacketTime kSecond = kNanosPerSecond;
-constexpr PacketTime kBase = 1'700'000'000 * kSecond;
+using test::kTestEpoch;
 
 std::string tempPath(const std::string& name) {
   return (std::filesystem::temp_directory_path() /
@@ -59,7 +58,7 @@ void writeTrace(const std::string& path, const TraceSpec& spec) {
     f.dstPort = uint16_t(rng() % 2 ? 443 : 53);
     f.payload = rng() % 200;
     const auto frame = test::buildFrame(f);
-    PacketTime t = kBase + PacketTime(i) * spec.seconds * kSecond / PacketTime(spec.count);
+    PacketTime t = kTestEpoch + PacketTime(i) * spec.seconds * kNanosPerSecond / PacketTime(spec.count);
     if (rng() % 50 == 0) t -= PacketTime(rng() % 2000) * kNanosPerMilli;
     RawPacket raw = test::rawPacket(frame, t);
     if (spec.pcapng && i == spec.count / 2) {
@@ -92,7 +91,6 @@ Output capture(OpenResult opened, const char* expression, PacketTime start, Pack
   Output out;
   EXPECT_TRUE(opened.ok()) << opened.error.toString();
   PacketSource& source = *opened.source;
-  RawPacket first;
   SinkTarget target;
   target.callback = [&](const uint8_t* d, size_t n) {
     out.bytes.insert(out.bytes.end(), d, d + n);
@@ -121,16 +119,16 @@ Output capture(OpenResult opened, const char* expression, PacketTime start, Pack
 
 void expectSameCaptures(const std::vector<std::string>& files, const TimeOffsetIndex& index) {
   for (PacketTime start :
-       {kBase - kSecond, kBase + 3 * kSecond + 7, kBase + 50 * kSecond, kBase + 101 * kSecond,
-        kBase + 150 * kSecond + 123456, kBase + 199 * kSecond, kBase + 500 * kSecond}) {
+       {kTestEpoch - kNanosPerSecond, kTestEpoch + 3 * kNanosPerSecond + 7, kTestEpoch + 50 * kNanosPerSecond, kTestEpoch + 101 * kNanosPerSecond,
+        kTestEpoch + 150 * kNanosPerSecond + 123456, kTestEpoch + 199 * kNanosPerSecond, kTestEpoch + 500 * kNanosPerSecond}) {
     for (const char* expression : {"", "port == 53", "ip == 10.0.0.3 and l4Protocol == TCP"}) {
-      SCOPED_TRACE(std::to_string((start - kBase) / kNanosPerMilli) + " ms, '" + expression + "'");
-      const Output full = capture(openCaptureFiles(files), expression, start, start + 40 * kSecond);
+      SCOPED_TRACE(std::to_string((start - kTestEpoch) / kNanosPerMilli) + " ms, '" + expression + "'");
+      const Output full = capture(openCaptureFiles(files), expression, start, start + 40 * kNanosPerSecond);
       const Output seeked =
-          capture(openIndexed(files, &index, start), expression, start, start + 40 * kSecond);
+          capture(openIndexed(files, &index, start), expression, start, start + 40 * kNanosPerSecond);
       EXPECT_EQ(full.bytes, seeked.bytes);
       EXPECT_EQ(full.counters.captured, seeked.counters.captured);
-      if (start > kBase + 100 * kSecond) {
+      if (start > kTestEpoch + 100 * kNanosPerSecond) {
         EXPECT_LT(seeked.counters.read, full.counters.read / 2);  // packets read and looked at
       }
     }

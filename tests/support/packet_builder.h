@@ -10,6 +10,9 @@
 
 namespace netmeter::test {
 
+// The packet time synthetic traces of the tests start at: 2023-11-14 22:13:20 UTC.
+inline constexpr PacketTime kTestEpoch = 1'700'000'000 * kNanosPerSecond;
+
 // Builds Ethernet/IPv4 or IPv6 TCP/UDP/ICMP frames for engine-level tests (the decoder's own tests
 // cover every protocol in depth).
 struct FrameSpec {
