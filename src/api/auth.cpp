@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace netmeter::api {
 
 namespace {
@@ -15,12 +17,6 @@ constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 int base64Value(char c) {
   auto p = kBase64.find(c);
   return p == std::string_view::npos ? -1 : static_cast<int>(p);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -62,9 +58,9 @@ std::string base64Encode(std::string_view in) {
 }
 
 std::optional<std::pair<std::string, std::string>> parseBasicAuth(std::string_view header) {
-  header = trim(header);
+  header = trimWhitespace(header);
   if (header.size() < 6 || strncasecmp(header.data(), "Basic ", 6) != 0) return std::nullopt;
-  auto decoded = base64Decode(trim(header.substr(6)));
+  auto decoded = base64Decode(trimWhitespace(header.substr(6)));
   if (!decoded) return std::nullopt;
   auto colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -74,10 +70,11 @@ std::optional<std::pair<std::string, std::string>> parseBasicAuth(std::string_vi
 std::string_view cookieValue(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     auto semi = header.find(';');
-    std::string_view piece = trim(header.substr(0, semi));
+    std::string_view piece = trimWhitespace(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     auto eq = piece.find('=');
-    if (eq != std::string_view::npos && trim(piece.substr(0, eq)) == name) return trim(piece.substr(eq + 1));
+    if (eq != std::string_view::npos && trimWhitespace(piece.substr(0, eq)) == name)
+      return trimWhitespace(piece.substr(eq + 1));
   }
   return {};
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace netmeter::api {
 
 namespace {
@@ -15,21 +17,15 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The value of parameter `name` in a header value like `form-data; name="file"; filename="a.pcap"`.
 std::optional<std::string> headerParameter(std::string_view value, std::string_view name) {
   size_t pos = value.find(';');
   while (pos != std::string_view::npos) {
-    std::string_view rest = trim(value.substr(pos + 1));
+    std::string_view rest = trimWhitespace(value.substr(pos + 1));
     const size_t eq = rest.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
-    const std::string key = lower(trim(rest.substr(0, eq)));
-    std::string_view v = trim(rest.substr(eq + 1));
+    const std::string key = lower(trimWhitespace(rest.substr(0, eq)));
+    std::string_view v = trimWhitespace(rest.substr(eq + 1));
     std::string out;
     size_t consumed = 0;
     if (!v.empty() && v.front() == '"') {
@@ -41,7 +37,7 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
       consumed = std::min(v.size(), i + 1);
     } else {
       consumed = std::min(v.size(), v.find(';'));
-      out = std::string(trim(v.substr(0, consumed)));
+      out = std::string(trimWhitespace(v.substr(0, consumed)));
     }
     if (key == name) return out;
     const size_t next = v.substr(consumed).find(';');
@@ -56,7 +52,8 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
 
 std::optional<std::string> multipartBoundary(std::string_view contentType) {
   const size_t semi = contentType.find(';');
-  if (lower(trim(contentType.substr(0, semi))) != "multipart/form-data" || semi == std::string_view::npos)
+  if (lower(trimWhitespace(contentType.substr(0, semi))) != "multipart/form-data" ||
+      semi == std::string_view::npos)
     return std::nullopt;
   auto boundary = headerParameter(contentType, "boundary");
   // RFC 2046: 1 to 70 characters, not ending with a space.
@@ -94,8 +91,8 @@ bool MultipartStream::parseHeaders(std::string_view headers) {
     headers = eol == std::string_view::npos ? std::string_view{} : headers.substr(eol + 2);
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) return fail("malformed part header line");
-    if (lower(trim(line.substr(0, colon))) != "content-disposition") continue;
-    const std::string_view value = trim(line.substr(colon + 1));
+    if (lower(trimWhitespace(line.substr(0, colon))) != "content-disposition") continue;
+    const std::string_view value = trimWhitespace(line.substr(colon + 1));
     sawDisposition = true;
     name = headerParameter(value, "name").value_or("");
     fileName = headerParameter(value, "filename");
@@ -141,7 +138,8 @@ bool MultipartStream::feed(std::string_view piece) {
         const size_t at = pending_.find(delimiter_);
         if (at == std::string::npos) {
           // Keep only what could still start the delimiter.
-          if (pending_.size() >= delimiter_.size()) pending_.erase(0, pending_.size() - (delimiter_.size() - 1));
+          if (pending_.size() >= delimiter_.size())
+            pending_.erase(0, pending_.size() - (delimiter_.size() - 1));
           return true;
         }
         pending_.erase(0, at + delimiter_.size());

@@ -11,12 +11,18 @@ namespace netmeter {
 
 namespace {
 
-int64_t stringHeap(const std::string& s) { return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0; }
+int64_t stringHeap(const std::string& s) {
+  return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
+}
 
-std::string_view text(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view text(std::span<const uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace
 
 // Reads one direction of an HTTP/1.x stream: heads are collected, bodies skipped by their framing.
-struct DirectionReader {
+struct HttpDirectionReader {
   enum class State : uint8_t { kHead, kBody, kChunkSize, kChunkData, kTrailer, kUntilClose, kLost };
   State state = State::kHead;
   std::string buffer;  // partial head, chunk-size or trailer line
@@ -25,9 +31,12 @@ struct DirectionReader {
 
   void bodyAfterHead(int64_t contentLength, bool chunked) {
     buffer.clear();
-    if (chunked) state = State::kChunkSize;
-    else if (contentLength > 0) state = State::kBody, remaining = uint64_t(contentLength);
-    else state = State::kHead;
+    if (chunked)
+      state = State::kChunkSize;
+    else if (contentLength > 0)
+      state = State::kBody, remaining = uint64_t(contentLength);
+    else
+      state = State::kHead;
   }
   // `n` bytes of the stream were not seen (lost, or not captured).
   void lose(uint64_t n) {
@@ -42,17 +51,15 @@ struct DirectionReader {
   }
 };
 
-}  // namespace
-
 struct HttpConnectionState : ConnectionAnalysisState {
   struct Request {
     PacketTime time = 0;
-    bool head = false;     // HEAD: the response has no body
-    bool connect = false;  // CONNECT: a 2xx response starts a tunnel
+    bool head = false;              // HEAD: the response has no body
+    bool connect = false;           // CONNECT: a 2xx response starts a tunnel
     size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
   };
   std::array<TcpStreamCursor, 2> stream;
-  std::array<DirectionReader, 2> reader;
+  std::array<HttpDirectionReader, 2> reader;
   std::deque<Request> pending;  // requests waiting for their response (at most kMaxPending)
   std::deque<HttpTransaction> transactions;
   size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
@@ -69,7 +76,9 @@ struct HttpConnectionState : ConnectionAnalysisState {
   }
 };
 
-int64_t HttpTransaction::heapBytes() const { return stringHeap(method) + stringHeap(host) + stringHeap(url); }
+int64_t HttpTransaction::heapBytes() const {
+  return stringHeap(method) + stringHeap(host) + stringHeap(url);
+}
 
 void HttpServerRecord::setLastUrl(std::string_view url, PacketTime t, MemoryAccount& account) {
   account.add(-stringHeap(lastUrl));
@@ -100,11 +109,12 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
   auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
   const int64_t before = s.heapBytes();
   const size_t d = payload.direction;
-  const TcpStreamCursor::Piece piece = s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  const TcpStreamCursor::Piece piece =
+      s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
   if (piece.gapBefore) s.reader[d].lose(piece.missing);
-  if (s.reader[d].state == DirectionReader::State::kLost &&
+  if (s.reader[d].state == HttpDirectionReader::State::kLost &&
       (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
-    s.reader[d].state = DirectionReader::State::kHead;  // resynchronised on a message start
+    s.reader[d].state = HttpDirectionReader::State::kHead;  // resynchronised on a message start
   }
   s.feed(*this, payload, piece.bytes, names, account);
   if (payload.bytes.size() < payload.wireLength) s.reader[d].lose(payload.wireLength - payload.bytes.size());
@@ -115,12 +125,13 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
 
 void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in,
                                HostNameTable& names, MemoryAccount& account) {
-  using State = DirectionReader::State;
-  DirectionReader& r = reader[payload.direction];
+  using State = HttpDirectionReader::State;
+  HttpDirectionReader& r = reader[payload.direction];
   while (!in.empty()) {
     switch (r.state) {
       case State::kUntilClose:
-      case State::kLost: return;
+      case State::kLost:
+        return;
       case State::kBody:
       case State::kChunkData: {
         const uint64_t n = std::min<uint64_t>(r.remaining, in.size());
@@ -131,7 +142,8 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
       }
       case State::kHead: {
         if (r.buffer.empty()) {
-          while (!in.empty() && (in[0] == '\r' || in[0] == '\n')) in = in.subspan(1);  // CRLF between messages
+          while (!in.empty() && (in[0] == '\r' || in[0] == '\n'))
+            in = in.subspan(1);  // CRLF between messages
           if (in.empty()) return;
           r.headStart = payload.time();
         }
@@ -150,8 +162,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.resize(headLength);
         std::string head;
         head.swap(r.buffer);
-        if (payload.direction == kClientToServer) m.onRequest(payload, *this, head, names, account);
-        else m.onResponse(payload, *this, head, r.headStart, account);
+        if (payload.direction == kClientToServer)
+          m.onRequest(payload, *this, head, names, account);
+        else
+          m.onResponse(payload, *this, head, r.headStart, account);
         break;
       }
       case State::kChunkSize:
@@ -179,7 +193,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         uint64_t size = 0;
         size_t digits = 0;
         for (char c : line) {
-          const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+          const int v = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
           if (v < 0) break;
           if (++digits > 15) break;
           size = size * 16 + uint64_t(v);
@@ -189,8 +206,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
           r.lose(1);
           return;
         }
-        if (size == 0) r.state = State::kTrailer;
-        else r.state = State::kChunkData, r.remaining = size;
+        if (size == 0)
+          r.state = State::kTrailer;
+        else
+          r.state = State::kChunkData, r.remaining = size;
         break;
       }
     }
@@ -200,7 +219,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
 void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
                            HostNameTable& names, MemoryAccount& account) {
   HttpRequestHead req;
-  DirectionReader& r = s.reader[kClientToServer];
+  HttpDirectionReader& r = s.reader[kClientToServer];
   if (!parseHttpRequestHead(head, req)) {
     r.lose(1);
     return;
@@ -229,13 +248,14 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
     ++s.firstIndex;
   }
   if (s.pending.size() == HttpConnectionState::kMaxPending) s.pending.pop_front();
-  s.pending.push_back({t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
+  s.pending.push_back(
+      {t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
 }
 
-void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
-                            MemoryAccount& account) {
+void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
+                            PacketTime start, MemoryAccount& account) {
   HttpResponseHead res;
-  DirectionReader& r = s.reader[kServerToClient];
+  HttpDirectionReader& r = s.reader[kServerToClient];
   if (!parseHttpResponseHead(head, res)) {
     r.lose(1);
     return;
@@ -263,13 +283,16 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
   }
   if (res.status == 101 || (request.connect && res.status >= 200 && res.status < 300)) {
     // Protocol switch or tunnel: what follows is not HTTP/1.x.
-    r.state = DirectionReader::State::kUntilClose;
-    s.reader[kClientToServer].state = DirectionReader::State::kUntilClose;
+    r.state = HttpDirectionReader::State::kUntilClose;
+    s.reader[kClientToServer].state = HttpDirectionReader::State::kUntilClose;
     return;
   }
-  if (request.head || res.status == 204 || res.status == 304) r.bodyAfterHead(0, false);
-  else if (res.chunked || res.contentLength >= 0) r.bodyAfterHead(res.contentLength, res.chunked);
-  else r.state = DirectionReader::State::kUntilClose;  // delimited by the connection's end
+  if (request.head || res.status == 204 || res.status == 304)
+    r.bodyAfterHead(0, false);
+  else if (res.chunked || res.contentLength >= 0)
+    r.bodyAfterHead(res.contentLength, res.chunked);
+  else
+    r.state = HttpDirectionReader::State::kUntilClose;  // delimited by the connection's end
 }
 
 }  // namespace netmeter

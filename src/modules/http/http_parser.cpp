@@ -2,29 +2,29 @@
 
 #include <array>
 
+#include "core/text.h"
+
 namespace netmeter {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kMethods = {"GET ",    "POST ",  "HEAD ",     "PUT ",     "DELETE ",
-                                                       "OPTIONS ", "CONNECT ", "PATCH ",   "TRACE ",   "PROPFIND ",
-                                                       "PROPPATCH ", "MKCOL ",  "MOVE ",     "COPY "};
+constexpr std::array<std::string_view, 14> kMethods = {
+    "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
+    "PATCH ", "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ",  "MOVE ",    "COPY "};
 
-std::string_view asText(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view asText(std::span<const uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
 
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
 }
 
 // Next line of `rest` (without its line end); advances `rest`.
@@ -37,7 +37,7 @@ std::string_view nextLine(std::string_view& rest) {
 }
 
 int64_t parseLength(std::string_view v) {
-  v = trim(v);
+  v = trimWhitespace(v);
   if (v.empty() || v.size() > 18) return -1;
   int64_t n = 0;
   for (char c : v) {
@@ -61,7 +61,7 @@ void forEachHeader(std::string_view rest, F&& f) {
     if (line.empty()) return;
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) continue;
-    f(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    f(trimWhitespace(line.substr(0, colon)), trimWhitespace(line.substr(colon + 1)));
   }
 }
 
@@ -109,9 +109,12 @@ bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
   out.target = start.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
   if (sp2 != std::string_view::npos && start.substr(sp2 + 1, 5) != "HTTP/") return false;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "host")) out.host = hostWithoutPort(value);
-    else if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "host"))
+      out.host = hostWithoutPort(value);
+    else if (equalsNoCase(name, "content-length"))
+      out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding"))
+      out.chunked = containsChunked(value);
   });
   return true;
 }
@@ -130,8 +133,10 @@ bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out) {
   }
   out.status = status;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "content-length"))
+      out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding"))
+      out.chunked = containsChunked(value);
   });
   return true;
 }

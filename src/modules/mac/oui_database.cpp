@@ -6,6 +6,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/text.h"
+
 namespace netmeter {
 namespace {
 
@@ -54,16 +56,9 @@ void parseCsv(std::string_view text, OnRecord&& onRecord) {
   }
 }
 
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Hex assignment of 6, 7 or 9 digits -> (prefix, index into kPrefixBits); false when malformed.
 bool parseAssignment(std::string_view text, uint64_t& prefix, int& length) {
-  text = trim(text);
+  text = trimWhitespace(text);
   switch (text.size()) {
     case 9:
       length = 0;
@@ -106,7 +101,7 @@ OuiDatabase OuiDatabase::load(const std::filesystem::path& directory) {
   const auto addRow = [&](std::string_view assignment, std::string_view rawName) {
     uint64_t prefix;
     int length;
-    const std::string_view name = trim(rawName);
+    const std::string_view name = trimWhitespace(rawName);
     if (name.empty() || !parseAssignment(assignment, prefix, length)) {
       ++db.skippedRows_;
       return;
@@ -142,7 +137,7 @@ OuiDatabase OuiDatabase::load(const std::filesystem::path& directory) {
     text << in.rdbuf();
     bool header = true;
     parseCsv(text.str(), [&](const std::vector<std::string>& fields) {
-      if (std::exchange(header, false) && !fields.empty() && trim(fields[0]) == "Registry") return;
+      if (std::exchange(header, false) && !fields.empty() && trimWhitespace(fields[0]) == "Registry") return;
       if (fields.size() < 3) {
         ++db.skippedRows_;
         return;
