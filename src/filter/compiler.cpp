@@ -262,6 +262,15 @@ class Compiler {
     return true;
   }
 
+  // A value given by its name (`named`: the name table's answer for c.value) or as a number 0..max.
+  template <typename T>
+  bool namedOrNumber(const Comparison& c, const std::optional<T>& named, uint32_t max, Instr& in,
+                     const char* what) {
+    if (!named) return number(c, max, in, what);
+    in.a = *named;
+    return true;
+  }
+
   // number, "none" or "any" (vlan, mpls operands)
   bool tagValue(const Comparison& c, uint32_t max, Instr& in, const char* what) {
     if (equalsIgnoreCase(c.value, "none")) {
@@ -360,11 +369,8 @@ bool Compiler::leaf(const Comparison& c, Instr& in) {
         return true;
       }
       in.op = Op::kEtherType;
-      if (const auto v = etherTypeNumber(c.value)) {
-        in.a = *v;
-        return true;
-      }
-      return number(c, 0xffff, in, "a MAC protocol name (IPv4, IPv6, ARP, \"Non IP\", ...) or an EtherType");
+      return namedOrNumber(c, etherTypeNumber(c.value), 0xffff, in,
+                           "a MAC protocol name (IPv4, IPv6, ARP, \"Non IP\", ...) or an EtherType");
     }
     case Operand::kL4Protocol:
       in.op = Op::kL4Protocols;
@@ -406,42 +412,28 @@ bool Compiler::leaf(const Comparison& c, Instr& in) {
       return tagValue(c, 0xfffff, in, "an MPLS label 0..1048575, 'none' or 'any'");
     case Operand::kRtpPayloadType:
       in.op = Op::kRtpPayloadType;
-      if (const auto v = rtpPayloadTypeNumber(c.value)) {
-        in.a = *v;
-        return true;
-      }
-      return number(c, 127, in, "an RTP payload type name (PCMU, PCMA, MP2T, ...) or number 0..127");
+      return namedOrNumber(c, rtpPayloadTypeNumber(c.value), 127, in,
+                           "an RTP payload type name (PCMU, PCMA, MP2T, ...) or number 0..127");
     case Operand::kLink:
       in.op = Op::kLink;
       return number(c, 0xfffffffe, in, "a link number");
     case Operand::kPtpMsgType:
       in.op = Op::kPtpMsgType;
-      if (isAny(c, in)) return true;
-      if (const auto v = ptpMessageTypeNumber(c.value)) {
-        in.a = *v;
-        return true;
-      }
-      return number(c, 15, in, "a PTP message type 0..15 (or Sync, Announce, ...) or 'any'");
+      return isAny(c, in) || namedOrNumber(c, ptpMessageTypeNumber(c.value), 15, in,
+                                           "a PTP message type 0..15 (or Sync, Announce, ...) or 'any'");
     case Operand::kProfinetFrameId:
       in.op = Op::kProfinetFrameId;
       return number(c, 0xffff, in, "a PROFINET frame id 0..0xffff");
     case Operand::kProfinetCmOpnum:
       in.op = Op::kProfinetCmOpnum;
-      if (isAny(c, in)) return true;
-      if (const auto v = profinetCmOpnumNumber(c.value)) {
-        in.a = *v;
-        return true;
-      }
-      return number(c, 0xffff, in,
-                    "a PROFINET CM operation (connect, release, read, write, control, \"read implicit\"), a "
-                    "number or 'any'");
+      return isAny(c, in) ||
+             namedOrNumber(
+                 c, profinetCmOpnumNumber(c.value), 0xffff, in,
+                 "a PROFINET CM operation (connect, release, read, write, control, \"read implicit\"), a "
+                 "number or 'any'");
     case Operand::kQosIpDscp:
       in.op = Op::kDscp;
-      if (const auto v = dscpNumber(c.value)) {
-        in.a = *v;
-        return true;
-      }
-      return number(c, 63, in, "a DSCP value 0..63 or name (EF, AF41, CS3, ...)");
+      return namedOrNumber(c, dscpNumber(c.value), 63, in, "a DSCP value 0..63 or name (EF, AF41, CS3, ...)");
     case Operand::kQosMplsTc:
       in.op = Op::kMplsTc;
       return number(c, 7, in, "an MPLS traffic class 0..7");
