@@ -164,7 +164,7 @@ export function dashboardPage(): Page {
               talkers,
               h(
                 'table',
-                { class: 'compact', 'data-testid': 'top-talkers' },
+                { class: 'compact top-list', 'data-testid': 'top-talkers' },
                 h(
                   'tbody',
                   null,
