@@ -52,8 +52,7 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
 
 std::optional<std::string> multipartBoundary(std::string_view contentType) {
   const size_t semi = contentType.find(';');
-  if (lower(trimWhitespace(contentType.substr(0, semi))) != "multipart/form-data" ||
-      semi == std::string_view::npos)
+  if (semi == std::string_view::npos || lower(trimWhitespace(contentType.substr(0, semi))) != "multipart/form-data")
     return std::nullopt;
   auto boundary = headerParameter(contentType, "boundary");
   // RFC 2046: 1 to 70 characters, not ending with a space.
@@ -138,8 +137,7 @@ bool MultipartStream::feed(std::string_view piece) {
         const size_t at = pending_.find(delimiter_);
         if (at == std::string::npos) {
           // Keep only what could still start the delimiter.
-          if (pending_.size() >= delimiter_.size())
-            pending_.erase(0, pending_.size() - (delimiter_.size() - 1));
+          if (pending_.size() >= delimiter_.size()) pending_.erase(0, pending_.size() - (delimiter_.size() - 1));
           return true;
         }
         pending_.erase(0, at + delimiter_.size());

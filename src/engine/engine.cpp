@@ -83,11 +83,10 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     first_.store(first, std::memory_order_relaxed);
     last_.store(last, std::memory_order_relaxed);
   };
-  // The source is about to wait for input (io/input_stall.h): hand the partial batches over now.
-  // With live captures running, every worker gets its open batch (even empty) so that each worker's
-  // watermark reaches the last packet read and the captures' mergers can emit it while input waits.
-  const std::function<void()> onStall = [&] {
-    if (live_.pending() || live_.needsUpkeep()) maintainCaptures();
+  // Hands the workers their open batches. With live captures running every worker gets one, even
+  // empty, so that each worker's watermark reaches the last packet read and the captures' mergers
+  // are never held back by a worker with little traffic.
+  auto handOverOpenBatches = [&] {
     const bool everyWorker = live_.anyActive();
     for (size_t i = 0; i < n; ++i) {
       if (open[i]->count == 0 && !everyWorker) continue;
@@ -95,6 +94,11 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
       submit(i, open[i]);
       open[i] = workers_[i]->takeFreeBatch();
     }
+  };
+  // The source is about to wait for input (io/input_stall.h): hand what was read over now.
+  const std::function<void()> onStall = [&] {
+    if (live_.pending() || live_.needsUpkeep()) maintainCaptures();
+    handOverOpenBatches();
     publish();
     if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
   };
@@ -113,15 +117,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     }
     if (live_.pending() || ((seq & 0x3ff) == 0 && live_.needsUpkeep())) {
       maintainCaptures();
-      if (live_.anyActive() && (seq & 0x3ff) == 0) {
-        // Hand every worker its open batch (even empty) so that each worker's watermark advances and
-        // the captures' merger is never held back by a worker with little traffic.
-        for (size_t i = 0; i < n; ++i) {
-          open[i]->readerTime = last;
-          submit(i, open[i]);
-          open[i] = workers_[i]->takeFreeBatch();
-        }
-      }
+      if (live_.anyActive() && (seq & 0x3ff) == 0) handOverOpenBatches();
     }
     const bool keepFrames = live_.anyActive();
     if (keepFrames) live_.readerPacket(seq, raw.timestamp);

@@ -159,9 +159,9 @@ test::SyntheticSource reversedPortsConnection() {
     f.tcpFlags = flags;
     s.add(test::buildFrame(f), t);
   };
-  add(true, 0x02, kTestEpoch);                 // SYN
-  add(false, 0x12, kTestEpoch + 1000);         // SYN-ACK
-  add(true, 0x10, kTestEpoch + 2000);          // ACK
+  add(true, 0x02, kTestEpoch);                         // SYN
+  add(false, 0x12, kTestEpoch + 1000);                 // SYN-ACK
+  add(true, 0x10, kTestEpoch + 2000);                  // ACK
   add(false, 0x18, kTestEpoch + 3 * kNanosPerSecond);  // PSH-ACK
   return s;
 }

@@ -11,13 +11,9 @@ namespace netmeter {
 
 namespace {
 
-int64_t stringHeap(const std::string& s) {
-  return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
-}
+int64_t stringHeap(const std::string& s) { return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0; }
 
-std::string_view text(std::span<const uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+std::string_view text(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 }  // namespace
 
@@ -31,12 +27,9 @@ struct HttpDirectionReader {
 
   void bodyAfterHead(int64_t contentLength, bool chunked) {
     buffer.clear();
-    if (chunked)
-      state = State::kChunkSize;
-    else if (contentLength > 0)
-      state = State::kBody, remaining = uint64_t(contentLength);
-    else
-      state = State::kHead;
+    if (chunked) state = State::kChunkSize;
+    else if (contentLength > 0) state = State::kBody, remaining = uint64_t(contentLength);
+    else state = State::kHead;
   }
   // `n` bytes of the stream were not seen (lost, or not captured).
   void lose(uint64_t n) {
@@ -54,8 +47,8 @@ struct HttpDirectionReader {
 struct HttpConnectionState : ConnectionAnalysisState {
   struct Request {
     PacketTime time = 0;
-    bool head = false;              // HEAD: the response has no body
-    bool connect = false;           // CONNECT: a 2xx response starts a tunnel
+    bool head = false;     // HEAD: the response has no body
+    bool connect = false;  // CONNECT: a 2xx response starts a tunnel
     size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
   };
   std::array<TcpStreamCursor, 2> stream;
@@ -76,9 +69,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
   }
 };
 
-int64_t HttpTransaction::heapBytes() const {
-  return stringHeap(method) + stringHeap(host) + stringHeap(url);
-}
+int64_t HttpTransaction::heapBytes() const { return stringHeap(method) + stringHeap(host) + stringHeap(url); }
 
 void HttpServerRecord::setLastUrl(std::string_view url, PacketTime t, MemoryAccount& account) {
   account.add(-stringHeap(lastUrl));
@@ -109,8 +100,7 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
   auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
   const int64_t before = s.heapBytes();
   const size_t d = payload.direction;
-  const TcpStreamCursor::Piece piece =
-      s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  const TcpStreamCursor::Piece piece = s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
   if (piece.gapBefore) s.reader[d].lose(piece.missing);
   if (s.reader[d].state == HttpDirectionReader::State::kLost &&
       (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
@@ -130,8 +120,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
   while (!in.empty()) {
     switch (r.state) {
       case State::kUntilClose:
-      case State::kLost:
-        return;
+      case State::kLost: return;
       case State::kBody:
       case State::kChunkData: {
         const uint64_t n = std::min<uint64_t>(r.remaining, in.size());
@@ -142,8 +131,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
       }
       case State::kHead: {
         if (r.buffer.empty()) {
-          while (!in.empty() && (in[0] == '\r' || in[0] == '\n'))
-            in = in.subspan(1);  // CRLF between messages
+          while (!in.empty() && (in[0] == '\r' || in[0] == '\n')) in = in.subspan(1);  // CRLF between messages
           if (in.empty()) return;
           r.headStart = payload.time();
         }
@@ -162,10 +150,8 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.resize(headLength);
         std::string head;
         head.swap(r.buffer);
-        if (payload.direction == kClientToServer)
-          m.onRequest(payload, *this, head, names, account);
-        else
-          m.onResponse(payload, *this, head, r.headStart, account);
+        if (payload.direction == kClientToServer) m.onRequest(payload, *this, head, names, account);
+        else m.onResponse(payload, *this, head, r.headStart, account);
         break;
       }
       case State::kChunkSize:
@@ -193,10 +179,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         uint64_t size = 0;
         size_t digits = 0;
         for (char c : line) {
-          const int v = c >= '0' && c <= '9'   ? c - '0'
-                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                               : -1;
+          const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
           if (v < 0) break;
           if (++digits > 15) break;
           size = size * 16 + uint64_t(v);
@@ -206,10 +189,8 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
           r.lose(1);
           return;
         }
-        if (size == 0)
-          r.state = State::kTrailer;
-        else
-          r.state = State::kChunkData, r.remaining = size;
+        if (size == 0) r.state = State::kTrailer;
+        else r.state = State::kChunkData, r.remaining = size;
         break;
       }
     }
@@ -248,12 +229,11 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
     ++s.firstIndex;
   }
   if (s.pending.size() == HttpConnectionState::kMaxPending) s.pending.pop_front();
-  s.pending.push_back(
-      {t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
+  s.pending.push_back({t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
 }
 
-void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
-                            PacketTime start, MemoryAccount& account) {
+void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
+                            MemoryAccount& account) {
   HttpResponseHead res;
   HttpDirectionReader& r = s.reader[kServerToClient];
   if (!parseHttpResponseHead(head, res)) {
@@ -287,12 +267,9 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     s.reader[kClientToServer].state = HttpDirectionReader::State::kUntilClose;
     return;
   }
-  if (request.head || res.status == 204 || res.status == 304)
-    r.bodyAfterHead(0, false);
-  else if (res.chunked || res.contentLength >= 0)
-    r.bodyAfterHead(res.contentLength, res.chunked);
-  else
-    r.state = HttpDirectionReader::State::kUntilClose;  // delimited by the connection's end
+  if (request.head || res.status == 204 || res.status == 304) r.bodyAfterHead(0, false);
+  else if (res.chunked || res.contentLength >= 0) r.bodyAfterHead(res.contentLength, res.chunked);
+  else r.state = HttpDirectionReader::State::kUntilClose;  // delimited by the connection's end
 }
 
 }  // namespace netmeter

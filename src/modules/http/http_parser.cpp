@@ -8,17 +8,13 @@ namespace netmeter {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kMethods = {
-    "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
-    "PATCH ", "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ",  "MOVE ",    "COPY "};
+constexpr std::array<std::string_view, 14> kMethods = {"GET ",    "POST ",  "HEAD ",     "PUT ",     "DELETE ",
+                                                       "OPTIONS ", "CONNECT ", "PATCH ",   "TRACE ",   "PROPFIND ",
+                                                       "PROPPATCH ", "MKCOL ",  "MOVE ",     "COPY "};
 
-std::string_view asText(std::span<const uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+std::string_view asText(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
+char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
 
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -109,12 +105,9 @@ bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
   out.target = start.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
   if (sp2 != std::string_view::npos && start.substr(sp2 + 1, 5) != "HTTP/") return false;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "host"))
-      out.host = hostWithoutPort(value);
-    else if (equalsNoCase(name, "content-length"))
-      out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding"))
-      out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "host")) out.host = hostWithoutPort(value);
+    else if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
   });
   return true;
 }
@@ -133,10 +126,8 @@ bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out) {
   }
   out.status = status;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "content-length"))
-      out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding"))
-      out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
   });
   return true;
 }
