@@ -164,9 +164,12 @@ int runServeCommand(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   const OuiDatabase vendors = OuiDatabase::load();
+  // A tenth of the budget is kept for the lists' ranking indexes (query/traffic_ranking.h).
+  const int64_t rankingBytes = args.engine.memoryBytes / 10;
+  args.engine.memoryBytes -= rankingBytes;
   auto analysis = std::make_shared<Analysis>(std::move(opened.source), args.files, args.engine);
   AnalysisSlot slot(analysis);
-  const query::QuerySource source{slot, &vendors};
+  const query::QuerySource source{slot, &vendors, rankingBytes};
 
   CaptureService captures(slot);
   api::Server server(args.server);

@@ -30,6 +30,9 @@ void Analysis::start() {
 }
 
 void Analysis::wait() {
+  // Several threads may wait (the server's reporter and its shutdown): one joins, the others wait
+  // for it here.
+  std::lock_guard lock(joinMutex_);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -88,9 +91,7 @@ std::vector<ReadError> Analysis::errors() const {
 }
 
 PacketTime Analysis::now() const {
-  PacketTime now = INT64_MIN;
-  engine_.forEachShard([&](const Shard& s) { now = std::max(now, s.now()); });
-  return now;
+  return engine_.processedNow();
 }
 
 }  // namespace netmeter

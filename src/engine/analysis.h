@@ -42,7 +42,8 @@ class Analysis {
 
   // Starts the background thread (once).
   void start();
-  // Blocks until every packet of the source is processed (or stop() cut the source short).
+  // Blocks until every packet of the source is processed (or stop() cut the source short). Any thread
+  // may wait, several at once.
   void wait();
   // Stops reading the source; what was read is still processed and queryable.
   void stop() { engine_.requestStop(); }
@@ -73,6 +74,7 @@ class Analysis {
   TimeOffsetIndex timeIndex_;
   Engine engine_;
   std::thread thread_;
+  std::mutex joinMutex_;  // serializes wait()
   std::chrono::steady_clock::time_point startWall_;
   std::atomic<bool> started_{false};
   std::atomic<bool> done_{false};  // every packet processed (or the source could not be opened)

@@ -38,6 +38,18 @@ Engine::~Engine() {
   for (auto& w : workers_) w->join();
 }
 
+PacketTime Engine::processedNow() const {
+  PacketTime now = INT64_MIN;
+  for (const auto& w : workers_) now = std::max(now, w->processedNow());
+  return now;
+}
+
+PacketTime Engine::processedFirst() const {
+  PacketTime first = INT64_MAX;
+  for (const auto& w : workers_) first = std::min(first, w->processedFirst());
+  return first;
+}
+
 TraceTotals Engine::totals() const {
   TraceTotals t;
   t.packets = packets_.load(std::memory_order_relaxed);

@@ -58,6 +58,10 @@ class Engine {
     return workers_[index]->withShard(std::forward<F>(f));
   }
   size_t workerCount() const { return workers_.size(); }
+  // The latest and the earliest packet time the workers have processed (INT64_MIN / INT64_MAX before
+  // the first packet), without taking their locks.
+  PacketTime processedNow() const;
+  PacketTime processedFirst() const;
   const EngineOptions& options() const { return options_; }
   TraceTotals totals() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }

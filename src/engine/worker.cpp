@@ -1,6 +1,9 @@
 #include "engine/worker.h"
 
 #include <algorithm>
+#include <chrono>
+
+#include "store/query_yield.h"
 
 namespace netmeter {
 
@@ -24,6 +27,13 @@ void Worker::join() {
 void Worker::finish(PacketTime endTime) {
   std::lock_guard lock(mutex_);
   shard_.finish(endTime);
+  publishTimes();
+}
+
+// Under the lock.
+void Worker::publishTimes() {
+  processedNow_.store(shard_.now(), std::memory_order_release);
+  processedFirst_.store(shard_.firstTime(), std::memory_order_release);
 }
 
 void Worker::capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow) {
@@ -32,7 +42,24 @@ void Worker::capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpda
     captures_[c]->onWorkerPacket(index_, batch.seq[i], batch.packets[i], batch.frame(i), flow);
 }
 
+void Worker::yieldToQueries() const {
+  // Bounded, so that a stream of queries slows the analysis down but cannot stop it.
+  constexpr auto kMaxWait = std::chrono::milliseconds(2);
+  const auto until = std::chrono::steady_clock::now() + kMaxWait;
+  while (queriesWaiting_.load(std::memory_order_relaxed) != 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+}
+
+void Worker::yieldInsideScan(void* self) {
+  auto* w = static_cast<Worker*>(self);
+  if (w->queriesWaiting_.load(std::memory_order_relaxed) == 0) return;
+  w->mutex_.unlock();  // held by run() around everything that scans
+  w->yieldToQueries();
+  w->mutex_.lock();
+}
+
 void Worker::run() {
+  QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
     PacketBatch* batch = full_.pop();
     const bool last = batch->last;
@@ -51,6 +78,7 @@ void Worker::run() {
       }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
         shard_.housekeeping(batch->readerTime);
+      publishTimes();
     }
     // After the captures' rings were written: the merger may now rely on everything below readerSeq.
     watermark_.store(batch->readerSeq, std::memory_order_release);
@@ -58,6 +86,7 @@ void Worker::run() {
     batch->clear();
     free_.push(batch);
     if (last) return;
+    if (queriesWaiting_.load(std::memory_order_relaxed) != 0) yieldToQueries();
   }
 }
 

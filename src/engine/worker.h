@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -31,15 +32,21 @@ class Worker {
   PacketBatch* takeFreeBatch() { return free_.pop(); }
   void submit(PacketBatch* batch) { full_.push(batch); }
 
-  // Query side: runs f(const Shard&) while the worker is between batches.
+  // Query side: runs f(const Shard&) while the worker is between batches. A waiting query is let in
+  // at the next batch boundary (see yieldToQueries), so queries are not starved by a busy worker.
   template <typename F>
   auto withShard(F&& f) const {
-    std::lock_guard lock(mutex_);
+    queriesWaiting_.fetch_add(1, std::memory_order_relaxed);
+    std::unique_lock lock(mutex_);
+    queriesWaiting_.fetch_sub(1, std::memory_order_relaxed);
     return f(static_cast<const Shard&>(shard_));
   }
   // Live captures: batches finished so far, and the packet number below which every packet of this
   // worker has been processed (LiveCapture's merge watermark).
   uint64_t batchesDone() const { return batchesDone_.load(std::memory_order_acquire); }
+  // The shard's now() and firstTime() as of the last finished batch, without taking the lock.
+  PacketTime processedNow() const { return processedNow_.load(std::memory_order_acquire); }
+  PacketTime processedFirst() const { return processedFirst_.load(std::memory_order_acquire); }
   const std::atomic<uint64_t>& watermark() const { return watermark_; }
 
   // Runs the final housekeeping under the lock (after join, or between batches).
@@ -47,6 +54,12 @@ class Worker {
 
  private:
   void run();
+  void publishTimes();
+  // Between batches: while queries wait for the lock, give them the chance to take it (a mutex would
+  // let this thread take it back at once, batch after batch, and a query could wait for seconds).
+  void yieldToQueries() const;
+  // QueryYield's hook on this worker's thread: inside a long scan under the lock.
+  static void yieldInsideScan(void* worker);
 
   void capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow);
 
@@ -57,10 +70,13 @@ class Worker {
   size_t captureCount_ = 0;
   std::atomic<uint64_t> batchesDone_{0};
   std::atomic<uint64_t> watermark_{0};
+  std::atomic<PacketTime> processedNow_{INT64_MIN};
+  std::atomic<PacketTime> processedFirst_{INT64_MAX};
   std::vector<std::unique_ptr<PacketBatch>> batches_;
   SpscQueue<PacketBatch> free_{kBatchesPerWorker};
   SpscQueue<PacketBatch> full_{kBatchesPerWorker};
   mutable std::mutex mutex_;
+  mutable std::atomic<uint32_t> queriesWaiting_{0};
   std::thread thread_;
 };
 

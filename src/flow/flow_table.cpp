@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "store/query_yield.h"
+
 namespace netmeter {
 
 namespace {
@@ -216,6 +218,7 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account) {
 
 void FlowTable::expire(PacketTime now) {
   for (auto it = active_.begin(); it != active_.end();) {
+    QueryYield::point();
     const uint32_t slot = it->second;
     const Connection& c = slots_[slot].connection;
     if (now - c.lastActivity > timeoutFor(c) * kNanosPerSecond) {
@@ -230,6 +233,7 @@ void FlowTable::expire(PacketTime now) {
 size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
   size_t removed = 0;
   for (uint32_t i = 0; i < slots_.size(); ++i) {
+    QueryYield::point();
     Slot& s = slots_[i];
     if (!s.used || s.connection.lastActivity >= before) continue;
     if (s.active) active_.erase(keyOf(s.connection));

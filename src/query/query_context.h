@@ -1,5 +1,10 @@
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
 #include "api/errors.h"
 #include "api/http_types.h"
 #include "engine/analysis.h"
@@ -34,6 +39,8 @@ struct QueryContext {
 struct QuerySource {
   const AnalysisSlot& slot;
   const OuiDatabase* vendors = nullptr;
+  // Memory the lists' ranking indexes may take (query/traffic_ranking.h); 0: none are kept.
+  int64_t rankingBytes = 0;
 
   QueryContext open() const { return QueryContext(slot.current(), vendors); }
 };
@@ -48,6 +55,27 @@ std::optional<Record> mergedRecord(const Engine& engine, TableOf table, const Ke
     if (const Record* r = table(s).find(key)) {
       if (!out) out.emplace();
       out->mergeFrom(*r, scratch);
+    }
+  });
+  return out;
+}
+
+// The records of `keys` merged over every shard, in the order of `keys` (nullopt where no shard has
+// one), with one lock round over the shards: a page of rows looked up one by one would wait for each
+// busy worker once per row.
+template <typename Record, typename TableOf, typename Key>
+std::vector<std::optional<Record>> mergedRecords(const Engine& engine, TableOf table, const std::vector<Key>& keys,
+                                                 size_t begin = 0, size_t end = SIZE_MAX) {
+  end = std::min(end, keys.size());
+  std::vector<std::optional<Record>> out(end > begin ? end - begin : 0);
+  MemoryAccount scratch;
+  engine.forEachShard([&](const Shard& s) {
+    for (size_t i = begin; i < end; ++i) {
+      if (const Record* r = table(s).find(keys[i])) {
+        auto& merged = out[i - begin];
+        if (!merged) merged.emplace();
+        merged->mergeFrom(*r, scratch);
+      }
     }
   });
   return out;

@@ -11,8 +11,7 @@ TraceClock traceClock(const Analysis& analysis) {
   TraceClock clock;
   const PacketTime now = analysis.now();
   if (now == INT64_MIN) return clock;
-  PacketTime first = INT64_MAX;
-  analysis.engine().forEachShard([&](const Shard& s) { first = std::min(first, s.firstTime()); });
+  PacketTime first = analysis.engine().processedFirst();
   if (first > now) first = now;
   const int64_t firstSecond = secondOf(first);
   clock.firstSecond = firstSecond;

@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -9,6 +10,7 @@
 
 #include "core/packet_time.h"
 #include "store/memory_account.h"
+#include "store/query_yield.h"
 
 namespace netmeter {
 
@@ -68,10 +70,24 @@ class EntityTable {
       if (s.used) f(s.key, s.record);
   }
 
+  // Calls f(key, record) for the records in slots [from, from + maxSlots) and returns where the next
+  // call should start (size() of the slot array once every slot was visited). For scans in chunks
+  // that let go of the owner's lock between chunks; records created or removed in between may be
+  // missed or seen twice (a removed key created again in a later slot).
+  template <typename F>
+  size_t forEachFrom(size_t from, size_t maxSlots, F&& f) const {
+    const size_t end = std::min(records_.size(), from + maxSlots);
+    for (size_t i = from; i < end; ++i)
+      if (records_[i].used) f(records_[i].key, records_[i].record);
+    return end;
+  }
+  size_t slotCount() const { return records_.size(); }
+
   // Removes records whose last activity is before `before`; returns how many.
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
     size_t removed = 0;
     for (uint32_t i = 0; i < records_.size(); ++i) {
+      QueryYield::point();
       Slot& s = records_[i];
       if (!s.used || s.record.lastActivity >= before) continue;
       s.record.release(account);

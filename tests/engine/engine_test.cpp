@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <optional>
 #include <nlohmann/json.hpp>
 
@@ -203,6 +205,58 @@ TEST(Engine, AddressFloodStaysWithinMemoryBudget) {
   const long grownKiB = maxRssKiB() - rssBefore;
   EXPECT_LT(grownKiB * 1024, kBudget) << "grew " << grownKiB << " KiB";
 #endif
+}
+
+// Queries let in while workers scan their state (expiry, eviction: see QueryYield) read a consistent
+// shard and change nothing: a flood that forces eviction ends in the same state with and without a
+// thread querying all along.
+TEST(Engine, QueriesLetInDuringHousekeepingChangeNothing) {
+  struct Outcome {
+    uint64_t evicted = 0;
+    size_t ips = 0, connections = 0;
+    int64_t memory = 0, retainedFrom = INT64_MIN;
+    bool operator==(const Outcome&) const = default;
+  };
+  auto run = [](bool query, uint64_t& queries) {
+    EngineOptions options;
+    options.threads = 2;
+    options.memoryBytes = int64_t{96} << 20;
+    Engine engine(options);
+    test::AddressFloodSource flood(400'000, kT0);
+    std::atomic<bool> done{false};
+    std::thread reader;
+    if (query) {
+      reader = std::thread([&] {
+        while (!done.load()) {
+          engine.forEachShard([&](const Shard& s) {
+            size_t seen = 0;
+            s.modules().ip.ips().forEach([&](const IpAddress&, const IpRecord& r) { seen += r.lastActivity > 0; });
+            EXPECT_EQ(seen, s.modules().ip.ips().size());
+          });
+          ++queries;
+        }
+      });
+    }
+    engine.run(flood);
+    done = true;
+    if (reader.joinable()) reader.join();
+    Outcome o;
+    engine.forEachShard([&](const Shard& s) {
+      o.evicted += s.evictedEntities();
+      o.ips += s.modules().ip.ips().size();
+      o.connections += s.flows().connectionCount();
+      o.memory += s.memory().bytes;
+      o.retainedFrom = std::max(o.retainedFrom, s.retainedFromSecond());
+    });
+    return o;
+  };
+  uint64_t queries = 0;
+  const Outcome quiet = run(false, queries);
+  const Outcome queried = run(true, queries);
+  EXPECT_GT(quiet.evicted, 0u) << "the flood should have forced eviction";
+  EXPECT_GT(queries, 0u);
+  EXPECT_TRUE(quiet == queried) << "evicted " << quiet.evicted << " vs " << queried.evicted << ", ips " << quiet.ips
+                                << " vs " << queried.ips;
 }
 
 }  // namespace

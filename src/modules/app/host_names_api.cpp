@@ -7,12 +7,10 @@
 
 namespace netmeter {
 
-std::vector<std::string> alternativeNames(const Engine& engine, const IpAddress& ip) {
-  HostNameRecord merged;
-  MemoryAccount scratch;
-  engine.forEachShard([&](const Shard& s) {
-    if (const HostNameRecord* r = s.modules().app.names.find(ip)) merged.mergeFrom(*r, scratch);
-  });
+namespace {
+
+// Most recent first (ties by name).
+std::vector<std::string> sortedNames(HostNameRecord& merged, MemoryAccount& scratch) {
   std::vector<const HostName*> sorted;
   for (uint8_t i = 0; i < merged.count; ++i) sorted.push_back(&merged.names[i]);
   std::sort(sorted.begin(), sorted.end(), [](const HostName* a, const HostName* b) {
@@ -22,6 +20,32 @@ std::vector<std::string> alternativeNames(const Engine& engine, const IpAddress&
   out.reserve(sorted.size());
   for (const HostName* n : sorted) out.push_back(n->name);
   merged.release(scratch);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> alternativeNames(const Engine& engine, const IpAddress& ip) {
+  HostNameRecord merged;
+  MemoryAccount scratch;
+  engine.forEachShard([&](const Shard& s) {
+    if (const HostNameRecord* r = s.modules().app.names.find(ip)) merged.mergeFrom(*r, scratch);
+  });
+  return sortedNames(merged, scratch);
+}
+
+std::vector<std::vector<std::string>> alternativeNames(const Engine& engine, const std::vector<IpAddress>& ips,
+                                                       size_t begin, size_t end) {
+  end = std::min(end, ips.size());
+  std::vector<HostNameRecord> merged(end > begin ? end - begin : 0);
+  MemoryAccount scratch;
+  engine.forEachShard([&](const Shard& s) {
+    for (size_t i = begin; i < end; ++i)
+      if (const HostNameRecord* r = s.modules().app.names.find(ips[i])) merged[i - begin].mergeFrom(*r, scratch);
+  });
+  std::vector<std::vector<std::string>> out;
+  out.reserve(merged.size());
+  for (HostNameRecord& m : merged) out.push_back(sortedNames(m, scratch));
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace netmeter {
 
 // The names of `ip`, most recent first (ties by name); empty when none is known.
 std::vector<std::string> alternativeNames(const Engine& engine, const IpAddress& ip);
+// The names of keys[begin..end) (as alternativeNames), with one lock round over the shards.
+std::vector<std::vector<std::string>> alternativeNames(const Engine& engine, const std::vector<IpAddress>& ips,
+                                                       size_t begin = 0, size_t end = SIZE_MAX);
 // "alternativeNames": [...] for `ip`.
 void writeAlternativeNames(query::JsonOut& j, const Engine& engine, const IpAddress& ip);
 // The IPs one of whose names contains the substring filter's text (empty for other filters): what an

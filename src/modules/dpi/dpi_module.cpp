@@ -1,5 +1,7 @@
 #include "modules/dpi/dpi_module.h"
 
+#include "store/query_yield.h"
+
 namespace netmeter {
 
 void DpiModule::onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
@@ -53,6 +55,7 @@ void DpiModule::count(Connection& c, Direction d, uint64_t packets, uint64_t byt
 void DpiModule::giveUpEnded(bool all, MemoryAccount& account) {
   size_t kept = 0;
   for (const Pending& entry : pending_) {
+    QueryYield::point();
     Connection& c = *entry.connection;
     auto* state = c.id == entry.id ? static_cast<NdpiFlowState*>(c.app.classifier.get()) : nullptr;
     if (state == nullptr || c.app.l7.status != L7Status::kPending) continue;  // decided or evicted

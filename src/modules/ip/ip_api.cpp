@@ -10,6 +10,7 @@
 #include "modules/mac/oui_database.h"
 #include "query/counters.h"
 #include "query/list_query.h"
+#include "query/traffic_ranking.h"
 
 namespace netmeter {
 
@@ -146,7 +147,55 @@ double ipSortValue(const IpRecord& r, std::string_view column, const TimeWindow&
   return 0;  // "ip": ties are ordered by address
 }
 
-api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
+// What a row of the IP list shows, kept with the ranking for its top rows: the merged record (its
+// history from the ranking's last second on) and the alternative names.
+struct IpRowDetail {
+  IpRecord record;
+  std::vector<std::string> names;
+};
+using IpRanking = query::RankingCache<IpAddress, IpRowDetail>;
+
+// Writes the IP objects of `keys` (one lock round over the shards for all of them).
+void writeIps(JsonOut& j, const Engine& engine, const std::vector<IpAddress>& keys, const TimeWindow& w,
+              const OuiDatabase* vendors) {
+  const auto records = query::mergedRecords<IpRecord>(engine, ipsOf, keys);
+  const auto names = alternativeNames(engine, keys);
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (records[i]) writeIp(j, keys[i], *records[i], w, vendors, names[i]);
+}
+
+// An unfiltered page of the default time selection sorted by a traffic column, from the ranking
+// index (see RankingCache); nullopt when the request needs more than it holds.
+std::optional<api::Response> ipPageFromRanking(const query::QueryContext& ctx, const api::Request& req,
+                                               const query::ListParams& params, const TimeWindow& w,
+                                               IpRanking& cache) {
+  const auto metric = query::trafficMetric(params.sort);
+  if (!metric || w.explicitInterval || params.csv || !params.filter.empty()) return std::nullopt;
+  const auto ranking = cache.get(ctx.hold);
+  if (!ranking) return std::nullopt;
+  // The ranking's own clock: its "last second" is the one it ranked.
+  auto window = query::parseTimeWindow(req, ranking->clock(), 0);
+  if (!window) return window.errorResponse();
+  const size_t begin = params.page * params.count;
+  const auto keys = ranking->page(*metric, params.reverse, begin, begin + params.count);
+  // Rows as the ranking saw them when it has them all (and no history is asked for), else as they are.
+  std::vector<const IpRowDetail*> details;
+  for (const IpAddress& ip : keys)
+    if (const IpRowDetail* d = window->values == 0 ? ranking->detail(ip) : nullptr) details.push_back(d);
+  JsonOut j;
+  query::beginPagedList(j, params, ranking->size(), *window);
+  if (details.size() == keys.size()) {
+    for (size_t i = 0; i < keys.size(); ++i)
+      writeIp(j, keys[i], details[i]->record, *window, ctx.vendors, details[i]->names);
+  } else {
+    writeIps(j, ctx.engine(), keys, *window, ctx.vendors);
+  }
+  query::endPagedList(j);
+  // Tells scripts and tests that the page came from the ranking index (see docs/api.md).
+  return api::Response::json(j.take()).withHeader("X-Netmeter-Ranking", "index");
+}
+
+api::Response ipList(const query::QueryContext& ctx, const api::Request& req, IpRanking& ranking) {
   auto window = ctx.window(req, 0);
   if (!window) return window.errorResponse();
   auto params = query::parseListParams(req, kIpColumns, "bytes");
@@ -154,6 +203,7 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
   auto rowFilter = query::RowFilter::parse(params->filter);
   if (!rowFilter) return rowFilter.errorResponse();
   const TimeWindow& w = *window;
+  if (auto fromRanking = ipPageFromRanking(ctx, req, *params, w, ranking)) return std::move(*fromRanking);
   query::RowFilter& filter = **rowFilter;
   const Engine& engine = ctx.engine();
 
@@ -182,18 +232,17 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req) {
     return query::csvResponse<IpAddress>(
         ipCsvHeader(), std::move(keys), "ips.csv", ctx.hold,
         [&engine, w](const std::vector<IpAddress>& order, size_t begin, size_t end, std::string& out) {
+          const auto records = query::mergedRecords<IpRecord>(engine, ipsOf, order, begin, end);
+          const auto names = alternativeNames(engine, order, begin, end);
           for (size_t i = begin; i < end; ++i)
-            if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, order[i]))
-              appendIpCsv(out, order[i], *r, w, alternativeNames(engine, order[i]));
+            if (const auto& r = records[i - begin]) appendIpCsv(out, order[i], *r, w, names[i - begin]);
         });
   }
   const size_t total = rows.size();
   const auto page = query::pageKeys(rows, *params);
   JsonOut j;
   query::beginPagedList(j, *params, total, w);
-  for (const IpAddress& ip : page)
-    if (auto r = query::mergedRecord<IpRecord>(engine, ipsOf, ip))
-      writeIp(j, ip, *r, w, ctx.vendors, alternativeNames(engine, ip));
+  writeIps(j, engine, page, w, ctx.vendors);
   query::endPagedList(j);
   return api::Response::json(j.take());
 }
@@ -363,10 +412,29 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
   using api::Method;
   using api::Role;
   const std::string base = "/API/stats/modules/ip";
+  auto ranking = std::make_shared<IpRanking>(
+      [](const Analysis& analysis, size_t maxRows) {
+        return query::buildTrafficRanking<IpAddress, IpRowDetail>(analysis, ipsOf, maxRows);
+      },
+      [](const Analysis& analysis, const IpRanking::Ranking& r, const std::vector<IpAddress>& keys) {
+        auto records = query::mergedRecords<IpRecord>(analysis.engine(), ipsOf, keys);
+        auto names = alternativeNames(analysis.engine(), keys);
+        absl::flat_hash_map<IpAddress, IpRowDetail> out;
+        MemoryAccount scratch;
+        for (size_t i = 0; i < keys.size(); ++i) {
+          if (!records[i]) continue;
+          records[i]->dropBefore(r.clock().lastSecond, scratch);
+          out.emplace(keys[i], IpRowDetail{std::move(*records[i]), std::move(names[i])});
+        }
+        return out;
+      },
+      std::vector<IpRanking::OrderSpec>{{*query::trafficMetric("bytes"), true, IpRanking::kDetailRows}},
+      source.rankingBytes);
   server.route(Method::Get, base, Role::ReadOnly,
                [&source](const api::Request& req) { return ipOverview(source.open(), req); });
-  server.route(Method::Get, base + "/ips_paged", Role::ReadOnly,
-               [&source](const api::Request& req) { return ipList(source.open(), req); });
+  server.route(Method::Get, base + "/ips_paged", Role::ReadOnly, [&source, ranking](const api::Request& req) {
+    return ipList(source.open(), req, *ranking);
+  });
   server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
                ipHandler([&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
