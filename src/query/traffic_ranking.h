@@ -189,7 +189,8 @@ std::shared_ptr<TrafficRanking<Key, Detail>> buildTrafficRanking(const Analysis&
   for (size_t shard = 0; shard < engine.workerCount(); ++shard) {
     shardRows.clear();
     uint64_t evictedBefore = 0, evictedAfter = 0;
-    for (size_t next = 0, end = 1; next < end;) {
+    size_t next = 0, end = 1;
+    while (next < end) {
       engine.withShard(shard, [&](const Shard& s) {
         if (next == 0) evictedBefore = s.evictedEntities();
         const auto& table = tableOf(s);
