@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "decode/decoded_packet.h"
+#include "modules/common/record_cache.h"
 #include "modules/common/traffic_record.h"
 #include "store/entity_table.h"
 
@@ -30,6 +31,7 @@ class GlobalModule {
   TrafficRecord<2> total_;
   std::array<TrafficRecord<2>, 3> l3_;
   EntityTable<uint8_t, TrafficRecord<2>> l4_;
+  RecordCache<uint8_t, TrafficRecord<2>, 256> l4Cache_;  // every L4 protocol number
   TrafficRecord<2> ipv4Fragments_;
   std::array<uint64_t, static_cast<size_t>(MalformedReason::kCount)> malformed_{};
 };

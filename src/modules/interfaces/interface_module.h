@@ -2,6 +2,7 @@
 
 #include "decode/decoded_packet.h"
 #include "modules/common/keyed_stats.h"
+#include "modules/common/record_cache.h"
 #include "modules/common/traffic_record.h"
 
 namespace netmeter {
@@ -11,9 +12,12 @@ namespace netmeter {
 class InterfaceModule {
  public:
   void onPacket(const DecodedPacket& p, MemoryAccount& account) {
-    table.findOrCreate(p.interfaceId, account).add(p.timestamp, received(p.wireLength), account);
+    cache_.get(table, p.interfaceId, p.interfaceId, account).add(p.timestamp, received(p.wireLength), account);
   }
   KeyedStats<uint16_t, TrafficRecord<4>> table;
+
+ private:
+  RecordCache<uint16_t, TrafficRecord<4>, 8> cache_;
 };
 
 }  // namespace netmeter

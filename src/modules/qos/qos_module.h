@@ -2,6 +2,7 @@
 
 #include "decode/decoded_packet.h"
 #include "modules/common/keyed_stats.h"
+#include "modules/common/record_cache.h"
 #include "modules/common/traffic_record.h"
 
 namespace netmeter {
@@ -25,13 +26,17 @@ class QosModule {
  public:
   void onPacket(const DecodedPacket& p, MemoryAccount& account) {
     const std::array<uint64_t, 2> one{1, p.wireLength};
-    if (p.ipVersion != 0) table.findOrCreate({QosKind::kIpDscp, p.dscp}, account).add(p.timestamp, one, account);
-    if (p.vlanPcp != kVlanNone)
-      table.findOrCreate({QosKind::kVlanPcp, p.vlanPcp}, account).add(p.timestamp, one, account);
-    if (p.mplsTc != kVlanNone)
-      table.findOrCreate({QosKind::kMplsTc, p.mplsTc}, account).add(p.timestamp, one, account);
+    if (p.ipVersion != 0) record({QosKind::kIpDscp, p.dscp}, account).add(p.timestamp, one, account);
+    if (p.vlanPcp != kVlanNone) record({QosKind::kVlanPcp, p.vlanPcp}, account).add(p.timestamp, one, account);
+    if (p.mplsTc != kVlanNone) record({QosKind::kMplsTc, p.mplsTc}, account).add(p.timestamp, one, account);
   }
   KeyedStats<QosKey, TrafficRecord<2>> table;
+
+ private:
+  TrafficRecord<2>& record(const QosKey& key, MemoryAccount& account) {
+    return cache_.get(table, key, size_t(key.kind) * 64 + key.value, account);
+  }
+  RecordCache<QosKey, TrafficRecord<2>, 192> cache_;  // every DSCP, PCP and TC value
 };
 
 }  // namespace netmeter

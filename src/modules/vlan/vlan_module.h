@@ -2,6 +2,7 @@
 
 #include "decode/decoded_packet.h"
 #include "modules/common/keyed_stats.h"
+#include "modules/common/record_cache.h"
 #include "modules/common/traffic_record.h"
 
 namespace netmeter {
@@ -22,17 +23,20 @@ class VlanModule {
  public:
   void onPacket(const DecodedPacket& p, MemoryAccount& account) {
     if (p.outerVlan != kNoVlan) {
-      VlanRecord& r = table.findOrCreate(p.outerVlan, account);
+      VlanRecord& r = cache_.get(table, p.outerVlan, p.outerVlan, account);
       r.add(p.timestamp, {1, p.wireLength}, account);
       r.seenOuter = true;
     }
     if (p.innerVlan != kNoVlan && p.innerVlan != p.outerVlan) {
-      VlanRecord& r = table.findOrCreate(p.innerVlan, account);
+      VlanRecord& r = cache_.get(table, p.innerVlan, p.innerVlan, account);
       r.add(p.timestamp, {1, p.wireLength}, account);
       r.seenInner = true;
     }
   }
   KeyedStats<uint16_t, VlanRecord> table;
+
+ private:
+  RecordCache<uint16_t, VlanRecord, 256> cache_;
 };
 
 }  // namespace netmeter
