@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end benchmark (`make bench` runs `bash bench/run.sh BUILD_DIR`):
 #   1. generates (once, cached) a synthetic trace with netmeter-generate,
-#   2. times netmeter analyze (1 and 2 threads), tshark and ndpiReader on that same file,
+#   2. times netmeter analyze (1 and 2 threads; 1 thread with --l7 dpi and off, for the cost of each
+#      analyzer level), tshark and ndpiReader on that same file,
 #   3. prints packets per second, the ratios and a one-line summary for the README,
 #   4. times the REST API under load (bench/api_bench.py),
 #   5. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
 #   2b. (between 2 and 3) times filtered extraction: netmeter capture vs tcpdump -r FILE -w OUT 'BPF'
 #       (same file, same run), and netmeter capture with a regexp filter,
-# Knobs: BENCH_PACKETS (default 10000000), BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
+# Knobs: BENCH_PACKETS (default 10000000), BENCH_SNAPLEN (default 65535: whole packets),
+#        BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
 #        BENCH_SKIP_ANALYZE=1 (only the capture runs and micro benchmarks),
 #        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1).
 # Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
@@ -42,11 +44,15 @@ fi
 
 # ---- 1. the trace, regenerated only when the generator binary or the options change ------------
 
+# Whole packets by default, as a probe on a mirror port captures them: L7 classification and the
+# application analyzers see real payloads, and ndpiReader (which drops packets cut short by a snap
+# length) does the same work as netmeter. BENCH_SNAPLEN=128 gives a 7x smaller file.
+SNAPLEN=${BENCH_SNAPLEN:-65535}
 CONNECTIONS=$((PACKETS / 33 > 1000 ? PACKETS / 33 : 1000))
 HOSTS=$((PACKETS / 300 > 200 ? (PACKETS / 300 < 30000 ? PACKETS / 300 : 30000) : 200))
 SERVERS=$((HOSTS / 6 > 50 ? HOSTS / 6 : 50))
 GEN_ARGS=(--packets "$PACKETS" --hosts "$HOSTS" --servers "$SERVERS" --connections "$CONNECTIONS"
-          --seed 1 --ipv6-share 0.2 --vlan-share 0.3 --udp-share 0.3 --rate 100000 --snaplen 128)
+          --seed 1 --ipv6-share 0.2 --vlan-share 0.3 --udp-share 0.3 --rate 100000 --snaplen "$SNAPLEN")
 TRACE=$DATA/trace-$PACKETS.pcap
 STAMP=$TRACE.stamp
 WANT_STAMP="$(sha256sum "$GENERATOR" | cut -d' ' -f1) ${GEN_ARGS[*]}"
@@ -110,6 +116,9 @@ if [ -x "$NETMETER" ] && [ "$SKIP_ANALYZE" = 1 ]; then
 elif [ -x "$NETMETER" ]; then
   timed netmeter-1t "$NETMETER" analyze "$TRACE" --threads 1 --json /dev/null
   timed netmeter-2t "$NETMETER" analyze "$TRACE" --threads 2 --json /dev/null
+  # The cost of each analyzer level, on one worker: without L7, with nDPI classification only.
+  timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
+  timed netmeter-1t-noL7 "$NETMETER" analyze "$TRACE" --threads 1 --l7 off --json /dev/null
 else
   echo "bench: $NETMETER not built yet; skipping netmeter"
 fi
@@ -166,7 +175,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo
-echo "=== end-to-end: $PACKETS packets, $(awk -v b="$TRACE_BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }') trace (snaplen 128), $(nproc) cores${CPU:+, $CPU}"
+echo "=== end-to-end: $PACKETS packets, $(awk -v b="$TRACE_BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }') trace (snaplen $SNAPLEN), $(nproc) cores${CPU:+, $CPU}"
 printf '%-12s %10s %14s %12s  %s\n' tool wall_s packets/s max_rss status
 declare -A PPS
 for name in "${ORDER[@]}"; do
@@ -182,9 +191,22 @@ for name in netmeter-1t netmeter-2t; do
     if [ -z "$best" ] || [ "${PPS[$name]}" -gt "${PPS[$best]}" ]; then best=$name; fi
   fi
 done
-if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ]; then
-  echo "note: ndpiReader discards IP packets cut short by the 128-byte snaplen (most data segments),"
+if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ] && [ "$SNAPLEN" -lt 1600 ]; then
+  echo "note: ndpiReader discards IP packets cut short by the $SNAPLEN-byte snaplen (most data segments),"
   echo "      so it does less work per packet than netmeter and tshark on this trace."
+fi
+# Analyzer costs from netmeter's own processing time (without start-up and the JSON report).
+processing() { awk '/^processing/ { print $2; exit }' "$WORK/$1.log" 2>/dev/null; }
+if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-1t-dpi]:-}" = ok ] &&
+   [ "${STATUS[netmeter-1t-noL7]:-}" = ok ]; then
+  echo
+  echo "cost per packet on one worker thread (netmeter's processing time):"
+  awk -v p="$PACKETS" -v off="$(processing netmeter-1t-noL7)" -v dpi="$(processing netmeter-1t-dpi)" \
+      -v all="$(processing netmeter-1t)" 'BEGIN {
+    printf "  engine without L7 (decode, flows, every engine module, TCP): %6.0f ns  (%.2f M packets/s)\n", off * 1e9 / p, p / off / 1e6
+    printf "  + nDPI classification:                                       %+6.0f ns  (%.2f M packets/s)\n", (dpi - off) * 1e9 / p, p / dpi / 1e6
+    printf "  + DNS, HTTP, TLS, QUIC analyzers and alternative names:      %+6.0f ns  (%.2f M packets/s)\n", (all - dpi) * 1e9 / p, p / all / 1e6
+  }'
 fi
 if [ -n "${PPS[capture-netmeter]:-}" ] && [ "${PPS[capture-netmeter]}" != 0 ] &&
    [ -n "${PPS[capture-tcpdump]:-}" ] && [ "${PPS[capture-tcpdump]}" != 0 ]; then
