@@ -3,12 +3,12 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "flow/connection.h"
 #include "flow/flow_key.h"
 #include "store/memory_account.h"
+#include "store/stable_vector.h"
 
 namespace netmeter {
 
@@ -103,7 +103,7 @@ class FlowTable {
 
   FlowTimeouts timeouts_;
   absl::flat_hash_map<FlowKey, uint32_t> active_;
-  std::deque<Slot> slots_;
+  StableVector<Slot> slots_;
   std::vector<uint32_t> free_;
   uint64_t nextId_ = 0;
 };

@@ -107,6 +107,10 @@ struct TcpConnectionState {
   bool closedByRst = false;
   PacketTime pendingFirst = INT64_MAX;  // earliest and latest packet time since the last flush
   PacketTime pendingLast = INT64_MIN;
+  // Hints to the per-IP TCP records of the client and the server (EntityTable::findOrCreateHinted:
+  // checked against the key on every use), so that a flush skips their hash lookups.
+  const void* clientIpHint = nullptr;
+  const void* serverIpHint = nullptr;
   PacketTime synTime = 0;       // latest SYN before the SYN-ACK
   PacketTime synAckTime = 0;
   PacketTime ackTime = 0;

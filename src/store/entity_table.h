@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "core/packet_time.h"
 #include "store/memory_account.h"
 #include "store/query_yield.h"
+#include "store/stable_vector.h"
 
 namespace netmeter {
 
@@ -129,7 +129,7 @@ class EntityTable {
   }
 
   absl::flat_hash_map<Key, uint32_t, Hash> index_;
-  std::deque<Slot> records_;
+  StableVector<Slot> records_;
   std::vector<uint32_t> free_;
 };
 

@@ -96,7 +96,7 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
   if (becameValid) st.validFlushed = true;
 
   auto update = [&](const IpAddress& ip, const TcpValues& values, bool asClient) {
-    TcpIpRecord& r = ips_.findOrCreate(ip, account);
+    TcpIpRecord& r = ips_.findOrCreateHinted(ip, asClient ? st.clientIpHint : st.serverIpHint, account);
     r.touch(first);
     if (anyNonZero(values)) r.add(t, values, account);
     else r.touch(t);
