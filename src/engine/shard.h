@@ -16,13 +16,14 @@ class Shard {
  public:
   Shard(const EngineOptions& options, int64_t memoryBudget);
 
-  // `bytes`: the packet's captured IP bytes (valid during the call).
+  // `bytes`: the packet's captured IP bytes (valid during the call). `hint`: what prefetchNear() found
+  // for this packet, or null.
   // Returns the packet's connection (valid until the next call; live captures read its state).
-  FlowUpdate process(const DecodedPacket& p, IpBytes bytes = {}) {
+  FlowUpdate process(const DecodedPacket& p, IpBytes bytes = {}, const FlowHint* hint = nullptr) {
     if (p.timestamp > now_) now_ = p.timestamp;
     if (p.timestamp < firstTime_) firstTime_ = p.timestamp;
     if (secondOf(now_) != lastHousekeepingSecond_) housekeeping(now_);
-    const FlowUpdate flow = flows_.update(p, account_);
+    const FlowUpdate flow = flows_.update(p, account_, hint);
     modules_.onPacket(p, bytes, flow, account_);
     if (account_.bytes > budget_) {
       enforceBudget(now_);
@@ -33,7 +34,7 @@ class Shard {
   // Software pipelining: called for packets a few positions ahead of the one being processed, so the
   // memory they need is in cache when their turn comes (the hot path is bound by memory latency).
   void prefetchFar(const DecodedPacket& p) const { flows_.prefetchSlot(p); }
-  void prefetchNear(const DecodedPacket& p) const { flows_.prefetchConnection(p); }
+  void prefetchNear(const DecodedPacket& p, FlowHint& hint) const { flows_.prefetchConnection(p, hint); }
 
   // Expiry, roll-up and memory enforcement at packet time `now` (also called at the end of a trace).
   void housekeeping(PacketTime now);

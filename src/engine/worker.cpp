@@ -67,13 +67,13 @@ void Worker::run() {
       std::lock_guard lock(mutex_);
       constexpr uint32_t kFar = 8, kNear = 4;
       const uint32_t n = batch->count;
-      for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchFar(batch->packets[i]);
+      for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
       captureCount_ = 0;
       if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
       for (uint32_t i = 0; i < n; ++i) {
         if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
-        if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear]);
-        const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i));
+        if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
+        const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);
         if (captureCount_ != 0) capturePackets(*batch, i, flow);
       }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))

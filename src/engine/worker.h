@@ -67,6 +67,7 @@ class Worker {
   size_t index_;
   const LiveCaptureTable* live_;
   std::array<LiveCapture*, LiveCaptureTable::kSlots> captures_{};
+  std::array<FlowHint, PacketBatch::kCapacity> hints_{};  // the prefetch stage's flow lookups
   size_t captureCount_ = 0;
   std::atomic<uint64_t> batchesDone_{0};
   std::atomic<uint64_t> watermark_{0};

@@ -156,16 +156,22 @@ void FlowTable::end(uint32_t slot, TerminationReason reason) {
   s.active = false;
 }
 
-FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account) {
+FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, const FlowHint* hint) {
   FlowUpdate result;
   if (p.ipVersion == 0) return result;
   bool senderIsLow = false;
-  const FlowKey key = FlowKey::fromPacket(p, senderIsLow);
-  (void)senderIsLow;
+  const FlowKey key = hint != nullptr ? hint->key : FlowKey::fromPacket(p, senderIsLow);
   uint32_t slotIndex = 0;
-  auto it = active_.find(key);
-  if (it != active_.end()) {
+  // The prefetch stage's slot when it still holds this key's active connection, else a lookup.
+  bool found = hint != nullptr && hint->slot != FlowHint::kNone && hint->slot < slots_.size() &&
+               slots_[hint->slot].active && keyOf(slots_[hint->slot].connection) == key;
+  if (found) {
+    slotIndex = hint->slot;
+  } else if (auto it = active_.find(key); it != active_.end()) {
     slotIndex = it->second;
+    found = true;
+  }
+  if (found) {
     Connection& existing = slots_[slotIndex].connection;
     const bool idle = p.timestamp - existing.lastActivity > timeoutFor(existing) * kNanosPerSecond;
     const bool tcpClosed = existing.l4Protocol == ipproto::kTcp &&
@@ -178,11 +184,11 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account) {
                              : (existing.dir[0].rst || existing.dir[1].rst ? TerminationReason::kRst
                                                                            : TerminationReason::kFin);
       end(slotIndex, reason);
-      active_.erase(it);
-      it = active_.end();
+      active_.erase(key);
+      found = false;
     }
   }
-  if (it == active_.end()) {
+  if (!found) {
     create(key, p, account, slotIndex);
     result.isNew = true;
   }

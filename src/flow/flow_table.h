@@ -20,6 +20,15 @@ struct FlowTimeouts {
   int64_t otherSeconds = 60;       // ICMP, SCTP, GRE, ...
 };
 
+// A packet's flow as the prefetch stage found it: its key and the slot of its active connection
+// (kNone: none then). FlowTable::update() trusts the slot only after checking that it still holds an
+// active connection with this key, so packets processed in between may end or create connections.
+struct FlowHint {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  FlowKey key;
+  uint32_t slot = kNone;
+};
+
 // What the flow table tells the modules about a packet.
 struct FlowUpdate {
   Connection* connection = nullptr;  // null for non-IP packets
@@ -34,8 +43,9 @@ class FlowTable {
  public:
   explicit FlowTable(FlowTimeouts timeouts = {}) : timeouts_(timeouts) {}
 
-  // Accounts the packet to its connection, creating or ending connections as needed.
-  FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account);
+  // Accounts the packet to its connection, creating or ending connections as needed. `hint`: what
+  // prefetchConnection() found for this packet (saves the second lookup), or null.
+  FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account, const FlowHint* hint = nullptr);
   // Prefetch hints for the batch pipeline (see Worker::run): the hash slot of the packet's flow, and,
   // once that is in cache, the connection and the records it remembers.
   void prefetchSlot(const DecodedPacket& p) const {
@@ -43,11 +53,14 @@ class FlowTable {
     bool senderIsLow;
     active_.prefetch(FlowKey::fromPacket(p, senderIsLow));
   }
-  void prefetchConnection(const DecodedPacket& p) const {
+  void prefetchConnection(const DecodedPacket& p, FlowHint& hint) const {
+    hint.slot = FlowHint::kNone;
     if (p.ipVersion == 0) return;
     bool senderIsLow;
-    auto it = active_.find(FlowKey::fromPacket(p, senderIsLow));
+    hint.key = FlowKey::fromPacket(p, senderIsLow);
+    auto it = active_.find(hint.key);
     if (it == active_.end()) return;
+    hint.slot = it->second;
     const Connection& c = slots_[it->second].connection;
     const char* base = reinterpret_cast<const char*>(&c);
     for (size_t offset = 0; offset < sizeof(Connection); offset += 64) __builtin_prefetch(base + offset, 1);
