@@ -529,6 +529,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
 
   // After "Connection: close": tell the client we are done, then drain what it still sends for a
   // moment so that the kernel does not answer unread data with a reset that destroys our response.
+  // Bounded (kMaxDrainBytes, 2 s without data); above the largest body a client refused for its size
+  // is likely to push after our answer (a 413 for an upload a few MiB over the limit).
   void closeGracefully() {
     if constexpr (kTls) {
       lowest().expires_after(std::chrono::seconds(2));
@@ -547,7 +549,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
     lowest().async_read_some(net::buffer(drainBuffer_),
                              [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                                self->drained_ += n;
-                               if (ec || self->drained_ > (4u << 20)) return self->closeNow();
+                               if (ec || self->drained_ > kMaxDrainBytes) return self->closeNow();
                                self->drain();
                              });
   }
@@ -580,6 +582,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection<Stream
   std::optional<http::response<http::empty_body>> streamHead_;
   std::optional<http::response_serializer<http::empty_body>> streamSerializer_;
 
+  static constexpr size_t kMaxDrainBytes = size_t{16} << 20;
   std::array<char, 4096> drainBuffer_{};
   size_t drained_ = 0;
 };
