@@ -82,7 +82,15 @@ bool NdpiClassifier::classify(Connection& c, NdpiFlowState& state, const Decoded
   }
   // nDPI reads neither non-first fragments nor packets whose IP length exceeds what it is given.
   const bool usable = bytes.length >= 20 && (!p.isFragment || p.isFirstFragment);
-  if (usable) {
+  // Once data has flowed, TCP packets without payload or SYN/FIN/RST (acknowledgements, half of what
+  // a connection sends) tell nDPI's dissectors nothing: they count towards the limit, unseen.
+  const bool tcp = p.l4Protocol == ipproto::kTcp && p.hasPorts;
+  const bool bareAck = tcp && p.payloadLength == 0 && state.sawPayload &&
+                       (p.tcpFlags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst)) == 0;
+  if (usable && bareAck) {
+    ++state.packets;
+  } else if (usable) {
+    if (tcp && p.payloadLength != 0) state.sawPayload = true;
     const uint8_t* data = bytes.data;
     uint32_t length = bytes.length;
     const uint32_t ipLength = p.ipTotalLength;
