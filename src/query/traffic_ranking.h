@@ -75,12 +75,6 @@ class TrafficRanking {
         if (seen.insert(o.rows[i]).second) keys.push_back(rows_[o.rows[i]].key);
     return keys;
   }
-  int64_t memoryBytes() const {
-    std::lock_guard lock(mutex_);
-    int64_t bytes = int64_t(rows_.capacity() * sizeof(Row));
-    for (const auto& o : orders_) bytes += int64_t(o.rows.capacity() * sizeof(uint32_t));
-    return bytes;
-  }
 
   // The keys of places [begin, end) when rows are ordered by `metric` (ascending, descending with
   // `reverse`; ties by key ascending), as orderRows() orders a list.
@@ -315,7 +309,7 @@ class RankingCache {
       pending_.reset();
       std::vector<OrderSpec> specs = defaults_;
       if (current_ && sameOwner(analysis)) {
-        if (current_->final()) continue;  // (`analysis` is let go at the next wait's end)
+        if (current_->final()) continue;  // nothing to build
         for (const OrderSpec& o : current_->orderSpecs()) specs.push_back(o);
       } else {
         current_.reset();  // another analysis: free its ranking first

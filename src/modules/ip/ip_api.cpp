@@ -155,13 +155,23 @@ struct IpRowDetail {
 };
 using IpRanking = query::RankingCache<IpAddress, IpRowDetail>;
 
-// Writes the IP objects of `keys` (one lock round over the shards for all of them).
+// The rows of `keys` merged over the shards (nullopt where no shard has the IP), with one lock round
+// over the shards for the records and one for the names.
+std::vector<std::optional<IpRowDetail>> ipRows(const Engine& engine, const std::vector<IpAddress>& keys) {
+  auto records = query::mergedRecords<IpRecord>(engine, ipsOf, keys);
+  auto names = alternativeNames(engine, keys);
+  std::vector<std::optional<IpRowDetail>> rows(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (records[i]) rows[i].emplace(IpRowDetail{std::move(*records[i]), std::move(names[i])});
+  return rows;
+}
+
+// Writes the IP objects of `keys`.
 void writeIps(JsonOut& j, const Engine& engine, const std::vector<IpAddress>& keys, const TimeWindow& w,
               const OuiDatabase* vendors) {
-  const auto records = query::mergedRecords<IpRecord>(engine, ipsOf, keys);
-  const auto names = alternativeNames(engine, keys);
+  const auto rows = ipRows(engine, keys);
   for (size_t i = 0; i < keys.size(); ++i)
-    if (records[i]) writeIp(j, keys[i], *records[i], w, vendors, names[i]);
+    if (rows[i]) writeIp(j, keys[i], rows[i]->record, w, vendors, rows[i]->names);
 }
 
 // An unfiltered page of the default time selection sorted by a traffic column, from the ranking
@@ -417,14 +427,13 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
         return query::buildTrafficRanking<IpAddress, IpRowDetail>(analysis, ipsOf, maxRows);
       },
       [](const Analysis& analysis, const IpRanking::Ranking& r, const std::vector<IpAddress>& keys) {
-        auto records = query::mergedRecords<IpRecord>(analysis.engine(), ipsOf, keys);
-        auto names = alternativeNames(analysis.engine(), keys);
+        auto rows = ipRows(analysis.engine(), keys);
         absl::flat_hash_map<IpAddress, IpRowDetail> out;
         MemoryAccount scratch;
         for (size_t i = 0; i < keys.size(); ++i) {
-          if (!records[i]) continue;
-          records[i]->dropBefore(r.clock().lastSecond, scratch);
-          out.emplace(keys[i], IpRowDetail{std::move(*records[i]), std::move(names[i])});
+          if (!rows[i]) continue;
+          rows[i]->record.dropBefore(r.clock().lastSecond, scratch);  // rows show no history
+          out.emplace(keys[i], std::move(*rows[i]));
         }
         return out;
       },
