@@ -98,11 +98,16 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   // Hands the workers their open batches. With live captures running every worker gets one, even
   // empty, so that each worker's watermark reaches the last packet read and the captures' mergers
   // are never held back by a worker with little traffic.
-  auto handOverOpenBatches = [&] {
+  // On a pause of the input (`stall`), a worker that was handed packets since its last flush gets a
+  // batch, even empty, that tells it to flush its pending traffic (PacketBatch::flushAfter).
+  std::vector<bool> unflushed(n, false);
+  auto handOverOpenBatches = [&](bool stall) {
     const bool everyWorker = live_.anyActive();
     for (size_t i = 0; i < n; ++i) {
-      if (open[i]->count == 0 && !everyWorker) continue;
+      if (open[i]->count == 0 && !everyWorker && !(stall && unflushed[i])) continue;
       open[i]->readerTime = last;
+      open[i]->flushAfter = stall;
+      unflushed[i] = !stall;
       submit(i, open[i]);
       open[i] = workers_[i]->takeFreeBatch();
     }
@@ -110,7 +115,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   // The source is about to wait for input (io/input_stall.h): hand what was read over now.
   const std::function<void()> onStall = [&] {
     if (live_.pending() || live_.needsUpkeep()) maintainCaptures();
-    handOverOpenBatches();
+    handOverOpenBatches(true);
     publish();
     if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
   };
@@ -129,7 +134,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     }
     if (live_.pending() || ((seq & 0x3ff) == 0 && live_.needsUpkeep())) {
       maintainCaptures();
-      if (live_.anyActive() && (seq & 0x3ff) == 0) handOverOpenBatches();
+      if (live_.anyActive() && (seq & 0x3ff) == 0) handOverOpenBatches(false);
     }
     const bool keepFrames = live_.anyActive();
     if (keepFrames) live_.readerPacket(seq, raw.timestamp);
@@ -148,6 +153,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     if (!batch->arenaHasRoom(room)) {  // the arena is full: hand the batch over as it is
       if (n == 1) scratch = *target;
       batch->readerTime = last;
+      unflushed[w] = true;
       submit(w, batch);
       batch = open[w] = workers_[w]->takeFreeBatch();
       if (n == 1) batch->packets[0] = scratch;
@@ -162,6 +168,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
       batch->frameOffset[batch->count] = PacketBatch::kNoFrame;
     }
     ++batch->count;
+    batch->prefetchSlotForWrite(batch->count + (n == 1 ? 3 : 1));
     ++seq;
     ++packets;
     bytes += raw.originalLength;
@@ -169,6 +176,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     last = std::max(last, raw.timestamp);
     if (batch->count == PacketBatch::kCapacity) {
       batch->readerTime = last;
+      unflushed[w] = true;
       submit(w, batch);
       open[w] = workers_[w]->takeFreeBatch();
     }

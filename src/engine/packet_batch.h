@@ -17,6 +17,9 @@ struct PacketBatch {
   static constexpr uint32_t kNoFrame = UINT32_MAX;     // frameOffset of a packet whose frame was not kept
   uint32_t count = 0;
   bool last = false;
+  // Handed over because the input paused: the worker then flushes its shard's pending traffic
+  // (Shard::flushPending), so that statistics do not lag behind a pause in the input.
+  bool flushAfter = false;
   PacketTime readerTime = 0;  // latest packet time the reader has seen (drives idle expiry)
   // Packets read so far when the batch was handed over: the worker has then seen every packet of its
   // own numbered below this (the live captures' merge watermark).
@@ -49,11 +52,19 @@ struct PacketBatch {
     if (n != 0) __builtin_memcpy(arena.data() + arenaUsed, frame, n);
     arenaUsed += (n + 7) & ~7u;
   }
+  // Asks for packet slot `index` in cache with write intent: the worker (another core) read it last,
+  // and the reader's first stores to it would otherwise each wait for the line.
+  void prefetchSlotForWrite(uint32_t index) const {
+    if (index >= kCapacity) return;
+    const char* p = reinterpret_cast<const char*>(&packets[index]);
+    for (size_t offset = 0; offset < sizeof(DecodedPacket); offset += 64) __builtin_prefetch(p + offset, 1);
+  }
   IpBytes ipBytes(uint32_t index) const { return {arena.data() + bytesOffset[index], bytesLength[index]}; }
   const uint8_t* frame(uint32_t index) const { return arena.data() + frameOffset[index]; }
   void clear() {
     count = 0;
     last = false;
+    flushAfter = false;
     arenaUsed = 0;
     framesKept = false;
   }

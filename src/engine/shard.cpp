@@ -13,6 +13,7 @@ Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
 void Shard::housekeeping(PacketTime now) {
   const int64_t second = secondOf(now);
   lastHousekeepingSecond_ = second;
+  modules_.flushPending(account_);  // a new second: what the last one accumulated goes to the records
   // Idle connections are ended by a scan every few seconds of packet time (a packet arriving after
   // the timeout ends its connection by itself, so the scan only makes the state visible sooner).
   if (lastExpirySecond_ == INT64_MIN || second - lastExpirySecond_ >= kExpiryEverySeconds) {
@@ -31,6 +32,7 @@ void Shard::housekeeping(PacketTime now) {
 void Shard::finish(PacketTime endTime) {
   if (endTime == INT64_MIN) return;
   now_ = std::max(now_, endTime);
+  modules_.flushPending(account_);
   flows_.expire(endTime);
   modules_.afterExpiry(true, account_);
   modules_.compact(secondOf(endTime), options_.retention, account_);
@@ -43,6 +45,7 @@ void Shard::finish(PacketTime endTime) {
 // Under a flood of new addresses the cut-off reaches into the current second.
 void Shard::enforceBudget(PacketTime now) {
   const int64_t target = budget_ / 10 * 9;
+  modules_.flushPending(account_);
   PacketTime from = std::max(evictedBefore_, firstTime_);
   while (account_.bytes > target && from < now) {
     from = std::min(now, from + std::max<PacketTime>(kNanosPerMilli, (now - from) / 8));

@@ -36,6 +36,10 @@ class Shard {
   void prefetchFar(const DecodedPacket& p) const { flows_.prefetchSlot(p); }
   void prefetchNear(const DecodedPacket& p, FlowHint& hint) const { flows_.prefetchConnection(p, hint); }
 
+  // Adds what connections accumulated since their last flush to the per-entity statistics
+  // (ModuleSet::flushPending): done at every new second (housekeeping), before the memory budget
+  // removes anything, at the end, and by the worker when the input pauses.
+  void flushPending() { modules_.flushPending(account_); }
   // Expiry, roll-up and memory enforcement at packet time `now` (also called at the end of a trace).
   void housekeeping(PacketTime now);
   // Final housekeeping when the trace has ended at `endTime` (the latest packet time of all workers),

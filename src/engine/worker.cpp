@@ -78,6 +78,7 @@ void Worker::run() {
       }
       if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
         shard_.housekeeping(batch->readerTime);
+      if (batch->flushAfter) shard_.flushPending();
       publishTimes();
     }
     // After the captures' rings were written: the merger may now rely on everything below readerSeq.

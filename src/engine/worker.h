@@ -34,6 +34,9 @@ class Worker {
 
   // Query side: runs f(const Shard&) while the worker is between batches. A waiting query is let in
   // at the next batch boundary (see yieldToQueries), so queries are not starved by a busy worker.
+  // Queries change nothing: what connections accumulated in the current second of packet time
+  // reaches the per-entity statistics at the next second, or when the input pauses (see
+  // PacketBatch::flushAfter).
   template <typename F>
   auto withShard(F&& f) const {
     queriesWaiting_.fetch_add(1, std::memory_order_relaxed);

@@ -8,6 +8,7 @@
 #include "core/packet_time.h"
 #include "decode/decoded_packet.h"
 #include "flow/connection_application.h"
+#include "flow/pending_traffic.h"
 #include "flow/tcp_connection_state.h"
 #include "store/time_series.h"
 
@@ -80,6 +81,7 @@ struct Connection {
   std::array<DirectionAttributes, 2> dir;  // indexed by Direction
   TimeSeries<4> traffic;
   ConnectionRecords records;
+  PendingTraffic pending;  // traffic not yet added to the records (ModuleSet::flushTraffic)
   ConnectionApplication app;  // L7 classification and application analysis (modules/dpi, modules/app)
   // TCP health state, created by the TCP module on the connection's first TCP packet (null otherwise),
   // freed with the connection (FlowTable::evictBefore).

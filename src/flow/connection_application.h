@@ -1,8 +1,11 @@
 #pragma once
 
+#include <array>
+#include <climits>
 #include <cstdint>
 #include <memory>
 
+#include "core/packet_time.h"
 #include "store/memory_account.h"
 
 namespace netmeter {
@@ -59,6 +62,11 @@ struct ConnectionApplication {
   DpiIpRecord* clientL7 = nullptr;
   DpiIpRecord* serverL7 = nullptr;
   DpiProtocolRecord* globalL7 = nullptr;
+  // Traffic counted to those records since the last flush (DpiModule::flushTraffic), per Direction.
+  std::array<uint32_t, 2> l7Packets{};
+  std::array<uint64_t, 2> l7Bytes{};
+  PacketTime l7First = INT64_MAX;
+  PacketTime l7Last = INT64_MIN;
   std::unique_ptr<ConnectionAnalysisState> classifier;     // nDPI flow, only while classifying
   std::unique_ptr<ConnectionAnalysisState> analyzerState;  // of `analyzer`, created by it
 

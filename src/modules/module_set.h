@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include "decode/decoded_packet.h"
 #include "decode/ip_bytes.h"
 #include "flow/flow_table.h"
@@ -40,18 +42,28 @@ struct ModuleSet {
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
     global.onPacket(p, account);
     interfaces.onPacket(p, account);
-    mac.onPacket(p, flow, account);
     macProtocols.onPacket(p, account);
     vlan.onPacket(p, account);
-    ip.onPacket(p, flow, account);
-    l4Ports.onPacket(p, flow, account);
     packetSize.onPacket(p, account);
     qos.onPacket(p, account);
+    if (flow.connection != nullptr)
+      deferTraffic(p, flow, account);
+    else
+      mac.onPacket(p, account);  // not IP
     tcp.onPacket(p, flow, account);
     if (l7Level == 0) return;
     dpi.onPacket(p, bytes, flow, account);
     if (l7Level == 1) return;
     app.onPacket(p, bytes, flow, account);
+  }
+
+  // Adds the traffic every connection accumulated since its last flush to the per-entity statistics
+  // (IP, IP pair, MAC, server port, L7; see PendingTraffic), and TCP's per-connection growth to the
+  // per-IP TCP statistics. Called at every new second of packet time, before the memory budget
+  // removes anything and before a query reads the shard; results do not depend on when.
+  void flushPending(MemoryAccount& account) {
+    flushTraffic(account);
+    tcp.flush(account);
   }
 
   // After the flow table ended idle connections (`traceEnded`: the trace is over): classification of
@@ -60,6 +72,7 @@ struct ModuleSet {
 
   // Rolls history up to coarser resolutions as it ages.
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
+    flushTraffic(account);
     global.compact(nowSecond, policy, account);
     interfaces.table.compact(nowSecond, policy, account);
     mac.table.compact(nowSecond, policy, account);
@@ -93,6 +106,7 @@ struct ModuleSet {
   // Removes entities whose last activity is before `before` (those that grow with the number of
   // addresses seen; the small fixed tables stay).
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    flushTraffic(account);  // records and connections may go next: nothing pending may point at them
     return mac.table.evictBefore(before, account) + ip.evictBefore(before, account) +
            l4Ports.table.evictBefore(before, account) + dpi.evictBefore(before, account) +
            app.evictBefore(before, account) +
@@ -113,6 +127,40 @@ struct ModuleSet {
     app.mergeFrom(o.app, account);
     tcp.mergeFrom(o.tcp, account);
   }
+
+ private:
+  // A packet of an IP connection: what it adds to the per-entity statistics waits in the connection
+  // (Connection::pending) until the connection is flushed.
+  void deferTraffic(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
+    Connection& c = *flow.connection;
+    const int64_t second = secondOf(p.timestamp);
+    if (second > trafficSecond_) {
+      flushTraffic(account);
+      trafficSecond_ = second;
+    }
+    if (!c.pending.accepts(p, flow.direction)) flushTraffic(c, account);  // late packet or new MACs
+    ip.onConnectionPacket(p, flow, account);
+    l4Ports.onConnectionPacket(p, flow, account);
+    if (!c.pending.dirty) trafficDirty_.push_back(&c);
+    const bool unicastTcpUdp = (p.l4Protocol == ipproto::kTcp || p.l4Protocol == ipproto::kUdp) &&
+                               !p.dstIp.isMulticast() && !p.dstIp.isBroadcast();
+    c.pending.add(p, flow.direction, unicastTcpUdp);
+  }
+  void flushTraffic(Connection& c, MemoryAccount& account) {
+    if (!c.pending.dirty) return;
+    ip.flushTraffic(c, account);
+    mac.flushTraffic(c, account);
+    l4Ports.flushTraffic(c, account);
+    dpi.flushTraffic(c, account);
+    c.pending.clear();
+  }
+  void flushTraffic(MemoryAccount& account) {
+    for (Connection* c : trafficDirty_) flushTraffic(*c, account);
+    trafficDirty_.clear();
+  }
+
+  std::vector<Connection*> trafficDirty_;  // connections with pending traffic (or flushed since)
+  int64_t trafficSecond_ = INT64_MIN;      // second of the newest packet
 };
 
 }  // namespace netmeter

@@ -1,5 +1,7 @@
 #include "modules/dpi/dpi_module.h"
 
+#include <algorithm>
+
 #include "store/query_yield.h"
 
 namespace netmeter {
@@ -9,7 +11,11 @@ void DpiModule::onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate
   if (c == nullptr) return;
   ConnectionApplication& app = c->app;
   if (app.l7.status != L7Status::kPending) {
-    count(*c, flow.direction, 1, p.wireLength, p.timestamp, account);
+    // Counted when the connection's traffic is flushed (ModuleSet::flushTraffic), not per packet.
+    ++app.l7Packets[flow.direction];
+    app.l7Bytes[flow.direction] += p.wireLength;
+    app.l7First = std::min(app.l7First, p.timestamp);
+    app.l7Last = std::max(app.l7Last, p.timestamp);
     return;
   }
   NdpiFlowState* state = static_cast<NdpiFlowState*>(app.classifier.get());
@@ -37,6 +43,20 @@ void DpiModule::decided(Connection& c, const NdpiFlowState& state, PacketTime t,
   if (pending[0] != 0) count(c, kClientToServer, pending[0], pending[1], t, account);
   if (pending[2] != 0) count(c, kServerToClient, pending[2], pending[3], t, account);
   app.releaseClassifier(account);
+}
+
+void DpiModule::flushTraffic(Connection& c, MemoryAccount& account) {
+  ConnectionApplication& app = c.app;
+  if (app.l7Last == INT64_MIN) return;
+  app.globalL7->touch(app.l7First);
+  app.clientL7->touch(app.l7First);
+  app.serverL7->touch(app.l7First);
+  for (const Direction d : {kClientToServer, kServerToClient})
+    if (app.l7Packets[d] != 0) count(c, d, app.l7Packets[d], app.l7Bytes[d], app.l7Last, account);
+  app.l7Packets = {};
+  app.l7Bytes = {};
+  app.l7First = INT64_MAX;
+  app.l7Last = INT64_MIN;
 }
 
 void DpiModule::count(Connection& c, Direction d, uint64_t packets, uint64_t bytes, PacketTime t,

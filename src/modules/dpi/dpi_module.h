@@ -15,11 +15,15 @@ namespace netmeter {
 // L7 detection with nDPI: classifies every IP connection (Connection::app.l7) and counts L7 traffic
 // per protocol globally and per IP, with history. A connection's traffic is counted to its protocol
 // once it is decided (the packets seen while classifying are added then); connections nDPI cannot
-// recognise count as protocol 0, "unclassified". Each worker has its own nDPI module; connections
-// (and so their nDPI flows) live in one worker, so results do not depend on the thread count.
+// recognise count as protocol 0, "unclassified". Like the other per-entity statistics, the L7
+// records receive a connection's traffic once per second (ModuleSet::flushTraffic), not per packet.
+// Each worker has its own nDPI module; connections (and so their nDPI flows) live in one worker, so
+// results do not depend on the thread count.
 class DpiModule {
  public:
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account);
+  // Adds the traffic of classified connection `c` counted since the last flush to its L7 records.
+  void flushTraffic(Connection& c, MemoryAccount& account);
   // Gives up classification of connections that have ended (called after the flow table's expiry),
   // or of all that are still pending when the trace has ended (`all`).
   void giveUpEnded(bool all, MemoryAccount& account);

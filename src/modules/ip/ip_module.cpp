@@ -2,84 +2,84 @@
 
 namespace netmeter {
 
-namespace {
-
-struct PacketRecords {
-  IpRecord* src;
-  IpRecord* dst;
-  IpPairRecord* pair;
-  bool srcIsA;
-};
-
-}  // namespace
-
-void IpModule::onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
-  if (p.ipVersion == 0) return;
-  const PacketTime t = p.timestamp;
-  const uint64_t bytes = p.wireLength;
-  const uint64_t tcp = p.l4Protocol == ipproto::kTcp ? 1 : 0;
-  const uint64_t udp = p.l4Protocol == ipproto::kUdp ? 1 : 0;
-  const bool sameIp = p.srcIp == p.dstIp;
-  const bool srcIsA = p.srcIp < p.dstIp || sameIp;
-
-  // The records of this packet's addresses and pair: remembered by its connection after the first
-  // packet (see ConnectionRecords), looked up otherwise.
-  PacketRecords r;
-  r.srcIsA = srcIsA;
-  Connection* c = flow.connection;
+void IpModule::onConnectionPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
+  Connection& c = *flow.connection;
   const bool fromClient = flow.direction == kClientToServer;
-  if (c != nullptr && c->records.ipPair != nullptr) {
-    r.src = fromClient ? c->records.clientIp : c->records.serverIp;
-    r.dst = fromClient ? c->records.serverIp : c->records.clientIp;
-    r.pair = c->records.ipPair;
-  } else {
-    r.src = &ips_.findOrCreate(p.srcIp, account);
-    r.dst = sameIp ? r.src : &ips_.findOrCreate(p.dstIp, account);
+  if (c.records.ipPair == nullptr) {
+    // The connection's first packet: its records, remembered for the rest of its life.
+    const bool sameIp = p.srcIp == p.dstIp;
+    IpRecord* src = &ips_.findOrCreate(p.srcIp, account);
+    IpRecord* dst = sameIp ? src : &ips_.findOrCreate(p.dstIp, account);
     bool created = false;
-    r.pair = &pairs_.findOrCreate(srcIsA ? IpPairKey{p.srcIp, p.dstIp} : IpPairKey{p.dstIp, p.srcIp}, account,
-                                  created);
+    const bool srcIsA = p.srcIp < p.dstIp || sameIp;
+    c.records.ipPair = &pairs_.findOrCreate(srcIsA ? IpPairKey{p.srcIp, p.dstIp} : IpPairKey{p.dstIp, p.srcIp},
+                                            account, created);
     if (created && !sameIp) {
-      ++r.src->peers;
-      ++r.dst->peers;
+      ++src->peers;
+      ++dst->peers;
     }
-    if (c != nullptr) {
-      c->records.clientIp = fromClient ? r.src : r.dst;
-      c->records.serverIp = fromClient ? r.dst : r.src;
-      c->records.ipPair = r.pair;
-    }
+    // The outer VLAN is part of the connection's key: the same for all its packets.
+    src->vlans.insert(p.outerVlan);
+    dst->vlans.insert(p.outerVlan);
+    // Active from now on, also for queries before the first flush.
+    src->touch(p.timestamp);
+    dst->touch(p.timestamp);
+    c.records.ipPair->touch(p.timestamp);
+    c.records.clientIp = fromClient ? src : dst;
+    c.records.serverIp = fromClient ? dst : src;
   }
-
-  IpRecord& src = *r.src;
-  src.add(t, {0, 0, 1, bytes, tcp, udp}, account);
-  src.mtuSent = std::max(src.mtuSent, p.l2PayloadLength);
-  src.interfaceMask |= uint64_t{1} << std::min<uint16_t>(p.interfaceId, 63);
-  if (p.hasMac) src.macs.insert(p.srcMac);
-  src.vlans.insert(p.outerVlan);
-  if ((tcp | udp) && !p.dstIp.isMulticast() && !p.dstIp.isBroadcast()) {
-    src.ttlMin = std::min(src.ttlMin, p.ttl);
-    src.ttlMax = std::max(src.ttlMax, p.ttl);
-    src.ttlSum += p.ttl;
-    ++src.ttlCount;
-  }
-
-  IpRecord& dst = *r.dst;
-  if (!sameIp) {
-    dst.vlans.insert(p.outerVlan);
-    if (p.hasMac && !p.dstMac.isMulticast()) dst.macs.insert(p.dstMac);
-  }
-  dst.add(t, {1, bytes, 0, 0, tcp, udp}, account);
-  dst.mtuReceived = std::max(dst.mtuReceived, p.l2PayloadLength);
-
-  if (flow.isNew && c != nullptr) {
-    IpRecord& client = fromClient ? src : dst;
-    IpRecord& server = fromClient ? dst : src;
+  if (flow.isNew) {
+    IpRecord& client = *c.records.clientIp;
+    IpRecord& server = *c.records.serverIp;
     ++client.connectionsAsClient;
     ++server.connectionsAsServer;
-    client.lastNewConnection = std::max(client.lastNewConnection, t);
-    server.lastNewConnection = std::max(server.lastNewConnection, t);
+    client.lastNewConnection = std::max(client.lastNewConnection, p.timestamp);
+    server.lastNewConnection = std::max(server.lastNewConnection, p.timestamp);
   }
+}
 
-  r.pair->add(t, srcIsA ? sent(bytes) : received(bytes), account);
+void IpModule::flushTraffic(const Connection& c, MemoryAccount& account) {
+  const PendingTraffic& pending = c.pending;
+  const bool sameIp = c.clientIp == c.serverIp;
+  const bool tcp = c.l4Protocol == ipproto::kTcp;
+  const bool udp = c.l4Protocol == ipproto::kUdp;
+  for (const Direction d : {kClientToServer, kServerToClient}) {
+    const PendingSide& s = pending.side[d];
+    if (s.packets == 0) continue;
+    const uint64_t n = s.packets;
+    const uint64_t l4Tcp = tcp ? n : 0;
+    const uint64_t l4Udp = udp ? n : 0;
+    const bool fromClient = d == kClientToServer;
+    IpRecord& src = *(fromClient ? c.records.clientIp : c.records.serverIp);
+    IpRecord& dst = *(fromClient ? c.records.serverIp : c.records.clientIp);
+    const IpAddress& srcIp = fromClient ? c.clientIp : c.serverIp;
+    const IpAddress& dstIp = fromClient ? c.serverIp : c.clientIp;
+
+    src.touch(s.first);
+    src.add(s.last, {0, 0, n, s.bytes, l4Tcp, l4Udp}, account);
+    src.mtuSent = std::max(src.mtuSent, c.dir[d].mtu);
+    src.interfaceMask |= s.interfaceMask;
+    if (pending.hasMac) src.macs.insert(s.srcMac);
+    if (s.ttlCount != 0) {
+      src.ttlMin = std::min(src.ttlMin, s.ttlMin);
+      src.ttlMax = std::max(src.ttlMax, s.ttlMax);
+      src.ttlSum += s.ttlSum;
+      src.ttlCount += s.ttlCount;
+    }
+
+    if (!sameIp && pending.hasMac && !s.dstMac.isMulticast()) dst.macs.insert(s.dstMac);
+    dst.touch(s.first);
+    dst.add(s.last, {n, s.bytes, 0, 0, l4Tcp, l4Udp}, account);
+    dst.mtuReceived = std::max(dst.mtuReceived, c.dir[d].mtu);
+
+    const bool srcIsA = srcIp < dstIp || sameIp;
+    IpPairRecord& pair = *c.records.ipPair;
+    pair.touch(s.first);
+    if (srcIsA)
+      pair.add(s.last, {0, 0, n, s.bytes}, account);
+    else
+      pair.add(s.last, {n, s.bytes, 0, 0}, account);
+  }
 }
 
 void IpModule::compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {

@@ -12,7 +12,11 @@ namespace netmeter {
 // one worker; an IP's record is spread over workers and merged at query time.
 class IpModule {
  public:
-  void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account);
+  // A packet of an IP connection: binds the connection to its records on its first packet and counts
+  // new connections. Its traffic reaches the records with the connection's next flush.
+  void onConnectionPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account);
+  // Adds connection `c`'s pending traffic (Connection::pending) to its IP and IP-pair records.
+  void flushTraffic(const Connection& c, MemoryAccount& account);
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account);
   void dropBefore(int64_t second, MemoryAccount& account);
   size_t evictBefore(PacketTime before, MemoryAccount& account);

@@ -31,15 +31,31 @@ struct L4PortRecord : TrafficRecord<4> {
 
 class L4PortModule {
  public:
-  void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
-    Connection* c = flow.connection;
-    if (c == nullptr || !p.hasPorts) return;
-    if (c->records.serverPort == nullptr)
-      c->records.serverPort = &table.findOrCreate(L4PortKey{c->l4Protocol, c->serverPort}, account);
-    L4PortRecord& r = *c->records.serverPort;
-    r.add(p.timestamp, flow.direction == kClientToServer ? received(p.wireLength) : sent(p.wireLength),
-          account);
-    if (flow.isNew) ++r.connections;
+  // A packet of an IP connection: binds the connection to its server port's record and counts new
+  // connections. Its traffic reaches the record with the connection's next flush.
+  void onConnectionPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
+    if (!p.hasPorts) return;
+    Connection& c = *flow.connection;
+    if (c.records.serverPort == nullptr) {
+      c.records.serverPort = &table.findOrCreate(L4PortKey{c.l4Protocol, c.serverPort}, account);
+      c.records.serverPort->touch(p.timestamp);  // active from now on, also before the first flush
+    }
+    if (flow.isNew) ++c.records.serverPort->connections;
+  }
+  // Adds connection `c`'s pending traffic (Connection::pending) to its server port's record.
+  void flushTraffic(const Connection& c, MemoryAccount& account) {
+    const PendingTraffic& pending = c.pending;
+    if (!pending.hasPorts || c.records.serverPort == nullptr) return;
+    L4PortRecord& r = *c.records.serverPort;
+    for (const Direction d : {kClientToServer, kServerToClient}) {
+      const PendingSide& s = pending.side[d];
+      if (s.packets == 0) continue;
+      r.touch(s.first);
+      if (d == kClientToServer)
+        r.add(s.last, {s.packets, s.bytes, 0, 0}, account);
+      else
+        r.add(s.last, {0, 0, s.packets, s.bytes}, account);
+    }
   }
   KeyedStats<L4PortKey, L4PortRecord> table;
 };

@@ -21,16 +21,30 @@ struct MacRecord : TrafficRecord<4> {
 
 class MacModule {
  public:
-  void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
+  // A packet without a connection (not IP: ARP, ...). IP packets reach the MACs' records with their
+  // connection's traffic (flushTraffic).
+  void onPacket(const DecodedPacket& p, MemoryAccount& account) {
     if (!p.hasMac) return;
-    const void* noHint[2] = {nullptr, nullptr};
-    const void*& srcHint = flow.connection ? flow.connection->records.macHint[flow.direction] : noHint[0];
-    const void*& dstHint = flow.connection ? flow.connection->records.macHint[1 - flow.direction] : noHint[1];
-    MacRecord& src = table.findOrCreateHinted(p.srcMac, srcHint, account);
+    MacRecord& src = table.findOrCreate(p.srcMac, account);
     src.add(p.timestamp, sent(p.wireLength), account);
-    if (p.ipVersion != 0) src.ips.insert(p.srcIp);
-    else if (p.isArp && !p.arpSenderIp.empty()) src.ips.insert(p.arpSenderIp);
-    table.findOrCreateHinted(p.dstMac, dstHint, account).add(p.timestamp, received(p.wireLength), account);
+    if (p.isArp && !p.arpSenderIp.empty()) src.ips.insert(p.arpSenderIp);
+    table.findOrCreate(p.dstMac, account).add(p.timestamp, received(p.wireLength), account);
+  }
+  // Adds connection `c`'s pending traffic (Connection::pending) to the records of its MACs.
+  void flushTraffic(Connection& c, MemoryAccount& account) {
+    const PendingTraffic& pending = c.pending;
+    if (!pending.hasMac) return;
+    for (const Direction d : {kClientToServer, kServerToClient}) {
+      const PendingSide& s = pending.side[d];
+      if (s.packets == 0) continue;
+      MacRecord& src = table.findOrCreateHinted(s.srcMac, c.records.macHint[d], account);
+      src.touch(s.first);
+      src.add(s.last, {0, 0, s.packets, s.bytes}, account);
+      src.ips.insert(d == kClientToServer ? c.clientIp : c.serverIp);
+      MacRecord& dst = table.findOrCreateHinted(s.dstMac, c.records.macHint[1 - d], account);
+      dst.touch(s.first);
+      dst.add(s.last, {s.packets, s.bytes, 0, 0}, account);
+    }
   }
   KeyedStats<MacAddress, MacRecord> table;
 };

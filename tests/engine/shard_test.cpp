@@ -1,0 +1,207 @@
+#include "engine/shard.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "decode/decoder.h"
+#include "engine/engine.h"
+#include "io/input_stall.h"
+#include "support/packet_builder.h"
+#include "support/synthetic_source.h"
+
+namespace netmeter {
+namespace {
+
+constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
+constexpr PacketTime kMs = kNanosPerMilli;
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+MacAddress mac(uint64_t v) {
+  MacAddress m;
+  for (int i = 0; i < 6; ++i) m.bytes[size_t(i)] = uint8_t(v >> (8 * (5 - i)));
+  return m;
+}
+
+test::FrameSpec clientToServer(uint32_t payload = 100) {
+  test::FrameSpec s;
+  s.srcIp = "10.0.0.1";
+  s.dstIp = "10.0.0.2";
+  s.srcPort = 40000;
+  s.dstPort = 80;
+  s.payload = payload;
+  s.ttl = 60;
+  return s;
+}
+
+test::FrameSpec serverToClient(uint32_t payload = 1000) {
+  test::FrameSpec s = clientToServer(payload);
+  std::swap(s.srcIp, s.dstIp);
+  std::swap(s.srcPort, s.dstPort);
+  std::swap(s.srcMac, s.dstMac);
+  s.ttl = 50;
+  return s;
+}
+
+// Feeds frames to one shard (what a worker does), keeping the decoded packets' sizes.
+struct ShardFeeder {
+  EngineOptions options;
+  Shard shard{options, int64_t{1} << 30};
+  uint64_t wire[2] = {0, 0};  // bytes client->server, server->client
+
+  void send(const test::FrameSpec& spec, PacketTime t) {
+    const std::vector<uint8_t> frame = test::buildFrame(spec);
+    DecodedPacket p;
+    decodePacket(test::rawPacket(frame, t), p);
+    wire[spec.srcIp == "10.0.0.1" ? 0 : 1] += p.wireLength;
+    shard.process(p, IpBytes{frame.data() + p.ipOffset, uint32_t(frame.size() - p.ipOffset)});
+  }
+  const IpRecord& ipRecord(const char* text) const { return *shard.modules().ip.ips().find(ip(text)); }
+};
+
+// A connection's packets reach the IP, IP-pair, MAC and server-port records once per second of packet
+// time (or when flushed), with exactly what the packets would have added one by one.
+TEST(ShardPendingTraffic, ReachesTheRecordsAtTheNextSecondExactly) {
+  ShardFeeder f;
+  f.send(clientToServer(100), kT0 + 100 * kMs);
+  f.send(serverToClient(1000), kT0 + 200 * kMs);
+  f.send(clientToServer(0), kT0 + 300 * kMs);
+
+  // Bound and active, but the second is still open: the traffic waits in the connection.
+  const IpRecord& client = f.ipRecord("10.0.0.1");
+  EXPECT_EQ(client.firstActivity, kT0 + 100 * kMs);
+  EXPECT_EQ(client.counters.allTime()[2], 0u);
+
+  const uint64_t s2c = f.wire[1];
+  f.send(clientToServer(10), kT0 + kNanosPerSecond + 5 * kMs);  // a new second flushes the last one
+  const IpRecord& server = f.ipRecord("10.0.0.2");
+  EXPECT_EQ(client.counters.allTime()[0], 1u);    // rx packets
+  EXPECT_EQ(client.counters.allTime()[1], s2c);   // rx bytes
+  EXPECT_EQ(client.counters.allTime()[2], 2u);    // tx packets
+  EXPECT_EQ(client.counters.allTime()[4], 3u);    // TCP packets
+  EXPECT_EQ(server.counters.allTime()[2], 1u);
+  EXPECT_EQ(server.counters.allTime()[0], 2u);
+  EXPECT_EQ(client.firstActivity, kT0 + 100 * kMs);
+  EXPECT_EQ(client.lastActivity, kT0 + 300 * kMs);  // the new packet is pending
+  EXPECT_EQ(client.ttlCount, 2u);
+  EXPECT_EQ(client.ttlMin, 60);
+  EXPECT_EQ(server.ttlMax, 50);
+  EXPECT_TRUE(client.macs.contains(mac(0x020000000001)));
+  EXPECT_EQ(client.counters.openSecond(), secondOf(kT0));
+
+  f.shard.flushPending();
+  EXPECT_EQ(client.counters.allTime()[2], 3u);
+  EXPECT_EQ(client.counters.allTime()[3], f.wire[0]);
+  EXPECT_EQ(client.lastActivity, kT0 + kNanosPerSecond + 5 * kMs);
+  const auto history = client.counters.sum(secondOf(kT0), secondOf(kT0) + 1);
+  EXPECT_EQ(history[2], 2u) << "second 0 holds the two packets sent in it";
+  EXPECT_EQ(history[1], s2c);
+
+  const IpPairRecord& pair = *f.shard.modules().ip.pairs().find(IpPairKey{ip("10.0.0.1"), ip("10.0.0.2")});
+  EXPECT_EQ(pair.counters.allTime()[2], 3u);  // a = 10.0.0.1 sent 3
+  EXPECT_EQ(pair.counters.allTime()[0], 1u);
+  const L4PortRecord& port = *f.shard.modules().l4Ports.table.find(L4PortKey{6, 80});
+  EXPECT_EQ(port.counters.allTime()[0], 3u);  // received by the server port
+  EXPECT_EQ(port.counters.allTime()[3], s2c);
+  EXPECT_EQ(port.connections, 1u);
+  const MacRecord& clientMac = *f.shard.modules().mac.table.find(mac(0x020000000001));
+  EXPECT_EQ(clientMac.counters.allTime()[2], 3u);
+  EXPECT_EQ(clientMac.counters.allTime()[0], 1u);
+  EXPECT_TRUE(clientMac.ips.contains(ip("10.0.0.1")));
+}
+
+// Packets that cannot share what is pending are flushed apart: a new MAC within the second, or a
+// late packet from an earlier second.
+TEST(ShardPendingTraffic, NewMacsAndLatePacketsAreCountedApart) {
+  ShardFeeder f;
+  f.send(clientToServer(), kT0 + 1100 * kMs);
+  test::FrameSpec moved = clientToServer();
+  moved.srcMac = 0x020000000099;
+  f.send(moved, kT0 + 1200 * kMs);
+  f.send(clientToServer(), kT0 + 900 * kMs);  // late: second 0 after second 1
+  f.shard.flushPending();
+
+  const MacRecord* first = f.shard.modules().mac.table.find(mac(0x020000000001));
+  const MacRecord* second = f.shard.modules().mac.table.find(mac(0x020000000099));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->counters.allTime()[2], 2u);
+  EXPECT_EQ(second->counters.allTime()[2], 1u);
+  const IpRecord& client = f.ipRecord("10.0.0.1");
+  EXPECT_EQ(client.counters.allTime()[2], 3u);
+  EXPECT_EQ(client.firstActivity, kT0 + 900 * kMs);
+  EXPECT_EQ(client.lastActivity, kT0 + 1200 * kMs);
+  EXPECT_EQ(client.macs.size(), 2u);
+}
+
+// A source that pauses after its first packets (like an upload waiting for data) until the test has
+// looked at the statistics.
+class PausingSource : public PacketSource {
+ public:
+  ReadStatus next(RawPacket& packet) override {
+    if (index_ == 3 && !resumed_) {
+      io::notifyInputStall();  // the engine hands everything over and the workers flush
+      std::unique_lock lock(mutex_);
+      paused_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return resumed_; });
+    }
+    if (index_ >= 4) return ReadStatus::kEnd;
+    frame_ = test::buildFrame(index_ % 2 == 0 ? clientToServer() : serverToClient());
+    packet = test::rawPacket(frame_, kT0 + PacketTime(index_) * kMs);
+    ++index_;
+    return ReadStatus::kPacket;
+  }
+  void waitUntilPaused() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return paused_; });
+  }
+  void resume() {
+    std::lock_guard lock(mutex_);
+    resumed_ = true;
+    cv_.notify_all();
+  }
+  const ReadError& error() const override { return error_; }
+  const std::vector<InterfaceInfo>& interfaces() const override { return interfaces_; }
+  uint64_t bytesConsumed() const override { return index_; }
+  uint64_t bytesTotal() const override { return 4; }
+
+ private:
+  std::vector<uint8_t> frame_;
+  size_t index_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool paused_ = false, resumed_ = false;
+  ReadError error_;
+  std::vector<InterfaceInfo> interfaces_{InterfaceInfo{"eth0", "", 1, 65535, 9}};
+};
+
+// Statistics do not lag behind a pause in the input: the packets read before it are in the records
+// although their second of packet time has not ended.
+TEST(ShardPendingTraffic, APauseInTheInputFlushes) {
+  for (size_t threads : {size_t{1}, size_t{2}}) {
+    EngineOptions options;
+    options.threads = threads;
+    Engine engine(options);
+    PausingSource source;
+    std::thread reader([&] { engine.run(source); });
+    source.waitUntilPaused();
+    uint64_t sent = 0;
+    for (int attempt = 0; attempt < 500 && sent != 2; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      sent = 0;
+      engine.forEachShard([&](const Shard& s) {
+        if (const IpRecord* r = s.modules().ip.ips().find(ip("10.0.0.1"))) sent += r->counters.allTime()[2];
+      });
+    }
+    EXPECT_EQ(sent, 2u) << threads << " threads";
+    source.resume();
+    reader.join();
+  }
+}
+
+}  // namespace
+}  // namespace netmeter
