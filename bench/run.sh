@@ -195,12 +195,14 @@ if [ -n "${PPS[ndpireader]:-}" ] && [ "${PPS[ndpireader]}" != 0 ] && [ "$SNAPLEN
   echo "note: ndpiReader discards IP packets cut short by the $SNAPLEN-byte snaplen (most data segments),"
   echo "      so it does less work per packet than netmeter and tshark on this trace."
 fi
-# Analyzer costs from netmeter's own processing time (without start-up and the JSON report).
-processing() { awk '/^processing/ { print $2; exit }' "$WORK/$1.log" 2>/dev/null; }
+# Analyzer costs from the worker thread's CPU time (netmeter's "busy" line: what one worker costs
+# per packet, without start-up, the reader thread and the JSON report, and whatever else the machine
+# does meanwhile); the wall-clock figures are above.
+processing() { awk '/^busy/ { print $3; exit }' "$WORK/$1.log" 2>/dev/null; }
 if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-1t-dpi]:-}" = ok ] &&
    [ "${STATUS[netmeter-1t-noL7]:-}" = ok ]; then
   echo
-  echo "cost per packet on one worker thread (netmeter's processing time):"
+  echo "cost per packet on one worker thread (the worker thread's CPU time):"
   awk -v p="$PACKETS" -v off="$(processing netmeter-1t-noL7)" -v dpi="$(processing netmeter-1t-dpi)" \
       -v all="$(processing netmeter-1t)" 'BEGIN {
     printf "  engine without L7 (decode, flows, every engine module, TCP): %6.0f ns  (%.2f M packets/s)\n", off * 1e9 / p, p / off / 1e6

@@ -211,6 +211,13 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
               humanCount(wallSeconds > 0 ? double(t.packets) / wallSeconds : 0).c_str(),
               humanCount(wallSeconds > 0 ? double(t.bytes) * 8 / wallSeconds : 0).c_str(),
               unsigned(engine.workerCount()), engine.workerCount() == 1 ? "" : "s");
+  // Per-thread CPU time: what one worker costs per packet, whatever else the machine is doing.
+  double workersCpu = 0;
+  for (size_t i = 0; i < engine.workerCount(); ++i) workersCpu += engine.workerCpuSeconds(i);
+  if (workersCpu > 0) {
+    std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU\n", workersCpu,
+                humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds());
+  }
   for (const ReadError& e : errors) std::printf("error       %s\n", e.toString().c_str());
 }
 

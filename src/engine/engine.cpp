@@ -7,6 +7,7 @@
 
 #include "decode/decoder.h"
 #include "flow/flow_key.h"
+#include "engine/thread_cpu_time.h"
 #include "io/input_stall.h"
 
 namespace netmeter {
@@ -195,6 +196,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     open[i]->readerTime = last;
     submit(i, open[i]);
   }
+  readerCpuNanos_.store(threadCpuNanos(), std::memory_order_release);
   for (auto& w : workers_) w->join();
   for (auto& w : workers_) w->finish(last);
   if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});

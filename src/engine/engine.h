@@ -65,6 +65,10 @@ class Engine {
   const EngineOptions& options() const { return options_; }
   TraceTotals totals() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // CPU time the reader thread (the one that called run()) and each worker thread spent, once run()
+  // has returned: the per-thread cost behind the wall-clock rate (waiting for the other side sleeps).
+  double readerCpuSeconds() const { return double(readerCpuNanos_.load(std::memory_order_acquire)) / 1e9; }
+  double workerCpuSeconds(size_t index) const { return workers_[index]->cpuSeconds(); }
   // Asks run() to stop reading (from any thread); what was read so far is processed and kept.
   void requestStop() { stopRequested_.store(true, std::memory_order_relaxed); }
   // Bytes of the budget left for statistics after fixed buffers, per worker.
@@ -79,6 +83,7 @@ class Engine {
   std::atomic<PacketTime> first_{INT64_MAX};
   std::atomic<PacketTime> last_{INT64_MIN};
   std::atomic<bool> finished_{false};
+  std::atomic<int64_t> readerCpuNanos_{0};
   std::atomic<bool> stopRequested_{false};
   TimeOffsetIndex* timeIndex_ = nullptr;
   LiveCaptureTable live_;  // declared after workers_: destroyed first, while no worker runs

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/thread_cpu_time.h"
 #include "store/query_yield.h"
 
 namespace netmeter {
@@ -86,7 +87,10 @@ void Worker::run() {
     batchesDone_.fetch_add(1, std::memory_order_release);
     batch->clear();
     free_.push(batch);
-    if (last) return;
+    if (last) {
+      cpuNanos_.store(threadCpuNanos(), std::memory_order_release);
+      return;
+    }
     if (queriesWaiting_.load(std::memory_order_relaxed) != 0) yieldToQueries();
   }
 }

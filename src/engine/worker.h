@@ -52,6 +52,8 @@ class Worker {
   PacketTime processedFirst() const { return processedFirst_.load(std::memory_order_acquire); }
   const std::atomic<uint64_t>& watermark() const { return watermark_; }
 
+  // CPU time of the worker thread, once it has processed the last batch (0 before).
+  double cpuSeconds() const { return double(cpuNanos_.load(std::memory_order_acquire)) / 1e9; }
   // Runs the final housekeeping under the lock (after join, or between batches).
   void finish(PacketTime endTime);
 
@@ -74,6 +76,7 @@ class Worker {
   size_t captureCount_ = 0;
   std::atomic<uint64_t> batchesDone_{0};
   std::atomic<uint64_t> watermark_{0};
+  std::atomic<int64_t> cpuNanos_{0};
   std::atomic<PacketTime> processedNow_{INT64_MIN};
   std::atomic<PacketTime> processedFirst_{INT64_MAX};
   std::vector<std::unique_ptr<PacketBatch>> batches_;
