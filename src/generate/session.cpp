@@ -95,6 +95,7 @@ enum TcpPhase : uint8_t {
   kClose2,
   kClose3,
   kRefusedReset,
+  kGreeting,  // server-first protocols: the server's banner after the handshake
 };
 
 void beginTcpExchange(Session& s, Random& r) {
@@ -117,6 +118,14 @@ void beginTcpExchange(Session& s, Random& r) {
   const uint32_t responseSegments = s.variant == 1 ? 1 : std::max<uint32_t>(1, left * 2 / 3);
   s.responseTotal = responseSegments == 1 ? uint32_t(r.between(40, s.mss))
                                           : (responseSegments - 1) * s.mss + uint32_t(r.between(100, s.mss));
+  // Handshake messages (a login, a negotiation) have the size their content gives them.
+  PrefixRequest message{s.service, true, s.exchange, 0, 0, s.name, s.id};
+  if (const uint32_t fixed = fixedMessageLength(message)) {
+    s.requestTotal = fixed;
+    s.variant = 0;
+  }
+  message.fromClient = false;
+  if (const uint32_t fixed = fixedMessageLength(message)) s.responseTotal = fixed;
   s.requestLeft = s.requestTotal;
   s.responseLeft = s.responseTotal;
   s.segmentsSinceAck = 0;
@@ -131,6 +140,7 @@ void startTcp(Session& s, uint32_t budget, SessionContext& c) {
   s.mss = uint16_t((s.ipv6 ? 1440 : 1460) - (r.chance(Probability::of(0.1)) ? 80 : 0));
   s.clientSeq = r.next32();
   s.serverSeq = r.next32();
+  s.id = uint16_t(s.clientSeq >> 16);  // varies the handshake bytes (random, ids, salts) per connection
   s.rtt = pickRtt(r, server.local);
   // Windows after the handshake, scaled by 2^7 (the SYN options announce window scale 7).
   static constexpr std::array<uint16_t, 4> kClientWindows = {502, 501, 2048, 1026};
@@ -199,6 +209,17 @@ PacketTime tcpData(Session& s, SessionContext& c, bool fromClient, FrameSpec& f)
   return delay;
 }
 
+// The banner of a server that talks first (MySQL greeting, SMTP 220): one whole message, which the
+// client answers with its first request once it has arrived.
+PacketTime tcpGreeting(Session& s, SessionContext& c, FrameSpec& f) {
+  tcpFrame(s, c, false, tcp_flag::kAck | tcp_flag::kPsh, f);
+  f.prefix = c.prefix.first(writeServerGreeting(s.service, s.id, c.prefix));
+  f.payloadLength = uint32_t(f.prefix.size());
+  s.serverSeq += f.payloadLength;
+  s.phase = kRequest;
+  return PacketTime(s.rtt) + reactionDelay(c.random);
+}
+
 PacketTime tcpClose(Session& s, SessionContext& c, FrameSpec& f) {
   const bool initiator = s.phase != kClose2;
   const bool fromClient = initiator == s.clientCloses;
@@ -252,8 +273,14 @@ PacketTime stepTcp(Session& s, SessionContext& c, FrameSpec& f) {
       return reactionDelay(r);
     case kHandshakeAck:
       tcpFrame(s, c, true, tcp_flag::kAck, f);
+      if (serverSpeaksFirst(s.service)) {
+        s.phase = kGreeting;
+        return reactionDelay(r);
+      }
       s.phase = kRequest;
       return PacketTime(r.between(30'000, 2'000'000));
+    case kGreeting:
+      return tcpGreeting(s, c, f);
     case kRequest:
       return tcpData(s, c, true, f);
     case kResponse:
@@ -293,17 +320,17 @@ void beginUdpExchange(Session& s, Random& r) {
       s.responseLeft = r.chance(Probability::of(0.02)) ? 0 : 1;  // lost answer
       break;
     }
-    case Service::kQuic:
-      s.requestLeft = s.exchange == 0 ? uint32_t(r.between(1, 2)) : 1;
+    case Service::kQuic:  // one client Initial opens the connection
+      s.requestLeft = 1;
       s.responseLeft = std::max<uint32_t>(1, s.packetsPerExchange > 1 ? s.packetsPerExchange - 1 : 1);
       break;
     case Service::kSyslog:
       s.requestLeft = s.packetsPerExchange;
       s.responseLeft = 0;
       break;
-    case Service::kOpenVpn:
-      s.requestLeft = uint32_t(r.between(1, 3));
-      s.responseLeft = uint32_t(r.between(1, 3));
+    case Service::kOpenVpn:  // the first exchange is the pair of hard resets
+      s.requestLeft = s.exchange == 0 ? 1 : uint32_t(r.between(1, 3));
+      s.responseLeft = s.exchange == 0 ? 1 : uint32_t(r.between(1, 3));
       break;
     default:
       break;
@@ -311,6 +338,8 @@ void beginUdpExchange(Session& s, Random& r) {
 }
 
 uint32_t udpPayloadLength(const Session& s, Random& r, bool fromClient) {
+  const PrefixRequest message{s.service, fromClient, s.exchange, 0, 0, s.name, s.id};
+  if (const uint32_t fixed = fixedMessageLength(message)) return fixed;
   switch (s.service) {
     case Service::kNtp:
       return 48;
