@@ -63,11 +63,9 @@ class FlowTable {
     hint.slot = it->second;
     const Connection& c = slots_[it->second].connection;
     const char* base = reinterpret_cast<const char*>(&c);
+    // Not the records the connection belongs to: packets only reach them through the connection's
+    // pending traffic, once per second (ModuleSet::flushTraffic prefetches them then).
     for (size_t offset = 0; offset < sizeof(Connection); offset += 64) __builtin_prefetch(base + offset, 1);
-    __builtin_prefetch(c.records.clientIp, 1);
-    __builtin_prefetch(c.records.serverIp, 1);
-    __builtin_prefetch(c.records.ipPair, 1);
-    __builtin_prefetch(c.records.serverPort, 1);
     if (c.tcp) {
       const char* tcp = reinterpret_cast<const char*>(c.tcp.get());
       for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64) __builtin_prefetch(tcp + offset, 1);

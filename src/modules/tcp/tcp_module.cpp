@@ -58,7 +58,20 @@ void TcpModule::onSegment(const DecodedPacket& p, Connection& c, Direction dir, 
 }
 
 void TcpModule::flush(MemoryAccount& account) {
-  for (Connection* c : dirty_) flushConnection(*c, account);
+  // Software-pipelined: the connection a few entries ahead, then its TCP state and per-IP slots.
+  constexpr size_t kFar = 8, kNear = 4;
+  const size_t n = dirty_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kFar < n) __builtin_prefetch(&dirty_[i + kFar]->tcp);
+    if (i + kNear < n) {
+      const TcpConnectionState& st = *dirty_[i + kNear]->tcp;
+      const char* p = reinterpret_cast<const char*>(&st);
+      for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64) __builtin_prefetch(p + offset, 1);
+      __builtin_prefetch(st.clientIpHint, 1);
+      __builtin_prefetch(st.serverIpHint, 1);
+    }
+    flushConnection(*dirty_[i], account);
+  }
   dirty_.clear();
 }
 
