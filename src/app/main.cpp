@@ -1,10 +1,7 @@
 #include <malloc.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 
 #include "api/user_command.h"
 #include "app/analyze_command.h"
@@ -33,37 +30,9 @@ void printUsage(std::FILE* out) {
       out);
 }
 
-// Transparent huge pages for the heap. The statistics are hundreds of megabytes that grow while
-// packets are processed; with 4 KiB pages a tenth of the worker's time went to page faults (zeroing
-// fresh pages) and TLB misses. The kernel's default policy ("madvise") gives huge pages only to
-// memory the program asks for them, and glibc's allocator asks only when its tunable
-// glibc.malloc.hugetlb=1 is set before the process starts. So netmeter, started without it, starts
-// itself again once with it (same arguments, same process id; NETMETER_HUGEPAGES=0 turns this off).
-// If anything fails it simply runs on with normal pages.
-void preferHugePages(char** argv) {
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb") != nullptr) return;
-  const char* choice = std::getenv("NETMETER_HUGEPAGES");
-  if (choice != nullptr && std::strcmp(choice, "0") == 0) return;
-  std::FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-  if (f == nullptr) return;
-  char mode[128] = {};
-  const size_t n = std::fread(mode, 1, sizeof mode - 1, f);
-  std::fclose(f);
-  mode[n] = 0;
-  if (std::strstr(mode, "[madvise]") == nullptr) return;  // "always" needs nothing, "never" allows nothing
-  std::string value = "glibc.malloc.hugetlb=1";
-  if (tunables != nullptr && *tunables != 0) value = std::string(tunables) + ":" + value;
-  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
-  ::unsetenv("GLIBC_TUNABLES");  // exec failed: run on as we are
-  if (tunables != nullptr) ::setenv("GLIBC_TUNABLES", tunables, 1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  preferHugePages(argv);
   // Statistics grow in many small steps; let the allocator take memory from the system in 16 MiB steps
   // instead of a page at a time (far fewer brk/mprotect calls and allocator slow paths on the hot path).
   // Worker threads would get their own arenas, which glibc grows a page at a time regardless of
