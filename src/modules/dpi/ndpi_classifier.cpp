@@ -82,15 +82,15 @@ bool NdpiClassifier::classify(Connection& c, NdpiFlowState& state, const Decoded
   }
   // nDPI reads neither non-first fragments nor packets whose IP length exceeds what it is given.
   const bool usable = bytes.length >= 20 && (!p.isFragment || p.isFirstFragment);
-  // Once data has flowed, TCP packets without payload or SYN/FIN/RST (acknowledgements, half of what
-  // a connection sends) tell nDPI's dissectors nothing: they count towards the limit, unseen.
+  // TCP segments without payload (the handshake, acknowledgements, FIN/RST: more than half of what a
+  // connection sends) give nDPI's dissectors nothing to read: they count towards the limit, unseen.
+  // nDPI starts its sequence tracking from the first segment it is given, so it does not need them
+  // (tests/correctness/ndpi_compare_test.py: the same agreement with and without them).
   const bool tcp = p.l4Protocol == ipproto::kTcp && p.hasPorts;
-  const bool bareAck = tcp && p.payloadLength == 0 && state.sawPayload &&
-                       (p.tcpFlags & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst)) == 0;
-  if (usable && bareAck) {
+  const bool empty = tcp && p.payloadLength == 0;
+  if (usable && empty) {
     ++state.packets;
   } else if (usable) {
-    if (tcp && p.payloadLength != 0) state.sawPayload = true;
     const uint8_t* data = bytes.data;
     uint32_t length = bytes.length;
     const uint32_t ipLength = p.ipTotalLength;

@@ -26,7 +26,6 @@ struct NdpiFlowState : ConnectionAnalysisState {
 
   ndpi_flow_struct* flow = nullptr;
   uint16_t packets = 0;                // packets counted towards the give-up limit
-  bool sawPayload = false;             // a TCP payload was given to nDPI
   std::array<uint64_t, 4> pending{};   // [client->server packets, bytes, server->client packets, bytes]
 };
 
