@@ -210,6 +210,14 @@ if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-1t-dpi]:-}" = ok 
     printf "  + DNS, HTTP, TLS, QUIC analyzers and alternative names:      %+6.0f ns  (%.2f M packets/s)\n", (all - dpi) * 1e9 / p, p / all / 1e6
   }'
 fi
+# Scaling: packets per second of worker CPU with one and with two workers (linear scaling keeps it).
+if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-2t]:-}" = ok ]; then
+  awk -v p="$PACKETS" -v one="$(processing netmeter-1t)" -v two="$(processing netmeter-2t)" 'BEGIN {
+    if (one > 0 && two > 0)
+      printf "per worker thread, everything on: 1 worker %.2f M packets/s, 2 workers %.2f M packets/s each (%.0f %%)\n",
+             p / one / 1e6, p / two / 1e6, 100 * one / two
+  }'
+fi
 if [ -n "${PPS[capture-netmeter]:-}" ] && [ "${PPS[capture-netmeter]}" != 0 ] &&
    [ -n "${PPS[capture-tcpdump]:-}" ] && [ "${PPS[capture-tcpdump]}" != 0 ]; then
   echo

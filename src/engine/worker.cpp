@@ -59,6 +59,11 @@ void Worker::yieldInsideScan(void* self) {
   w->mutex_.lock();
 }
 
+void Worker::prefetchDecoded(const DecodedPacket& p) {
+  const char* bytes = reinterpret_cast<const char*>(&p);
+  for (size_t offset = 0; offset < sizeof(DecodedPacket); offset += 64) __builtin_prefetch(bytes + offset);
+}
+
 void Worker::run() {
   QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
@@ -66,12 +71,16 @@ void Worker::run() {
     const bool last = batch->last;
     {
       std::lock_guard lock(mutex_);
-      constexpr uint32_t kFar = 8, kNear = 4;
+      // Three stages ahead of the packet processed: its decoded fields (written by the reader on
+      // another core), then its flow's hash slot, then its connection.
+      constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4;
       const uint32_t n = batch->count;
+      for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
       for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
       captureCount_ = 0;
       if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
       for (uint32_t i = 0; i < n; ++i) {
+        if (i + kFarthest < n) prefetchDecoded(batch->packets[i + kFarthest]);
         if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
         if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
         const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);

@@ -66,6 +66,7 @@ class Worker {
   // QueryYield's hook on this worker's thread: inside a long scan under the lock.
   static void yieldInsideScan(void* worker);
 
+  static void prefetchDecoded(const DecodedPacket& p);
   void capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow);
 
   Shard shard_;
