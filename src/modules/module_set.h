@@ -17,6 +17,7 @@
 #include "modules/qos/qos_module.h"
 #include "modules/tcp/tcp_module.h"
 #include "modules/vlan/vlan_module.h"
+#include "store/query_yield.h"
 
 namespace netmeter {
 
@@ -160,6 +161,7 @@ struct ModuleSet {
     constexpr size_t kFar = 8, kNear = 4;
     const size_t n = trafficDirty_.size();
     for (size_t i = 0; i < n; ++i) {
+      QueryYield::point();  // a flood's second can list a million connections
       if (i + kFar < n) prefetchPending(*trafficDirty_[i + kFar]);
       if (i + kNear < n) prefetchRecords(*trafficDirty_[i + kNear]);
       flushTraffic(*trafficDirty_[i], account);

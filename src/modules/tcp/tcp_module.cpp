@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "modules/tcp/tcp_analyzer.h"
+#include "store/query_yield.h"
 
 namespace netmeter {
 
@@ -62,6 +63,7 @@ void TcpModule::flush(MemoryAccount& account) {
   constexpr size_t kFar = 8, kNear = 4;
   const size_t n = dirty_.size();
   for (size_t i = 0; i < n; ++i) {
+    QueryYield::point();  // between connections: queries waiting for the lock get in
     if (i + kFar < n) __builtin_prefetch(&dirty_[i + kFar]->tcp);
     if (i + kNear < n) {
       const TcpConnectionState& st = *dirty_[i + kNear]->tcp;
