@@ -30,7 +30,8 @@ struct PendingSide {
 // A connection's traffic not yet added to the per-entity statistics. The per-packet path adds to
 // this (the connection is in cache anyway) instead of updating half a dozen records elsewhere in
 // memory; ModuleSet::flushTraffic() adds it to the records once per connection and second of packet
-// time, and whenever a query or the memory budget needs the statistics complete. Pending packets all
+// time, before the memory budget evicts, at the end and when the input pauses (queries only read, so
+// they see the current second once it ends). Pending packets all
 // lie in one second and share the attributes the records are keyed or marked by (MACs, whether they
 // have MACs and ports), so a flush adds exactly what the packets would have added one by one.
 struct PendingTraffic {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "modules/quic/quic_initial_keys.h"
+#include "modules/quic/quic_packet_protection.h"
 #include "modules/quic/quic_version.h"
 
 namespace netmeter {
@@ -913,13 +914,8 @@ bool sealPayload(const quic::InitialKeys& keys, std::span<uint8_t> packet, size_
 // after the packet number hides the low bits of the first byte and the packet number.
 bool protectHeader(const quic::InitialKeys& keys, std::span<uint8_t> packet, size_t pnOffset,
                    size_t pnLength) {
-  EVP_CIPHER_CTX* ctx = cipherContext();
-  std::array<uint8_t, 32> mask{};
-  int length = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), nullptr, keys.hp.data(), nullptr) != 1 ||
-      EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
-      EVP_EncryptUpdate(ctx, mask.data(), &length, packet.data() + pnOffset + 4, 16) != 1 || length != 16)
-    return false;
+  std::array<uint8_t, 16> mask{};
+  if (pnOffset + 4 > packet.size() || !quic::headerMask(keys, packet.subspan(pnOffset + 4), mask)) return false;
   packet[0] ^= mask[0] & 0x0f;
   for (size_t i = 0; i < pnLength; ++i) packet[pnOffset + i] ^= mask[1 + i];
   return true;

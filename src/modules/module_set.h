@@ -61,7 +61,8 @@ struct ModuleSet {
   // Adds the traffic every connection accumulated since its last flush to the per-entity statistics
   // (IP, IP pair, MAC, server port, L7; see PendingTraffic), and TCP's per-connection growth to the
   // per-IP TCP statistics. Called at every new second of packet time, before the memory budget
-  // removes anything and before a query reads the shard; results do not depend on when.
+  // removes anything, at the end and when the input pauses (never by queries, which only read);
+  // results do not depend on when.
   void flushPending(MemoryAccount& account) {
     flushTraffic(account);
     tcp.flush(account);

@@ -19,7 +19,10 @@ constexpr size_t kTagLength = 16;
 constexpr size_t kSampleLength = 16;
 constexpr size_t kMaxHeader = 1 + 4 + 1 + 255 + 1 + 255 + 8 + 8 + 4;
 
+}  // namespace
+
 bool headerMask(const InitialKeys& keys, std::span<const uint8_t> sample, std::array<uint8_t, 16>& mask) {
+  if (sample.size() < kSampleLength) return false;
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int length = 0;
   return ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr, keys.hp.data(), nullptr) == 1 &&
@@ -28,8 +31,6 @@ bool headerMask(const InitialKeys& keys, std::span<const uint8_t> sample, std::a
              1 &&
          length == 16;
 }
-
-}  // namespace
 
 std::span<const uint8_t> openPacket(std::span<const uint8_t> packet, const LongHeader& header,
                                     const InitialKeys& keys, std::span<uint8_t> scratch) {
