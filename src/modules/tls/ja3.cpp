@@ -1,7 +1,6 @@
 #include "modules/tls/ja3.h"
 
-#include <openssl/evp.h>
-
+#include "modules/tls/message_digest.h"
 #include "modules/tls/tls_constants.h"
 
 namespace netmeter::tls {
@@ -13,7 +12,15 @@ void appendList(std::string& out, const List& list, bool skipGrease) {
   for (auto v : list) {
     if (skipGrease && isGrease(v)) continue;
     if (!first) out += '-';
-    out += std::to_string(v);
+    char digits[8];
+    char* end = digits + sizeof digits;
+    char* p = end;
+    unsigned x = v;
+    do {
+      *--p = static_cast<char>('0' + x % 10);
+      x /= 10;
+    } while (x != 0);
+    out.append(p, end);
     first = false;
   }
 }
@@ -33,11 +40,7 @@ std::string ja3String(const ClientHello& hello) {
 }
 
 std::array<uint8_t, 16> ja3Digest(const ClientHello& hello) {
-  std::string s = ja3String(hello);
-  std::array<uint8_t, 16> digest{};
-  unsigned int length = 0;
-  EVP_Digest(s.data(), s.size(), digest.data(), &length, EVP_md5(), nullptr);
-  return digest;
+  return md5(ja3String(hello));
 }
 
 std::string ja3Hex(const std::array<uint8_t, 16>& digest) {

@@ -1,17 +1,17 @@
 #include "modules/tls/ja4.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <vector>
 
+#include "modules/tls/message_digest.h"
 #include "modules/tls/tls_constants.h"
 
 namespace netmeter::tls {
 
 namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
 
 std::string_view versionCode(uint16_t v) {
   switch (v) {
@@ -50,26 +50,25 @@ std::string alpnCode(const ClientHello& hello) {
   char first = a.front();
   char last = a.back();
   if (isAlnum(first) && isAlnum(last)) return {first, last};
-  static constexpr char kHex[] = "0123456789abcdef";
   auto f = static_cast<uint8_t>(first);
   auto l = static_cast<uint8_t>(last);
-  return {kHex[f >> 4], kHex[l & 15]};
+  return {kHexDigits[f >> 4], kHexDigits[l & 15]};
 }
 
 std::string twoDigits(size_t n) {
-  char buf[4];
-  std::snprintf(buf, sizeof buf, "%02zu", std::min<size_t>(n, 99));
-  return buf;
+  n = std::min<size_t>(n, 99);
+  return {static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10)};
 }
 
 void appendHex4(std::string& s, uint16_t v) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04x", v);
-  s += buf;
+  const char digits[4] = {kHexDigits[v >> 12], kHexDigits[(v >> 8) & 15], kHexDigits[(v >> 4) & 15],
+                          kHexDigits[v & 15]};
+  s.append(digits, 4);
 }
 
 std::string joinHex(const std::vector<uint16_t>& values) {
   std::string s;
+  s.reserve(values.size() * 5);
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) s += ',';
     appendHex4(s, values[i]);
@@ -78,14 +77,11 @@ std::string joinHex(const std::vector<uint16_t>& values) {
 }
 
 std::string sha256Prefix12(const std::string& s) {
-  std::array<uint8_t, 32> d{};
-  unsigned int length = 0;
-  EVP_Digest(s.data(), s.size(), d.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
+  const std::array<uint8_t, 32> d = sha256(s);
   std::string out(12, '0');
   for (size_t i = 0; i < 6; ++i) {
-    out[2 * i] = kHex[d[i] >> 4];
-    out[2 * i + 1] = kHex[d[i] & 15];
+    out[2 * i] = kHexDigits[d[i] >> 4];
+    out[2 * i + 1] = kHexDigits[d[i] & 15];
   }
   return out;
 }

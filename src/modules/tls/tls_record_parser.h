@@ -11,8 +11,9 @@
 namespace netmeter::tls {
 
 // Splits one direction of a TLS byte stream into records and reassembles the one handshake message
-// the caller waits for (ClientHello or ServerHello), across records and segments. Only that message
-// is buffered: a buffer of exactly its length (at most `maxMessage` bytes), allocated when its header
+// the caller waits for (ClientHello or ServerHello), across records and segments. A message that lies
+// whole in the bytes fed is handed to the sink in place; only one split across records or segments is
+// buffered: a buffer of exactly its length (at most `maxMessage` bytes), allocated when its header
 // arrives, accounted, and freed right after the sink has seen it. Everything else is skipped by
 // length, so after the handshake the parser only reads 5-byte record headers.
 //
@@ -137,6 +138,12 @@ void TlsRecordParser::handshakeBytes(std::span<const uint8_t> bytes, Sink& sink,
         continue;
       }
       if (length > maxMessage_) return fail(Stop::kMessageTooLong, account);
+      if (length <= bytes.size()) {  // the whole message is in this chunk (the usual case): no copy
+        const auto body = bytes.first(length);
+        bytes = bytes.subspan(length);
+        awaiting_ = sink.onHandshake(awaitedType_, body);
+        continue;
+      }
       messageLength_ = length;
       messageHave_ = 0;
       message_ = std::make_unique_for_overwrite<uint8_t[]>(std::max<uint32_t>(length, 1));
