@@ -35,6 +35,9 @@ class Shard {
   // memory they need is in cache when their turn comes (the hot path is bound by memory latency).
   void prefetchFar(const DecodedPacket& p) const { flows_.prefetchSlot(p); }
   void prefetchNear(const DecodedPacket& p, FlowHint& hint) const { flows_.prefetchConnection(p, hint); }
+  void prefetchNearest(const DecodedPacket& p, const FlowHint& hint) const {
+    flows_.prefetchConnectionState(p, hint);
+  }
 
   // Adds what connections accumulated since their last flush to the per-entity statistics
   // (ModuleSet::flushPending): done at every new second (housekeeping), before the memory budget

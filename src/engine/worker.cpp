@@ -17,9 +17,13 @@ Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t index,
   }
 }
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+  join();
+}
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
@@ -71,18 +75,21 @@ void Worker::run() {
     const bool last = batch->last;
     {
       std::lock_guard lock(mutex_);
-      // Three stages ahead of the packet processed: its decoded fields (written by the reader on
-      // another core), then its flow's hash slot, then its connection.
-      constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4;
+      // Four stages ahead of the packet processed: its decoded fields (written by the reader on
+      // another core), then its flow's hash slot, then its connection, then what the connection points to.
+      constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4, kNearest = 2;
       const uint32_t n = batch->count;
       for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
       for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
+      for (uint32_t i = 0; i < std::min(n, kNearest); ++i)
+        shard_.prefetchNearest(batch->packets[i], hints_[i]);
       captureCount_ = 0;
       if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
       for (uint32_t i = 0; i < n; ++i) {
         if (i + kFarthest < n) prefetchDecoded(batch->packets[i + kFarthest]);
         if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
         if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
+        if (i + kNearest < n) shard_.prefetchNearest(batch->packets[i + kNearest], hints_[i + kNearest]);
         const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);
         if (captureCount_ != 0) capturePackets(*batch, i, flow);
       }

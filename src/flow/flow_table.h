@@ -14,10 +14,10 @@ namespace netmeter {
 
 // Idle timeouts (packet time) after which a connection without packets ends.
 struct FlowTimeouts {
-  int64_t tcpSeconds = 300;        // established or half-open TCP
-  int64_t tcpClosedSeconds = 30;   // after FIN in both directions or RST: absorbs trailing ACKs
+  int64_t tcpSeconds = 300;       // established or half-open TCP
+  int64_t tcpClosedSeconds = 30;  // after FIN in both directions or RST: absorbs trailing ACKs
   int64_t udpSeconds = 120;
-  int64_t otherSeconds = 60;       // ICMP, SCTP, GRE, ...
+  int64_t otherSeconds = 60;  // ICMP, SCTP, GRE, ...
 };
 
 // A packet's flow as the prefetch stage found it: its key and the slot of its active connection
@@ -66,10 +66,19 @@ class FlowTable {
     // Not the records the connection belongs to: packets only reach them through the connection's
     // pending traffic, once per second (ModuleSet::flushTraffic prefetches them then).
     for (size_t offset = 0; offset < sizeof(Connection); offset += 64) __builtin_prefetch(base + offset, 1);
-    if (c.tcp) {
-      const char* tcp = reinterpret_cast<const char*>(c.tcp.get());
-      for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64) __builtin_prefetch(tcp + offset, 1);
-    }
+  }
+  // The last stage, once prefetchConnection()'s lines have arrived: what the connection points to (its
+  // TCP state, the newest chunk of its history when the packet starts a new second), whose addresses
+  // are read from the connection (reading them any earlier would wait for the memory).
+  void prefetchConnectionState(const DecodedPacket& p, const FlowHint& hint) const {
+    if (hint.slot == FlowHint::kNone) return;
+    const Connection& c = slots_[hint.slot].connection;
+    c.traffic.prefetchAdd(secondOf(p.timestamp));
+    const TcpConnectionState* tcp = c.tcp.get();
+    if (tcp == nullptr) return;
+    const char* base = reinterpret_cast<const char*>(tcp);
+    for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64)
+      __builtin_prefetch(base + offset, 1);
   }
 
   // Ends active connections idle for longer than their timeout at packet time `now`.

@@ -34,10 +34,10 @@ struct ModuleSet {
   L4PortModule l4Ports;
   PacketSizeModule packetSize;
   QosModule qos;
-  DpiModule dpi;           // L7 classification (nDPI) and L7 traffic; before `app`
-  ApplicationModule app;   // application analyzers (DNS, HTTP, ...) and alternative names
+  DpiModule dpi;          // L7 classification (nDPI) and L7 traffic; before `app`
+  ApplicationModule app;  // application analyzers (DNS, HTTP, ...) and alternative names
   TcpModule tcp;
-  uint8_t l7Level = 2;     // 0: no L7 analysis, 1: classification only, 2: all (EngineOptions::l7)
+  uint8_t l7Level = 2;  // 0: no L7 analysis, 1: classification only, 2: all (EngineOptions::l7)
 
   // `bytes`: the packet's captured IP bytes (for L7 analysis).
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
@@ -111,8 +111,7 @@ struct ModuleSet {
     flushTraffic(account);  // records and connections may go next: nothing pending may point at them
     return mac.table.evictBefore(before, account) + ip.evictBefore(before, account) +
            l4Ports.table.evictBefore(before, account) + dpi.evictBefore(before, account) +
-           app.evictBefore(before, account) +
-           tcp.evictBefore(before, account);
+           app.evictBefore(before, account) + tcp.evictBefore(before, account);
   }
 
   void mergeFrom(const ModuleSet& o, MemoryAccount& account) {

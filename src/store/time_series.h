@@ -70,6 +70,13 @@ class TimeSeries {
     }
   }
 
+  // Prefetch hint for an add() in `second` (software pipelining, see Worker::run): when that add will
+  // close the open second, the newest chunk of the history that the closed second is appended to.
+  // Call it once this object itself is in cache.
+  void prefetchAdd(int64_t second) const {
+    if (second > openSecond_ && !chunks_.empty()) __builtin_prefetch(&chunks_.back(), 1);
+  }
+
   const Values& allTime() const { return allTime_; }
   // The open second (the newest second that has seen a packet) and its counters; INT64_MIN before the
   // first add().
