@@ -33,7 +33,7 @@ class Shard {
   }
   // Software pipelining: called for packets a few positions ahead of the one being processed, so the
   // memory they need is in cache when their turn comes (the hot path is bound by memory latency).
-  void prefetchFar(const DecodedPacket& p) const { flows_.prefetchSlot(p); }
+  void prefetchFar(const DecodedPacket& p, FlowHint& hint) const { flows_.prefetchSlot(p, hint); }
   void prefetchNear(const DecodedPacket& p, FlowHint& hint) const { flows_.prefetchConnection(p, hint); }
   void prefetchNearest(const DecodedPacket& p, const FlowHint& hint) const {
     flows_.prefetchConnectionState(p, hint);

@@ -68,6 +68,14 @@ void Worker::prefetchDecoded(const DecodedPacket& p) {
   for (size_t offset = 0; offset < sizeof(DecodedPacket); offset += 64) __builtin_prefetch(bytes + offset);
 }
 
+void Worker::prefetchPayload(const PacketBatch& batch, uint32_t i) {
+  const IpBytes bytes = batch.ipBytes(i);
+  if (bytes.length == 0) return;
+  __builtin_prefetch(bytes.data);
+  const std::span<const uint8_t> payload = l4Payload(batch.packets[i], bytes);
+  if (!payload.empty()) __builtin_prefetch(payload.data());
+}
+
 void Worker::run() {
   QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
@@ -79,7 +87,12 @@ void Worker::run() {
       // another core), then its flow's hash slot, then its connection, then what the connection points to.
       constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4, kNearest = 2;
       const uint32_t n = batch->count;
+      const bool analyzesPayloads = shard_.modules().l7Level != 0;
       for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
+      for (uint32_t i = 0; i < std::min(n, kFar); ++i) {
+        shard_.prefetchFar(batch->packets[i], hints_[i]);
+        if (analyzesPayloads) prefetchPayload(*batch, i);
+      }
       for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
       for (uint32_t i = 0; i < std::min(n, kNearest); ++i)
         shard_.prefetchNearest(batch->packets[i], hints_[i]);
@@ -87,7 +100,10 @@ void Worker::run() {
       if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
       for (uint32_t i = 0; i < n; ++i) {
         if (i + kFarthest < n) prefetchDecoded(batch->packets[i + kFarthest]);
-        if (i + kFar < n) shard_.prefetchFar(batch->packets[i + kFar]);
+        if (i + kFar < n) {
+          shard_.prefetchFar(batch->packets[i + kFar], hints_[i + kFar]);
+          if (analyzesPayloads) prefetchPayload(*batch, i + kFar);
+        }
         if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
         if (i + kNearest < n) shard_.prefetchNearest(batch->packets[i + kNearest], hints_[i + kNearest]);
         const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);

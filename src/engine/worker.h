@@ -20,7 +20,8 @@ class Worker {
  public:
   static constexpr size_t kBatchesPerWorker = 32;
 
-  Worker(const EngineOptions& options, int64_t memoryBudget, size_t index = 0, const LiveCaptureTable* live = nullptr);
+  Worker(const EngineOptions& options, int64_t memoryBudget, size_t index = 0,
+         const LiveCaptureTable* live = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -67,6 +68,9 @@ class Worker {
   static void yieldInsideScan(void* worker);
 
   static void prefetchDecoded(const DecodedPacket& p);
+  // The start of packet `i`'s IP bytes and L4 payload (written by the reader on the other core), for
+  // L7 analysis; call once the decoded packet is in cache.
+  static void prefetchPayload(const PacketBatch& batch, uint32_t i);
   void capturePackets(const PacketBatch& batch, uint32_t i, const FlowUpdate& flow);
 
   Shard shard_;

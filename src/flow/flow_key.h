@@ -37,6 +37,15 @@ struct FlowKey {
     return k;
   }
 
+  // The flow index's hash (FlowIndex): every field of the key.
+  uint64_t hash() const {
+    const uint64_t low = mix64(lowIp.low() ^ mix64(lowIp.high()));
+    const uint64_t high = mix64(highIp.low() ^ mix64(highIp.high() ^ 0x9e3779b97f4a7c15ULL));
+    const uint64_t rest = (uint64_t{lowPort} << 48) | (uint64_t{highPort} << 32) | (uint64_t{vlan} << 16) |
+                          (uint64_t{l4Protocol} << 8) | lowIp.family;
+    return mix64(low ^ (high + rest * 0xff51afd7ed558ccdULL));
+  }
+
   template <typename H>
   friend H AbslHashValue(H h, const FlowKey& k) {
     return H::combine(std::move(h), k.lowIp.high(), k.lowIp.low(), k.highIp.high(), k.highIp.low(),

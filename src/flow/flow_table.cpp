@@ -9,7 +9,9 @@ namespace netmeter {
 
 namespace {
 
-bool isTcp(const DecodedPacket& p) { return p.l4Protocol == ipproto::kTcp && p.hasPorts; }
+bool isTcp(const DecodedPacket& p) {
+  return p.l4Protocol == ipproto::kTcp && p.hasPorts;
+}
 
 // Decides whether the packet's sender is the client of a new connection.
 bool senderIsClient(const DecodedPacket& p, ClientDecision& how) {
@@ -57,7 +59,8 @@ void updateDirection(DirectionAttributes& d, const DecodedPacket& p, bool first)
   if (p.l4Protocol == ipproto::kTcp && p.hasPorts) {
     const uint8_t f = p.tcpFlags;
     if ((f & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn) saturatingIncrement(d.syn);
-    if ((f & (tcpflag::kSyn | tcpflag::kAck)) == (tcpflag::kSyn | tcpflag::kAck)) saturatingIncrement(d.synAck);
+    if ((f & (tcpflag::kSyn | tcpflag::kAck)) == (tcpflag::kSyn | tcpflag::kAck))
+      saturatingIncrement(d.synAck);
     if (f & tcpflag::kFin) saturatingIncrement(d.fin);
     if (f & tcpflag::kRst) {
       saturatingIncrement(d.rst);
@@ -72,8 +75,8 @@ void updateDirection(DirectionAttributes& d, const DecodedPacket& p, bool first)
   d.vlanPcp = p.vlanPcp;
   d.mplsTc = p.mplsTc;
   const uint8_t kept = std::min<uint8_t>(p.mplsCount, kMaxMplsLabels);
-  if (!first && (d.mplsCount != p.mplsCount || !std::equal(d.mplsLabels.begin(), d.mplsLabels.begin() + kept,
-                                                             p.mplsLabels.begin())))
+  if (!first && (d.mplsCount != p.mplsCount ||
+                 !std::equal(d.mplsLabels.begin(), d.mplsLabels.begin() + kept, p.mplsLabels.begin())))
     d.mplsChanged = true;
   d.mplsCount = p.mplsCount;
   d.mplsLabels = p.mplsLabels;
@@ -83,10 +86,14 @@ void updateDirection(DirectionAttributes& d, const DecodedPacket& p, bool first)
 
 std::string_view terminationReasonName(TerminationReason reason) {
   switch (reason) {
-    case TerminationReason::kActive: return "active";
-    case TerminationReason::kFin: return "FIN";
-    case TerminationReason::kRst: return "RST";
-    case TerminationReason::kTimeout: return "timeout";
+    case TerminationReason::kActive:
+      return "active";
+    case TerminationReason::kFin:
+      return "FIN";
+    case TerminationReason::kRst:
+      return "RST";
+    case TerminationReason::kTimeout:
+      return "timeout";
   }
   return "unknown";
 }
@@ -114,7 +121,7 @@ int64_t FlowTable::timeoutFor(const Connection& c) const {
   return timeouts_.otherSeconds;
 }
 
-Connection& FlowTable::create(const FlowKey& key, const DecodedPacket& p,
+Connection& FlowTable::create(const FlowKey& key, uint64_t hash, const DecodedPacket& p,
                               MemoryAccount& account, uint32_t& slotIndex) {
   if (!free_.empty()) {
     slotIndex = free_.back();
@@ -145,7 +152,7 @@ Connection& FlowTable::create(const FlowKey& key, const DecodedPacket& p,
   c.id = nextId_++;
   c.start = p.timestamp;
   c.lastActivity = p.timestamp;
-  active_.emplace(key, slotIndex);
+  index_.insert(hash, slotIndex);
   return c;
 }
 
@@ -161,22 +168,23 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   if (p.ipVersion == 0) return result;
   bool senderIsLow = false;
   const FlowKey key = hint != nullptr ? hint->key : FlowKey::fromPacket(p, senderIsLow);
+  const uint64_t hash = hint != nullptr ? hint->hash : key.hash();
   uint32_t slotIndex = 0;
   // The prefetch stage's slot when it still holds this key's active connection, else a lookup.
   bool found = hint != nullptr && hint->slot != FlowHint::kNone && hint->slot < slots_.size() &&
                slots_[hint->slot].active && keyOf(slots_[hint->slot].connection) == key;
   if (found) {
     slotIndex = hint->slot;
-  } else if (auto it = active_.find(key); it != active_.end()) {
-    slotIndex = it->second;
-    found = true;
+  } else {
+    slotIndex = index_.find(hash, [&](uint32_t slot) { return keyOf(slots_[slot].connection) == key; });
+    found = slotIndex != FlowIndex::kNone;
   }
   if (found) {
     Connection& existing = slots_[slotIndex].connection;
     const bool idle = p.timestamp - existing.lastActivity > timeoutFor(existing) * kNanosPerSecond;
-    const bool tcpClosed = existing.l4Protocol == ipproto::kTcp &&
-                           ((existing.finSeen[0] && existing.finSeen[1]) || existing.dir[0].rst ||
-                            existing.dir[1].rst);
+    const bool tcpClosed =
+        existing.l4Protocol == ipproto::kTcp &&
+        ((existing.finSeen[0] && existing.finSeen[1]) || existing.dir[0].rst || existing.dir[1].rst);
     const bool newSyn = isTcp(p) && (p.tcpFlags & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn;
     if (idle || (tcpClosed && newSyn)) {
       const TerminationReason reason =
@@ -184,12 +192,12 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
                              : (existing.dir[0].rst || existing.dir[1].rst ? TerminationReason::kRst
                                                                            : TerminationReason::kFin);
       end(slotIndex, reason);
-      active_.erase(key);
+      index_.erase(hash, slotIndex);
       found = false;
     }
   }
   if (!found) {
-    create(key, p, account, slotIndex);
+    create(key, hash, p, account, slotIndex);
     result.isNew = true;
   }
   Connection& c = slots_[slotIndex].connection;
@@ -203,7 +211,8 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   updateDirection(d, p, firstInDirection);
   if (isTcp(p)) {
     if (p.tcpFlags & tcpflag::kFin) c.finSeen[result.direction] = true;
-    if (p.tcpFlags & tcpflag::kRst) c.termination = TerminationReason::kRst;
+    if (p.tcpFlags & tcpflag::kRst)
+      c.termination = TerminationReason::kRst;
     else if (c.finSeen[0] && c.finSeen[1] && c.termination == TerminationReason::kActive)
       c.termination = TerminationReason::kFin;
   }
@@ -223,17 +232,13 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
 }
 
 void FlowTable::expire(PacketTime now) {
-  for (auto it = active_.begin(); it != active_.end();) {
+  index_.eraseIf([&](uint32_t slot) {
     QueryYield::point();
-    const uint32_t slot = it->second;
     const Connection& c = slots_[slot].connection;
-    if (now - c.lastActivity > timeoutFor(c) * kNanosPerSecond) {
-      end(slot, TerminationReason::kTimeout);
-      active_.erase(it++);
-    } else {
-      ++it;
-    }
-  }
+    if (now - c.lastActivity <= timeoutFor(c) * kNanosPerSecond) return false;
+    end(slot, TerminationReason::kTimeout);
+    return true;
+  });
 }
 
 size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
@@ -242,7 +247,7 @@ size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
     QueryYield::point();
     Slot& s = slots_[i];
     if (!s.used || s.connection.lastActivity >= before) continue;
-    if (s.active) active_.erase(keyOf(s.connection));
+    if (s.active) index_.erase(keyOf(s.connection).hash(), i);
     s.connection.traffic.clear(account);
     s.connection.app.release(account);
     if (s.connection.tcp) {

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
-
 #include <cstdint>
 #include <vector>
 
 #include "flow/connection.h"
+#include "flow/flow_index.h"
 #include "flow/flow_key.h"
 #include "store/memory_account.h"
 #include "store/stable_vector.h"
@@ -20,12 +19,14 @@ struct FlowTimeouts {
   int64_t otherSeconds = 60;  // ICMP, SCTP, GRE, ...
 };
 
-// A packet's flow as the prefetch stage found it: its key and the slot of its active connection
-// (kNone: none then). FlowTable::update() trusts the slot only after checking that it still holds an
-// active connection with this key, so packets processed in between may end or create connections.
+// A packet's flow as the prefetch stages found it: its key and hash, and the slot of the active
+// connection the index named for it (kNone: none). FlowTable::update() trusts the slot only after
+// checking that it still holds an active connection with this key, so packets processed in between
+// may end or create connections (and an index candidate is confirmed there).
 struct FlowHint {
   static constexpr uint32_t kNone = UINT32_MAX;
   FlowKey key;
+  uint64_t hash = 0;
   uint32_t slot = kNone;
 };
 
@@ -46,22 +47,22 @@ class FlowTable {
   // Accounts the packet to its connection, creating or ending connections as needed. `hint`: what
   // prefetchConnection() found for this packet (saves the second lookup), or null.
   FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account, const FlowHint* hint = nullptr);
-  // Prefetch hints for the batch pipeline (see Worker::run): the hash slot of the packet's flow, and,
-  // once that is in cache, the connection and the records it remembers.
-  void prefetchSlot(const DecodedPacket& p) const {
-    if (p.ipVersion == 0) return;
-    bool senderIsLow;
-    active_.prefetch(FlowKey::fromPacket(p, senderIsLow));
-  }
-  void prefetchConnection(const DecodedPacket& p, FlowHint& hint) const {
+  // Prefetch hints for the batch pipeline (see Worker::run), in three stages: the packet's key and
+  // hash (kept in `hint`) and the index line its lookup starts on; once that is in cache, the index's
+  // candidate slot and its connection.
+  void prefetchSlot(const DecodedPacket& p, FlowHint& hint) const {
     hint.slot = FlowHint::kNone;
     if (p.ipVersion == 0) return;
     bool senderIsLow;
     hint.key = FlowKey::fromPacket(p, senderIsLow);
-    auto it = active_.find(hint.key);
-    if (it == active_.end()) return;
-    hint.slot = it->second;
-    const Connection& c = slots_[it->second].connection;
+    hint.hash = hint.key.hash();
+    index_.prefetch(hint.hash);
+  }
+  void prefetchConnection(const DecodedPacket& p, FlowHint& hint) const {
+    if (p.ipVersion == 0) return;
+    hint.slot = index_.candidate(hint.hash);
+    if (hint.slot == FlowHint::kNone) return;
+    const Connection& c = slots_[hint.slot].connection;
     const char* base = reinterpret_cast<const char*>(&c);
     // Not the records the connection belongs to: packets only reach them through the connection's
     // pending traffic, once per second (ModuleSet::flushTraffic prefetches them then).
@@ -102,13 +103,14 @@ class FlowTable {
   const Connection* connectionAt(uint32_t slot) const {
     return slot < slots_.size() && slots_[slot].used ? &slots_[slot].connection : nullptr;
   }
-  size_t activeCount() const { return active_.size(); }
+  size_t activeCount() const { return index_.size(); }
   size_t connectionCount() const { return slots_.size() - free_.size(); }
   uint64_t connectionsCreated() const { return nextId_; }
 
-  // A connection's slot plus its worst-case share of the active index (see EntityTable::kBytesPerRecord);
-  // its traffic history is accounted by the TimeSeries itself.
-  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 8 + 2 * (sizeof(FlowKey) + 5);
+  // A connection's slot, its free-list entry and its worst-case share of the active index (8-byte
+  // entries, at least 3/8 full after the index grew); its traffic history is accounted by the
+  // TimeSeries itself.
+  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 8 + 3 * 8;
 
  private:
   struct Slot {
@@ -116,13 +118,14 @@ class FlowTable {
     bool used = false;
     bool active = false;
   };
-  Connection& create(const FlowKey& key, const DecodedPacket& p, MemoryAccount& account, uint32_t& slotIndex);
+  Connection& create(const FlowKey& key, uint64_t hash, const DecodedPacket& p, MemoryAccount& account,
+                     uint32_t& slotIndex);
   void end(uint32_t slot, TerminationReason reason);
   int64_t timeoutFor(const Connection& c) const;
   static FlowKey keyOf(const Connection& c);
 
   FlowTimeouts timeouts_;
-  absl::flat_hash_map<FlowKey, uint32_t> active_;
+  FlowIndex index_;  // the active connections' slots by key
   StableVector<Slot> slots_;
   std::vector<uint32_t> free_;
   uint64_t nextId_ = 0;
