@@ -87,8 +87,10 @@ TEST(FlowIndex, MatchesAReferenceUnderRandomOperations) {
   }
   // Erased slots are gone.
   ASSERT_FALSE(model.erased_.empty());
-  for (const auto& [slot, hash] : model.erased_) {
-    ASSERT_EQ(index.find(hash, [&](uint32_t s) { return s == slot; }), FlowIndex::kNone);
+  for (const auto& erased : model.erased_) {
+    const uint32_t slot = erased.first;
+    const uint64_t hash = erased.second;
+    ASSERT_EQ(index.find(hash, [slot](uint32_t s) { return s == slot; }), FlowIndex::kNone);
     ASSERT_FALSE(index.erase(hash, slot));
   }
 }

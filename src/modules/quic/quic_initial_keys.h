@@ -19,7 +19,12 @@ struct InitialKeys {
 
 enum class Side : uint8_t { kClient, kServer };
 
-// HKDF-Expand-Label (RFC 8446 §7.1) with SHA-256 and an empty context, through OpenSSL's HKDF.
+// HKDF (RFC 5869) with SHA-256: Extract into a 32-byte `prk`, Expand into `out` (at most 8160 bytes).
+// false when OpenSSL fails or a size is out of range.
+bool hkdfExtract(std::span<const uint8_t> salt, std::span<const uint8_t> ikm, std::span<uint8_t> prk);
+bool hkdfExpand(std::span<const uint8_t> prk, std::span<const uint8_t> info, std::span<uint8_t> out);
+
+// HKDF-Expand-Label (RFC 8446 §7.1) with SHA-256 and an empty context.
 bool hkdfExpandLabel(std::span<const uint8_t> secret, std::string_view label, std::span<uint8_t> out);
 
 // The Initial keys of `side` for a connection whose client chose `dcid` as the Destination

@@ -33,6 +33,20 @@ Bytes hexFixture(const std::string& name) {
 
 const Bytes kDcid = hex("8394c8f03e515708");
 
+// RFC 5869 Appendix A.1: an output of 42 bytes spans two HMAC blocks.
+TEST(QuicInitialKeys, Rfc5869Hkdf) {
+  const Bytes ikm(22, 0x0b);
+  std::array<uint8_t, 32> prk{};
+  ASSERT_TRUE(quic::hkdfExtract(hex("000102030405060708090a0b0c"), ikm, prk));
+  EXPECT_EQ(Bytes(prk.begin(), prk.end()),
+            hex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"));
+  Bytes okm(42);
+  ASSERT_TRUE(quic::hkdfExpand(prk, hex("f0f1f2f3f4f5f6f7f8f9"), okm));
+  EXPECT_EQ(okm, hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"));
+  std::array<uint8_t, 16> shortPrk{};
+  EXPECT_FALSE(quic::hkdfExtract(hex("00"), ikm, shortPrk));
+}
+
 TEST(QuicInitialKeys, Rfc9001A1) {
   auto v1 = *quic::versionParameters(quic::kVersion1);
   auto client = quic::deriveInitialKeys(v1, kDcid, quic::Side::kClient);
