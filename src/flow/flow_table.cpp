@@ -232,13 +232,20 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
 }
 
 void FlowTable::expire(PacketTime now) {
-  index_.eraseIf([&](uint32_t slot) {
-    QueryYield::point();
-    const Connection& c = slots_[slot].connection;
-    if (now - c.lastActivity <= timeoutFor(c) * kNanosPerSecond) return false;
-    end(slot, TerminationReason::kTimeout);
-    return true;
-  });
+  index_.eraseIf(
+      [&](uint32_t slot) {
+        QueryYield::point();
+        const Connection& c = slots_[slot].connection;
+        if (now - c.lastActivity <= timeoutFor(c) * kNanosPerSecond) return false;
+        end(slot, TerminationReason::kTimeout);
+        return true;
+      },
+      [&](uint32_t slot) {  // what timeoutFor() and the activity check read
+        const Connection& c = slots_[slot].connection;
+        __builtin_prefetch(&c.lastActivity);
+        __builtin_prefetch(&c.dir[0].rst);
+        __builtin_prefetch(&c.dir[1].rst);
+      });
 }
 
 size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {

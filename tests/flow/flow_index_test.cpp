@@ -70,10 +70,17 @@ TEST(FlowIndex, MatchesAReferenceUnderRandomOperations) {
     if (round % 10 == 9) {
       // A sweep that removes every slot divisible by 3 and sees each indexed slot exactly once.
       std::unordered_map<uint32_t, int> seen;
-      index.eraseIf([&](uint32_t slot) {
-        ++seen[slot];
-        return slot % 3 == 0;
-      });
+      size_t prefetched = 0;
+      index.eraseIf(
+          [&](uint32_t slot) {
+            ++seen[slot];
+            return slot % 3 == 0;
+          },
+          [&](uint32_t slot) {
+            ASSERT_TRUE(model.hashes_.contains(slot));
+            ++prefetched;
+          });
+      ASSERT_LE(prefetched, live.size());
       ASSERT_EQ(seen.size(), live.size());
       for (const auto& [slot, times] : seen) ASSERT_EQ(times, 1) << slot;
       std::erase_if(live, [&](uint32_t slot) {
