@@ -173,6 +173,8 @@ struct ModuleSet {
     __builtin_prefetch(&c.pending);
     __builtin_prefetch(reinterpret_cast<const char*>(&c.pending) + 64);
     __builtin_prefetch(reinterpret_cast<const char*>(&c.pending) + 128);
+    __builtin_prefetch(&c.app.clientL7);  // the L7 records and the traffic counted to them
+    __builtin_prefetch(&c.app.l7Last);
   }
   static void prefetchRecords(const Connection& c) {
     __builtin_prefetch(c.records.clientIp, 1);
@@ -181,6 +183,10 @@ struct ModuleSet {
     __builtin_prefetch(c.records.serverPort, 1);
     __builtin_prefetch(c.records.macHint[0], 1);
     __builtin_prefetch(c.records.macHint[1], 1);
+    if (c.app.l7Last != INT64_MIN) {  // classified, with traffic to count (DpiModule::flushTraffic)
+      __builtin_prefetch(c.app.clientL7, 1);
+      __builtin_prefetch(c.app.serverL7, 1);
+    }
   }
 
   std::vector<Connection*> trafficDirty_;  // connections with pending traffic (or flushed since)
