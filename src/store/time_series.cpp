@@ -68,16 +68,35 @@ void addTo(std::array<uint64_t, N>& a, const std::array<uint64_t, N>& b) {
   for (size_t i = 0; i < N; ++i) a[i] += b[i];
 }
 
-// Encodes one bucket (gap to the previous one, then the values) into p; returns its size.
+// Series of more than 8 counters (the TCP statistics' 20) are sparse: most of their counters are zero
+// in most seconds. Their buckets carry a bitmap of the non-zero counters and only those values.
+template <size_t N>
+constexpr bool kSparse = N > 8;
+template <size_t N>
+constexpr size_t kMaskBytes = kSparse<N> ? (N + 7) / 8 : 0;
+
+// Encodes one bucket (gap to the previous one, [the bitmap of non-zero values,] the values) into p;
+// returns its size.
 template <size_t N>
 size_t encodeBucket(uint8_t* p, uint64_t gap, const std::array<uint64_t, N>& values) {
   size_t n = putVarint(p, gap);
-  for (uint64_t v : values) n += putVarint(p + n, v);
+  if constexpr (kSparse<N>) {
+    uint8_t* mask = p + n;
+    std::fill(mask, mask + kMaskBytes<N>, uint8_t{0});
+    n += kMaskBytes<N>;
+    for (size_t i = 0; i < N; ++i) {
+      if (values[i] == 0) continue;
+      mask[i / 8] = static_cast<uint8_t>(mask[i / 8] | (1u << (i % 8)));
+      n += putVarint(p + n, values[i]);
+    }
+  } else {
+    for (uint64_t v : values) n += putVarint(p + n, v);
+  }
   return n;
 }
 
 template <size_t N>
-constexpr size_t kMaxBucketBytes = 10 * (N + 1);
+constexpr size_t kMaxBucketBytes = 10 * (N + 1) + kMaskBytes<N>;
 
 }  // namespace
 
@@ -98,7 +117,13 @@ struct ChunkReader {
     --left;
     start = prev + step + static_cast<int64_t>(getVarint(p));
     prev = start;
-    for (auto& v : values) v = getVarint(p);
+    if constexpr (kSparse<N>) {
+      const uint8_t* mask = p;
+      p += kMaskBytes<N>;
+      for (size_t i = 0; i < N; ++i) values[i] = (mask[i / 8] >> (i % 8)) & 1u ? getVarint(p) : 0;
+    } else {
+      for (auto& v : values) v = getVarint(p);
+    }
     return true;
   }
 };

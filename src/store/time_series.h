@@ -46,7 +46,9 @@ struct HistoryPoint {
 // buckets that all have the same step, encoded as LEB128 varints: the gap to the previous bucket
 // (start - previous start - step, usually 0) followed by the N values. The chunk header keeps the first
 // and last bucket start, the step, the bucket count and the per-counter totals, so sums over whole
-// chunks never decode them. A typical 1-s bucket of 4 counters takes ~9 bytes instead of 48.
+// chunks never decode them. A typical 1-s bucket of 4 counters takes ~9 bytes instead of 48. Series of
+// more than 8 counters (mostly zero in a given second) put a bitmap of the non-zero counters after the
+// gap and encode only those.
 //
 // Memory: memoryBytes() is the heap held by the history (chunk headers and encoded bytes); every change
 // of it is reported to the MemoryAccount passed to the mutating call. The object itself (allTime, open

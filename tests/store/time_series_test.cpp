@@ -571,6 +571,63 @@ TEST(TimeSeries, AnActiveDayIsCompact) {
   EXPECT_EQ(account.bytes, static_cast<int64_t>(ts.memoryBytes() + fine.memoryBytes()));
 }
 
+// Series of more than 8 counters encode only their non-zero values (behind a bitmap): the same sums,
+// points, roll-ups and merges as a reference kept per second, values of every size included, in less
+// memory than 20 varints per second.
+TEST(TimeSeries, SparseWideSeriesMatchAReference) {
+  std::mt19937_64 rng(11);
+  MemoryAccount account;
+  TimeSeries<20> ts, other;
+  std::map<int64_t, std::array<uint64_t, 20>> perSecond;  // the reference (both series together)
+  const int64_t start = 1'700'000'000;
+  for (int64_t s = 0; s < 3000; ++s) {
+    for (TimeSeries<20>* series : {&ts, &other}) {
+      if (rng() % 3 == 0) continue;  // idle seconds leave gaps
+      std::array<uint64_t, 20> v{};
+      for (auto& x : v) {
+        const uint64_t r = rng() % 10;
+        x = r < 6 ? 0 : r < 8 ? rng() % 100 : r < 9 ? rng() % 100000000 : rng() >> (rng() % 64);
+      }
+      series->add(ns(start + s, static_cast<int64_t>(rng() % 1000)), v, account);
+      for (size_t i = 0; i < 20; ++i) perSecond[start + s][i] += v[i];
+    }
+  }
+  const RetentionPolicy policy{600, 60, 1800, 600};
+  ts.compact(start + 3000, policy, account);
+  ts.mergeFrom(other, account);
+  ts.compact(start + 3000, policy, account);
+  const auto reference = [&](int64_t from, int64_t to) {
+    std::array<uint64_t, 20> sum{};
+    for (auto it = perSecond.lower_bound(from); it != perSecond.end() && it->first < to; ++it)
+      for (size_t i = 0; i < 20; ++i) sum[i] += it->second[i];
+    return sum;
+  };
+  // Bounds aligned to the coarsest step (1800 s): roll-ups spread nothing across them.
+  for (int64_t from = start / 1800 * 1800; from < start + 3600; from += 1800)
+    EXPECT_EQ(ts.sum(from, from + 1800), reference(from, from + 1800)) << from;
+  // The last 600 s stay at 1-second resolution: any window there is exact.
+  for (int i = 0; i < 200; ++i) {
+    const int64_t from = start + 2400 + static_cast<int64_t>(rng() % 600);
+    const int64_t to = from + 1 + static_cast<int64_t>(rng() % 100);
+    ASSERT_EQ(ts.sum(from, to), reference(from, to)) << from << " " << to;
+  }
+  const auto points = ts.series(start + 2400, start + 3000, 600);
+  ASSERT_EQ(points.size(), 600u);
+  for (const auto& point : points)
+    ASSERT_EQ(point.values, reference(point.startSecond, point.startSecond + 1));
+  EXPECT_EQ(account.bytes, static_cast<int64_t>(ts.memoryBytes() + other.memoryBytes()));
+
+  // A second of one non-zero counter costs a few bytes, not 21.
+  TimeSeries<20> sparse;
+  MemoryAccount sparseAccount;
+  for (int64_t s = 0; s < 2000; ++s) {
+    std::array<uint64_t, 20> v{};
+    v[static_cast<size_t>(s % 20)] = 1;
+    sparse.add(ns(start + s), v, sparseAccount);
+  }
+  EXPECT_LT(sparse.memoryBytes(), 2000u * 8);
+}
+
 TEST(TimeSeries, CopiesAndMovesKeepTheHistory) {
   MemoryAccount account;
   TimeSeries<1> ts;
