@@ -44,12 +44,12 @@ class FlowTable {
  public:
   explicit FlowTable(FlowTimeouts timeouts = {}) : timeouts_(timeouts) {}
 
-  // Accounts the packet to its connection, creating or ending connections as needed. `hint`: what
-  // prefetchConnection() found for this packet (saves the second lookup), or null.
+  // Accounts the packet to its connection, creating or ending connections as needed. `hint`: what the
+  // prefetch stages found for this packet (saves hashing and the second lookup), or null.
   FlowUpdate update(const DecodedPacket& packet, MemoryAccount& account, const FlowHint* hint = nullptr);
   // Prefetch hints for the batch pipeline (see Worker::run), in three stages: the packet's key and
   // hash (kept in `hint`) and the index line its lookup starts on; once that is in cache, the index's
-  // candidate slot and its connection.
+  // candidate slot and its connection; then prefetchConnectionState().
   void prefetchSlot(const DecodedPacket& p, FlowHint& hint) const {
     hint.slot = FlowHint::kNone;
     if (p.ipVersion == 0) return;
