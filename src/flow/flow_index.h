@@ -27,13 +27,7 @@ class FlowIndex {
   // The first slot whose hash bits equal `hash`'s, unconfirmed (kNone: the flow is certainly not
   // indexed). For the prefetch stage, which must not touch the connections yet.
   uint32_t candidate(uint64_t hash) const {
-    if (!entries_) return kNone;
-    const auto tag = static_cast<uint32_t>(hash);
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const Entry& e = entries_[i];
-      if (e.slot == kNone) return kNone;
-      if (e.hash == tag) return e.slot;
-    }
+    return find(hash, [](uint32_t) { return true; });
   }
   // The slot of the flow with `hash` for which matches(slot) confirms the key, or kNone.
   template <typename Matches>

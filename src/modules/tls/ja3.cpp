@@ -1,5 +1,7 @@
 #include "modules/tls/ja3.h"
 
+#include <charconv>
+
 #include "modules/tls/message_digest.h"
 #include "modules/tls/tls_constants.h"
 
@@ -13,14 +15,7 @@ void appendList(std::string& out, const List& list, bool skipGrease) {
     if (skipGrease && isGrease(v)) continue;
     if (!first) out += '-';
     char digits[8];
-    char* end = digits + sizeof digits;
-    char* p = end;
-    unsigned x = v;
-    do {
-      *--p = static_cast<char>('0' + x % 10);
-      x /= 10;
-    } while (x != 0);
-    out.append(p, end);
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
     first = false;
   }
 }

@@ -15,7 +15,7 @@ struct MdContextDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
-const EVP_MD* fetched(const char* name) {
+EVP_MD* fetched(const char* name) {
   EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
   if (md == nullptr) std::abort();  // MD5 and SHA-256 are in OpenSSL's default provider
   return md;
@@ -36,12 +36,12 @@ std::array<uint8_t, Size> digest(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 std::array<uint8_t, 16> md5(std::string_view data) {
-  static const std::unique_ptr<EVP_MD, MdDeleter> kMd5(const_cast<EVP_MD*>(fetched("MD5")));
+  static const std::unique_ptr<EVP_MD, MdDeleter> kMd5(fetched("MD5"));
   return digest<16>(kMd5.get(), data);
 }
 
 std::array<uint8_t, 32> sha256(std::string_view data) {
-  static const std::unique_ptr<EVP_MD, MdDeleter> kSha256(const_cast<EVP_MD*>(fetched("SHA256")));
+  static const std::unique_ptr<EVP_MD, MdDeleter> kSha256(fetched("SHA256"));
   return digest<32>(kSha256.get(), data);
 }
 
