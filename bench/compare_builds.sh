@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares the worker CPU time of netmeter builds on one trace, for A/B measurements of a change.
 #
-#   bash bench/compare_builds.sh [--rounds N] [--l7 off|dpi|all] TRACE NETMETER_A [NETMETER_B ...]
+#   bash bench/compare_builds.sh [--rounds N] [--l7 all|off|LIST] TRACE NETMETER_A [NETMETER_B ...]
 #
 # Runs `netmeter analyze TRACE --threads 1 --l7 LEVEL --json /dev/null` with every binary once per
 # round, in turn (interleaved, so that the VM's slow and fast phases hit all of them alike), reads the
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ $# -lt 2 ]; then
-  echo "usage: $0 [--rounds N] [--l7 off|dpi|all] TRACE NETMETER_A [NETMETER_B ...]" >&2
+  echo "usage: $0 [--rounds N] [--l7 all|off|LIST] TRACE NETMETER_A [NETMETER_B ...]" >&2
   exit 2
 fi
 trace=$1

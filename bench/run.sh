@@ -2,7 +2,8 @@
 # End-to-end benchmark (`make bench` runs `bash bench/run.sh BUILD_DIR`):
 #   1. generates (once, cached) a synthetic trace with netmeter-generate,
 #   2. times netmeter analyze (1 and 2 threads; 1 thread with --l7 dpi and off, for the cost of each
-#      analyzer level), tshark and ndpiReader on that same file,
+#      analyzer level, and with nDPI plus each application analyzer alone, for the cost of each
+#      analyzer), tshark and ndpiReader on that same file,
 #   3. prints packets per second, the ratios and a one-line summary for the README,
 #   4. times the REST API under load (bench/api_bench.py),
 #   5. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
@@ -11,7 +12,8 @@
 # Knobs: BENCH_PACKETS (default 10000000), BENCH_SNAPLEN (default 65535: whole packets),
 #        BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
 #        BENCH_SKIP_ANALYZE=1 (only the capture runs and micro benchmarks),
-#        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1).
+#        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1),
+#        BENCH_ANALYZER_ROUNDS (rounds of the per-analyzer runs, default 2; 0 skips them).
 # Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
 set -euo pipefail
 
@@ -77,7 +79,12 @@ TRACE_BYTES=$(stat -c %s "$TRACE")
 have_gnu_time=0
 if [ -x /usr/bin/time ] && /usr/bin/time -f %M true > /dev/null 2>&1; then have_gnu_time=1; fi
 
-declare -A WALL RSS STATUS
+declare -A WALL RSS STATUS ANALYZER_BUSY
+ANALYZERS=(dpi dns http tls quic)
+ANALYZER_ROUNDS=${BENCH_ANALYZER_ROUNDS:-2}
+case $ANALYZER_ROUNDS in
+  '' | *[!0-9]*) echo "bench: BENCH_ANALYZER_ROUNDS must be a number, got '$ANALYZER_ROUNDS'" >&2; exit 2 ;;
+esac
 RUN_FAILED=0
 ORDER=()
 
@@ -119,6 +126,27 @@ elif [ -x "$NETMETER" ]; then
   # The cost of each analyzer level, on one worker: without L7, with nDPI classification only.
   timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
   timed netmeter-1t-noL7 "$NETMETER" analyze "$TRACE" --threads 1 --l7 off --json /dev/null
+  # The cost of each application analyzer: nDPI plus that analyzer alone, against nDPI alone, in
+  # interleaved rounds (the least worker CPU time of each wins: the VM's noise only ever adds).
+  for ((round = 1; round <= ANALYZER_ROUNDS; ++round)); do
+    for analyzer in "${ANALYZERS[@]}"; do
+      l7=dpi
+      [ "$analyzer" = dpi ] || l7=dpi,$analyzer
+      log=$WORK/analyzer-$analyzer-$round.log
+      echo "bench: running analyzer cost round $round: --l7 $l7"
+      if "$NETMETER" analyze "$TRACE" --threads 1 --l7 "$l7" --json /dev/null > "$log" 2>&1; then
+        seconds=$(awk '/^busy/ { print $3; exit }' "$log")
+        best_so_far=${ANALYZER_BUSY[$analyzer]:-}
+        if [ -z "$best_so_far" ] || awk -v a="$seconds" -v b="$best_so_far" 'BEGIN { exit !(a < b) }'; then
+          ANALYZER_BUSY[$analyzer]=$seconds
+        fi
+      else
+        echo "bench: netmeter analyze --l7 $l7 failed; last lines of its output:"
+        tail -n 5 "$log" | sed 's/^/    /'
+        RUN_FAILED=1
+      fi
+    done
+  done
 else
   echo "bench: $NETMETER not built yet; skipping netmeter"
 fi
@@ -176,12 +204,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 echo
 echo "=== end-to-end: $PACKETS packets, $(awk -v b="$TRACE_BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }') trace (snaplen $SNAPLEN), $(nproc) cores${CPU:+, $CPU}"
-printf '%-12s %10s %14s %12s  %s\n' tool wall_s packets/s max_rss status
+printf '%-17s %10s %14s %12s  %s\n' tool wall_s packets/s max_rss status
 declare -A PPS
 for name in "${ORDER[@]}"; do
   PPS[$name]=0
   [ "${STATUS[$name]}" = ok ] && PPS[$name]=$(pps "${WALL[$name]}")
-  printf '%-12s %10s %14s %12s  %s\n' "$name" "${WALL[$name]}" "${PPS[$name]}" "${RSS[$name]}" "${STATUS[$name]}"
+  printf '%-17s %10s %14s %12s  %s\n' "$name" "${WALL[$name]}" "${PPS[$name]}" "${RSS[$name]}" "${STATUS[$name]}"
 done
 
 # The faster netmeter run is the one compared in the summary.
@@ -209,6 +237,16 @@ if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-1t-dpi]:-}" = ok 
     printf "  + nDPI classification:                                       %+6.0f ns  (%.2f M packets/s)\n", (dpi - off) * 1e9 / p, p / dpi / 1e6
     printf "  + DNS, HTTP, TLS, QUIC analyzers and alternative names:      %+6.0f ns  (%.2f M packets/s)\n", (all - dpi) * 1e9 / p, p / all / 1e6
   }'
+fi
+if [ "${ANALYZER_BUSY[dpi]:-}" != "" ]; then
+  echo "cost of each application analyzer on top of nDPI (least worker CPU time of $ANALYZER_ROUNDS interleaved rounds each):"
+  for analyzer in dns http tls quic; do
+    [ -n "${ANALYZER_BUSY[$analyzer]:-}" ] || continue
+    awk -v p="$PACKETS" -v base="${ANALYZER_BUSY[dpi]}" -v with="${ANALYZER_BUSY[$analyzer]}" -v name="$analyzer" 'BEGIN {
+      printf "  + %-5s analyzer: %+6.1f ns per packet of the trace  (--l7 dpi,%s: %.2f M packets/s; --l7 dpi: %.2f M)\n",
+             toupper(name), (with - base) * 1e9 / p, name, p / with / 1e6, p / base / 1e6
+    }'
+  done
 fi
 # Scaling: packets per second of worker CPU with one and with two workers (linear scaling keeps it).
 if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-2t]:-}" = ok ]; then

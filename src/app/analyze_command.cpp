@@ -37,9 +37,10 @@ struct AnalyzeArguments {
 
 void printAnalyzeUsage(std::FILE* out) {
   std::fputs(
-      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime S]\n"
+      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime "
+      "S]\n"
       "                         [--values N] [--http-transactions N] [--http-csv OUT] [--http-csv-all]\n"
-      "                         [--l7 off|dpi|all] [--quiet]\n"
+      "                         [--l7 all|off|LIST] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
@@ -55,8 +56,9 @@ void printAnalyzeUsage(std::FILE* out) {
       "  --http-csv OUT\n"
       "             write each HTTP connection with its last request/response pair as CSV\n"
       "  --http-csv-all  with --http-csv: one line per kept pair instead\n"
-      "  --l7 LEVEL layer-7 analysis: all (default: nDPI classification and the DNS/HTTP/TLS/QUIC\n"
-      "             analyzers), dpi (classification only) or off\n"
+      "  --l7 WHAT  layer-7 analysis: all (default: nDPI classification and the DNS, HTTP, TLS and\n"
+      "             QUIC analyzers), off, or a comma-separated list of dpi, dns, http, tls, quic\n"
+      "             (e.g. dpi,dns: classification and the DNS analyzer only)\n"
       "  --quiet    no summary\n",
       out);
 }
@@ -86,7 +88,8 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
       if (!v) return false;
       auto bytes = parseByteSize(v);
       if (!bytes || *bytes < (int64_t{64} << 20)) {
-        std::fprintf(stderr, "netmeter analyze: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n", v);
+        std::fprintf(stderr,
+                     "netmeter analyze: --memory '%s' is not a size of at least 64M (e.g. 512M, 4G)\n", v);
         return false;
       }
       args.engine.memoryBytes = *bytes;
@@ -117,7 +120,8 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
       if (!v) return false;
       auto n = parseInteger(v, 1, 1000);
       if (!n) {
-        std::fprintf(stderr, "netmeter analyze: --http-transactions '%s' is not a number from 1 to 1000\n", v);
+        std::fprintf(stderr, "netmeter analyze: --http-transactions '%s' is not a number from 1 to 1000\n",
+                     v);
         return false;
       }
       args.engine.httpTransactionsPerConnection = uint32_t(*n);
@@ -128,14 +132,16 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
     } else if (a == "--l7") {
       const char* v = needValue("--l7");
       if (!v) return false;
-      const std::string_view level = v;
-      if (level == "off") args.engine.l7 = L7Level::kOff;
-      else if (level == "dpi") args.engine.l7 = L7Level::kDpi;
-      else if (level == "all") args.engine.l7 = L7Level::kAll;
-      else {
-        std::fprintf(stderr, "netmeter analyze: --l7 '%s' is not one of off, dpi, all\n", v);
+      const auto analyzers = L7Analyzers::parse(v);
+      if (!analyzers) {
+        std::fprintf(
+            stderr,
+            "netmeter analyze: --l7 '%s' is not all, off or a comma-separated list of dpi, dns, http, "
+            "tls, quic\n",
+            v);
         return false;
       }
+      args.engine.l7 = *analyzers;
     } else if (a == "--http-csv-all") {
       args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {
@@ -193,7 +199,8 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
   });
   ips = merged.ip.ips().size();
   std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
-  std::printf("memory      %s of statistics (budget %s for the process)\n", humanBytes(double(statisticsBytes)).c_str(),
+  std::printf("memory      %s of statistics (budget %s for the process)\n",
+              humanBytes(double(statisticsBytes)).c_str(),
               humanBytes(double(engine.options().memoryBytes)).c_str());
 
   std::vector<std::pair<uint64_t, IpAddress>> talkers;
@@ -203,10 +210,13 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
   });
   const size_t top = std::min<size_t>(10, talkers.size());
   std::partial_sort(talkers.begin(), talkers.begin() + long(top), talkers.end(),
-                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+                    [](const auto& a, const auto& b) {
+                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    });
   if (top) std::printf("top talkers (bytes sent + received)\n");
   for (size_t i = 0; i < top; ++i)
-    std::printf("  %-40s %12s\n", talkers[i].second.toString().c_str(), humanBytes(double(talkers[i].first)).c_str());
+    std::printf("  %-40s %12s\n", talkers[i].second.toString().c_str(),
+                humanBytes(double(talkers[i].first)).c_str());
   std::printf("processing  %.3f s, %s packets/s, %sbit/s (%u worker thread%s)\n", wallSeconds,
               humanCount(wallSeconds > 0 ? double(t.packets) / wallSeconds : 0).c_str(),
               humanCount(wallSeconds > 0 ? double(t.bytes) * 8 / wallSeconds : 0).c_str(),
@@ -215,8 +225,8 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
   double workersCpu = 0;
   for (size_t i = 0; i < engine.workerCount(); ++i) workersCpu += engine.workerCpuSeconds(i);
   if (workersCpu > 0) {
-    std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU\n", workersCpu,
-                humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds());
+    std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU\n",
+                workersCpu, humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds());
   }
   for (const ReadError& e : errors) std::printf("error       %s\n", e.toString().c_str());
 }
@@ -251,7 +261,8 @@ int runAnalyzeCommand(int argc, char** argv) {
   if (!args.jsonPath.empty()) {
     std::FILE* out = args.jsonPath == "-" ? stdout : std::fopen(args.jsonPath.c_str(), "w");
     if (!out) {
-      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(),
+                   std::strerror(errno));
       return 1;
     }
     ReportInput input{args.files, errors, source.interfaces(), &vendors, wall, std::nullopt};
@@ -265,19 +276,22 @@ int runAnalyzeCommand(int argc, char** argv) {
     }
     writeJsonReport(engine, input, out);
     if (out != stdout && std::fclose(out) != 0) {
-      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(),
+                   std::strerror(errno));
       return 1;
     }
   }
   if (!args.httpCsvPath.empty()) {
     std::FILE* out = args.httpCsvPath == "-" ? stdout : std::fopen(args.httpCsvPath.c_str(), "w");
     if (!out) {
-      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(),
+                   std::strerror(errno));
       return 1;
     }
     writeHttpTransactionsCsv(engine, args.httpCsvAll, out);
     if (out != stdout && std::fclose(out) != 0) {
-      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.httpCsvPath.c_str(),
+                   std::strerror(errno));
       return 1;
     }
   }

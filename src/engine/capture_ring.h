@@ -11,7 +11,7 @@ namespace netmeter {
 
 // One captured packet as a live capture's ring holds it.
 struct CapturedPacketHeader {
-  uint64_t seq = 0;             // the reader's packet number (trace order, independent of the thread count)
+  uint64_t seq = 0;  // the reader's packet number (trace order, independent of the thread count)
   PacketTime timestamp = 0;
   uint32_t originalLength = 0;  // on the wire
   uint32_t capturedLength = 0;  // bytes that follow (already cut to the capture's snap length)
@@ -89,7 +89,9 @@ class CaptureRing {
 
  private:
   static constexpr uint64_t kMarker = 0xffffffffffffffffULL;  // no real record has this sequence number
-  static uint64_t recordBytes(uint32_t captured) { return (sizeof(CapturedPacketHeader) + captured + 7) & ~uint64_t{7}; }
+  static uint64_t recordBytes(uint32_t captured) {
+    return (sizeof(CapturedPacketHeader) + captured + 7) & ~uint64_t{7};
+  }
   void writeMarker(uint64_t offset) { std::memcpy(buffer_.get() + offset, &kMarker, sizeof kMarker); }
   bool isMarker(uint64_t offset) const {
     uint64_t v;

@@ -93,7 +93,9 @@ class LiveCapture {
                       const FlowUpdate& flow);
 
   // The watermarks of the engine's workers (set by attachCapture).
-  void setWatermarks(std::vector<const std::atomic<uint64_t>*> watermarks) { watermarks_ = std::move(watermarks); }
+  void setWatermarks(std::vector<const std::atomic<uint64_t>*> watermarks) {
+    watermarks_ = std::move(watermarks);
+  }
 
  private:
   static constexpr uint64_t kOpen = UINT64_MAX;
@@ -157,8 +159,8 @@ class LiveCaptureTable {
   };
   std::array<std::atomic<LiveCapture*>, kSlots> slots_{};
   std::array<std::shared_ptr<LiveCapture>, kSlots> owners_;  // reader thread only
-  size_t active_ = 0;                                         // reader thread only
-  std::vector<Retired> retired_;                              // reader thread only
+  size_t active_ = 0;                                        // reader thread only
+  std::vector<Retired> retired_;                             // reader thread only
   std::atomic<bool> pending_{false};
   std::mutex mutex_;
   std::vector<std::shared_ptr<LiveCapture>> incoming_;  // guarded by mutex_

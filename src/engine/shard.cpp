@@ -7,7 +7,7 @@ namespace netmeter {
 Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
     : options_(options), budget_(memoryBudget), flows_(options.timeouts) {
   modules_.app.http.setTransactionsPerConnection(options.httpTransactionsPerConnection);
-  modules_.l7Level = uint8_t(options.l7);
+  modules_.enableL7(options.l7);
 }
 
 void Shard::housekeeping(PacketTime now) {

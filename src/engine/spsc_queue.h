@@ -2,10 +2,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <thread>
 
 namespace netmeter {
 

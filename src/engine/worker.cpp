@@ -87,7 +87,7 @@ void Worker::run() {
       // another core), then its flow's hash slot, then its connection, then what the connection points to.
       constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4, kNearest = 2;
       const uint32_t n = batch->count;
-      const bool analyzesPayloads = shard_.modules().l7Level != 0;
+      const bool analyzesPayloads = shard_.modules().l7.any();
       for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
       for (uint32_t i = 0; i < std::min(n, kFar); ++i) {
         shard_.prefetchFar(batch->packets[i], hints_[i]);

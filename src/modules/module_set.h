@@ -11,6 +11,7 @@
 #include "modules/interfaces/interface_module.h"
 #include "modules/ip/ip_module.h"
 #include "modules/l4_ports/l4_port_module.h"
+#include "modules/l7_analyzers.h"
 #include "modules/mac/mac_module.h"
 #include "modules/mac_protocols/mac_protocol_module.h"
 #include "modules/packet_size/packet_size_module.h"
@@ -37,7 +38,12 @@ struct ModuleSet {
   DpiModule dpi;          // L7 classification (nDPI) and L7 traffic; before `app`
   ApplicationModule app;  // application analyzers (DNS, HTTP, ...) and alternative names
   TcpModule tcp;
-  uint8_t l7Level = 2;  // 0: no L7 analysis, 1: classification only, 2: all (EngineOptions::l7)
+  L7Analyzers l7;  // which of `dpi` and the analyzers in `app` run (EngineOptions::l7; set by enableL7)
+
+  void enableL7(L7Analyzers analyzers) {
+    l7 = analyzers;
+    app.enabled = analyzers;
+  }
 
   // `bytes`: the packet's captured IP bytes (for L7 analysis).
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
@@ -52,10 +58,9 @@ struct ModuleSet {
     else
       mac.onPacket(p, account);  // not IP
     tcp.onPacket(p, flow, account);
-    if (l7Level == 0) return;
-    dpi.onPacket(p, bytes, flow, account);
-    if (l7Level == 1) return;
-    app.onPacket(p, bytes, flow, account);
+    if (!l7.any()) return;
+    if (l7.has(L7Analyzers::kDpi)) dpi.onPacket(p, bytes, flow, account);
+    if (l7.anyApplication()) app.onPacket(p, bytes, flow, account);
   }
 
   // Adds the traffic every connection accumulated since its last flush to the per-entity statistics

@@ -7,6 +7,7 @@
 #include "modules/app/l7_payload.h"
 #include "modules/dns/dns_module.h"
 #include "modules/http/http_module.h"
+#include "modules/l7_analyzers.h"
 #include "modules/quic/quic_module.h"
 #include "modules/tls/tls_module.h"
 
@@ -24,8 +25,9 @@ namespace netmeter {
 //
 // To add an analyzer (TLS, QUIC, ...): a module class with `static bool recognizes(const L7Payload&)`,
 // `onPayload(const L7Payload&, HostNameTable&, MemoryAccount&)` and the housekeeping hooks below;
-// a value in AppAnalyzer (flow/connection_application.h); a member here; one line in choose(), one
-// case in onPacket()'s switch, one line in each housekeeping function.
+// a value in AppAnalyzer (flow/connection_application.h) and a bit in L7Analyzers (its `--l7` name);
+// a member here; one line in choose(), one case in onPacket()'s switch, one line in each
+// housekeeping function.
 class ApplicationModule {
  public:
   static constexpr uint8_t kMaxUndecidedPayloads = 4;
@@ -38,12 +40,21 @@ class ApplicationModule {
     const L7Payload payload{*c, flow.direction, p, data, p.payloadLength};
     if (c->app.analyzer == AppAnalyzer::kUndecided && !choose(payload)) return;
     switch (c->app.analyzer) {
-      case AppAnalyzer::kDns: dns.onPayload(payload, names, account); break;
-      case AppAnalyzer::kHttp: http.onPayload(payload, names, account); break;
-      case AppAnalyzer::kTls: tls.onPayload(payload, names, account); break;
-      case AppAnalyzer::kQuic: quic.onPayload(payload, names, tls, account); break;
+      case AppAnalyzer::kDns:
+        dns.onPayload(payload, names, account);
+        break;
+      case AppAnalyzer::kHttp:
+        http.onPayload(payload, names, account);
+        break;
+      case AppAnalyzer::kTls:
+        tls.onPayload(payload, names, account);
+        break;
+      case AppAnalyzer::kQuic:
+        quic.onPayload(payload, names, tls, account);
+        break;
       case AppAnalyzer::kUndecided:
-      case AppAnalyzer::kNone: break;
+      case AppAnalyzer::kNone:
+        break;
     }
   }
 
@@ -61,7 +72,8 @@ class ApplicationModule {
   }
   size_t evictBefore(PacketTime before, MemoryAccount& account) {
     return names.evictBefore(before, account) + dns.evictBefore(before, account) +
-           http.evictBefore(before, account) + tls.evictBefore(before, account) + quic.evictBefore(before, account);
+           http.evictBefore(before, account) + tls.evictBefore(before, account) +
+           quic.evictBefore(before, account);
   }
   void mergeFrom(const ApplicationModule& o, MemoryAccount& account) {
     names.mergeFrom(o.names, account);
@@ -71,6 +83,7 @@ class ApplicationModule {
     quic.mergeFrom(o.quic, account);
   }
 
+  L7Analyzers enabled;  // the analyzers choose() may pick (`--l7`); the others never see a payload
   HostNameTable names;  // alternative names per IP, from every analyzer
   DnsModule dns;
   HttpModule http;
@@ -79,21 +92,21 @@ class ApplicationModule {
 
  private:
   // Picks the connection's analyzer from this payload; false while none recognises it.
-  static bool choose(const L7Payload& payload) {
+  bool choose(const L7Payload& payload) const {
     ConnectionApplication& app = payload.connection.app;
-    if (DnsModule::recognizes(payload)) {
+    if (enabled.has(L7Analyzers::kDns) && DnsModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kDns;
       return true;
     }
-    if (HttpModule::recognizes(payload)) {
+    if (enabled.has(L7Analyzers::kHttp) && HttpModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kHttp;
       return true;
     }
-    if (TlsModule::recognizes(payload)) {
+    if (enabled.has(L7Analyzers::kTls) && TlsModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kTls;
       return true;
     }
-    if (QuicModule::recognizes(payload)) {
+    if (enabled.has(L7Analyzers::kQuic) && QuicModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kQuic;
       return true;
     }
