@@ -190,13 +190,12 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
   uint64_t connections = 0;
   size_t ips = 0;
   int64_t statisticsBytes = 0;
-  ModuleSet merged;
-  MemoryAccount scratch;
   engine.forEachShard([&](const Shard& s) {
     connections += s.flows().connectionCount();
     statisticsBytes += s.memory().bytes;
-    merged.mergeFrom(s.modules(), scratch);
   });
+  std::unique_ptr<ModuleSet> storage;
+  const ModuleSet& merged = engine.finishedModules(storage);
   ips = merged.ip.ips().size();
   std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
   std::printf("memory      %s of statistics (budget %s for the process)\n",
@@ -274,12 +273,17 @@ int runAnalyzeCommand(int argc, char** argv) {
       window.historyPoints = args.values;
       input.window = window;
     }
+    const auto reportStart = std::chrono::steady_clock::now();
     writeJsonReport(engine, input, out);
     if (out != stdout && std::fclose(out) != 0) {
       std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(),
                    std::strerror(errno));
       return 1;
     }
+    if (!args.quiet && out != stdout)
+      std::printf("report      %.3f s (JSON, %u rendering threads)\n",
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - reportStart).count(),
+                  input.renderThreads);
   }
   if (!args.httpCsvPath.empty()) {
     std::FILE* out = args.httpCsvPath == "-" ? stdout : std::fopen(args.httpCsvPath.c_str(), "w");

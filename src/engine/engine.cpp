@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "decode/decoder.h"
-#include "flow/flow_key.h"
 #include "engine/thread_cpu_time.h"
+#include "flow/flow_key.h"
 #include "io/input_stall.h"
 
 namespace netmeter {
@@ -20,7 +20,8 @@ constexpr int64_t kBaseOverheadBytes = int64_t{48} << 20;
 
 int64_t budgetPerShard(const EngineOptions& o) {
   const unsigned threads = std::max(1u, o.threads);
-  const int64_t batches = int64_t(threads) * int64_t(Worker::kBatchesPerWorker) * int64_t(sizeof(PacketBatch));
+  const int64_t batches =
+      int64_t(threads) * int64_t(Worker::kBatchesPerWorker) * int64_t(sizeof(PacketBatch));
   const int64_t forStats = std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - batches, int64_t{4} << 20);
   // History vectors grow by doubling, so up to half of what they reserve can be unused capacity that
   // the account does not see; keep a quarter of the budget for that slack.
@@ -127,7 +128,8 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     if (options_.pacePacketsPerSecond != 0) {
       // Paced replay behaves like a live interface: what was read is handed over before waiting.
       const double dueSeconds = double(seq) / double(options_.pacePacketsPerSecond);
-      const auto due = paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dueSeconds));
+      const auto due =
+          paceStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(dueSeconds));
       if (Clock::now() < due) {
         onStall();
         std::this_thread::sleep_until(due);
@@ -201,6 +203,14 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   for (auto& w : workers_) w->finish(last);
   if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
   finished_.store(true, std::memory_order_release);
+}
+
+const ModuleSet& Engine::finishedModules(std::unique_ptr<ModuleSet>& storage) const {
+  if (workers_.size() == 1) return *withShard(0, [](const Shard& s) { return &s.modules(); });
+  storage = std::make_unique<ModuleSet>();
+  MemoryAccount scratch;
+  forEachShard([&](const Shard& s) { storage->mergeFrom(s.modules(), scratch); });
+  return *storage;
 }
 
 }  // namespace netmeter

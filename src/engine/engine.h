@@ -58,6 +58,10 @@ class Engine {
     return workers_[index]->withShard(std::forward<F>(f));
   }
   size_t workerCount() const { return workers_.size(); }
+  // After run() has returned, when no worker changes its shard any more (the report, the summary):
+  // the modules of all shards merged into `storage`, or with one worker that worker's own modules,
+  // which need no copy.
+  const ModuleSet& finishedModules(std::unique_ptr<ModuleSet>& storage) const;
   // The latest and the earliest packet time the workers have processed (INT64_MIN / INT64_MAX before
   // the first packet), without taking their locks.
   PacketTime processedNow() const;

@@ -34,9 +34,10 @@ struct Row {
 }  // namespace
 
 void writeHttpTransactionsCsv(const Engine& engine, bool all, std::FILE* out) {
-  std::fputs("clientIp,clientPort,serverIp,serverPort,start,l7Protocol,requestTime,method,host,url,status,"
-             "responseTimeNs\n",
-             out);
+  std::fputs(
+      "clientIp,clientPort,serverIp,serverPort,start,l7Protocol,requestTime,method,host,url,status,"
+      "responseTimeNs\n",
+      out);
   // Rendered after the workers have finished (the CLI), so rows may point into the shards.
   std::vector<Row> rows;
   engine.forEachShard([&](const Shard& shard) {

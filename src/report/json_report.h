@@ -1,9 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine.h"
@@ -29,6 +31,9 @@ struct ReportInput {
   const OuiDatabase* vendors = nullptr;
   double wallSeconds = 0;
   std::optional<ReportWindow> window;
+  // Threads that render the connections (the bulk of the report) at once; the output is the same
+  // for any number. Default: one per core.
+  unsigned renderThreads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 // Writes every statistic of a finished analysis as one JSON document. Per-entity objects have the

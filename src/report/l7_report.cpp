@@ -13,8 +13,10 @@ void writeResponseTimes(ReportJson& w, const ResponseTimeStats& rt) {
   w.field("avg", rt.mean());
   w.field("stddev", rt.stddev());
   w.key("min");
-  if (rt.count) w.value(rt.min);
-  else w.null();
+  if (rt.count)
+    w.value(rt.min);
+  else
+    w.null();
   w.field("max", rt.max);
   w.endObject();
 }
@@ -126,7 +128,9 @@ void writeHostNames(ReportJson& w, const HostNameTable& names) {
 
 }  // namespace
 
-void writeConnectionL7(ReportJson& w, const Connection& c) { writeConnectionL7Fields(w, c); }
+void writeConnectionL7(ReportJson& w, const Connection& c) {
+  writeConnectionL7Fields(w, c);
+}
 
 void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAddress& ip) {
   w.key("alternativeNames");

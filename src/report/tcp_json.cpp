@@ -10,28 +10,46 @@ namespace netmeter {
 
 namespace {
 
-constexpr const char* kTcpStatNames[kTcpStatCount] = {
-    "payloadBytes",           "payloadSegments",         "retransmittedBytes",
-    "retransmittedSegments",  "missedBytes",             "dupAcks",
-    "zeroWindows",            "outOfOrder",              "dataResponses",
-    "dataResponseNs",         "dataTransfers",           "dataTransferNs",
-    "handshakesAsClient",     "handshakeNsAsClient",     "handshakesAsServer",
-    "handshakeNsAsServer",    "transactionsAsServer",    "firstResponseNsAsServer",
-    "requestResponsesAsServer", "requestResponseNsAsServer"};
+constexpr const char* kTcpStatNames[kTcpStatCount] = {"payloadBytes",
+                                                      "payloadSegments",
+                                                      "retransmittedBytes",
+                                                      "retransmittedSegments",
+                                                      "missedBytes",
+                                                      "dupAcks",
+                                                      "zeroWindows",
+                                                      "outOfOrder",
+                                                      "dataResponses",
+                                                      "dataResponseNs",
+                                                      "dataTransfers",
+                                                      "dataTransferNs",
+                                                      "handshakesAsClient",
+                                                      "handshakeNsAsClient",
+                                                      "handshakesAsServer",
+                                                      "handshakeNsAsServer",
+                                                      "transactionsAsServer",
+                                                      "firstResponseNsAsServer",
+                                                      "requestResponsesAsServer",
+                                                      "requestResponseNsAsServer"};
 
 void average(JsonWriter& w, std::string_view key, uint64_t sum, uint64_t count) {
   w.key(key);
-  if (count == 0) w.null();
-  else w.value(double(sum) / double(count));
+  if (count == 0)
+    w.null();
+  else
+    w.value(double(sum) / double(count));
 }
 
 void nullableNs(JsonWriter& w, std::string_view key, int64_t ns, bool present) {
   w.key(key);
-  if (present) w.value(ns);
-  else w.null();
+  if (present)
+    w.value(ns);
+  else
+    w.null();
 }
 
-double percent(uint64_t part, uint64_t whole) { return whole == 0 ? 0.0 : 100.0 * double(part) / double(whole); }
+double percent(uint64_t part, uint64_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * double(part) / double(whole);
+}
 
 void writeRole(JsonWriter& w, const TcpIpRecord& r, bool asClient) {
   const auto& all = r.counters.allTime();
@@ -45,15 +63,18 @@ void writeRole(JsonWriter& w, const TcpIpRecord& r, bool asClient) {
   w.field("invalidConnections", connections - std::min(valid, connections));
   w.field("handshakes", handshakes);
   average(w, "handshakeAvgNs", all[asClient ? kTcpHandshakeNsAsClient : kTcpHandshakeNsAsServer], handshakes);
-  nullableNs(w, "handshakeMinNs", asClient ? x.handshakeMinNsAsClient : x.handshakeMinNsAsServer, handshakes != 0);
-  nullableNs(w, "handshakeMaxNs", asClient ? x.handshakeMaxNsAsClient : x.handshakeMaxNsAsServer, handshakes != 0);
+  nullableNs(w, "handshakeMinNs", asClient ? x.handshakeMinNsAsClient : x.handshakeMinNsAsServer,
+             handshakes != 0);
+  nullableNs(w, "handshakeMaxNs", asClient ? x.handshakeMaxNsAsClient : x.handshakeMaxNsAsServer,
+             handshakes != 0);
   if (!asClient) {
     w.field("transactions", all[kTcpTransactionsAsServer]);
     average(w, "firstResponseAvgNs", all[kTcpFirstResponseNsAsServer], all[kTcpTransactionsAsServer]);
     nullableNs(w, "firstResponseMaxNs", x.firstResponseMaxNsAsServer, all[kTcpTransactionsAsServer] != 0);
     w.field("requestResponses", all[kTcpRequestResponsesAsServer]);
     average(w, "requestResponseAvgNs", all[kTcpRequestResponseNsAsServer], all[kTcpRequestResponsesAsServer]);
-    nullableNs(w, "requestResponseMaxNs", x.requestResponseMaxNsAsServer, all[kTcpRequestResponsesAsServer] != 0);
+    nullableNs(w, "requestResponseMaxNs", x.requestResponseMaxNsAsServer,
+               all[kTcpRequestResponsesAsServer] != 0);
   }
   w.endObject();
 }

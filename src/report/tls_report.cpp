@@ -163,7 +163,9 @@ void writeQuicServers(ReportJson& w, const QuicModule& m) {
 
 }  // namespace
 
-void writeConnectionTls(ReportJson& w, const Connection& c) { writeConnectionTlsFields(w, c); }
+void writeConnectionTls(ReportJson& w, const Connection& c) {
+  writeConnectionTlsFields(w, c);
+}
 
 void writeTlsModules(ReportJson& w, const ModuleSet& m) {
   writeTlsServers(w, m.app.tls);

@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <cstdio>
-#include <thread>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "io/capture_files.h"
 #include "report/json_report.h"
@@ -101,10 +101,38 @@ TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
       Engine engine(options);
       engine.run(*opened.source);
       auto j = report(engine, opened.source->interfaces());
-      if (threads == 1) first = j;
-      else EXPECT_TRUE(j == first) << name << ": " << nlohmann::json::diff(first, j).dump().substr(0, 2000);
+      if (threads == 1)
+        first = j;
+      else
+        EXPECT_TRUE(j == first) << name << ": " << nlohmann::json::diff(first, j).dump().substr(0, 2000);
     }
   }
+}
+
+// The report renders blocks of connections on several threads: the text is the same for any number
+// of them (many blocks, a last one that is partly filled), and it is valid JSON with every connection.
+TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
+  test::AddressFloodSource flood(10'000, kT0);
+  Engine engine(EngineOptions{});
+  engine.run(flood);
+  auto render = [&](unsigned threads) {
+    std::FILE* f = std::tmpfile();
+    ReportInput input;
+    input.renderThreads = threads;
+    writeJsonReport(engine, input, f);
+    std::rewind(f);
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return text;
+  };
+  const std::string one = render(1);
+  auto j = nlohmann::json::parse(one);
+  EXPECT_EQ(j["connections"].size(), 10'000u);
+  EXPECT_EQ(j["connections"][0]["l4Protocol"], 17);
+  for (unsigned threads : {2u, 3u, 7u}) EXPECT_TRUE(render(threads) == one) << threads << " threads";
 }
 
 TEST(Engine, IpCountersAddUp) {
@@ -124,7 +152,8 @@ TEST(Engine, IpCountersAddUp) {
   EXPECT_EQ(rxBytes, engine.totals().bytes);
   EXPECT_EQ(txBytes, engine.totals().bytes);
   uint64_t connPackets = 0;
-  for (const auto& c : j["connections"]) connPackets += c["allTime"][0].get<uint64_t>() + c["allTime"][2].get<uint64_t>();
+  for (const auto& c : j["connections"])
+    connPackets += c["allTime"][0].get<uint64_t>() + c["allTime"][2].get<uint64_t>();
   EXPECT_EQ(connPackets, 3000u);
   EXPECT_EQ(j["global"]["total"]["allTime"][0], 3000u);
 }
@@ -148,14 +177,16 @@ TEST(Engine, IntervalsAndHistoryAddUp) {
     const auto& ip = whole["ips"][i];
     EXPECT_EQ(ip["interval"], ip["allTime"]) << ip["ip"];
     for (size_t k = 0; k < 4; ++k) {
-      EXPECT_EQ(early["ips"][i]["interval"][k].get<uint64_t>() + late["ips"][i]["interval"][k].get<uint64_t>(),
-                ip["interval"][k].get<uint64_t>());
+      EXPECT_EQ(
+          early["ips"][i]["interval"][k].get<uint64_t>() + late["ips"][i]["interval"][k].get<uint64_t>(),
+          ip["interval"][k].get<uint64_t>());
       uint64_t historySum = 0;
       for (const auto& point : ip["history"]["values"]) historySum += point[k].get<uint64_t>();
       EXPECT_EQ(historySum, ip["interval"][k].get<uint64_t>());
     }
     EXPECT_LE(ip["history"]["values"].size(), 7u);
-    if (early["ips"][i]["interval"][0].get<uint64_t>() > 0 && late["ips"][i]["interval"][0].get<uint64_t>() > 0)
+    if (early["ips"][i]["interval"][0].get<uint64_t>() > 0 &&
+        late["ips"][i]["interval"][0].get<uint64_t>() > 0)
       ++nonEmptyHalves;
   }
   EXPECT_GT(nonEmptyHalves, 10u);
@@ -230,7 +261,8 @@ TEST(Engine, QueriesLetInDuringHousekeepingChangeNothing) {
         while (!done.load()) {
           engine.forEachShard([&](const Shard& s) {
             size_t seen = 0;
-            s.modules().ip.ips().forEach([&](const IpAddress&, const IpRecord& r) { seen += r.lastActivity > 0; });
+            s.modules().ip.ips().forEach(
+                [&](const IpAddress&, const IpRecord& r) { seen += r.lastActivity > 0; });
             EXPECT_EQ(seen, s.modules().ip.ips().size());
           });
           ++queries;
@@ -255,8 +287,8 @@ TEST(Engine, QueriesLetInDuringHousekeepingChangeNothing) {
   const Outcome queried = run(true, queries);
   EXPECT_GT(quiet.evicted, 0u) << "the flood should have forced eviction";
   EXPECT_GT(queries, 0u);
-  EXPECT_TRUE(quiet == queried) << "evicted " << quiet.evicted << " vs " << queried.evicted << ", ips " << quiet.ips
-                                << " vs " << queried.ips;
+  EXPECT_TRUE(quiet == queried) << "evicted " << quiet.evicted << " vs " << queried.evicted << ", ips "
+                                << quiet.ips << " vs " << queried.ips;
 }
 
 }  // namespace
