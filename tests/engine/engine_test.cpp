@@ -19,14 +19,9 @@ namespace {
 
 constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 
-// The report of a finished engine, without the fields that legitimately depend on the run (wall
-// time, thread count, per-shard memory).
-nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces,
-                      std::optional<ReportWindow> window = std::nullopt) {
+// The report's text, as `netmeter analyze --json` writes it.
+std::string reportText(const Engine& engine, const ReportInput& input) {
   std::FILE* f = std::tmpfile();
-  ReportInput input;
-  input.interfaces = interfaces;
-  input.window = window;
   writeJsonReport(engine, input, f);
   std::rewind(f);
   std::string text;
@@ -34,7 +29,17 @@ nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& in
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   std::fclose(f);
-  auto j = nlohmann::json::parse(text);
+  return text;
+}
+
+// The report of a finished engine, without the fields that legitimately depend on the run (wall
+// time, thread count, per-shard memory).
+nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces,
+                      std::optional<ReportWindow> window = std::nullopt) {
+  ReportInput input;
+  input.interfaces = interfaces;
+  input.window = window;
+  auto j = nlohmann::json::parse(reportText(engine, input));
   j.erase("engine");
   j.erase("processingSeconds");
   return j;
@@ -116,17 +121,9 @@ TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
   Engine engine(EngineOptions{});
   engine.run(flood);
   auto render = [&](unsigned threads) {
-    std::FILE* f = std::tmpfile();
     ReportInput input;
     input.renderThreads = threads;
-    writeJsonReport(engine, input, f);
-    std::rewind(f);
-    std::string text;
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    std::fclose(f);
-    return text;
+    return reportText(engine, input);
   };
   const std::string one = render(1);
   auto j = nlohmann::json::parse(one);

@@ -24,10 +24,12 @@ struct DnsConnectionState : ConnectionAnalysisState {
   uint8_t nextQuery = 0;
   // TCP only.
   std::array<TcpStreamCursor, 2> stream;
-  std::array<std::vector<uint8_t>, 2> partial;  // bytes of a message not complete yet (length prefix included)
-  std::array<uint32_t, 2> skip{};               // bytes of an oversized message still to skip
-  std::string lastQuery;                        // name of the last question asked (connection metadata)
+  std::array<std::vector<uint8_t>, 2>
+      partial;                     // bytes of a message not complete yet (length prefix included)
+  std::array<uint32_t, 2> skip{};  // bytes of an oversized message still to skip
+  std::string lastQuery;           // name of the last question asked (connection metadata)
   uint16_t lastQueryType = 0;
+  const void* serverHint = nullptr;  // the server's record (EntityTable::findOrCreateHinted)
 };
 
 DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
@@ -40,7 +42,9 @@ DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
   return static_cast<DnsConnectionState&>(*c.app.analyzerState);
 }
 
-uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+uint16_t be16(const uint8_t* p) {
+  return uint16_t(p[0] << 8 | p[1]);
+}
 
 // The question of `m` becomes the connection's metadata (its last query).
 void rememberQuestion(DnsConnectionState& s, const DnsMessage& m, MemoryAccount& account) {
@@ -138,10 +142,10 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
   if (result == DnsParseResult::kTooShort) return;
   const DecodedPacket& p = payload.packet;
   const IpAddress& server = m.response ? p.srcIp : p.dstIp;
-  DnsServerRecord& r = servers_.findOrCreate(server, account);
+  DnsConnectionState& s = stateOf(payload.connection, account);
+  DnsServerRecord& r = servers_.findOrCreateHinted(server, s.serverHint, account);
   const PacketTime t = payload.time();
   if (result == DnsParseResult::kMalformed) ++r.malformed;
-  DnsConnectionState& s = stateOf(payload.connection, account);
   if (!m.response) {
     r.add(t, {1, 0}, account);
     if (m.hasQuestion) ++r.queryTypes[dnsTypeSlot(m.qtype)];
@@ -162,7 +166,8 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
     }
   }
   if (m.rcode == 0 && m.hasQuestion && m.nameLength != 0) {
-    for (uint8_t i = 0; i < m.addressCount; ++i) names.learn(m.addresses[i], m.name(), NameSource::kDns, t, account);
+    for (uint8_t i = 0; i < m.addressCount; ++i)
+      names.learn(m.addresses[i], m.name(), NameSource::kDns, t, account);
   }
 }
 

@@ -11,9 +11,13 @@ namespace netmeter {
 
 namespace {
 
-int64_t stringHeap(const std::string& s) { return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0; }
+int64_t stringHeap(const std::string& s) {
+  return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
+}
 
-std::string_view text(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view text(std::span<const uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
 }  // namespace
 
@@ -27,9 +31,12 @@ struct HttpDirectionReader {
 
   void bodyAfterHead(int64_t contentLength, bool chunked) {
     buffer.clear();
-    if (chunked) state = State::kChunkSize;
-    else if (contentLength > 0) state = State::kBody, remaining = uint64_t(contentLength);
-    else state = State::kHead;
+    if (chunked)
+      state = State::kChunkSize;
+    else if (contentLength > 0)
+      state = State::kBody, remaining = uint64_t(contentLength);
+    else
+      state = State::kHead;
   }
   // `n` bytes of the stream were not seen (lost, or not captured).
   void lose(uint64_t n) {
@@ -47,29 +54,34 @@ struct HttpDirectionReader {
 struct HttpConnectionState : ConnectionAnalysisState {
   struct Request {
     PacketTime time = 0;
-    bool head = false;     // HEAD: the response has no body
-    bool connect = false;  // CONNECT: a 2xx response starts a tunnel
+    bool head = false;              // HEAD: the response has no body
+    bool connect = false;           // CONNECT: a 2xx response starts a tunnel
     size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
   };
   std::array<TcpStreamCursor, 2> stream;
   std::array<HttpDirectionReader, 2> reader;
-  std::deque<Request> pending;  // requests waiting for their response (at most kMaxPending)
-  std::deque<HttpTransaction> transactions;
-  size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
   static constexpr size_t kMaxPending = 16;
+  explicit HttpConnectionState(size_t transactionsKept) : transactions(transactionsKept) {}
+
+  BoundedQueue<Request> pending{kMaxPending};  // requests waiting for their response
+  BoundedQueue<HttpTransaction> transactions;  // the last N (HttpModule::setTransactionsPerConnection)
+  size_t firstIndex = 0;             // index of transactions.front() among all transactions of the connection
+  const void* serverHint = nullptr;  // the server's record (EntityTable::findOrCreateHinted)
 
   // Feeds in-order bytes of direction d; calls the module for complete heads.
   void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
             MemoryAccount& account);
   int64_t heapBytes() const {
     int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
-                int64_t(pending.size() * sizeof(Request));
-    for (const HttpTransaction& t : transactions) n += int64_t(sizeof(HttpTransaction)) + t.heapBytes();
+                int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes());
+    for (const HttpTransaction& t : transactions) n += t.heapBytes();
     return n;
   }
 };
 
-int64_t HttpTransaction::heapBytes() const { return stringHeap(method) + stringHeap(host) + stringHeap(url); }
+int64_t HttpTransaction::heapBytes() const {
+  return stringHeap(method) + stringHeap(host) + stringHeap(url);
+}
 
 void HttpServerRecord::setLastUrl(std::string_view url, PacketTime t, MemoryAccount& account) {
   account.add(-stringHeap(lastUrl));
@@ -84,7 +96,7 @@ bool HttpModule::recognizes(const L7Payload& payload) {
   return payload.fromClient() ? looksLikeHttpRequest(payload.bytes) : looksLikeHttpResponse(payload.bytes);
 }
 
-const std::deque<HttpTransaction>* HttpModule::transactions(const Connection& c) {
+const BoundedQueue<HttpTransaction>* HttpModule::transactions(const Connection& c) {
   if (c.app.analyzer != AppAnalyzer::kHttp || c.app.analyzerState == nullptr) return nullptr;
   return &static_cast<const HttpConnectionState&>(*c.app.analyzerState).transactions;
 }
@@ -92,7 +104,7 @@ const std::deque<HttpTransaction>* HttpModule::transactions(const Connection& c)
 void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
   ConnectionApplication& app = payload.connection.app;
   if (app.analyzerState == nullptr) {
-    auto s = std::make_unique<HttpConnectionState>();
+    auto s = std::make_unique<HttpConnectionState>(transactionsPerConnection_);
     s->accountedBytes = sizeof(HttpConnectionState);
     account.add(s->accountedBytes);
     app.analyzerState = std::move(s);
@@ -100,7 +112,8 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
   auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
   const int64_t before = s.heapBytes();
   const size_t d = payload.direction;
-  const TcpStreamCursor::Piece piece = s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  const TcpStreamCursor::Piece piece =
+      s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
   if (piece.gapBefore) s.reader[d].lose(piece.missing);
   if (s.reader[d].state == HttpDirectionReader::State::kLost &&
       (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
@@ -120,7 +133,8 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
   while (!in.empty()) {
     switch (r.state) {
       case State::kUntilClose:
-      case State::kLost: return;
+      case State::kLost:
+        return;
       case State::kBody:
       case State::kChunkData: {
         const uint64_t n = std::min<uint64_t>(r.remaining, in.size());
@@ -131,7 +145,8 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
       }
       case State::kHead: {
         if (r.buffer.empty()) {
-          while (!in.empty() && (in[0] == '\r' || in[0] == '\n')) in = in.subspan(1);  // CRLF between messages
+          while (!in.empty() && (in[0] == '\r' || in[0] == '\n'))
+            in = in.subspan(1);  // CRLF between messages
           if (in.empty()) return;
           r.headStart = payload.time();
         }
@@ -150,8 +165,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.resize(headLength);
         std::string head;
         head.swap(r.buffer);
-        if (payload.direction == kClientToServer) m.onRequest(payload, *this, head, names, account);
-        else m.onResponse(payload, *this, head, r.headStart, account);
+        if (payload.direction == kClientToServer)
+          m.onRequest(payload, *this, head, names, account);
+        else
+          m.onResponse(payload, *this, head, r.headStart, account);
         break;
       }
       case State::kChunkSize:
@@ -179,7 +196,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         uint64_t size = 0;
         size_t digits = 0;
         for (char c : line) {
-          const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+          const int v = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
           if (v < 0) break;
           if (++digits > 15) break;
           size = size * 16 + uint64_t(v);
@@ -189,8 +209,10 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
           r.lose(1);
           return;
         }
-        if (size == 0) r.state = State::kTrailer;
-        else r.state = State::kChunkData, r.remaining = size;
+        if (size == 0)
+          r.state = State::kTrailer;
+        else
+          r.state = State::kChunkData, r.remaining = size;
         break;
       }
     }
@@ -208,7 +230,7 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   r.bodyAfterHead(req.contentLength, req.chunked);
   const PacketTime t = payload.time();
   const Connection& c = payload.connection;
-  HttpServerRecord& server = servers_.findOrCreate(c.serverIp, account);
+  HttpServerRecord& server = servers_.findOrCreateHinted(c.serverIp, s.serverHint, account);
   server.add(t, {1, 0}, account);
   const std::string_view url = req.target.substr(0, HttpTransaction::kMaxUrl);
   server.setLastUrl(url, t, account);
@@ -223,24 +245,20 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
     server.hostNames.learn(host, NameSource::kHttp, t, account);
     names.learn(c.serverIp, host, NameSource::kHttp, t, account);
   }
-  s.transactions.push_back(std::move(tr));
-  while (s.transactions.size() > transactionsPerConnection_) {
-    s.transactions.pop_front();
-    ++s.firstIndex;
-  }
-  if (s.pending.size() == HttpConnectionState::kMaxPending) s.pending.pop_front();
-  s.pending.push_back({t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
+  if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
+  s.pending.push_back(
+      {t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
 }
 
-void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
-                            MemoryAccount& account) {
+void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
+                            PacketTime start, MemoryAccount& account) {
   HttpResponseHead res;
   HttpDirectionReader& r = s.reader[kServerToClient];
   if (!parseHttpResponseHead(head, res)) {
     r.lose(1);
     return;
   }
-  HttpServerRecord& server = servers_.findOrCreate(payload.connection.serverIp, account);
+  HttpServerRecord& server = servers_.findOrCreateHinted(payload.connection.serverIp, s.serverHint, account);
   server.add(payload.time(), {0, 1}, account);
   ++server.statusFamilies[httpStatusFamily(res.status)];
   const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;
@@ -267,9 +285,12 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     s.reader[kClientToServer].state = HttpDirectionReader::State::kUntilClose;
     return;
   }
-  if (request.head || res.status == 204 || res.status == 304) r.bodyAfterHead(0, false);
-  else if (res.chunked || res.contentLength >= 0) r.bodyAfterHead(res.contentLength, res.chunked);
-  else r.state = HttpDirectionReader::State::kUntilClose;  // delimited by the connection's end
+  if (request.head || res.status == 204 || res.status == 304)
+    r.bodyAfterHead(0, false);
+  else if (res.chunked || res.contentLength >= 0)
+    r.bodyAfterHead(res.contentLength, res.chunked);
+  else
+    r.state = HttpDirectionReader::State::kUntilClose;  // delimited by the connection's end
 }
 
 }  // namespace netmeter

@@ -1,10 +1,9 @@
 #pragma once
 
-#include <deque>
-
 #include "core/ip_address.h"
 #include "modules/app/host_names.h"
 #include "modules/app/l7_payload.h"
+#include "modules/common/bounded_queue.h"
 #include "modules/common/keyed_stats.h"
 #include "modules/http/http_records.h"
 
@@ -29,17 +28,19 @@ class HttpModule {
     servers_.compact(nowSecond, policy, account);
   }
   void dropBefore(int64_t second, MemoryAccount& account) { servers_.dropBefore(second, account); }
-  size_t evictBefore(PacketTime before, MemoryAccount& account) { return servers_.evictBefore(before, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    return servers_.evictBefore(before, account);
+  }
   void mergeFrom(const HttpModule& o, MemoryAccount& account) { servers_.mergeFrom(o.servers_, account); }
 
   const KeyedStats<IpAddress, HttpServerRecord>& servers() const { return servers_; }
   // The transactions kept for a connection, oldest first (empty when it is not HTTP).
-  static const std::deque<HttpTransaction>* transactions(const Connection& c);
+  static const BoundedQueue<HttpTransaction>* transactions(const Connection& c);
 
  private:
   friend struct HttpConnectionState;
-  void onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head, HostNameTable& names,
-                 MemoryAccount& account);
+  void onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
+                 HostNameTable& names, MemoryAccount& account);
   void onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
                   MemoryAccount& account);
 

@@ -9,6 +9,9 @@ namespace {
 struct QuicConnectionState : ConnectionAnalysisState {
   quic::QuicSession session;
   MemoryAccount parserBuffers;  // CRYPTO reassembly buffers currently held
+  // The server's and the client's records (EntityTable::findOrCreateHinted).
+  const void* serverHint = nullptr;
+  const void* clientHint = nullptr;
 
   void sync(MemoryAccount& account) {
     const int64_t now = int64_t(sizeof(QuicConnectionState)) + session.heapBytes() + parserBuffers.bytes;
@@ -48,21 +51,22 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
       state.session.onDatagram(payload.fromClient(), payload.bytes, t, scratch_, state.parserBuffers);
   const quic::QuicConnectionInfo& info = state.session.info();
   if (events != 0 || info.decryptFailures != failuresBefore) {
-    QuicServerRecord& server = servers_.findOrCreate(TlsServerKey{c.serverIp, c.serverPort}, account);
+    QuicServerRecord& server =
+        servers_.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort}, state.serverHint, account);
     server.touch(t);
     server.decryptFailures += info.decryptFailures - failuresBefore;
     if (events & quic::event::kClientHello) {
       server.add(t, {1}, account);
       server.versions.add(info.version);
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
-      tls.countClient(c.clientIp, info.client, t, account);
+      tls.countClient(c.clientIp, state.clientHint, info.client, t, account);
       learnServerName(names, c.serverIp, info.client.sni, t, account);
     }
     if (events & quic::event::kServerHello) {
       server.negotiatedCiphers.add(info.negotiatedCipher);
       if (info.hasClientHello) server.handshakeTime.add(info.serverHelloTime - info.clientHelloTime);
-      tls.countClientNegotiated(c.clientIp, versionCipher(info.negotiatedVersion, info.negotiatedCipher), t,
-                                account);
+      tls.countClientNegotiated(c.clientIp, state.clientHint,
+                                versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
   }
   state.sync(account);

@@ -54,6 +54,10 @@ namespace {
 struct TlsConnectionState : ConnectionAnalysisState {
   tls::TlsSession session;
   MemoryAccount parserBuffers;  // message buffers currently held by the session's parsers
+  // The server's and the client's records (EntityTable::findOrCreateHinted): each event of the
+  // handshake finds them without a hash lookup.
+  const void* serverHint = nullptr;
+  const void* clientHint = nullptr;
 
   // Brings `accountedBytes` (and the shard's account) up to date after the session changed.
   void sync(MemoryAccount& account) {
@@ -79,9 +83,9 @@ bool TlsModule::recognizes(const L7Payload& payload) {
   return b[5] == (payload.fromClient() ? tls::handshake::kClientHello : tls::handshake::kServerHello);
 }
 
-void TlsModule::countClient(const IpAddress& client, const tls::TlsClientSummary& hello, PacketTime t,
-                            MemoryAccount& account) {
-  TlsClientRecord& r = clients_.findOrCreate(client, account);
+void TlsModule::countClient(const IpAddress& client, const void*& hint, const tls::TlsClientSummary& hello,
+                            PacketTime t, MemoryAccount& account) {
+  TlsClientRecord& r = clients_.findOrCreateHinted(client, hint, account);
   r.add(t, {1}, account);
   TlsFingerprint f;
   f.ja3 = hello.ja3;
@@ -91,9 +95,9 @@ void TlsModule::countClient(const IpAddress& client, const tls::TlsClientSummary
   for (uint16_t c : hello.cipherSuites) r.announcedCiphers.insert(c);
 }
 
-void TlsModule::countClientNegotiated(const IpAddress& client, uint32_t versionCipher, PacketTime t,
-                                      MemoryAccount& account) {
-  TlsClientRecord& r = clients_.findOrCreate(client, account);
+void TlsModule::countClientNegotiated(const IpAddress& client, const void*& hint, uint32_t versionCipher,
+                                      PacketTime t, MemoryAccount& account) {
+  TlsClientRecord& r = clients_.findOrCreateHinted(client, hint, account);
   r.touch(t);
   r.negotiated.add(versionCipher);
 }
@@ -111,22 +115,23 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
                                                  payload.wireLength, t, state.parserBuffers);
   if (events != 0) {
     const tls::TlsConnectionInfo& info = state.session.info();
-    TlsServerRecord& server = servers_.findOrCreate(TlsServerKey{c.serverIp, c.serverPort}, account);
+    TlsServerRecord& server =
+        servers_.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort}, state.serverHint, account);
     server.touch(t);
     if (events & tls::event::kClientHello) {
       ++server.clientHellos;
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
       for (uint16_t v : info.client.versions) server.announcedVersions.insert(v);
       for (uint16_t s : info.client.cipherSuites) server.announcedCiphers.insert(s);
-      countClient(c.clientIp, info.client, t, account);
+      countClient(c.clientIp, state.clientHint, info.client, t, account);
       learnServerName(names, c.serverIp, info.client.sni, t, account);
     }
     if (events & tls::event::kServerHello) {
       server.add(t, {1, 0}, account);
       if (info.hasClientHello) server.handshakeTime.add(info.handshakeResponseTime());
       server.negotiated.add(versionCipher(info.negotiatedVersion, info.negotiatedCipher));
-      countClientNegotiated(c.clientIp, versionCipher(info.negotiatedVersion, info.negotiatedCipher), t,
-                            account);
+      countClientNegotiated(c.clientIp, state.clientHint,
+                            versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
     if (events & tls::event::kAlert) server.alerts.add(alertCode(info.alertLevel, info.alertDescription));
     if (events & tls::event::kFirstDataResponse) {

@@ -23,10 +23,11 @@ class TlsModule {
   static bool recognizes(const L7Payload& payload);
   void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
 
-  // Counts a ClientHello (TLS or QUIC) for its client IP.
-  void countClient(const IpAddress& client, const tls::TlsClientSummary& hello, PacketTime t,
-                   MemoryAccount& account);
-  void countClientNegotiated(const IpAddress& client, uint32_t versionCipher, PacketTime t,
+  // Counts a ClientHello (TLS or QUIC) for its client IP. `hint`: the connection's hint to the
+  // client's record (EntityTable::findOrCreateHinted), kept by the caller.
+  void countClient(const IpAddress& client, const void*& hint, const tls::TlsClientSummary& hello,
+                   PacketTime t, MemoryAccount& account);
+  void countClientNegotiated(const IpAddress& client, const void*& hint, uint32_t versionCipher, PacketTime t,
                              MemoryAccount& account);
 
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
