@@ -1,4 +1,8 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
 
 #include "core/ip_address.h"
 #include "core/mac_address.h"
@@ -31,6 +35,24 @@ TEST(IpAddress, ParsesBothFamilies) {
   EXPECT_FALSE(IpAddress::parse("10.1.2"));
   EXPECT_TRUE(IpAddress::parse("239.1.1.1")->isMulticast());
   EXPECT_TRUE(IpAddress::parse("ff02::1")->isMulticast());
+}
+
+// The hand-written formatting against the C library's, over edge values and a sweep of octets.
+TEST(IpAddress, FormatsLikeInetNtopAndMacsLikePrintf) {
+  for (uint32_t seed = 0; seed < 20000; ++seed) {
+    const uint32_t v = seed < 4 ? std::array<uint32_t, 4>{0, 0xffffffffu, 0x0a000001u, 0x01640a00u}[seed]
+                                : seed * 2654435761u;
+    const uint8_t raw[4] = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    char expected[INET_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(AF_INET, raw, expected, sizeof expected), nullptr);
+    const auto ip = IpAddress::parse(expected);
+    ASSERT_TRUE(ip);
+    EXPECT_EQ(ip->toString(), expected);
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", raw[0], raw[1], raw[2], raw[3],
+                  raw[1] ^ 0x5a, raw[3] ^ 0xa5);
+    EXPECT_EQ(MacAddress::parse(mac)->toString(), mac);
+  }
 }
 
 TEST(PacketTime, SecondOfFloors) {
