@@ -64,17 +64,55 @@ bool IpAddress::isBroadcast() const {
   return family == 4 && v4HostOrder() == 0xffffffffU;
 }
 
+namespace {
+
+char* formatIpv4(char* out, char* limit, const uint8_t* octets) {
+  for (size_t i = 0; i < 4; ++i) {
+    if (i != 0) *out++ = '.';
+    out = std::to_chars(out, limit, octets[i]).ptr;
+  }
+  return out;
+}
+
+// The text inet_ntop gives (RFC 5952: lowercase hex without leading zeros, the first longest run of
+// two or more zero groups as "::", IPv4-compatible and IPv4-mapped addresses with a dotted tail),
+// without its sprintf per group.
+char* formatIpv6(char* out, char* limit, const uint8_t* bytes) {
+  uint16_t words[8];
+  for (size_t i = 0; i < 8; ++i) words[i] = uint16_t(bytes[2 * i] << 8 | bytes[2 * i + 1]);
+  int bestBase = -1, bestLength = 0;
+  for (int i = 0; i < 8;) {
+    if (words[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && words[j] == 0) ++j;
+    if (j - i > bestLength) bestBase = i, bestLength = j - i;
+    i = j;
+  }
+  if (bestLength < 2) bestBase = -1;
+  for (int i = 0; i < 8; ++i) {
+    if (bestBase != -1 && i >= bestBase && i < bestBase + bestLength) {
+      if (i == bestBase) *out++ = ':';
+      continue;
+    }
+    if (i != 0) *out++ = ':';
+    if (i == 6 && bestBase == 0 && (bestLength == 6 || (bestLength == 5 && words[5] == 0xffff)))
+      return formatIpv4(out, limit, bytes + 12);  // ::a.b.c.d and ::ffff:a.b.c.d
+    out = std::to_chars(out, limit, words[i], 16).ptr;
+  }
+  if (bestBase != -1 && bestBase + bestLength == 8) *out++ = ':';
+  return out;
+}
+
+}  // namespace
+
+// Without inet_ntop, which formats with sprintf: reports and API lists format millions of addresses.
 std::string IpAddress::toString() const {
   char buf[INET6_ADDRSTRLEN];
-  if (family == 4) {  // glibc's inet_ntop formats IPv4 with sprintf
-    char* end = buf;
-    for (size_t i = 12; i < 16; ++i) {
-      if (i != 12) *end++ = '.';
-      end = std::to_chars(end, buf + sizeof buf, bytes[i]).ptr;
-    }
-    return std::string(buf, end);
-  }
-  if (family == 6) return inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf) ? buf : "";
+  if (family == 4) return std::string(buf, formatIpv4(buf, buf + sizeof buf, bytes.data() + 12));
+  if (family == 6) return std::string(buf, formatIpv6(buf, buf + sizeof buf, bytes.data()));
   return "";
 }
 

@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -52,6 +53,35 @@ TEST(IpAddress, FormatsLikeInetNtopAndMacsLikePrintf) {
     std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", raw[0], raw[1], raw[2], raw[3],
                   raw[1] ^ 0x5a, raw[3] ^ 0xa5);
     EXPECT_EQ(MacAddress::parse(mac)->toString(), mac);
+  }
+}
+
+// IPv6 against inet_ntop: random addresses with runs of zero groups in every place and length,
+// IPv4-compatible and IPv4-mapped ones, all zeros, ::1.
+TEST(IpAddress, FormatsIpv6LikeInetNtop) {
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return state;
+  };
+  for (int n = 0; n < 50000; ++n) {
+    uint8_t raw[16];
+    const uint64_t r = next(), zeros = next();
+    for (size_t i = 0; i < 16; ++i) raw[i] = uint8_t(next() >> (8 * (i % 8)));
+    for (size_t w = 0; w < 8; ++w)  // each group zero with probability 1/2, often in runs
+      if ((zeros >> w) & 1 || (r % 3 == 0 && w >= (r >> 8) % 8)) raw[2 * w] = raw[2 * w + 1] = 0;
+    if (n % 7 == 0) {  // IPv4-compatible / IPv4-mapped / zero tail shapes
+      std::fill(raw, raw + 10, uint8_t{0});
+      raw[10] = raw[11] = (n % 2 == 0) ? 0xff : 0;
+      if (n % 3 == 0) raw[12] = raw[13] = 0;
+    }
+    if (n == 1) std::fill(raw, raw + 16, uint8_t{0});
+    if (n == 2) std::fill(raw, raw + 15, uint8_t{0}), raw[15] = 1;
+    char expected[INET6_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(AF_INET6, raw, expected, sizeof expected), nullptr);
+    const auto ip = IpAddress::parse(expected);
+    ASSERT_TRUE(ip) << expected;
+    ASSERT_EQ(ip->toString(), expected);
   }
 }
 
