@@ -37,9 +37,9 @@ struct AnalyzeArguments {
 
 void printAnalyzeUsage(std::FILE* out) {
   std::fputs(
-      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT] [--starttime S] [--endtime "
-      "S]\n"
-      "                         [--values N] [--http-transactions N] [--http-csv OUT] [--http-csv-all]\n"
+      "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT]\n"
+      "                         [--starttime S] [--endtime S] [--values N] [--http-transactions N]\n"
+      "                         [--http-csv OUT] [--http-csv-all]\n"
       "                         [--l7 all|off|LIST] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"

@@ -58,7 +58,6 @@ struct ModuleSet {
     else
       mac.onPacket(p, account);  // not IP
     tcp.onPacket(p, flow, account);
-    if (!l7.any()) return;
     if (l7.has(L7Analyzers::kDpi)) dpi.onPacket(p, bytes, flow, account);
     if (l7.anyApplication()) app.onPacket(p, bytes, flow, account);
   }

@@ -24,8 +24,8 @@ struct DnsConnectionState : ConnectionAnalysisState {
   uint8_t nextQuery = 0;
   // TCP only.
   std::array<TcpStreamCursor, 2> stream;
-  std::array<std::vector<uint8_t>, 2>
-      partial;                     // bytes of a message not complete yet (length prefix included)
+  // Bytes of a message not complete yet (length prefix included).
+  std::array<std::vector<uint8_t>, 2> partial;
   std::array<uint32_t, 2> skip{};  // bytes of an oversized message still to skip
   std::string lastQuery;           // name of the last question asked (connection metadata)
   uint16_t lastQueryType = 0;
