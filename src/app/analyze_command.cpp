@@ -178,7 +178,8 @@ std::string formatTime(PacketTime t) {
   return out;
 }
 
-void printSummary(const Engine& engine, const std::vector<ReadError>& errors, double wallSeconds) {
+void printSummary(const Engine& engine, const ModuleSet& merged, const std::vector<ReadError>& errors,
+                  double wallSeconds, double mergeSeconds) {
   const TraceTotals t = engine.totals();
   std::printf("packets     %" PRIu64 "\n", t.packets);
   std::printf("bytes       %" PRIu64 " (%s)\n", t.bytes, humanBytes(double(t.bytes)).c_str());
@@ -194,8 +195,6 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
     connections += s.flows().connectionCount();
     statisticsBytes += s.memory().bytes;
   });
-  std::unique_ptr<ModuleSet> storage;
-  const ModuleSet& merged = engine.finishedModules(storage);
   ips = merged.ip.ips().size();
   std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
   std::printf("memory      %s of statistics (budget %s for the process)\n",
@@ -227,6 +226,7 @@ void printSummary(const Engine& engine, const std::vector<ReadError>& errors, do
     std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU\n",
                 workersCpu, humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds());
   }
+  if (engine.workerCount() > 1) std::printf("merge       %.3f s (the workers' statistics)\n", mergeSeconds);
   for (const ReadError& e : errors) std::printf("error       %s\n", e.toString().c_str());
 }
 
@@ -255,7 +255,12 @@ int runAnalyzeCommand(int argc, char** argv) {
 
   const std::vector<ReadError> errors = captureErrors(source);
   for (const ReadError& e : errors) std::fprintf(stderr, "netmeter analyze: %s\n", e.toString().c_str());
-  if (!args.quiet) printSummary(engine, errors, wall);
+  // The workers' statistics merged once, for the summary and the report (with one worker: its own).
+  const auto mergeStart = std::chrono::steady_clock::now();
+  const ModuleSet& merged = engine.finishedModules();
+  const double mergeSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - mergeStart).count();
+  if (!args.quiet) printSummary(engine, merged, errors, wall, mergeSeconds);
 
   if (!args.jsonPath.empty()) {
     std::FILE* out = args.jsonPath == "-" ? stdout : std::fopen(args.jsonPath.c_str(), "w");
@@ -274,7 +279,7 @@ int runAnalyzeCommand(int argc, char** argv) {
       input.window = window;
     }
     const auto reportStart = std::chrono::steady_clock::now();
-    writeJsonReport(engine, input, out);
+    writeJsonReport(engine, merged, input, out);
     if (out != stdout && std::fclose(out) != 0) {
       std::fprintf(stderr, "netmeter analyze: cannot write %s: %s\n", args.jsonPath.c_str(),
                    std::strerror(errno));

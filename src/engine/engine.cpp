@@ -205,12 +205,15 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   finished_.store(true, std::memory_order_release);
 }
 
-const ModuleSet& Engine::finishedModules(std::unique_ptr<ModuleSet>& storage) const {
-  if (workers_.size() == 1) return *withShard(0, [](const Shard& s) { return &s.modules(); });
-  storage = std::make_unique<ModuleSet>();
-  MemoryAccount scratch;
-  forEachShard([&](const Shard& s) { storage->mergeFrom(s.modules(), scratch); });
-  return *storage;
+const ModuleSet& Engine::finishedModules() {
+  ModuleSet& first = workers_.front()->finishedShard().modules();
+  if (!shardsMerged_) {
+    shardsMerged_ = true;
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 1; i < workers_.size(); ++i)
+      first.mergeFromParallel(workers_[i]->finishedShard().modules(), threads);
+  }
+  return first;
 }
 
 }  // namespace netmeter

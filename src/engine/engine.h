@@ -59,9 +59,11 @@ class Engine {
   }
   size_t workerCount() const { return workers_.size(); }
   // After run() has returned, when no worker changes its shard any more (the report, the summary):
-  // the modules of all shards merged into `storage`, or with one worker that worker's own modules,
-  // which need no copy.
-  const ModuleSet& finishedModules(std::unique_ptr<ModuleSet>& storage) const;
+  // the modules of all shards merged. The first call merges the other shards into the first shard's
+  // modules, in place (no copy of the first shard) and one module per thread at once; the shards'
+  // flows and memory figures stay as they were, but their modules must not be read shard by shard
+  // any more (queries would count the other shards twice). With one worker: its own modules.
+  const ModuleSet& finishedModules();
   // The latest and the earliest packet time the workers have processed (INT64_MIN / INT64_MAX before
   // the first packet), without taking their locks.
   PacketTime processedNow() const;
@@ -87,6 +89,7 @@ class Engine {
   std::atomic<PacketTime> first_{INT64_MAX};
   std::atomic<PacketTime> last_{INT64_MIN};
   std::atomic<bool> finished_{false};
+  bool shardsMerged_ = false;  // finishedModules() merged the shards into the first
   std::atomic<int64_t> readerCpuNanos_{0};
   std::atomic<bool> stopRequested_{false};
   TimeOffsetIndex* timeIndex_ = nullptr;

@@ -51,6 +51,7 @@ class Shard {
 
   const FlowTable& flows() const { return flows_; }
   const ModuleSet& modules() const { return modules_; }
+  ModuleSet& modules() { return modules_; }
   const MemoryAccount& memory() const { return account_; }
   int64_t memoryBudget() const { return budget_; }
   // Oldest second still answerable from history (INT64_MIN while nothing was dropped).

@@ -45,6 +45,9 @@ class Worker {
     queriesWaiting_.fetch_sub(1, std::memory_order_relaxed);
     return f(static_cast<const Shard&>(shard_));
   }
+  // After join(), when the thread has ended: the shard itself (Engine::finishedModules merges the
+  // other shards into the first one's modules).
+  Shard& finishedShard() { return shard_; }
   // Live captures: batches finished so far, and the packet number below which every packet of this
   // worker has been processed (LiveCapture's merge watermark).
   uint64_t batchesDone() const { return batchesDone_.load(std::memory_order_acquire); }

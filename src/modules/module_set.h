@@ -1,5 +1,9 @@
 #pragma once
 
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 #include <vector>
 
 #include "decode/decoded_packet.h"
@@ -118,22 +122,48 @@ struct ModuleSet {
            app.evictBefore(before, account) + tcp.evictBefore(before, account);
   }
 
+  // Adds another shard's statistics to these (queries, the report). Each task merges tables that no
+  // other task touches, so mergeFromParallel() may run them at once.
   void mergeFrom(const ModuleSet& o, MemoryAccount& account) {
-    global.mergeFrom(o.global, account);
-    interfaces.table.mergeFrom(o.interfaces.table, account);
-    mac.table.mergeFrom(o.mac.table, account);
-    macProtocols.table.mergeFrom(o.macProtocols.table, account);
-    vlan.table.mergeFrom(o.vlan.table, account);
-    ip.mergeFrom(o.ip, account);
-    l4Ports.table.mergeFrom(o.l4Ports.table, account);
-    packetSize.mergeFrom(o.packetSize, account);
-    qos.table.mergeFrom(o.qos.table, account);
-    dpi.mergeFrom(o.dpi, account);
-    app.mergeFrom(o.app, account);
-    tcp.mergeFrom(o.tcp, account);
+    for (const auto& task : mergeTasks(o)) task(account);
+  }
+  // The same on up to `threads` threads, each charging a scratch account (the merged copy's memory is
+  // not budgeted: used after the analysis).
+  void mergeFromParallel(const ModuleSet& o, unsigned threads) {
+    const std::vector<std::function<void(MemoryAccount&)>> tasks = mergeTasks(o);
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      MemoryAccount scratch;
+      for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) tasks[i](scratch);
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < std::min<size_t>(threads, tasks.size()); ++t) helpers.emplace_back(work);
+    work();
+    for (std::thread& t : helpers) t.join();
   }
 
  private:
+  // The merge, as independent tasks, the largest first (on a generated trace: the IP addresses and
+  // pairs, TCP per IP, the application analyzers, L7 per IP).
+  std::vector<std::function<void(MemoryAccount&)>> mergeTasks(const ModuleSet& o) {
+    return {
+        [&](MemoryAccount& a) { ip.mergeFrom(o.ip, a); },
+        [&](MemoryAccount& a) { tcp.mergeFrom(o.tcp, a); },
+        [&](MemoryAccount& a) { app.mergeFrom(o.app, a); },
+        [&](MemoryAccount& a) { dpi.mergeFrom(o.dpi, a); },
+        [&](MemoryAccount& a) {
+          global.mergeFrom(o.global, a);
+          interfaces.table.mergeFrom(o.interfaces.table, a);
+          mac.table.mergeFrom(o.mac.table, a);
+          macProtocols.table.mergeFrom(o.macProtocols.table, a);
+          vlan.table.mergeFrom(o.vlan.table, a);
+          l4Ports.table.mergeFrom(o.l4Ports.table, a);
+          packetSize.mergeFrom(o.packetSize, a);
+          qos.table.mergeFrom(o.qos.table, a);
+        },
+    };
+  }
+
   // A packet of an IP connection: what it adds to the per-entity statistics waits in the connection
   // (Connection::pending) until the connection is flushed.
   void deferTraffic(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {

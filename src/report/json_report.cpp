@@ -452,10 +452,8 @@ void writeQos(ReportJson& w, const QosModule& m) {
 
 }  // namespace
 
-void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* out) {
-  std::unique_ptr<ModuleSet> storage;
-  const ModuleSet& merged = engine.finishedModules(storage);
-
+void writeJsonReport(const Engine& engine, const ModuleSet& merged, const ReportInput& input,
+                     std::FILE* out) {
   ReportJson w(out, input.window);
   w.beginObject();
   writeTrace(w, engine, input);

@@ -40,6 +40,7 @@ struct ReportInput {
 // shapes the REST API serves (an IP object carries "ip" and "allTime": [rx packets, rx bytes,
 // tx packets, tx bytes]); all times are nanoseconds since the epoch (packet time). Output is sorted
 // by key so that it does not depend on the number of worker threads.
-void writeJsonReport(const Engine& engine, const ReportInput& input, std::FILE* out);
+// `merged`: engine.finishedModules().
+void writeJsonReport(const Engine& engine, const ModuleSet& merged, const ReportInput& input, std::FILE* out);
 
 }  // namespace netmeter

@@ -20,9 +20,9 @@ namespace {
 constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 
 // The report's text, as `netmeter analyze --json` writes it.
-std::string reportText(const Engine& engine, const ReportInput& input) {
+std::string reportText(Engine& engine, const ReportInput& input) {
   std::FILE* f = std::tmpfile();
-  writeJsonReport(engine, input, f);
+  writeJsonReport(engine, engine.finishedModules(), input, f);
   std::rewind(f);
   std::string text;
   char buf[65536];
@@ -34,7 +34,7 @@ std::string reportText(const Engine& engine, const ReportInput& input) {
 
 // The report of a finished engine, without the fields that legitimately depend on the run (wall
 // time, thread count, per-shard memory).
-nlohmann::json report(const Engine& engine, const std::vector<InterfaceInfo>& interfaces,
+nlohmann::json report(Engine& engine, const std::vector<InterfaceInfo>& interfaces,
                       std::optional<ReportWindow> window = std::nullopt) {
   ReportInput input;
   input.interfaces = interfaces;
@@ -130,6 +130,34 @@ TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
   EXPECT_EQ(j["connections"].size(), 10'000u);
   EXPECT_EQ(j["connections"][0]["l4Protocol"], 17);
   for (unsigned threads : {2u, 3u, 7u}) EXPECT_TRUE(render(threads) == one) << threads << " threads";
+}
+
+// The summary and the report share one merge of the shards; asking again must not merge again.
+TEST(Engine, FinishedModulesMergeTheShardsOnce) {
+  auto ipTotals = [](const ModuleSet& m) {
+    std::array<uint64_t, 4> sum{};
+    m.ip.ips().forEach([&](const IpAddress&, const IpRecord& r) {
+      for (size_t i = 0; i < 4; ++i) sum[i] += r.counters.allTime()[i];
+    });
+    return std::make_pair(m.ip.ips().size(), sum);
+  };
+  EngineOptions single;
+  single.threads = 1;
+  test::AddressFloodSource flood1(5'000, kT0);
+  Engine one(single);
+  one.run(flood1);
+  const auto expected = ipTotals(one.finishedModules());
+  EXPECT_EQ(expected.first, 10'000u);
+
+  EngineOptions options;
+  options.threads = 3;
+  test::AddressFloodSource flood3(5'000, kT0);
+  Engine three(options);
+  three.run(flood3);
+  const ModuleSet& merged = three.finishedModules();
+  EXPECT_EQ(ipTotals(merged), expected);
+  EXPECT_EQ(&three.finishedModules(), &merged);
+  EXPECT_EQ(ipTotals(three.finishedModules()), expected);
 }
 
 TEST(Engine, IpCountersAddUp) {

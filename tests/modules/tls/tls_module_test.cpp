@@ -25,7 +25,7 @@ nlohmann::json analyze(const std::vector<std::string>& files, unsigned threads =
   std::FILE* f = std::tmpfile();
   ReportInput input;
   input.interfaces = opened.source->interfaces();
-  writeJsonReport(engine, input, f);
+  writeJsonReport(engine, engine.finishedModules(), input, f);
   std::rewind(f);
   std::string text;
   char buf[65536];
