@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -305,7 +306,15 @@ int runAnalyzeCommand(int argc, char** argv) {
     }
   }
   // A damaged input is reported but what came before it was analyzed: exit status 3 tells scripts.
-  return errors.empty() ? 0 : 3;
+  const int status = errors.empty() ? 0 : 3;
+  // Everything is written. The analysis's state (a gigabyte in millions of blocks on a large trace)
+  // is left to the operating system: freeing it block by block takes most of a second (10 M trace,
+  // two workers: 0.7 s) and changes nothing.
+  if (std::fflush(nullptr) != 0) {
+    std::fprintf(stderr, "netmeter analyze: cannot write the output: %s\n", std::strerror(errno));
+    return 1;
+  }
+  std::_Exit(status);
 }
 
 }  // namespace netmeter
