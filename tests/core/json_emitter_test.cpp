@@ -8,10 +8,11 @@
 namespace netmeter {
 namespace {
 
-// What rapidjson's own Writer makes of a key and a value.
-std::string reference(const std::string& s) {
+// An object with `s` as its key and as its value, written by `Writer`.
+template <typename Writer>
+std::string written(const std::string& s) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  Writer w(buffer);
   w.StartObject();
   w.Key(s.data(), rapidjson::SizeType(s.size()));
   w.String(s.data(), rapidjson::SizeType(s.size()));
@@ -19,14 +20,12 @@ std::string reference(const std::string& s) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// What rapidjson's own Writer makes of it, and what netmeter's.
+std::string reference(const std::string& s) {
+  return written<rapidjson::Writer<rapidjson::StringBuffer>>(s);
+}
 std::string fast(const std::string& s) {
-  rapidjson::StringBuffer buffer;
-  detail::UnescapedCopyWriter<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key(s.data(), rapidjson::SizeType(s.size()));
-  w.String(s.data(), rapidjson::SizeType(s.size()));
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return written<detail::UnescapedCopyWriter<rapidjson::StringBuffer>>(s);
 }
 
 TEST(UnescapedCopyWriter, EveryByteAtEveryPositionAsRapidjsonWritesIt) {
