@@ -256,6 +256,17 @@ if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-2t]:-}" = ok ]; t
              p / one / 1e6, p / two / 1e6, 100 * one / two
   }'
 fi
+# Where each end-to-end run's wall clock went (the summary's processing, merge and report lines).
+for name in netmeter-1t netmeter-2t; do
+  [ "${STATUS[$name]:-}" = ok ] || continue
+  awk -v name="$name" -v wall="${WALL[$name]}" '
+    /^processing/ { analysis = $2 } /^merge/ { merge = $2 } /^report/ { report = $2 }
+    END {
+      if (analysis != "")
+        printf "%s: wall %.1f s = analysis %.1f s + merging the workers %.1f s + JSON report %.1f s + start-up and exit %.1f s\n",
+               name, wall, analysis, merge, report, wall - analysis - merge - report
+    }' "$WORK/$name.log"
+done
 if [ -n "${PPS[capture-netmeter]:-}" ] && [ "${PPS[capture-netmeter]}" != 0 ] &&
    [ -n "${PPS[capture-tcpdump]:-}" ] && [ "${PPS[capture-tcpdump]}" != 0 ]; then
   echo
