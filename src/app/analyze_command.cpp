@@ -260,9 +260,12 @@ int runAnalyzeCommand(int argc, char** argv) {
   const OuiDatabase vendors = vendorsLoading.get();
   const std::vector<ReadError> errors = captureErrors(source);
   for (const ReadError& e : errors) std::fprintf(stderr, "netmeter analyze: %s\n", e.toString().c_str());
-  // The workers' statistics merged once, for the summary and the report (with one worker: its own).
+  // The workers' statistics merged once, for the summary and the report (with one worker: its own);
+  // their histories only when the report is asked for a time window (nothing else reads them).
+  const bool reportReadsHistory = !args.jsonPath.empty() && (args.startTime || args.endTime || args.values);
   const auto mergeStart = std::chrono::steady_clock::now();
-  const ModuleSet& merged = engine.finishedModules();
+  const ModuleSet& merged = engine.finishedModules(reportReadsHistory ? Engine::MergedHistory::kKept
+                                                                      : Engine::MergedHistory::kLeftOut);
   const double mergeSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - mergeStart).count();
   if (!args.quiet) printSummary(engine, merged, errors, wall, mergeSeconds);

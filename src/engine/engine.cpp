@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 #include "decode/decoder.h"
@@ -205,13 +206,18 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   finished_.store(true, std::memory_order_release);
 }
 
-const ModuleSet& Engine::finishedModules() {
+const ModuleSet& Engine::finishedModules(MergedHistory history) {
   ModuleSet& first = workers_.front()->finishedShard().modules();
+  if (workers_.size() == 1) return first;
+  const bool withHistory = history == MergedHistory::kKept;
   if (!shardsMerged_) {
     shardsMerged_ = true;
+    historyMerged_ = withHistory;
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     for (size_t i = 1; i < workers_.size(); ++i)
-      first.mergeFromParallel(workers_[i]->finishedShard().modules(), threads);
+      first.mergeFromParallel(workers_[i]->finishedShard().modules(), threads, withHistory);
+  } else if (withHistory && !historyMerged_) {
+    throw std::logic_error("Engine::finishedModules: the shards were merged without their histories");
   }
   return first;
 }

@@ -63,7 +63,11 @@ class Engine {
   // modules, in place (no copy of the first shard) and one module per thread at once; the shards'
   // flows and memory figures stay as they were, but their modules must not be read shard by shard
   // any more (queries would count the other shards twice). With one worker: its own modules.
-  const ModuleSet& finishedModules();
+  // MergedHistory::kLeftOut: the counters' histories are not merged (most of the merge's work), so
+  // only all-time totals may be read from the result (a report without a time window); asking for
+  // kKept after that throws std::logic_error.
+  enum class MergedHistory : uint8_t { kKept, kLeftOut };
+  const ModuleSet& finishedModules(MergedHistory history = MergedHistory::kKept);
   // The latest and the earliest packet time the workers have processed (INT64_MIN / INT64_MAX before
   // the first packet), without taking their locks.
   PacketTime processedNow() const;
@@ -89,7 +93,8 @@ class Engine {
   std::atomic<PacketTime> first_{INT64_MAX};
   std::atomic<PacketTime> last_{INT64_MIN};
   std::atomic<bool> finished_{false};
-  bool shardsMerged_ = false;  // finishedModules() merged the shards into the first
+  bool shardsMerged_ = false;   // finishedModules() merged the shards into the first
+  bool historyMerged_ = false;  // ... with their counters' histories
   std::atomic<int64_t> readerCpuNanos_{0};
   std::atomic<bool> stopRequested_{false};
   TimeOffsetIndex* timeIndex_ = nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -128,11 +129,14 @@ struct ModuleSet {
     for (const auto& task : mergeTasks(o)) task(account);
   }
   // The same on up to `threads` threads, each charging a scratch account (the merged copy's memory is
-  // not budgeted: used after the analysis).
-  void mergeFromParallel(const ModuleSet& o, unsigned threads) {
+  // not budgeted: used after the analysis). `history` false: all-time totals only
+  // (TotalsOnlyMergeScope).
+  void mergeFromParallel(const ModuleSet& o, unsigned threads, bool history) {
     const std::vector<std::function<void(MemoryAccount&)>> tasks = mergeTasks(o);
     std::atomic<size_t> next{0};
     auto work = [&] {
+      std::optional<TotalsOnlyMergeScope> totalsOnly;
+      if (!history) totalsOnly.emplace();
       MemoryAccount scratch;
       for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) tasks[i](scratch);
     };

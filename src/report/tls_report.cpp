@@ -61,11 +61,11 @@ void writeNegotiated(ReportJson& w, const CountedSet<uint32_t, 8>& negotiated) {
 void writeServerNames(ReportJson& w, const ServerNames& names) {
   w.key("serverNames");
   w.beginArray();
-  for (uint8_t i = 0; i < names.size; ++i) {
+  for (const ServerNames::Name* name : names.shown()) {
     w.beginObject();
-    w.field("name", names.names[i].name);
-    w.field("count", names.names[i].count);
-    w.field("lastSeen", names.names[i].lastSeen);
+    w.field("name", name->name);
+    w.field("count", name->count);
+    w.field("lastSeen", name->lastSeen);
     w.endObject();
   }
   w.endArray();

@@ -441,6 +441,10 @@ void TimeSeries<N>::mergeFrom(const TimeSeries& other, MemoryAccount& account) {
     mergeFrom(copy, account);
     return;
   }
+  if (TotalsOnlyMergeScope::active()) {
+    addTo(allTime_, other.allTime_);
+    return;
+  }
   const int64_t before = static_cast<int64_t>(memoryBytes());
   addTo(allTime_, other.allTime_);
   std::vector<Bucket> extra;  // an open second that is no longer the newest becomes history

@@ -56,6 +56,23 @@ struct HistoryPoint {
 // reported anywhere: account it yourself with `account.add(copy.memoryBytes())` if it is kept.
 //
 // Seconds passed to queries should stay within +-2^61; packet time (int64 ns) always does.
+
+// While one lives, TimeSeries::mergeFrom on this thread adds the all-time totals only and leaves the
+// history out (the target keeps its own): for merges whose result is read for all-time totals alone
+// (Engine::finishedModules(MergedHistory::kLeftOut)), the history being most of a merge's work.
+class TotalsOnlyMergeScope {
+ public:
+  TotalsOnlyMergeScope() : previous_(active_) { active_ = true; }
+  ~TotalsOnlyMergeScope() { active_ = previous_; }
+  TotalsOnlyMergeScope(const TotalsOnlyMergeScope&) = delete;
+  TotalsOnlyMergeScope& operator=(const TotalsOnlyMergeScope&) = delete;
+  static bool active() { return active_; }
+
+ private:
+  static inline thread_local bool active_ = false;
+  bool previous_;
+};
+
 template <size_t N>
 class TimeSeries {
  public:

@@ -2,14 +2,18 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
+#include "generate/trace_generator.h"
 #include "io/capture_files.h"
+#include "modules/tls/tls_records.h"
 #include "report/json_report.h"
 #include "support/synthetic_source.h"
 #include "test_paths.h"
@@ -22,7 +26,10 @@ constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 // The report's text, as `netmeter analyze --json` writes it.
 std::string reportText(Engine& engine, const ReportInput& input) {
   std::FILE* f = std::tmpfile();
-  writeJsonReport(engine, engine.finishedModules(), input, f);
+  writeJsonReport(
+      engine,
+      engine.finishedModules(input.window ? Engine::MergedHistory::kKept : Engine::MergedHistory::kLeftOut),
+      input, f);
   std::rewind(f);
   std::string text;
   char buf[65536];
@@ -95,6 +102,48 @@ TEST(Engine, ResultsDoNotDependOnThreadCount) {
   }
 }
 
+// The generator's trace has DNS and HTTP servers with response times and TLS and QUIC servers asked
+// for more names than are shown: the report is the same for 1, 2 and 3 workers (response-time sums
+// are exact integers, the names shown are ordered by recency, not by arrival in a shard).
+TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("netmeter-engine-test-" + std::to_string(::getpid()) + ".pcap");
+  GeneratorOptions o;
+  o.seed = 7;
+  o.packets = 60'000;
+  o.hosts = 300;
+  o.servers = 30;
+  o.connections = 4'000;
+  o.packetsPerSecond = 6'000;
+  o.snapLength = 65535;  // whole packets: the application analyzers read the payloads
+  const GeneratorResult generated = generateTrace(o, path.string());
+  ASSERT_TRUE(generated.ok) << generated.error;
+  nlohmann::json first;
+  for (unsigned threads : {1u, 2u, 3u}) {
+    auto opened = openCaptureFiles({path.string()});
+    ASSERT_TRUE(opened.source) << opened.error.toString();
+    EngineOptions options;
+    options.threads = threads;
+    Engine engine(options);
+    engine.run(*opened.source);
+    auto j = report(engine, opened.source->interfaces());
+    if (threads == 1) {
+      first = j;
+      size_t fullNameLists = 0;
+      for (const auto& server : j["tlsServers"])
+        fullNameLists += server["serverNames"].size() == ServerNames::kMax;
+      EXPECT_GT(fullNameLists, 0u);
+      EXPECT_FALSE(j["dnsServers"].empty());
+      EXPECT_FALSE(j["httpServers"].empty());
+      EXPECT_FALSE(j["quicServers"].empty());
+    } else {
+      EXPECT_TRUE(j == first) << threads
+                              << " threads: " << nlohmann::json::diff(first, j).dump().substr(0, 2000);
+    }
+  }
+  std::filesystem::remove(path);
+}
+
 TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
   for (const char* name : {"ndpi/1kxun.pcap", "ndpi/sites.pcapng", "zeek/traces/wikipedia.pcap"}) {
     nlohmann::json first;
@@ -158,6 +207,34 @@ TEST(Engine, FinishedModulesMergeTheShardsOnce) {
   EXPECT_EQ(ipTotals(merged), expected);
   EXPECT_EQ(&three.finishedModules(), &merged);
   EXPECT_EQ(ipTotals(three.finishedModules()), expected);
+}
+
+// A report for a time window needs the merged histories: it is the same for one and three workers.
+// Without a window the shards are merged without them, and asking for them afterwards is an error.
+TEST(Engine, WindowedReportIsTheSameForOneAndThreeWorkers) {
+  auto windowed = [](unsigned threads) {
+    auto source = mixedTraffic();
+    EngineOptions options;
+    options.threads = threads;
+    Engine engine(options);
+    engine.run(source);
+    const int64_t first = secondOf(engine.totals().firstPacket);
+    const int64_t end = secondOf(engine.totals().lastPacket) + 1;
+    return report(engine, source.interfaces(), ReportWindow{first + 1, end, 5});
+  };
+  const auto one = windowed(1);
+  ASSERT_FALSE(one["ips"].empty());
+  ASSERT_TRUE(one["ips"][0].contains("history"));
+  EXPECT_TRUE(windowed(3) == one);
+
+  auto source = mixedTraffic();
+  EngineOptions options;
+  options.threads = 3;
+  Engine engine(options);
+  engine.run(source);
+  engine.finishedModules(Engine::MergedHistory::kLeftOut);
+  EXPECT_NO_THROW(engine.finishedModules(Engine::MergedHistory::kLeftOut));
+  EXPECT_THROW(engine.finishedModules(Engine::MergedHistory::kKept), std::logic_error);
 }
 
 TEST(Engine, IpCountersAddUp) {

@@ -459,6 +459,30 @@ TEST(TimeSeries, MergeEqualsSingleShard) {
   EXPECT_EQ(account.bytes, 0);
 }
 
+// Inside a TotalsOnlyMergeScope a merge adds the all-time totals and leaves the target's history as
+// it was; outside again, merges are whole.
+TEST(TimeSeries, TotalsOnlyMergeAddsTotalsAndKeepsTheHistory) {
+  MemoryAccount account;
+  TimeSeries<1> a, b, c;
+  a.add(ns(100), {1}, account);
+  a.add(ns(200), {2}, account);
+  b.add(ns(150), {8}, account);
+  b.add(ns(300), {16}, account);
+  c.add(ns(100), {32}, account);
+  {
+    TotalsOnlyMergeScope totalsOnly;
+    EXPECT_TRUE(TotalsOnlyMergeScope::active());
+    a.mergeFrom(b, account);
+  }
+  EXPECT_FALSE(TotalsOnlyMergeScope::active());
+  EXPECT_EQ(a.allTime()[0], 27u);
+  EXPECT_EQ(a.sum(0, 1000)[0], 3u);  // a's own seconds only
+  EXPECT_EQ(a.sum(150, 151)[0], 0u);
+  a.mergeFrom(c, account);
+  EXPECT_EQ(a.allTime()[0], 59u);
+  EXPECT_EQ(a.sum(100, 101)[0], 33u);
+}
+
 TEST(TimeSeries, MergeFoldsFinerIntoCoarser) {
   MemoryAccount account;
   TimeSeries<1> a, b;

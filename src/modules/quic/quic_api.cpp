@@ -33,11 +33,11 @@ void writeQuicServer(JsonOut& j, const TlsServerKey& k, const QuicServerRecord& 
   j.field("port", uint32_t{k.port});
   j.key("serverNames");
   j.beginArray();
-  for (uint8_t i = 0; i < r.serverNames.size; ++i) {
+  for (const ServerNames::Name* name : r.serverNames.shown()) {
     j.beginObject();
-    j.field("name", r.serverNames.names[i].name);
-    j.field("count", r.serverNames.names[i].count);
-    j.timeField("lastSeen", r.serverNames.names[i].lastSeen);
+    j.field("name", name->name);
+    j.field("count", name->count);
+    j.timeField("lastSeen", name->lastSeen);
     j.endObject();
   }
   j.endArray();
@@ -78,7 +78,8 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
     if (!window) return window.errorResponse();
     auto table = query::mergedSnapshot<TlsServerKey, QuicServerRecord>(ctx.engine(), quicServersOf);
     uint64_t connections = 0;
-    table->forEach([&](const TlsServerKey&, const QuicServerRecord& r) { connections += r.counters.allTime()[0]; });
+    table->forEach(
+        [&](const TlsServerKey&, const QuicServerRecord& r) { connections += r.counters.allTime()[0]; });
     JsonOut j;
     j.beginObject();
     j.field("servers", uint64_t(table->size()));
@@ -93,10 +94,12 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
     const TimeWindow w = *window;
     auto table = query::mergedSnapshot<TlsServerKey, QuicServerRecord>(ctx.engine(), quicServersOf);
     query::RecordListSpec<TlsServerKey, QuicServerRecord> spec;
-    spec.columns = {"connections", "handshakeResponseTime", "decryptFailures", "ip", "firstActivity", "lastActivity"};
+    spec.columns = {"connections", "handshakeResponseTime", "decryptFailures",
+                    "ip",          "firstActivity",         "lastActivity"};
     spec.sortValue = [w](const TlsServerKey&, const QuicServerRecord& r, std::string_view column) -> double {
       if (column == "connections")
-        return double(w.explicitInterval ? r.counters.sum(w.fromSecond, w.toSecond)[0] : r.counters.allTime()[0]);
+        return double(w.explicitInterval ? r.counters.sum(w.fromSecond, w.toSecond)[0]
+                                         : r.counters.allTime()[0]);
       if (column == "handshakeresponsetime") return r.handshakeTime.mean();
       if (column == "decryptfailures") return double(r.decryptFailures);
       if (column == "firstactivity") return double(r.firstActivity);
@@ -105,10 +108,12 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
     };
     spec.text = [](const TlsServerKey& k, const QuicServerRecord& r) {
       std::string text = k.ip.toString() + " " + std::to_string(k.port);
-      for (uint8_t i = 0; i < r.serverNames.size; ++i) text += " " + r.serverNames.names[i].name;
+      for (const ServerNames::Name* name : r.serverNames.shown()) text += " " + name->name;
       return text;
     };
-    spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const QuicServerRecord& r) { writeQuicServer(j, k, r, w); };
+    spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const QuicServerRecord& r) {
+      writeQuicServer(j, k, r, w);
+    };
     return query::recordList(req, w, table, std::move(spec));
   });
   server.route(Method::Get, base + "/servers/:ip/:port", Role::ReadOnly,
@@ -127,30 +132,31 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
                  writeQuicServer(j, key, *r, *window);
                  return api::Response::json(j.take());
                });
-  server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/quic", Role::ReadOnly,
-               [&source](const api::Request& req) -> api::Response {
-                 const query::QueryContext ctx = source.open();
-                 auto ip = query::ipParam(req);
-                 if (!ip) return ip.errorResponse();
-                 auto window = ctx.window(req, 100);
-                 if (!window) return window.errorResponse();
-                 std::map<TlsServerKey, QuicServerRecord> merged;
-                 MemoryAccount scratch;
-                 ctx.engine().forEachShard([&](const Shard& s) {
-                   s.modules().app.quic.servers().forEach([&](const TlsServerKey& k, const QuicServerRecord& r) {
-                     if (k.ip == *ip) merged[k].mergeFrom(r, scratch);
-                   });
-                 });
-                 JsonOut j;
-                 j.beginObject();
-                 j.field("ip", ip->toString());
-                 j.key("servers");
-                 j.beginArray();
-                 for (const auto& [k, r] : merged) writeQuicServer(j, k, r, *window);
-                 j.endArray();
-                 j.endObject();
-                 return api::Response::json(j.take());
-               });
+  server.route(
+      Method::Get, "/API/stats/modules/ip/ips/:ip/quic", Role::ReadOnly,
+      [&source](const api::Request& req) -> api::Response {
+        const query::QueryContext ctx = source.open();
+        auto ip = query::ipParam(req);
+        if (!ip) return ip.errorResponse();
+        auto window = ctx.window(req, 100);
+        if (!window) return window.errorResponse();
+        std::map<TlsServerKey, QuicServerRecord> merged;
+        MemoryAccount scratch;
+        ctx.engine().forEachShard([&](const Shard& s) {
+          s.modules().app.quic.servers().forEach([&](const TlsServerKey& k, const QuicServerRecord& r) {
+            if (k.ip == *ip) merged[k].mergeFrom(r, scratch);
+          });
+        });
+        JsonOut j;
+        j.beginObject();
+        j.field("ip", ip->toString());
+        j.key("servers");
+        j.beginArray();
+        for (const auto& [k, r] : merged) writeQuicServer(j, k, r, *window);
+        j.endArray();
+        j.endObject();
+        return api::Response::json(j.take());
+      });
 }
 
 }  // namespace netmeter

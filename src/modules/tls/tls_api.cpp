@@ -65,11 +65,11 @@ void negotiated(JsonOut& j, const CountedSet<uint32_t, 8>& set) {
 void serverNames(JsonOut& j, const ServerNames& names) {
   j.key("serverNames");
   j.beginArray();
-  for (uint8_t i = 0; i < names.size; ++i) {
+  for (const ServerNames::Name* name : names.shown()) {
     j.beginObject();
-    j.field("name", names.names[i].name);
-    j.field("count", names.names[i].count);
-    j.timeField("lastSeen", names.names[i].lastSeen);
+    j.field("name", name->name);
+    j.field("count", name->count);
+    j.timeField("lastSeen", name->lastSeen);
     j.endObject();
   }
   j.endArray();
@@ -132,7 +132,7 @@ void writeTlsClient(JsonOut& j, const IpAddress& ip, const TlsClientRecord& r, c
 
 std::string serverText(const TlsServerKey& k, const TlsServerRecord& r) {
   std::string text = k.ip.toString() + " " + std::to_string(k.port);
-  for (uint8_t i = 0; i < r.serverNames.size; ++i) text += " " + r.serverNames.names[i].name;
+  for (const ServerNames::Name* name : r.serverNames.shown()) text += " " + name->name;
   return text;
 }
 
@@ -161,13 +161,22 @@ api::Response serverList(const query::QueryContext& ctx, const api::Request& req
   const TimeWindow w = *window;
   auto table = query::mergedSnapshot<TlsServerKey, TlsServerRecord>(ctx.engine(), tlsServersOf);
   query::RecordListSpec<TlsServerKey, TlsServerRecord> spec;
-  spec.columns = {"handshakes", "firstDataResponses", "clientHellos", "handshakeResponseTime",
-                  "firstDataResponseTime", "alerts", "ip", "firstActivity", "lastActivity"};
+  spec.columns = {"handshakes",
+                  "firstDataResponses",
+                  "clientHellos",
+                  "handshakeResponseTime",
+                  "firstDataResponseTime",
+                  "alerts",
+                  "ip",
+                  "firstActivity",
+                  "lastActivity"};
   spec.sortValue = [w](const TlsServerKey&, const TlsServerRecord& r, std::string_view column) {
     return serverSortValue(r, column, w);
   };
   spec.text = serverText;
-  spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r) { writeTlsServer(j, k, r, w); };
+  spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r) {
+    writeTlsServer(j, k, r, w);
+  };
   return query::recordList(req, w, table, std::move(spec));
 }
 
@@ -181,7 +190,8 @@ api::Response clientList(const query::QueryContext& ctx, const api::Request& req
   spec.columns = {"clientHellos", "fingerprints", "ip", "firstActivity", "lastActivity"};
   spec.sortValue = [w](const IpAddress&, const TlsClientRecord& r, std::string_view column) -> double {
     if (column == "clienthellos")
-      return double(w.explicitInterval ? r.counters.sum(w.fromSecond, w.toSecond)[0] : r.counters.allTime()[0]);
+      return double(w.explicitInterval ? r.counters.sum(w.fromSecond, w.toSecond)[0]
+                                       : r.counters.allTime()[0]);
     if (column == "fingerprints") return double(r.fingerprints.size());
     if (column == "firstactivity") return double(r.firstActivity);
     if (column == "lastactivity") return double(r.lastActivity);
@@ -233,9 +243,12 @@ api::Response fingerprintList(const query::QueryContext& ctx, const api::Request
     const std::string ja3 = tls::ja3Hex(fp.ja3);
     if (!filter.empty() && !filter.containsText(ja3 + " " + std::string(fp.ja4View()))) continue;
     double v = 0;  // ja4 / ja3: the map's order (by JA4, then JA3)
-    if (params->sort == "clienthellos") v = double(row.clientHellos);
-    else if (params->sort == "clients") v = double(row.clients.size());
-    else if (params->sort == "ja3") v = 0;
+    if (params->sort == "clienthellos")
+      v = double(row.clientHellos);
+    else if (params->sort == "clients")
+      v = double(row.clients.size());
+    else if (params->sort == "ja3")
+      v = 0;
     ranked.push_back({keys.size(), v});
     keys.push_back(fp);
   }
@@ -304,7 +317,8 @@ void registerSslRoutes(api::Server& server, const query::QuerySource& source) {
       handshake.mergeFrom(r.handshakeTime);
       data.mergeFrom(r.dataTime);
     });
-    clients->forEach([&](const IpAddress&, const TlsClientRecord& r) { clientHellos += r.counters.allTime()[0]; });
+    clients->forEach(
+        [&](const IpAddress&, const TlsClientRecord& r) { clientHellos += r.counters.allTime()[0]; });
     JsonOut j;
     j.beginObject();
     j.field("servers", uint64_t(servers->size()));
@@ -319,24 +333,27 @@ void registerSslRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(Method::Get, base + "/servers", Role::ReadOnly,
                [&source](const api::Request& req) { return serverList(source.open(), req); });
   // Every port of one server IP, and one server IP:port.
-  server.route(Method::Get, base + "/servers/:ip", Role::ReadOnly, [&source](const api::Request& req) -> api::Response {
-    const query::QueryContext ctx = source.open();
-    auto ip = query::ipParam(req);
-    if (!ip) return ip.errorResponse();
-    auto window = ctx.window(req, 100);
-    if (!window) return window.errorResponse();
-    const auto servers = serversOf(ctx.engine(), *ip);
-    if (servers.empty()) return api::notFound("IP " + ip->toString() + " has not been seen as a TLS server").toResponse();
-    JsonOut j;
-    j.beginObject();
-    j.field("ip", ip->toString());
-    j.key("servers");
-    j.beginArray();
-    for (const auto& [k, r] : servers) writeTlsServer(j, k, r, *window);
-    j.endArray();
-    j.endObject();
-    return api::Response::json(j.take());
-  });
+  server.route(
+      Method::Get, base + "/servers/:ip", Role::ReadOnly,
+      [&source](const api::Request& req) -> api::Response {
+        const query::QueryContext ctx = source.open();
+        auto ip = query::ipParam(req);
+        if (!ip) return ip.errorResponse();
+        auto window = ctx.window(req, 100);
+        if (!window) return window.errorResponse();
+        const auto servers = serversOf(ctx.engine(), *ip);
+        if (servers.empty())
+          return api::notFound("IP " + ip->toString() + " has not been seen as a TLS server").toResponse();
+        JsonOut j;
+        j.beginObject();
+        j.field("ip", ip->toString());
+        j.key("servers");
+        j.beginArray();
+        for (const auto& [k, r] : servers) writeTlsServer(j, k, r, *window);
+        j.endArray();
+        j.endObject();
+        return api::Response::json(j.take());
+      });
   server.route(Method::Get, base + "/servers/:ip/:port", Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
@@ -355,18 +372,21 @@ void registerSslRoutes(api::Server& server, const query::QuerySource& source) {
                });
   server.route(Method::Get, base + "/clients", Role::ReadOnly,
                [&source](const api::Request& req) { return clientList(source.open(), req); });
-  server.route(Method::Get, base + "/clients/:ip", Role::ReadOnly, [&source](const api::Request& req) -> api::Response {
-    const query::QueryContext ctx = source.open();
-    auto ip = query::ipParam(req);
-    if (!ip) return ip.errorResponse();
-    auto window = ctx.window(req, 100);
-    if (!window) return window.errorResponse();
-    auto r = query::mergedRecord<TlsClientRecord>(ctx.engine(), tlsClientsOf, *ip);
-    if (!r) return api::notFound("IP " + ip->toString() + " has not been seen as a TLS client").toResponse();
-    JsonOut j;
-    writeTlsClient(j, *ip, *r, *window, alternativeNames(ctx.engine(), *ip));
-    return api::Response::json(j.take());
-  });
+  server.route(
+      Method::Get, base + "/clients/:ip", Role::ReadOnly,
+      [&source](const api::Request& req) -> api::Response {
+        const query::QueryContext ctx = source.open();
+        auto ip = query::ipParam(req);
+        if (!ip) return ip.errorResponse();
+        auto window = ctx.window(req, 100);
+        if (!window) return window.errorResponse();
+        auto r = query::mergedRecord<TlsClientRecord>(ctx.engine(), tlsClientsOf, *ip);
+        if (!r)
+          return api::notFound("IP " + ip->toString() + " has not been seen as a TLS client").toResponse();
+        JsonOut j;
+        writeTlsClient(j, *ip, *r, *window, alternativeNames(ctx.engine(), *ip));
+        return api::Response::json(j.take());
+      });
   server.route(Method::Get, base + "/fingerprints", Role::ReadOnly,
                [&source](const api::Request& req) { return fingerprintList(source.open(), req); });
   // The IP's "SSL server statistics" (asServer, one entry per port) and "SSL/TLS infos" (asClient).
@@ -389,8 +409,10 @@ void registerSslRoutes(api::Server& server, const query::QuerySource& source) {
                  for (const auto& [k, r] : servers) writeTlsServer(j, k, r, *window);
                  j.endArray();
                  j.key("asClient");
-                 if (client) writeTlsClient(j, *ip, *client, *window, names);
-                 else j.null();
+                 if (client)
+                   writeTlsClient(j, *ip, *client, *window, names);
+                 else
+                   j.null();
                  j.endObject();
                  return api::Response::json(j.take());
                });

@@ -15,7 +15,7 @@ void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, Memor
     }
   }
   uint8_t slot = size;
-  if (size == kMax) {
+  if (size == kKept) {
     overflow = true;
     // Replace the least recently seen name (ties: the larger name), if this one is newer.
     slot = 0;
@@ -32,6 +32,18 @@ void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, Memor
   names[slot].count = count;
   names[slot].lastSeen = t;
   account.add(static_cast<int64_t>(names[slot].name.capacity()));
+}
+
+std::vector<const ServerNames::Name*> ServerNames::shown() const {
+  std::vector<const Name*> out;
+  for (uint8_t i = 0; i < size; ++i) out.push_back(&names[i]);
+  const auto newer = [](const Name* a, const Name* b) {
+    return a->lastSeen != b->lastSeen ? a->lastSeen > b->lastSeen : a->name < b->name;
+  };
+  const size_t n = std::min(out.size(), kMax);
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(), newer);
+  out.resize(n);
+  return out;
 }
 
 void ServerNames::release(MemoryAccount& account) {

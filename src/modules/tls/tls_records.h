@@ -27,16 +27,20 @@ struct TlsServerKey {
   }
 };
 
-// The server names (SNI) clients asked a server for: the kMax most recently seen, with counts.
-// Keeping the most recent ones makes shards merge exactly (as HostNameRecord does).
+// The server names (SNI) clients asked a server for: the kMax most recently seen are shown, with
+// counts. Up to kKept are kept, so that the counts are exact (and the same for any number of workers)
+// for servers with up to kKept names; beyond that the least recently seen is replaced, and a name
+// that comes back counts again from one (per worker). Which names are shown is exact in any case: the
+// most recent ones of each shard include the most recent ones overall.
 struct ServerNames {
   static constexpr size_t kMax = 8;
+  static constexpr size_t kKept = 32;
   struct Name {
     std::string name;
     uint64_t count = 0;
     PacketTime lastSeen = INT64_MIN;
   };
-  std::array<Name, kMax> names;
+  std::array<Name, kKept> names;
   uint8_t size = 0;
   bool overflow = false;
 
@@ -46,6 +50,8 @@ struct ServerNames {
     overflow = overflow || o.overflow;
   }
   void release(MemoryAccount& account);
+  // The kMax names shown: the most recently seen first (ties: by name).
+  std::vector<const Name*> shown() const;
 };
 
 // Negotiated (version << 16 | cipher suite) pairs; alerts as (level << 8 | description).

@@ -25,7 +25,10 @@ nlohmann::json analyze(const std::vector<std::string>& files, unsigned threads =
   std::FILE* f = std::tmpfile();
   ReportInput input;
   input.interfaces = opened.source->interfaces();
-  writeJsonReport(engine, engine.finishedModules(), input, f);
+  writeJsonReport(
+      engine,
+      engine.finishedModules(input.window ? Engine::MergedHistory::kKept : Engine::MergedHistory::kLeftOut),
+      input, f);
   std::rewind(f);
   std::string text;
   char buf[65536];
