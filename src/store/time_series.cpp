@@ -136,6 +136,24 @@ void TimeSeries<N>::advance(int64_t s, MemoryAccount& account) {
 }
 
 template <size_t N>
+void TimeSeries<N>::addAt(PacketTime t, const Values& delta, MemoryAccount& account) {
+  const int64_t s = secondOf(t);
+  if (s >= openSecond_) {
+    add(t, delta, account);
+    return;
+  }
+  addTo(allTime_, delta);
+  if (isZero(delta)) return;
+  const int64_t before = static_cast<int64_t>(memoryBytes());
+  const size_t lo = firstChunkEndingAfter(s);
+  std::vector<Bucket> buckets;
+  for (size_t i = lo; i < chunks_.size(); ++i) decodeChunk(chunks_[i], buckets);
+  buckets.push_back(Bucket{s, 1, delta});
+  replaceChunks(lo, chunks_.size(), buckets);
+  account.add(static_cast<int64_t>(memoryBytes()) - before);
+}
+
+template <size_t N>
 void TimeSeries<N>::appendClosed(int64_t second, const Values& values, MemoryAccount& account) {
   if (!chunks_.empty()) {
     Chunk& last = chunks_.back();

@@ -92,6 +92,12 @@ class TimeSeries {
   // Prefetch hint for an add() in `second` (software pipelining, see Worker::run): when that add will
   // close the open second, the newest chunk of the history that the closed second is appended to.
   // Call it once this object itself is in cache.
+  // Like add(), but counts at `t` even when t's second has already been closed (add() counts late
+  // packets in the open second): for the rare late attributions whose second must not depend on what
+  // else the series received meanwhile (DpiModule's give-ups). Decodes and re-encodes the chunks from
+  // t's second on.
+  void addAt(PacketTime t, const Values& delta, MemoryAccount& account);
+
   void prefetchAdd(int64_t second) const {
     if (second > openSecond_ && !chunks_.empty()) __builtin_prefetch(&chunks_.back(), 1);
   }

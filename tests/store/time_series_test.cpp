@@ -459,6 +459,37 @@ TEST(TimeSeries, MergeEqualsSingleShard) {
   EXPECT_EQ(account.bytes, 0);
 }
 
+// addAt counts in the second it is given, also when later seconds were counted (add() counts a late
+// packet in the open second), into a rolled-up bucket when that second was rolled up.
+TEST(TimeSeries, AddAtCountsInItsOwnSecond) {
+  MemoryAccount account;
+  TimeSeries<1> s;
+  s.add(ns(100), {1}, account);
+  s.add(ns(105), {2}, account);
+  s.addAt(ns(102), {4}, account);
+  s.addAt(ns(100), {8}, account);
+  s.addAt(ns(105), {16}, account);  // the open second: as add()
+  s.addAt(ns(50), {32}, account);   // before everything
+  EXPECT_EQ(s.allTime()[0], 63u);
+  EXPECT_EQ(s.sum(50, 51)[0], 32u);
+  EXPECT_EQ(s.sum(100, 101)[0], 9u);
+  EXPECT_EQ(s.sum(102, 103)[0], 4u);
+  EXPECT_EQ(s.sum(105, 106)[0], 18u);
+  TimeSeries<1> late;
+  late.add(ns(100), {1}, account);
+  late.add(ns(105), {2}, account);
+  late.add(ns(102), {4}, account);
+  EXPECT_EQ(late.sum(105, 106)[0], 6u);
+  // Rolled up: the late second joins the coarse bucket that holds it.
+  TimeSeries<1> rolled;
+  rolled.add(ns(100), {1}, account);
+  rolled.add(ns(100000), {2}, account);
+  rolled.compact(100000, RetentionPolicy{}, account);
+  rolled.addAt(ns(200), {4}, account);
+  EXPECT_EQ(rolled.sum(0, 3600)[0], 5u);
+  EXPECT_EQ(rolled.allTime()[0], 7u);
+}
+
 // Inside a TotalsOnlyMergeScope a merge adds the all-time totals and leaves the target's history as
 // it was; outside again, merges are whole.
 TEST(TimeSeries, TotalsOnlyMergeAddsTotalsAndKeepsTheHistory) {

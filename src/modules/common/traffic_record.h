@@ -13,8 +13,12 @@ namespace netmeter {
 
 // Counter layout shared by most records, as the REST API serves it:
 // [rx packets, rx bytes, tx packets, tx bytes].
-inline constexpr std::array<uint64_t, 4> received(uint64_t bytes) { return {1, bytes, 0, 0}; }
-inline constexpr std::array<uint64_t, 4> sent(uint64_t bytes) { return {0, 0, 1, bytes}; }
+inline constexpr std::array<uint64_t, 4> received(uint64_t bytes) {
+  return {1, bytes, 0, 0};
+}
+inline constexpr std::array<uint64_t, 4> sent(uint64_t bytes) {
+  return {0, 0, 1, bytes};
+}
 
 // First and last packet time of an entity.
 struct Activity {
@@ -38,6 +42,11 @@ struct TrafficRecord : Activity {
   void add(PacketTime t, const std::array<uint64_t, N>& delta, MemoryAccount& account) {
     touch(t);
     counters.add(t, delta, account);
+  }
+  // Counted at t's own second even when later ones were counted already (TimeSeries::addAt).
+  void addAt(PacketTime t, const std::array<uint64_t, N>& delta, MemoryAccount& account) {
+    touch(t);
+    counters.addAt(t, delta, account);
   }
   void release(MemoryAccount& account) { counters.clear(account); }
   void mergeFrom(const TrafficRecord& o, MemoryAccount& account) {

@@ -6,7 +6,8 @@
 
 namespace netmeter {
 
-void DpiModule::onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
+void DpiModule::onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow,
+                         MemoryAccount& account) {
   Connection* c = flow.connection;
   if (c == nullptr) return;
   ConnectionApplication& app = c->app;
@@ -26,7 +27,16 @@ void DpiModule::onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate
   const size_t i = flow.direction == kClientToServer ? 0 : 2;
   state->pending[i] += 1;
   state->pending[i + 1] += p.wireLength;
-  if (classifier_.classify(*c, *state, p, bytes)) decided(*c, *state, p.timestamp, account);
+  if (classifier_.classify(*c, *state, p, bytes)) {
+    decided(*c, *state, p.timestamp, account);
+  } else if (c->ended()) {
+    // Closed (FIN both ways, or RST) while still unclassified: give up now, at this packet, rather than
+    // at the next housekeeping (giveUpEnded), whose moment depends on the shard: the traffic seen so
+    // far is counted in this packet's second, and later packets (the last ACK) in their own, for any
+    // number of workers. nDPI would get nothing more (segments without payload are not given to it).
+    classifier_.giveUp(*c, *state);
+    decided(*c, *state, p.timestamp, account);
+  }
 }
 
 // The classification of `c` is final: count what was seen meanwhile and free the nDPI flow.
@@ -62,13 +72,13 @@ void DpiModule::flushTraffic(Connection& c, MemoryAccount& account) {
 void DpiModule::count(Connection& c, Direction d, uint64_t packets, uint64_t bytes, PacketTime t,
                       MemoryAccount& account) {
   ConnectionApplication& app = c.app;
-  app.globalL7->add(t, {packets, bytes}, account);
+  app.globalL7->addAt(t, {packets, bytes}, account);
   if (d == kClientToServer) {
-    app.clientL7->add(t, {0, 0, packets, bytes}, account);
-    app.serverL7->add(t, {packets, bytes, 0, 0}, account);
+    app.clientL7->addAt(t, {0, 0, packets, bytes}, account);
+    app.serverL7->addAt(t, {packets, bytes, 0, 0}, account);
   } else {
-    app.clientL7->add(t, {packets, bytes, 0, 0}, account);
-    app.serverL7->add(t, {0, 0, packets, bytes}, account);
+    app.clientL7->addAt(t, {packets, bytes, 0, 0}, account);
+    app.serverL7->addAt(t, {0, 0, packets, bytes}, account);
   }
 }
 
