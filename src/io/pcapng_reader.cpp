@@ -275,8 +275,8 @@ ReadStatus PcapngReader::skipBlock(uint32_t type, uint32_t length, uint64_t offs
 bool PcapngReader::skipTo(uint64_t target) {
   io::InputBuffer& in = *in_;
   // Walk the blocks up to `target`: section headers and interface blocks are read as next() reads
-  // them, packet blocks are skipped (only an EPB's time is kept, for the simple packet blocks that
-  // may follow, which carry none).
+  // them, packet blocks are skipped (only the time of an enhanced or obsolete packet block is kept,
+  // for the simple packet blocks that may follow, which carry none).
   while (!finished_ && in.offset() < target) {
     if (!in.ensure(8)) {
       shortInput(8, "block header", false);
@@ -307,9 +307,11 @@ bool PcapngReader::skipTo(uint64_t target) {
       in.consume(length);
       continue;
     }
-    if (type == kEnhancedPacketBlock && length >= kPacketBlockFixed && in.ensure(20)) {
+    if ((type == kEnhancedPacketBlock || type == kObsoletePacketBlock) && length >= kPacketBlockFixed &&
+        in.ensure(20)) {
       b = in.data();
-      const uint32_t localId = load32(b + 8, bigEndian_);
+      const uint32_t localId =
+          type == kEnhancedPacketBlock ? load32(b + 8, bigEndian_) : load16(b + 8, bigEndian_);
       if (localId < sectionCount_) {
         lastTimestamp_ = toNanos((uint64_t{load32(b + 12, bigEndian_)} << 32) | load32(b + 16, bigEndian_),
                                  clocks_[sectionBase_ + localId]);

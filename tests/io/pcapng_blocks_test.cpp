@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "io/capture_files.h"
+#include "io/input_buffer.h"
 #include "io/io_test_util.h"
 #include "io/pcapng_reader.h"
 #include "test_paths.h"
@@ -220,6 +221,43 @@ TEST(PcapngBlocks, DamageIsReportedWithTheBlockOffset) {
   r = test::readMemory(tooSmall.bytes(), "bad.pcapng");
   ASSERT_EQ(r.last, ReadStatus::kError);
   EXPECT_NE(r.errors[0].message.find("if_tsresol"), std::string::npos);
+}
+
+// The time index enters a file at a record offset (PcapngReader::skipTo): a simple packet block,
+// which carries no time, must get the time of the packet block before it also when that one was
+// skipped, an obsolete packet block included (found by fuzz_pcapng_reader).
+TEST(PcapngBlocks, SkipToKeepsTheTimeOfASkippedPacketBlockForSimpleBlocks) {
+  for (bool obsolete : {false, true}) {
+    Blocks b(false);
+    b.section().interface(1, 0, "eth0");
+    if (obsolete)
+      b.obsolete(0, 7'000'000, "first");
+    else
+      b.enhanced(0, 7'000'000, "first");
+    b.simple(6, "second");
+    const std::string bytes = b.bytes();
+    auto open = [&] {
+      ReaderOptions options;
+      options.name = "skip.pcapng";
+      ReadError error;
+      return PcapngReader::open(
+          std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+          options, error);
+    };
+    auto all = open();
+    ASSERT_NE(all, nullptr);
+    RawPacket first, second;
+    ASSERT_EQ(all->next(first), ReadStatus::kPacket);
+    ASSERT_EQ(all->next(second), ReadStatus::kPacket);
+    EXPECT_EQ(second.timestamp, 7 * kNanosPerSecond);
+    auto entered = open();
+    ASSERT_TRUE(entered->skipTo(second.recordOffset));
+    RawPacket again;
+    ASSERT_EQ(entered->next(again), ReadStatus::kPacket);
+    EXPECT_EQ(again.recordOffset, second.recordOffset);
+    EXPECT_EQ(again.timestamp, second.timestamp)
+        << (obsolete ? "after an obsolete packet block" : "after an EPB");
+  }
 }
 
 TEST(PcapFile, FcsBitsInTheLinkTypeField) {
