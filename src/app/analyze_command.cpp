@@ -262,7 +262,8 @@ int runAnalyzeCommand(int argc, char** argv) {
   for (const ReadError& e : errors) std::fprintf(stderr, "netmeter analyze: %s\n", e.toString().c_str());
   // The workers' statistics merged once, for the summary and the report (with one worker: its own);
   // their histories only when the report is asked for a time window (nothing else reads them).
-  const bool reportReadsHistory = !args.jsonPath.empty() && (args.startTime || args.endTime || args.values);
+  const bool windowAsked = args.startTime || args.endTime || args.values;
+  const bool reportReadsHistory = !args.jsonPath.empty() && windowAsked;
   const auto mergeStart = std::chrono::steady_clock::now();
   const ModuleSet& merged = engine.finishedModules(reportReadsHistory ? Engine::MergedHistory::kKept
                                                                       : Engine::MergedHistory::kLeftOut);
@@ -279,7 +280,7 @@ int runAnalyzeCommand(int argc, char** argv) {
     }
     ReportInput input{args.files, errors, source.interfaces(), &vendors, wall, std::nullopt};
     const TraceTotals totals = engine.totals();
-    if ((args.startTime || args.endTime || args.values) && totals.packets > 0) {
+    if (windowAsked && totals.packets > 0) {
       ReportWindow window;
       window.fromSecond = args.startTime.value_or(secondOf(totals.firstPacket));
       window.toSecond = args.endTime.value_or(secondOf(totals.lastPacket) + 1);

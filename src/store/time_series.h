@@ -39,7 +39,8 @@ struct HistoryPoint {
 // add() is on the per-packet hot path: it adds to the open (current) second in place and only when a
 // new second starts does it append the closed second to the history, which allocates at most once per
 // chunk of buckets, never per packet. Packets older than the open second (slightly out-of-order captures)
-// are added to the open second: history never goes back in time. Seconds whose counters are all zero are
+// are added to the open second: history never goes back in time (addAt() is the exception, for rare
+// late counts that must land in their own second). Seconds whose counters are all zero are
 // not stored.
 //
 // Representation: the history is a list of chunks, oldest first. A chunk holds up to kMaxChunkBytes of
@@ -89,15 +90,15 @@ class TimeSeries {
     }
   }
 
+  // Like add(), but counts at `t` even when t's second has already been closed (add() counts late
+  // packets in the open second): for counts whose second must not depend on what else the series
+  // received meanwhile (DpiModule: traffic of a connection classified or given up late). Only a late
+  // count decodes and re-encodes the chunks from t's second on; any other is an add().
+  void addAt(PacketTime t, const Values& delta, MemoryAccount& account);
+
   // Prefetch hint for an add() in `second` (software pipelining, see Worker::run): when that add will
   // close the open second, the newest chunk of the history that the closed second is appended to.
   // Call it once this object itself is in cache.
-  // Like add(), but counts at `t` even when t's second has already been closed (add() counts late
-  // packets in the open second): for the rare late attributions whose second must not depend on what
-  // else the series received meanwhile (DpiModule's give-ups). Decodes and re-encodes the chunks from
-  // t's second on.
-  void addAt(PacketTime t, const Values& delta, MemoryAccount& account);
-
   void prefetchAdd(int64_t second) const {
     if (second > openSecond_ && !chunks_.empty()) __builtin_prefetch(&chunks_.back(), 1);
   }
