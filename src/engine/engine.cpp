@@ -123,6 +123,8 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     if (progress) progress({packets, source.bytesConsumed(), source.bytesTotal()});
   };
   const io::InputStallScope stallScope(onStall);
+  // Only the L7 analysis reads a packet's IP bytes in the workers: without it none are copied.
+  const bool workersReadIpBytes = options_.l7.any();
   const auto paceStart = Clock::now();
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
@@ -149,7 +151,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     decodePacket(raw, *target);
     const size_t w = n == 1 ? 0 : shardHash(*target) % n;
     PacketBatch* batch = open[w];
-    const uint32_t keep = ipBytesToKeep(*target);
+    const uint32_t keep = workersReadIpBytes ? ipBytesToKeep(*target) : 0;
     const uint16_t ipOffset = target->ipOffset;
     const uint32_t frameBytes = (raw.capturedLength + 7) & ~7u;
     const bool keepFrame = keepFrames && frameBytes <= PacketBatch::kArenaBytes;

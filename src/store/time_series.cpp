@@ -130,7 +130,10 @@ struct ChunkReader {
 
 template <size_t N>
 void TimeSeries<N>::advance(int64_t s, MemoryAccount& account) {
-  if (openSecond_ != INT64_MIN && !isZero(open_)) appendClosed(openSecond_, open_, account);
+  if (openSecond_ != INT64_MIN && !isZero(open_)) {
+    addTo(closedTotals_, open_);
+    appendClosed(openSecond_, open_, account);
+  }
   openSecond_ = s;
   open_ = Values{};
 }
@@ -142,7 +145,7 @@ void TimeSeries<N>::addAt(PacketTime t, const Values& delta, MemoryAccount& acco
     add(t, delta, account);
     return;
   }
-  addTo(allTime_, delta);
+  addTo(closedTotals_, delta);
   if (isZero(delta)) return;
   const int64_t before = static_cast<int64_t>(memoryBytes());
   const size_t lo = firstChunkEndingAfter(s);
@@ -434,7 +437,10 @@ void TimeSeries<N>::compact(int64_t nowSecond, const RetentionPolicy& policy, Me
 
 template <size_t N>
 void TimeSeries<N>::dropBefore(int64_t second, MemoryAccount& account) {
-  if (openSecond_ < second) open_ = Values{};
+  if (openSecond_ < second) {  // the open second's counts stay in the all-time totals
+    addTo(closedTotals_, open_);
+    open_ = Values{};
+  }
   const int64_t before = static_cast<int64_t>(memoryBytes());
   const auto whole = std::partition_point(chunks_.begin(), chunks_.end(),
                                           [&](const Chunk& c) { return c.lastSecond < second; });
@@ -460,20 +466,23 @@ void TimeSeries<N>::mergeFrom(const TimeSeries& other, MemoryAccount& account) {
     return;
   }
   if (TotalsOnlyMergeScope::active()) {
-    addTo(allTime_, other.allTime_);
+    addTo(closedTotals_, other.allTime());
     return;
   }
   const int64_t before = static_cast<int64_t>(memoryBytes());
-  addTo(allTime_, other.allTime_);
+  addTo(closedTotals_, other.closedTotals_);
   std::vector<Bucket> extra;  // an open second that is no longer the newest becomes history
   if (other.openSecond_ > openSecond_) {
+    addTo(closedTotals_, open_);
     if (openSecond_ != INT64_MIN && !isZero(open_)) extra.push_back(Bucket{openSecond_, 1, open_});
     openSecond_ = other.openSecond_;
     open_ = other.open_;
   } else if (other.openSecond_ == openSecond_) {
     addTo(open_, other.open_);
-  } else if (other.openSecond_ != INT64_MIN && !isZero(other.open_)) {
-    extra.push_back(Bucket{other.openSecond_, 1, other.open_});
+  } else {
+    addTo(closedTotals_, other.open_);
+    if (other.openSecond_ != INT64_MIN && !isZero(other.open_))
+      extra.push_back(Bucket{other.openSecond_, 1, other.open_});
   }
   if (chunks_.empty() && extra.empty()) {
     chunks_ = other.chunks_;
@@ -504,7 +513,7 @@ template <size_t N>
 void TimeSeries<N>::clear(MemoryAccount& account) {
   account.add(-static_cast<int64_t>(memoryBytes()));
   std::vector<Chunk>().swap(chunks_);
-  allTime_ = Values{};
+  closedTotals_ = Values{};
   open_ = Values{};
   openSecond_ = INT64_MIN;
 }

@@ -84,10 +84,7 @@ class TimeSeries {
     const int64_t s = secondOf(t);
     if (s > openSecond_) [[unlikely]]
       advance(s, account);
-    for (size_t i = 0; i < N; ++i) {
-      open_[i] += delta[i];
-      allTime_[i] += delta[i];
-    }
+    for (size_t i = 0; i < N; ++i) open_[i] += delta[i];
   }
 
   // Like add(), but counts at `t` even when t's second has already been closed (add() counts late
@@ -103,7 +100,12 @@ class TimeSeries {
     if (second > openSecond_ && !chunks_.empty()) __builtin_prefetch(&chunks_.back(), 1);
   }
 
-  const Values& allTime() const { return allTime_; }
+  // Totals over all time: the closed seconds' (kept when their history is dropped) plus the open one.
+  Values allTime() const {
+    Values all = closedTotals_;
+    for (size_t i = 0; i < N; ++i) all[i] += open_[i];
+    return all;
+  }
   // The open second (the newest second that has seen a packet) and its counters; INT64_MIN before the
   // first add().
   int64_t openSecond() const { return openSecond_; }
@@ -186,9 +188,11 @@ class TimeSeries {
   void rollUp(int64_t cut, int64_t step);
   int64_t coarsestStep(int64_t from, int64_t to) const;
 
-  Values allTime_{};
+  // The open second first: add() touches only it (the closed seconds' totals are updated once per
+  // second, when it closes).
   int64_t openSecond_ = INT64_MIN;
   Values open_{};
+  Values closedTotals_{};      // all-time totals of everything but the open second
   std::vector<Chunk> chunks_;  // closed buckets, oldest first, non-overlapping
 };
 

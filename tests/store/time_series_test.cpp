@@ -514,6 +514,33 @@ TEST(TimeSeries, TotalsOnlyMergeAddsTotalsAndKeepsTheHistory) {
   EXPECT_EQ(a.sum(100, 101)[0], 33u);
 }
 
+// allTime() is the closed seconds' totals plus the open second's: every way the open second leaves
+// (closed by a later add, replaced or kept in a merge, a late count before it) keeps the totals.
+TEST(TimeSeries, AllTimeFollowsTheOpenSecondThroughMergesAndLateCounts) {
+  MemoryAccount account;
+  TimeSeries<2> older, newer, same;
+  older.add(ns(10), {1, 10}, account);
+  older.add(ns(20), {2, 20}, account);  // open: 20
+  EXPECT_EQ(older.allTime(), (std::array<uint64_t, 2>{3, 30}));
+  newer.add(ns(30), {4, 40}, account);  // open: 30
+  same.add(ns(30), {8, 80}, account);
+  older.mergeFrom(newer, account);  // older's open second 20 becomes history, 30 is open
+  EXPECT_EQ(older.openSecond(), 30);
+  EXPECT_EQ(older.allTime(), (std::array<uint64_t, 2>{7, 70}));
+  older.mergeFrom(same, account);  // the same open second: added
+  EXPECT_EQ(older.allTime(), (std::array<uint64_t, 2>{15, 150}));
+  newer.mergeFrom(older, account);  // newer's own open second 30 and older's: still 30
+  EXPECT_EQ(newer.allTime(), (std::array<uint64_t, 2>{19, 190}));
+  TimeSeries<2> early;
+  early.add(ns(5), {16, 160}, account);
+  newer.mergeFrom(early, account);  // an older open second from the other side becomes history
+  EXPECT_EQ(newer.allTime(), (std::array<uint64_t, 2>{35, 350}));
+  newer.addAt(ns(15), {32, 320}, account);  // late: into second 15's history
+  EXPECT_EQ(newer.allTime(), (std::array<uint64_t, 2>{67, 670}));
+  EXPECT_EQ(newer.sum(0, 1000), newer.allTime());
+  EXPECT_EQ(newer.sum(30, 31), (std::array<uint64_t, 2>{16, 160}));
+}
+
 TEST(TimeSeries, MergeFoldsFinerIntoCoarser) {
   MemoryAccount account;
   TimeSeries<1> a, b;
