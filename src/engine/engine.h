@@ -86,6 +86,7 @@ class Engine {
 
  private:
   EngineOptions options_;
+  size_t batchesPerWorker_;  // queue depth between the reader and each worker
   int64_t shardBudget_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> packets_{0};

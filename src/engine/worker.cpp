@@ -8,10 +8,18 @@
 
 namespace netmeter {
 
-Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t index, const LiveCaptureTable* live)
-    : shard_(options, memoryBudget), index_(index), live_(live) {
-  batches_.reserve(kBatchesPerWorker);
-  for (size_t i = 0; i < kBatchesPerWorker; ++i) {
+size_t Worker::batchesPerWorker(int64_t memoryBytes, unsigned workers) {
+  const int64_t affordable = memoryBytes / 16 / int64_t(std::max(1u, workers)) / int64_t(sizeof(PacketBatch));
+  size_t batches = kMinBatchesPerWorker;
+  while (batches < kMaxBatchesPerWorker && int64_t(batches * 2) <= affordable) batches *= 2;
+  return batches;
+}
+
+Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t batches, size_t index,
+               const LiveCaptureTable* live)
+    : shard_(options, memoryBudget), index_(index), live_(live), free_(batches), full_(batches) {
+  batches_.reserve(batches);
+  for (size_t i = 0; i < batches; ++i) {
     batches_.push_back(std::make_unique<PacketBatch>());
     free_.tryPush(batches_.back().get());
   }

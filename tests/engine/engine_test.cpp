@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "engine/worker.h"
 #include "generate/trace_generator.h"
 #include "io/capture_files.h"
 #include "modules/tls/tls_records.h"
@@ -311,6 +312,27 @@ long maxRssKiB() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss;
+}
+
+// The reader-worker queues: deep (a scheduler slice of work) under the default budget, a sixteenth of
+// a small budget at most, and never below the minimum.
+TEST(Engine, BatchQueueDepthFollowsTheBudget) {
+  const int64_t gib = int64_t{1} << 30;
+  EXPECT_EQ(Worker::batchesPerWorker(2 * gib, 1), Worker::kMaxBatchesPerWorker);
+  EXPECT_EQ(Worker::batchesPerWorker(2 * gib, 2), Worker::kMaxBatchesPerWorker);
+  for (const int64_t budget : {int64_t{64} << 20, int64_t{256} << 20, gib, 2 * gib, 16 * gib}) {
+    for (const unsigned workers : {1u, 2u, 3u, 8u, 64u}) {
+      const size_t depth = Worker::batchesPerWorker(budget, workers);
+      EXPECT_EQ(depth & (depth - 1), 0u) << "a power of two";
+      EXPECT_GE(depth, Worker::kMinBatchesPerWorker);
+      EXPECT_LE(depth, Worker::kMaxBatchesPerWorker);
+      if (depth > Worker::kMinBatchesPerWorker) {
+        EXPECT_LE(int64_t(depth * workers * sizeof(PacketBatch)), budget / 16) << budget << " " << workers;
+      }
+    }
+  }
+  EXPECT_EQ(Worker::batchesPerWorker(int64_t{128} << 20, 2), Worker::kMinBatchesPerWorker);
+  EXPECT_LT(Worker::batchesPerWorker(2 * gib, 8), Worker::kMaxBatchesPerWorker);
 }
 
 TEST(Engine, AddressFloodStaysWithinMemoryBudget) {
