@@ -47,10 +47,10 @@ class UnescapedCopyWriter : public rapidjson::Writer<Stream> {
       std::memcpy(&w, s + i, 8);
       any |= flagged(w);
     }
-    if (i < length) {
-      uint64_t w = kOnes * 'a';  // the tail, padded with bytes that need no escaping
-      std::memcpy(&w, s + i, length - i);
-      any |= flagged(w);
+    // The tail byte by byte: a variable-length copy into a word costs a call and a stalled load.
+    for (; i < length; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\') return true;
     }
     return (any & kHigh) != 0;
   }
