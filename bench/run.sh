@@ -126,6 +126,8 @@ elif [ -x "$NETMETER" ]; then
   # The cost of each analyzer level, on one worker: without L7, with nDPI classification only.
   timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
   timed netmeter-1t-noL7 "$NETMETER" analyze "$TRACE" --threads 1 --l7 off --json /dev/null
+  # The engine's scaling (issue 3): two workers without L7.
+  timed netmeter-2t-noL7 "$NETMETER" analyze "$TRACE" --threads 2 --l7 off --json /dev/null
   # The cost of each application analyzer: nDPI plus that analyzer alone, against nDPI alone, in
   # interleaved rounds (the least worker CPU time of each wins: the VM's noise only ever adds).
   for ((round = 1; round <= ANALYZER_ROUNDS; ++round)); do
@@ -256,8 +258,16 @@ if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-2t]:-}" = ok ]; t
              p / one / 1e6, p / two / 1e6, 100 * one / two
   }'
 fi
+if [ "${STATUS[netmeter-1t-noL7]:-}" = ok ] && [ "${STATUS[netmeter-2t-noL7]:-}" = ok ]; then
+  awk -v p="$PACKETS" -v one="$(processing netmeter-1t-noL7)" -v two="$(processing netmeter-2t-noL7)" \
+      -v w1="${WALL[netmeter-1t-noL7]}" -v w2="${WALL[netmeter-2t-noL7]}" 'BEGIN {
+    if (one > 0 && two > 0 && w2 > 0)
+      printf "without L7: 1 worker %.2f M packets/s, 2 workers %.2f M packets/s each (%.0f %%); wall clock %.1f s -> %.1f s (%.2fx)\n",
+             p / one / 1e6, p / two / 1e6, 100 * one / two, w1, w2, w1 / w2
+  }'
+fi
 # Where each end-to-end run's wall clock went (the summary's processing, merge and report lines).
-for name in netmeter-1t netmeter-2t; do
+for name in netmeter-1t netmeter-2t netmeter-1t-noL7 netmeter-2t-noL7; do
   [ "${STATUS[$name]:-}" = ok ] || continue
   awk -v name="$name" -v wall="${WALL[$name]}" '
     /^processing/ { analysis = $2 } /^merge/ { merge = $2 } /^report/ { report = $2 }

@@ -20,7 +20,8 @@ Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t batche
     : shard_(options, memoryBudget), index_(index), live_(live), free_(batches), full_(batches) {
   batches_.reserve(batches);
   for (size_t i = 0; i < batches; ++i) {
-    batches_.push_back(std::make_unique<PacketBatch>());
+    // Default-initialized: the arena's pages stay untouched (not resident) until packets fill them.
+    batches_.push_back(std::make_unique_for_overwrite<PacketBatch>());
     free_.tryPush(batches_.back().get());
   }
 }
