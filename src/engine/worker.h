@@ -21,8 +21,9 @@ class Worker {
   // Batches in flight between the reader and one worker. Deep queues let the reader run ahead while a
   // worker is descheduled and a worker go on while the reader is: with more threads than cores (a
   // reader and two workers on two cores) each is off its core for a scheduler slice of milliseconds,
-  // and 32 batches (8192 packets, 3-7 ms of work) left the others idle; 128 cut the two-worker wall
-  // clock by ~13 % on the 10 M generated trace. Bounded by a sixteenth of the memory budget.
+  // and 32 batches (8192 packets, 3-7 ms of work) left the others idle; 128 cut the two-worker
+  // analysis by ~12 % without L7 on the 10 M generated trace (everything on: within the VM's noise).
+  // Bounded by a sixteenth of the memory budget.
   static constexpr size_t kMinBatchesPerWorker = 16;
   static constexpr size_t kMaxBatchesPerWorker = 128;
   // The queue depth (a power of two) for `workers` workers under a process budget of `memoryBytes`.
