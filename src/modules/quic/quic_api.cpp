@@ -9,6 +9,7 @@
 #include "modules/common/response_time_json.h"
 #include "modules/module_routes.h"
 #include "modules/quic/quic_module.h"
+#include "modules/tls/server_names_json.h"
 #include "modules/tls/tls_text.h"
 #include "query/counters.h"
 #include "query/json_out.h"
@@ -31,16 +32,7 @@ void writeQuicServer(JsonOut& j, const TlsServerKey& k, const QuicServerRecord& 
   j.beginObject();
   j.field("ip", k.ip.toString());
   j.field("port", uint32_t{k.port});
-  j.key("serverNames");
-  j.beginArray();
-  for (const ServerNames::Name* name : r.serverNames.shown()) {
-    j.beginObject();
-    j.field("name", name->name);
-    j.field("count", name->count);
-    j.timeField("lastSeen", name->lastSeen);
-    j.endObject();
-  }
-  j.endArray();
+  writeServerNames(j, r.serverNames);
   query::writeTraffic(j, r, w);
   j.field("connections", r.counters.allTime()[0]);
   j.key("versions");
@@ -107,9 +99,7 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
       return 0;
     };
     spec.text = [](const TlsServerKey& k, const QuicServerRecord& r) {
-      std::string text = k.ip.toString() + " " + std::to_string(k.port);
-      for (const ServerNames::Name* name : r.serverNames.shown()) text += " " + name->name;
-      return text;
+      return serverSearchText(k, r.serverNames);
     };
     spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const QuicServerRecord& r) {
       writeQuicServer(j, k, r, w);

@@ -13,6 +13,7 @@
 #include "modules/common/response_time_json.h"
 #include "modules/module_routes.h"
 #include "modules/tls/ja3.h"
+#include "modules/tls/server_names_json.h"
 #include "modules/tls/tls_module.h"
 #include "modules/tls/tls_text.h"
 #include "query/counters.h"
@@ -62,25 +63,12 @@ void negotiated(JsonOut& j, const CountedSet<uint32_t, 8>& set) {
   j.endArray();
 }
 
-void serverNames(JsonOut& j, const ServerNames& names) {
-  j.key("serverNames");
-  j.beginArray();
-  for (const ServerNames::Name* name : names.shown()) {
-    j.beginObject();
-    j.field("name", name->name);
-    j.field("count", name->count);
-    j.timeField("lastSeen", name->lastSeen);
-    j.endObject();
-  }
-  j.endArray();
-}
-
 // One TLS server (IP:port). Counters: [handshakes (ServerHello seen), first data responses].
 void writeTlsServer(JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r, const TimeWindow& w) {
   j.beginObject();
   j.field("ip", k.ip.toString());
   j.field("port", uint32_t{k.port});
-  serverNames(j, r.serverNames);
+  writeServerNames(j, r.serverNames);
   query::writeTraffic(j, r, w);
   j.field("clientHellos", r.clientHellos);
   j.field("handshakes", r.counters.allTime()[0]);
@@ -130,12 +118,6 @@ void writeTlsClient(JsonOut& j, const IpAddress& ip, const TlsClientRecord& r, c
   j.endObject();
 }
 
-std::string serverText(const TlsServerKey& k, const TlsServerRecord& r) {
-  std::string text = k.ip.toString() + " " + std::to_string(k.port);
-  for (const ServerNames::Name* name : r.serverNames.shown()) text += " " + name->name;
-  return text;
-}
-
 double serverSortValue(const TlsServerRecord& r, std::string_view column, const TimeWindow& w) {
   if (column == "handshakes" || column == "firstdataresponses") {
     const size_t k = column == "handshakes" ? 0 : 1;
@@ -173,7 +155,9 @@ api::Response serverList(const query::QueryContext& ctx, const api::Request& req
   spec.sortValue = [w](const TlsServerKey&, const TlsServerRecord& r, std::string_view column) {
     return serverSortValue(r, column, w);
   };
-  spec.text = serverText;
+  spec.text = [](const TlsServerKey& k, const TlsServerRecord& r) {
+    return serverSearchText(k, r.serverNames);
+  };
   spec.writeRow = [w](JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r) {
     writeTlsServer(j, k, r, w);
   };
