@@ -31,7 +31,8 @@ bool stringMember(const rapidjson::Value& v, const char* name, size_t maxLength)
 // A dashboard's frame: an object with "id" and "name"; the rest belongs to the UI.
 std::optional<ApiError> checkDashboard(const rapidjson::Value& d, std::string_view where) {
   if (!d.IsObject()) return badParameter(where, std::string(where) + " must be an object");
-  if (!stringMember(d, "id", 64)) return badParameter(where, std::string(where) + " needs an \"id\" of 1 to 64 characters");
+  if (!stringMember(d, "id", 64))
+    return badParameter(where, std::string(where) + " needs an \"id\" of 1 to 64 characters");
   if (!stringMember(d, "name", 200))
     return badParameter(where, std::string(where) + " needs a \"name\" of 1 to 200 characters");
   return std::nullopt;
@@ -121,8 +122,10 @@ std::optional<ApiError> DashboardStore::setDashboards(std::string_view user, std
   if (previous != users_.end()) old = previous->second;
   users_[key] = serialize(list);
   if (auto e = saveLocked()) {
-    if (old) users_[key] = *old;
-    else users_.erase(key);
+    if (old)
+      users_[key] = *old;
+    else
+      users_.erase(key);
     return e;
   }
   return std::nullopt;
@@ -141,11 +144,14 @@ std::string DashboardStore::templatesLocked() const {
   for (size_t i = 0; i < templates_.size(); ++i) {
     const auto& t = templates_[i];
     if (i > 0) out += ',';
-    // JsonBuilder cannot embed raw JSON: the stored dashboard object is spliced in after its key
-    // (RapidJSON writes the ':' with the next value, so it is added here).
-    JsonBuilder head;
-    head.beginObject().field("name", t.name).field("author", t.author).key("dashboard");
-    out += head.str() + ":" + t.dashboard + "}";
+    JsonBuilder entry;  // the stored dashboard object is already JSON
+    entry.beginObject()
+        .field("name", t.name)
+        .field("author", t.author)
+        .key("dashboard")
+        .raw(t.dashboard)
+        .endObject();
+    out += entry.str();
   }
   return out + "]";
 }
@@ -155,7 +161,8 @@ std::string DashboardStore::templatesJson() const {
   return "{\"templates\":" + templatesLocked() + "}";
 }
 
-std::optional<ApiError> DashboardStore::putTemplate(std::string_view author, bool admin, std::string_view body) {
+std::optional<ApiError> DashboardStore::putTemplate(std::string_view author, bool admin,
+                                                    std::string_view body) {
   rapidjson::Document doc;
   if (!parseJsonObject(body, doc)) return ApiError{400, "the request body must be a JSON object", {}};
   if (!stringMember(doc, "name", 200)) return badParameter("name", "\"name\" must be 1 to 200 characters");
@@ -163,7 +170,8 @@ std::optional<ApiError> DashboardStore::putTemplate(std::string_view author, boo
   if (auto e = checkDashboard(doc["dashboard"], "dashboard")) return e;
   std::string name = doc["name"].GetString();
   std::lock_guard lock(mutex_);
-  auto it = std::find_if(templates_.begin(), templates_.end(), [&](const Template& t) { return t.name == name; });
+  auto it =
+      std::find_if(templates_.begin(), templates_.end(), [&](const Template& t) { return t.name == name; });
   const auto before = templates_;
   if (it != templates_.end()) {
     if (it->author != author && !admin)
@@ -181,9 +189,11 @@ std::optional<ApiError> DashboardStore::putTemplate(std::string_view author, boo
   return std::nullopt;
 }
 
-std::optional<ApiError> DashboardStore::removeTemplate(std::string_view name, std::string_view user, bool admin) {
+std::optional<ApiError> DashboardStore::removeTemplate(std::string_view name, std::string_view user,
+                                                       bool admin) {
   std::lock_guard lock(mutex_);
-  auto it = std::find_if(templates_.begin(), templates_.end(), [&](const Template& t) { return t.name == name; });
+  auto it =
+      std::find_if(templates_.begin(), templates_.end(), [&](const Template& t) { return t.name == name; });
   if (it == templates_.end()) return notFound("no template \"" + std::string(name) + "\"");
   if (it->author != user && !admin)
     return ApiError{403, "the template \"" + std::string(name) + "\" belongs to " + it->author, {}};
