@@ -86,10 +86,10 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   // Live captures (see live_capture.h): batches handed to each worker, and the reader's upkeep.
   std::vector<uint64_t> submitted(n, 0);
   uint64_t seq = 0;
-  auto submit = [&](size_t w, PacketBatch* b) {
+  auto submit = [&](size_t w, PacketBatch* b, bool urgent) {
     b->readerSeq = seq;
     ++submitted[w];
-    workers_[w]->submit(b);
+    workers_[w]->submit(b, urgent);
   };
   auto maintainCaptures = [&] {
     live_.readerMaintain(seq, submitted, [&](size_t w) { return workers_[w]->batchesDone(); });
@@ -113,7 +113,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
       open[i]->readerTime = last;
       open[i]->flushAfter = stall;
       unflushed[i] = !stall;
-      submit(i, open[i]);
+      submit(i, open[i], /*urgent=*/true);
       open[i] = workers_[i]->takeFreeBatch();
     }
   };
@@ -162,7 +162,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
       if (n == 1) scratch = *target;
       batch->readerTime = last;
       unflushed[w] = true;
-      submit(w, batch);
+      submit(w, batch, /*urgent=*/false);
       batch = open[w] = workers_[w]->takeFreeBatch();
       if (n == 1) batch->packets[0] = scratch;
     }
@@ -185,7 +185,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     if (batch->count == PacketBatch::kCapacity) {
       batch->readerTime = last;
       unflushed[w] = true;
-      submit(w, batch);
+      submit(w, batch, /*urgent=*/false);
       open[w] = workers_[w]->takeFreeBatch();
     }
     if ((packets & 0xfff) == 0) {
@@ -201,7 +201,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   for (size_t i = 0; i < n; ++i) {
     open[i]->last = true;
     open[i]->readerTime = last;
-    submit(i, open[i]);
+    submit(i, open[i], /*urgent=*/true);
   }
   readerCpuNanos_.store(threadCpuNanos(), std::memory_order_release);
   for (auto& w : workers_) w->join();

@@ -17,7 +17,13 @@ size_t Worker::batchesPerWorker(int64_t memoryBytes, unsigned workers) {
 
 Worker::Worker(const EngineOptions& options, int64_t memoryBudget, size_t batches, size_t index,
                const LiveCaptureTable* live)
-    : shard_(options, memoryBudget), index_(index), live_(live), free_(batches), full_(batches) {
+    : shard_(options, memoryBudget),
+      index_(index),
+      live_(live),
+      free_(batches),
+      full_(batches),
+      wakeWorkerAt_(std::clamp<size_t>(batches / 4, 1, kWakeBatches)),
+      wakeReaderAt_(std::max<size_t>(batches / 4, 1)) {
   batches_.reserve(batches);
   for (size_t i = 0; i < batches; ++i) {
     // Default-initialized: the arena's pages stay untouched (not resident) until packets fill them.
@@ -127,7 +133,7 @@ void Worker::run() {
     watermark_.store(batch->readerSeq, std::memory_order_release);
     batchesDone_.fetch_add(1, std::memory_order_release);
     batch->clear();
-    free_.push(batch);
+    free_.push(batch, wakeReaderAt_);
     if (last) {
       cpuNanos_.store(threadCpuNanos(), std::memory_order_release);
       return;

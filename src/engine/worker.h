@@ -39,9 +39,14 @@ class Worker {
   void start();
   void join();
 
-  // Reader side.
+  // Reader side. A sleeping worker is woken when a quarter of its queue (at most kWakeBatches) is
+  // waiting, or at once for an `urgent` batch: one that ends the input or a pause of it, or that
+  // live captures wait for. The reader, when it waits for a free batch, is woken when a quarter of
+  // them are free (spsc_queue.h: the threads then take turns on a core in milliseconds, not
+  // microseconds).
+  static constexpr size_t kWakeBatches = 8;
   PacketBatch* takeFreeBatch() { return free_.pop(); }
-  void submit(PacketBatch* batch) { full_.push(batch); }
+  void submit(PacketBatch* batch, bool urgent) { full_.push(batch, urgent ? 1 : wakeWorkerAt_); }
 
   // Query side: runs f(const Shard&) while the worker is between batches. A waiting query is let in
   // at the next batch boundary (see yieldToQueries), so queries are not starved by a busy worker.
@@ -100,6 +105,8 @@ class Worker {
   std::vector<std::unique_ptr<PacketBatch>> batches_;
   SpscQueue<PacketBatch> free_;
   SpscQueue<PacketBatch> full_;
+  const size_t wakeWorkerAt_;  // full batches that wake this worker (see submit)
+  const size_t wakeReaderAt_;  // free batches that wake the reader
   mutable std::mutex mutex_;
   mutable std::atomic<uint32_t> queriesWaiting_{0};
   std::thread thread_;

@@ -358,14 +358,21 @@ class BlockRenderer {
 // time): blocks of them are rendered in parallel on `threads` threads and written in order, so the
 // output is the same as one thread's. Memory: one block of JSON per thread.
 void writeConnections(ReportJson& w, const Engine& engine, unsigned threads) {
-  std::vector<const Connection*> all;
-  engine.forEachShard(
-      [&](const Shard& s) { s.flows().forEach([&](const Connection& c) { all.push_back(&c); }); });
-  std::sort(all.begin(), all.end(), [](const Connection* a, const Connection* b) {
-    return std::tie(a->start, a->clientIp, a->clientPort, a->serverIp, a->serverPort, a->l4Protocol,
-                    a->outerVlan) < std::tie(b->start, b->clientIp, b->clientPort, b->serverIp, b->serverPort,
-                                             b->l4Protocol, b->outerVlan);
+  // Sorted by start time, then by key: the start is copied next to each pointer, so that only
+  // connections that started in the same nanosecond are read while sorting.
+  std::vector<std::pair<int64_t, const Connection*>> byStart;
+  engine.forEachShard([&](const Shard& s) {
+    s.flows().forEach([&](const Connection& c) { byStart.emplace_back(c.start, &c); });
   });
+  std::sort(byStart.begin(), byStart.end(), [](const auto& x, const auto& y) {
+    if (x.first != y.first) return x.first < y.first;
+    const Connection *a = x.second, *b = y.second;
+    return std::tie(a->clientIp, a->clientPort, a->serverIp, a->serverPort, a->l4Protocol, a->outerVlan) <
+           std::tie(b->clientIp, b->clientPort, b->serverIp, b->serverPort, b->l4Protocol, b->outerVlan);
+  });
+  std::vector<const Connection*> all(byStart.size());
+  for (size_t i = 0; i < byStart.size(); ++i) all[i] = byStart[i].second;
+  std::vector<std::pair<int64_t, const Connection*>>().swap(byStart);
   w.key("connections");
   w.beginArray();
   constexpr size_t kBlock = 2048;

@@ -1,0 +1,72 @@
+#include "engine/spsc_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace netmeter {
+namespace {
+
+TEST(SpscQueue, DeliversEveryItemInOrderAcrossThreads) {
+  SpscQueue<int> queue(16);
+  constexpr int kItems = 200'000;
+  std::vector<int> items(kItems);
+  for (int i = 0; i < kItems; ++i) items[i] = i;
+  std::vector<int> seen;
+  seen.reserve(kItems);
+  std::thread consumer([&] {
+    for (int i = 0; i < kItems; ++i) seen.push_back(*queue.pop());
+  });
+  for (int i = 0; i < kItems; ++i) {
+    queue.push(&items[i], size_t(1) + size_t(i % 5));  // wake-up thresholds that vary
+    if (i % 1000 == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));  // let it sleep
+  }
+  consumer.join();
+  ASSERT_EQ(seen.size(), size_t(kItems));
+  for (int i = 0; i < kItems; ++i) ASSERT_EQ(seen[i], i);
+}
+
+// A threshold that is never reached delays a sleeping consumer by at most kMaxSleep: never a stall.
+TEST(SpscQueue, ASleeperWakesWithoutReachingTheThreshold) {
+  SpscQueue<int> queue(16);
+  int item = 7;
+  int* got = nullptr;
+  std::thread consumer([&] { got = queue.pop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the consumer is asleep by now
+  const auto pushed = std::chrono::steady_clock::now();
+  queue.push(&item, /*wakeAt=*/16);
+  consumer.join();
+  const auto waited = std::chrono::steady_clock::now() - pushed;
+  EXPECT_EQ(got, &item);
+  EXPECT_LT(waited, std::chrono::seconds(1));  // kMaxSleep (2 ms) plus any scheduling delay
+}
+
+TEST(SpscQueue, AnUrgentPushWakesTheSleeperAtOnce) {
+  SpscQueue<int> queue(16);
+  int item = 1;
+  std::atomic<bool> done{false};
+  std::thread consumer([&] {
+    queue.pop();
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(done.load());
+  queue.push(&item, 1);
+  consumer.join();
+  EXPECT_TRUE(done.load());
+}
+
+TEST(SpscQueue, TryPushFailsWhenFullAndTryPopWhenEmpty) {
+  SpscQueue<int> queue(4);
+  int v[5] = {};
+  EXPECT_EQ(queue.tryPop(), nullptr);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(queue.tryPush(&v[i]));
+  EXPECT_FALSE(queue.tryPush(&v[4]));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(queue.tryPop(), &v[i]);
+  EXPECT_EQ(queue.tryPop(), nullptr);
+}
+
+}  // namespace
+}  // namespace netmeter
