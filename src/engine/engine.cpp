@@ -128,6 +128,7 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
   // Only the L7 analysis reads a packet's IP bytes in the workers: without it none are copied.
   const bool workersReadIpBytes = options_.l7.any();
   const auto paceStart = Clock::now();
+  DecodedPacket scratch;
   while (!stopRequested_.load(std::memory_order_relaxed) && source.next(raw) == ReadStatus::kPacket) {
     if (timeIndex != nullptr) timeIndex->add(raw);
     if (options_.pacePacketsPerSecond != 0) {
@@ -147,8 +148,9 @@ void Engine::run(PacketSource& source, const std::function<void(const EngineProg
     const bool keepFrames = live_.anyActive();
     if (keepFrames) live_.readerPacket(seq, raw.timestamp);
     // Decode straight into the destination batch: the shard is known only after decoding, so decode
-    // into worker 0's free slot first when there is one worker, else into a scratch slot.
-    DecodedPacket scratch;
+    // into worker 0's free slot first when there is one worker, else into a scratch slot (declared
+    // before the loop: decodePacket resets it, and zeroing it here for every packet was 3 % of the
+    // reader's time).
     DecodedPacket* target = n == 1 ? &open[0]->packets[open[0]->count] : &scratch;
     decodePacket(raw, *target);
     const size_t w = n == 1 ? 0 : shardHash(*target) % n;

@@ -14,6 +14,7 @@
 #include "modules/module_set.h"
 #include "report/json_writer.h"
 #include "report/l7_report.h"
+#include "report/parallel_rows.h"
 #include "report/report_json.h"
 #include "report/tcp_json.h"
 #include "report/tls_report.h"
@@ -183,64 +184,67 @@ void writeVlans(ReportJson& w, const VlanModule& m) {
 void writeIps(ReportJson& w, const IpModule& m, const HostNameTable& names) {
   w.key("ips");
   w.beginArray();
-  for (const auto& [ip, r] : sortedByKey(m.ips())) {
-    w.beginObject();
-    w.field("ip", ip.toString());
-    writeAlternativeNames(w, names, ip);
-    writeActivity(w, *r, 4);
+  const auto ips = sortedByKey(m.ips());
+  writeRowsInParallel(w, ips.size(), [&](ReportJson& j, size_t row) {
+    const auto& [ip, r] = ips[row];
+    j.beginObject();
+    j.field("ip", ip.toString());
+    writeAlternativeNames(j, names, ip);
+    writeActivity(j, *r, 4);
     const auto& all = r->counters.allTime();
-    w.field("tcpPackets", all[4]);
-    w.field("udpPackets", all[5]);
-    w.field("peers", r->peers);
-    w.key("ttl");
+    j.field("tcpPackets", all[4]);
+    j.field("udpPackets", all[5]);
+    j.field("peers", r->peers);
+    j.key("ttl");
     if (r->ttlCount) {
-      w.beginObject();
-      w.field("min", uint32_t{r->ttlMin});
-      w.field("max", uint32_t{r->ttlMax});
-      w.field("avg", double(r->ttlSum) / double(r->ttlCount));
-      w.endObject();
+      j.beginObject();
+      j.field("min", uint32_t{r->ttlMin});
+      j.field("max", uint32_t{r->ttlMax});
+      j.field("avg", double(r->ttlSum) / double(r->ttlCount));
+      j.endObject();
     } else {
-      w.null();
+      j.null();
     }
-    w.key("mtu");
-    w.beginObject();
-    w.field("rx", r->mtuReceived);
-    w.field("tx", r->mtuSent);
-    w.endObject();
-    w.field("connectionsAsClient", r->connectionsAsClient);
-    w.field("connectionsAsServer", r->connectionsAsServer);
-    w.key("lastNewConnection");
+    j.key("mtu");
+    j.beginObject();
+    j.field("rx", r->mtuReceived);
+    j.field("tx", r->mtuSent);
+    j.endObject();
+    j.field("connectionsAsClient", r->connectionsAsClient);
+    j.field("connectionsAsServer", r->connectionsAsServer);
+    j.key("lastNewConnection");
     if (r->lastNewConnection == INT64_MIN)
-      w.null();
+      j.null();
     else
-      w.value(r->lastNewConnection);
-    w.key("macs");
-    w.beginArray();
-    for (const MacAddress& mac : r->macs) w.value(mac.toString());
-    w.endArray();
-    w.key("vlans");
-    w.beginArray();
-    for (uint16_t v : r->vlans) writeVlan(w, v);
-    w.endArray();
-    w.key("interfaces");
-    w.beginArray();
+      j.value(r->lastNewConnection);
+    j.key("macs");
+    j.beginArray();
+    for (const MacAddress& mac : r->macs) j.value(mac.toString());
+    j.endArray();
+    j.key("vlans");
+    j.beginArray();
+    for (uint16_t v : r->vlans) writeVlan(j, v);
+    j.endArray();
+    j.key("interfaces");
+    j.beginArray();
     for (uint32_t i = 0; i < 64; ++i)
-      if (r->interfaceMask & (uint64_t{1} << i)) w.value(i);
-    w.endArray();
-    w.endObject();
-  }
+      if (r->interfaceMask & (uint64_t{1} << i)) j.value(i);
+    j.endArray();
+    j.endObject();
+  });
   w.endArray();
 
   w.key("ipPairs");
   w.beginArray();
-  auto pairs = sortedByKey(m.pairs());
-  for (const auto& [key, r] : pairs) {
-    w.beginObject();
-    w.field("ipA", key.a.toString());
-    w.field("ipB", key.b.toString());
-    writeActivity(w, *r);
-    w.endObject();
-  }
+  const auto pairs = sortedByKey(m.pairs());
+  writeRowsInParallel(w, pairs.size(), [&](ReportJson& j, size_t row) {
+    const auto& [key, r] = pairs[row];
+    j.beginObject();
+    j.field("ipA", key.a.toString());
+    j.field("ipB", key.b.toString());
+    writeActivity(j, *r);
+    j.endObject();
+  });
   w.endArray();
 }
 
@@ -319,82 +323,22 @@ void writeConnection(ReportJson& w, const Connection* c) {
   w.endObject();
 }
 
-// Renders blocks of connections into memory, with a JSON writer of its own, so that several blocks
-// can be rendered at once. The buffer (a memory stream) is reused from block to block.
-class BlockRenderer {
- public:
-  BlockRenderer() : memory_(open_memstream(&buffer_, &size_)) {
-    if (memory_ == nullptr) throw std::runtime_error("cannot render the JSON report: out of memory");
-  }
-  ~BlockRenderer() {
-    std::fclose(memory_);
-    std::free(buffer_);
-  }
-  BlockRenderer(const BlockRenderer&) = delete;
-  BlockRenderer& operator=(const BlockRenderer&) = delete;
-
-  // The connections as JSON objects separated by commas (no brackets); valid until the next call.
-  std::string_view render(std::span<const Connection* const> block,
-                          const std::optional<ReportWindow>& window) {
-    std::rewind(memory_);
-    {
-      ReportJson w(memory_, window);
-      w.beginArray();
-      for (const Connection* c : block) writeConnection(w, c);
-      w.endArray();
-    }
-    std::fflush(memory_);  // size_ is now the position: the end of this block
-    if (size_ < 2) return {};
-    return {buffer_ + 1, size_ - 2};  // without [ and ]
-  }
-
- private:
-  char* buffer_ = nullptr;
-  size_t size_ = 0;
-  std::FILE* memory_;
-};
-
-// The connections are most of the report (about 80 % of its bytes on a generated trace and of its
-// time): blocks of them are rendered in parallel on `threads` threads and written in order, so the
-// output is the same as one thread's. Memory: one block of JSON per thread.
-void writeConnections(ReportJson& w, const Engine& engine, unsigned threads) {
-  // Sorted by start time, then by key: the start is copied next to each pointer, so that only
-  // connections that started in the same nanosecond are read while sorting.
-  std::vector<std::pair<int64_t, const Connection*>> byStart;
+// Connections, sorted by start time, then by key: the start is copied next to each pointer, so that
+// only connections that started in the same nanosecond are read while sorting.
+void writeConnections(ReportJson& w, const Engine& engine) {
+  std::vector<std::pair<int64_t, const Connection*>> all;
   engine.forEachShard([&](const Shard& s) {
-    s.flows().forEach([&](const Connection& c) { byStart.emplace_back(c.start, &c); });
+    s.flows().forEach([&](const Connection& c) { all.emplace_back(c.start, &c); });
   });
-  std::sort(byStart.begin(), byStart.end(), [](const auto& x, const auto& y) {
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
     if (x.first != y.first) return x.first < y.first;
     const Connection *a = x.second, *b = y.second;
     return std::tie(a->clientIp, a->clientPort, a->serverIp, a->serverPort, a->l4Protocol, a->outerVlan) <
            std::tie(b->clientIp, b->clientPort, b->serverIp, b->serverPort, b->l4Protocol, b->outerVlan);
   });
-  std::vector<const Connection*> all(byStart.size());
-  for (size_t i = 0; i < byStart.size(); ++i) all[i] = byStart[i].second;
-  std::vector<std::pair<int64_t, const Connection*>>().swap(byStart);
   w.key("connections");
   w.beginArray();
-  constexpr size_t kBlock = 2048;
-  threads = std::max(1u, threads);
-  std::vector<BlockRenderer> renderers(threads);
-  std::vector<std::string_view> rendered(threads);
-  for (size_t first = 0; first < all.size(); first += kBlock * threads) {
-    auto render = [&](size_t i) {
-      const size_t begin = std::min(all.size(), first + i * kBlock);
-      const size_t end = std::min(all.size(), begin + kBlock);
-      rendered[i] = renderers[i].render(std::span(all).subspan(begin, end - begin), w.window);
-    };
-    {
-      std::vector<std::jthread> helpers;
-      for (size_t i = 1; i < threads && first + i * kBlock < all.size(); ++i) helpers.emplace_back(render, i);
-      render(0);
-    }  // joined
-    for (std::string_view& block : rendered) {
-      if (!block.empty()) w.rawBulk(block);  // one raw value holding several: the commas are in the text
-      block = {};
-    }
-  }
+  writeRowsInParallel(w, all.size(), [&](ReportJson& out, size_t i) { writeConnection(out, all[i].second); });
   w.endArray();
 }
 
@@ -461,7 +405,7 @@ void writeQos(ReportJson& w, const QosModule& m) {
 
 void writeJsonReport(const Engine& engine, const ModuleSet& merged, const ReportInput& input,
                      std::FILE* out) {
-  ReportJson w(out, input.window);
+  ReportJson w(out, input.window, input.renderThreads, input.renderBlockRows);
   w.beginObject();
   writeTrace(w, engine, input);
   writeEngine(w, engine);
@@ -472,7 +416,7 @@ void writeJsonReport(const Engine& engine, const ModuleSet& merged, const Report
   writeMacProtocols(w, merged.macProtocols);
   writeVlans(w, merged.vlan);
   writeIps(w, merged.ip, merged.app.names);
-  writeConnections(w, engine, input.renderThreads);
+  writeConnections(w, engine);
   writeL4Ports(w, merged.l4Ports);
   writePacketSizes(w, merged.packetSize);
   writeQos(w, merged.qos);

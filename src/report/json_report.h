@@ -31,9 +31,10 @@ struct ReportInput {
   const OuiDatabase* vendors = nullptr;
   double wallSeconds = 0;
   std::optional<ReportWindow> window;
-  // Threads that render the connections (the bulk of the report) at once; the output is the same
-  // for any number. Default: one per core.
+  // Threads that render the large tables (connections are the bulk of the report) at once, in blocks
+  // of renderBlockRows rows; the output is the same for any number. Default: one per core.
   unsigned renderThreads = std::max(1u, std::thread::hardware_concurrency());
+  size_t renderBlockRows = 2048;
 };
 
 // Writes every statistic of a finished analysis as one JSON document. Per-entity objects have the

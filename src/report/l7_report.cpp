@@ -2,6 +2,7 @@
 
 #include "modules/app/connection_app_json.h"
 #include "modules/dns/dns_parser.h"
+#include "report/parallel_rows.h"
 
 namespace netmeter {
 
@@ -38,15 +39,16 @@ void writeL7Protocols(ReportJson& w, const DpiModule& m) {
   std::vector<std::pair<std::pair<IpAddress, uint16_t>, const DpiIpRecord*>> rows;
   m.ips().forEach([&](const DpiIpKey& k, const DpiIpRecord& r) { rows.push_back({{k.ip, k.protocol}, &r}); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [key, r] : rows) {
-    w.beginObject();
-    w.field("ip", key.first.toString());
-    w.field("protocol", uint32_t{key.second});
-    w.field("name", l7ProtocolName(key.second));
-    writeActivity(w, *r);
-    w.field("connections", r->connections);
-    w.endObject();
-  }
+  writeRowsInParallel(w, rows.size(), [&](ReportJson& j, size_t row) {
+    const auto& [key, r] = rows[row];
+    j.beginObject();
+    j.field("ip", key.first.toString());
+    j.field("protocol", uint32_t{key.second});
+    j.field("name", l7ProtocolName(key.second));
+    writeActivity(j, *r);
+    j.field("connections", r->connections);
+    j.endObject();
+  });
   w.endArray();
 }
 
@@ -108,21 +110,22 @@ void writeHostNames(ReportJson& w, const HostNameTable& names) {
   std::vector<std::pair<IpAddress, const HostNameRecord*>> rows;
   names.forEach([&](const IpAddress& ip, const HostNameRecord& r) { rows.emplace_back(ip, &r); });
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [ip, r] : rows) {
-    w.beginObject();
-    w.field("ip", ip.toString());
-    w.key("names");
-    w.beginArray();
+  writeRowsInParallel(w, rows.size(), [&](ReportJson& j, size_t row) {
+    const auto& [ip, r] = rows[row];
+    j.beginObject();
+    j.field("ip", ip.toString());
+    j.key("names");
+    j.beginArray();
     for (uint8_t i = 0; i < r->count; ++i) {
-      w.beginObject();
-      w.field("name", r->names[i].name);
-      w.field("source", nameSourceName(r->names[i].source));
-      w.field("lastSeen", r->names[i].lastSeen);
-      w.endObject();
+      j.beginObject();
+      j.field("name", r->names[i].name);
+      j.field("source", nameSourceName(r->names[i].source));
+      j.field("lastSeen", r->names[i].lastSeen);
+      j.endObject();
     }
-    w.endArray();
-    w.endObject();
-  }
+    j.endArray();
+    j.endObject();
+  });
   w.endArray();
 }
 

@@ -15,9 +15,13 @@ namespace netmeter {
 // The JSON writer plus the query window every counter object is rendered for.
 class ReportJson : public JsonWriter {
  public:
-  ReportJson(std::FILE* out, const std::optional<ReportWindow>& reportWindow)
-      : JsonWriter(out), window(reportWindow) {}
+  ReportJson(std::FILE* out, const std::optional<ReportWindow>& reportWindow, unsigned threads = 1,
+             size_t blockRows = 2048)
+      : JsonWriter(out), window(reportWindow), renderThreads(threads), renderBlockRows(blockRows) {}
   const std::optional<ReportWindow>& window;
+  // The large tables' rendering (report/parallel_rows.h): threads at once, rows per block.
+  const unsigned renderThreads;
+  const size_t renderBlockRows;
 };
 
 // "interval", "intervalPerSecond" and, when asked, "history" of a series for the report window.

@@ -5,6 +5,7 @@
 
 #include "modules/tcp/tcp_analyzer.h"
 #include "modules/tcp/tcp_connection_json.h"
+#include "report/parallel_rows.h"
 
 namespace netmeter {
 
@@ -129,12 +130,13 @@ void writeTcpModuleJson(ReportJson& w, const TcpModule& m) {
   std::sort(ips.begin(), ips.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   w.key("ips");
   w.beginArray();
-  for (const auto& [ip, r] : ips) {
-    w.beginObject();
-    w.field("ip", ip.toString());
-    writeTcpStatsFields(w, *r);
-    w.endObject();
-  }
+  writeRowsInParallel(w, ips.size(), [&](ReportJson& j, size_t row) {
+    const auto& [ip, r] = ips[row];
+    j.beginObject();
+    j.field("ip", ip.toString());
+    writeTcpStatsFields(j, *r);
+    j.endObject();
+  });
   w.endArray();
 
   std::vector<std::pair<TcpServerPortKey, const TcpServerPortRecord*>> ports;

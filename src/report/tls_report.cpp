@@ -6,6 +6,7 @@
 #include "modules/quic/quic_version.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/tls_constants.h"
+#include "report/parallel_rows.h"
 
 namespace netmeter {
 
@@ -105,25 +106,27 @@ void writeTlsServers(ReportJson& w, const TlsModule& m) {
 void writeTlsClients(ReportJson& w, const TlsModule& m) {
   w.key("tlsClients");
   w.beginArray();
-  for (const auto& [ip, r] : sortedByKey(m.clients())) {
-    w.beginObject();
-    w.field("ip", ip.toString());
-    writeActivity(w, *r);  // [ClientHellos]
-    w.key("fingerprints");
-    w.beginArray();
+  const auto clients = sortedByKey(m.clients());
+  writeRowsInParallel(w, clients.size(), [&](ReportJson& j, size_t row) {
+    const auto& [ip, r] = clients[row];
+    j.beginObject();
+    j.field("ip", ip.toString());
+    writeActivity(j, *r);  // [ClientHellos]
+    j.key("fingerprints");
+    j.beginArray();
     for (const auto& e : r->fingerprints) {
-      w.beginObject();
-      w.field("ja3", tls::ja3Hex(e.value.ja3));
-      w.field("ja4", e.value.ja4View());
-      w.field("count", e.count);
-      w.endObject();
+      j.beginObject();
+      j.field("ja3", tls::ja3Hex(e.value.ja3));
+      j.field("ja4", e.value.ja4View());
+      j.field("count", e.count);
+      j.endObject();
     }
-    w.endArray();
-    writeVersions(w, "announcedVersions", r->announcedVersions);
-    writeCiphers(w, "announcedCipherSuites", r->announcedCiphers);
-    writeNegotiated(w, r->negotiated);
-    w.endObject();
-  }
+    j.endArray();
+    writeVersions(j, "announcedVersions", r->announcedVersions);
+    writeCiphers(j, "announcedCipherSuites", r->announcedCiphers);
+    writeNegotiated(j, r->negotiated);
+    j.endObject();
+  });
   w.endArray();
 }
 

@@ -165,8 +165,9 @@ TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
   }
 }
 
-// The report renders blocks of connections on several threads: the text is the same for any number
-// of them (many blocks, a last one that is partly filled), and it is valid JSON with every connection.
+// The report renders blocks of rows of its large tables on several threads: the text is the same for
+// any number of them and any block size (many blocks, a last one that is partly filled), for all
+// time and for a window with histories, and it is valid JSON with every row.
 TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
   test::AddressFloodSource flood(10'000, kT0);
   Engine engine(EngineOptions{});
@@ -180,7 +181,48 @@ TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
   auto j = nlohmann::json::parse(one);
   EXPECT_EQ(j["connections"].size(), 10'000u);
   EXPECT_EQ(j["connections"][0]["l4Protocol"], 17);
+  EXPECT_EQ(j["ips"].size(), 20'000u);
+  EXPECT_EQ(j["ipPairs"].size(), 10'000u);
   for (unsigned threads : {2u, 3u, 7u}) EXPECT_TRUE(render(threads) == one) << threads << " threads";
+}
+
+TEST(Engine, EveryLargeTableIsTheSameRenderedInBlocksOnSeveralThreads) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("netmeter-render-test-" + std::to_string(::getpid()) + ".pcap");
+  GeneratorOptions o;
+  o.seed = 3;
+  o.packets = 20'000;
+  o.hosts = 200;
+  o.servers = 20;
+  o.connections = 1'500;
+  o.packetsPerSecond = 4'000;
+  o.snapLength = 65535;
+  ASSERT_TRUE(generateTrace(o, path.string()).ok);
+  auto opened = openCaptureFiles({path.string()});
+  ASSERT_TRUE(opened.source) << opened.error.toString();
+  Engine engine(EngineOptions{});
+  engine.run(*opened.source);
+  std::filesystem::remove(path);
+  for (const bool windowed : {false, true}) {
+    auto render = [&](unsigned threads, size_t blockRows) {
+      ReportInput input;
+      input.renderThreads = threads;
+      input.renderBlockRows = blockRows;
+      if (windowed)
+        input.window =
+            ReportWindow{secondOf(engine.totals().firstPacket), secondOf(engine.totals().lastPacket) + 1, 10};
+      return reportText(engine, input);
+    };
+    const std::string one = render(1, 2048);
+    const auto j = nlohmann::json::parse(one);
+    // Tables with more rows than the blocks below, rendered by every helper.
+    for (const char* table : {"ips", "ipPairs", "connections", "l7Ips", "hostNames", "tlsClients"})
+      EXPECT_GT(j[table].size(), 20u) << table;
+    EXPECT_GT(j["tcp"]["ips"].size(), 20u);
+    for (const auto& [threads, blockRows] : {std::pair{2u, 7u}, {3u, 5u}, {2u, 2048u}, {1u, 3u}})
+      EXPECT_TRUE(render(threads, blockRows) == one)
+          << threads << " threads, blocks of " << blockRows << (windowed ? ", windowed" : "");
+  }
 }
 
 // The summary and the report share one merge of the shards; asking again must not merge again.
