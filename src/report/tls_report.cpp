@@ -6,6 +6,7 @@
 #include "modules/quic/quic_version.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/tls_constants.h"
+#include "modules/tls/tls_json.h"
 #include "report/parallel_rows.h"
 
 namespace netmeter {
@@ -29,34 +30,6 @@ void writeResponseTimes(ReportJson& w, std::string_view key, const ResponseTimeS
     w.null();
   w.field("max", rt.max);
   w.endObject();
-}
-
-template <typename Set>
-void writeVersions(ReportJson& w, std::string_view key, const Set& set) {
-  w.key(key);
-  w.beginArray();
-  for (uint16_t v : set) w.value(versionText(v));
-  w.endArray();
-}
-template <typename Set>
-void writeCiphers(ReportJson& w, std::string_view key, const Set& set) {
-  w.key(key);
-  w.beginArray();
-  for (uint16_t c : set) w.value(cipherText(c));
-  w.endArray();
-}
-
-void writeNegotiated(ReportJson& w, const CountedSet<uint32_t, 8>& negotiated) {
-  w.key("negotiated");
-  w.beginArray();
-  for (const auto& e : negotiated) {
-    w.beginObject();
-    w.field("version", versionText(uint16_t(e.value >> 16)));
-    w.field("cipherSuite", cipherText(uint16_t(e.value)));
-    w.field("count", e.count);
-    w.endObject();
-  }
-  w.endArray();
 }
 
 void writeServerNames(ReportJson& w, const ServerNames& names) {
@@ -84,20 +57,10 @@ void writeTlsServers(ReportJson& w, const TlsModule& m) {
     writeServerNames(w, r->serverNames);
     writeResponseTimes(w, "handshakeResponseTime", r->handshakeTime);
     writeResponseTimes(w, "firstDataResponseTime", r->dataTime);
-    writeVersions(w, "announcedVersions", r->announcedVersions);
-    writeCiphers(w, "announcedCipherSuites", r->announcedCiphers);
-    writeNegotiated(w, r->negotiated);
-    w.key("alerts");
-    w.beginArray();
-    for (const auto& e : r->alerts) {
-      w.beginObject();
-      w.field("level", tls::alertLevelName(uint8_t(e.value >> 8)));
-      auto description = tls::alertDescriptionName(uint8_t(e.value));
-      w.field("description", description.empty() ? std::to_string(e.value & 0xff) : std::string(description));
-      w.field("count", e.count);
-      w.endObject();
-    }
-    w.endArray();
+    tls_json::versions(w, "announcedVersions", r->announcedVersions);
+    tls_json::cipherSuites(w, "announcedCipherSuites", r->announcedCiphers);
+    tls_json::negotiated(w, r->negotiated);
+    tls_json::alerts(w, r->alerts);
     w.endObject();
   }
   w.endArray();
@@ -112,19 +75,10 @@ void writeTlsClients(ReportJson& w, const TlsModule& m) {
     j.beginObject();
     j.field("ip", ip.toString());
     writeActivity(j, *r);  // [ClientHellos]
-    j.key("fingerprints");
-    j.beginArray();
-    for (const auto& e : r->fingerprints) {
-      j.beginObject();
-      j.field("ja3", tls::ja3Hex(e.value.ja3));
-      j.field("ja4", e.value.ja4View());
-      j.field("count", e.count);
-      j.endObject();
-    }
-    j.endArray();
-    writeVersions(j, "announcedVersions", r->announcedVersions);
-    writeCiphers(j, "announcedCipherSuites", r->announcedCiphers);
-    writeNegotiated(j, r->negotiated);
+    tls_json::fingerprints(j, r->fingerprints);
+    tls_json::versions(j, "announcedVersions", r->announcedVersions);
+    tls_json::cipherSuites(j, "announcedCipherSuites", r->announcedCiphers);
+    tls_json::negotiated(j, r->negotiated);
     j.endObject();
   });
   w.endArray();

@@ -14,6 +14,7 @@
 #include "modules/module_routes.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/server_names_json.h"
+#include "modules/tls/tls_json.h"
 #include "modules/tls/tls_module.h"
 #include "modules/tls/tls_text.h"
 #include "query/counters.h"
@@ -35,34 +36,6 @@ const auto tlsClientsOf = [](const Shard& s) -> const KeyedStats<IpAddress, TlsC
   return s.modules().app.tls.clients();
 };
 
-template <typename Set>
-void versions(JsonOut& j, std::string_view key, const Set& set) {
-  j.key(key);
-  j.beginArray();
-  for (uint16_t v : set) j.value(tls::versionText(v));
-  j.endArray();
-}
-template <typename Set>
-void ciphers(JsonOut& j, std::string_view key, const Set& set) {
-  j.key(key);
-  j.beginArray();
-  for (uint16_t c : set) j.value(tls::cipherText(c));
-  j.endArray();
-}
-
-void negotiated(JsonOut& j, const CountedSet<uint32_t, 8>& set) {
-  j.key("negotiated");
-  j.beginArray();
-  for (const auto& e : set) {
-    j.beginObject();
-    j.field("version", tls::versionText(uint16_t(e.value >> 16)));
-    j.field("cipherSuite", tls::cipherText(uint16_t(e.value)));
-    j.field("count", e.count);
-    j.endObject();
-  }
-  j.endArray();
-}
-
 // One TLS server (IP:port). Counters: [handshakes (ServerHello seen), first data responses].
 void writeTlsServer(JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r, const TimeWindow& w) {
   j.beginObject();
@@ -75,19 +48,10 @@ void writeTlsServer(JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r,
   j.field("firstDataResponses", r.counters.allTime()[1]);
   writeResponseTimeObject(j, "handshakeResponseTime", r.handshakeTime);
   writeResponseTimeObject(j, "firstDataResponseTime", r.dataTime);
-  versions(j, "announcedVersions", r.announcedVersions);
-  ciphers(j, "announcedCipherSuites", r.announcedCiphers);
-  negotiated(j, r.negotiated);
-  j.key("alerts");
-  j.beginArray();
-  for (const auto& e : r.alerts) {
-    j.beginObject();
-    j.field("level", tls::alertLevelName(uint8_t(e.value >> 8)));
-    j.field("description", tls::alertDescriptionText(uint8_t(e.value)));
-    j.field("count", e.count);
-    j.endObject();
-  }
-  j.endArray();
+  tls_json::versions(j, "announcedVersions", r.announcedVersions);
+  tls_json::cipherSuites(j, "announcedCipherSuites", r.announcedCiphers);
+  tls_json::negotiated(j, r.negotiated);
+  tls_json::alerts(j, r.alerts);
   j.endObject();
 }
 
@@ -102,19 +66,10 @@ void writeTlsClient(JsonOut& j, const IpAddress& ip, const TlsClientRecord& r, c
   j.endArray();
   query::writeTraffic(j, r, w);
   j.field("clientHellos", r.counters.allTime()[0]);
-  j.key("fingerprints");
-  j.beginArray();
-  for (const auto& e : r.fingerprints) {
-    j.beginObject();
-    j.field("ja3", tls::ja3Hex(e.value.ja3));
-    j.field("ja4", e.value.ja4View());
-    j.field("count", e.count);
-    j.endObject();
-  }
-  j.endArray();
-  versions(j, "announcedVersions", r.announcedVersions);
-  ciphers(j, "announcedCipherSuites", r.announcedCiphers);
-  negotiated(j, r.negotiated);
+  tls_json::fingerprints(j, r.fingerprints);
+  tls_json::versions(j, "announcedVersions", r.announcedVersions);
+  tls_json::cipherSuites(j, "announcedCipherSuites", r.announcedCiphers);
+  tls_json::negotiated(j, r.negotiated);
   j.endObject();
 }
 
