@@ -4,15 +4,18 @@
 
 #include "modules/app/printable_text.h"
 
-
 namespace netmeter {
 
 namespace {
 
 // Heap bytes a name holds beyond the record (short names live in the string itself).
-int64_t heapBytes(const std::string& s) { return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0; }
+int64_t heapBytes(const std::string& s) {
+  return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
+}
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
 
 bool olderThan(const HostName& a, PacketTime t, std::string_view name) {
   return a.lastSeen < t || (a.lastSeen == t && std::string_view(a.name) > name);
@@ -22,9 +25,12 @@ bool olderThan(const HostName& a, PacketTime t, std::string_view name) {
 
 std::string_view nameSourceName(NameSource source) {
   switch (source) {
-    case NameSource::kDns: return "DNS";
-    case NameSource::kHttp: return "HTTP";
-    case NameSource::kTls: return "TLS";
+    case NameSource::kDns:
+      return "DNS";
+    case NameSource::kHttp:
+      return "HTTP";
+    case NameSource::kTls:
+      return "TLS";
   }
   return "unknown";
 }
@@ -36,7 +42,7 @@ void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime 
       if (t >= n.lastSeen) {
         n.source = t > n.lastSeen ? source : std::min(n.source, source);
         n.lastSeen = t;
-        sortNewestFirst();
+        moveUp(i);
       }
       return;
     }
@@ -56,14 +62,18 @@ void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime 
   account.add(heapBytes(n.name));
   n.source = source;
   n.lastSeen = t;
-  sortNewestFirst();
+  moveUp(slot);  // the slot is the last one: a new name, or the least recent one's
+}
+
+// Names[i] became newer (or is new in the last slot) while the others stay in order: it moves
+// towards the front to its place, which is what sorting the names again gives (usually no move).
+void HostNameRecord::moveUp(size_t i) {
+  for (; i > 0 && newerFirst(names[i], names[i - 1]); --i) std::swap(names[i], names[i - 1]);
 }
 
 // Newest first, then by name: the order does not depend on how shards were merged.
-void HostNameRecord::sortNewestFirst() {
-  std::sort(names.begin(), names.begin() + count, [](const HostName& a, const HostName& b) {
-    return a.lastSeen != b.lastSeen ? a.lastSeen > b.lastSeen : a.name < b.name;
-  });
+bool HostNameRecord::newerFirst(const HostName& a, const HostName& b) {
+  return a.lastSeen != b.lastSeen ? a.lastSeen > b.lastSeen : a.name < b.name;
 }
 
 bool HostNameRecord::contains(std::string_view needle) const {

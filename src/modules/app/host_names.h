@@ -33,9 +33,11 @@ struct HostNameRecord : Activity {
   void learn(std::string_view name, NameSource source, PacketTime t, MemoryAccount& account);
   bool contains(std::string_view needle) const;  // case-insensitive substring of any name
   void release(MemoryAccount& account);
-  void sortNewestFirst();
+  static bool newerFirst(const HostName& a, const HostName& b);  // the order kept
+  void moveUp(size_t i);
   void mergeFrom(const HostNameRecord& o, MemoryAccount& account) {
-    for (uint8_t i = 0; i < o.count; ++i) learn(o.names[i].name, o.names[i].source, o.names[i].lastSeen, account);
+    for (uint8_t i = 0; i < o.count; ++i)
+      learn(o.names[i].name, o.names[i].source, o.names[i].lastSeen, account);
   }
 };
 
@@ -44,14 +46,17 @@ struct HostNameRecord : Activity {
 class HostNameTable {
  public:
   static constexpr size_t kMaxNameLength = 253;
-  void learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t, MemoryAccount& account);
+  void learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t,
+             MemoryAccount& account);
   const HostNameRecord* find(const IpAddress& ip) const { return table_.find(ip); }
   size_t size() const { return table_.size(); }
   template <typename F>
   void forEach(F&& f) const {
     table_.forEach(f);
   }
-  size_t evictBefore(PacketTime before, MemoryAccount& account) { return table_.evictBefore(before, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    return table_.evictBefore(before, account);
+  }
   void mergeFrom(const HostNameTable& o, MemoryAccount& account) {
     o.table_.forEach([&](const IpAddress& ip, const HostNameRecord& r) {
       HostNameRecord& mine = table_.findOrCreate(ip, account);
