@@ -42,8 +42,7 @@ class Worker {
   // Reader side. A sleeping worker is woken when a quarter of its queue (at most kWakeBatches) is
   // waiting, or at once for an `urgent` batch: one that ends the input or a pause of it, or that
   // live captures wait for. The reader, when it waits for a free batch, is woken when a quarter of
-  // them are free (spsc_queue.h: the threads then take turns on a core in milliseconds, not
-  // microseconds).
+  // them are free (spsc_queue.h).
   static constexpr size_t kWakeBatches = 8;
   PacketBatch* takeFreeBatch() { return free_.pop(); }
   void submit(PacketBatch* batch, bool urgent) { full_.push(batch, urgent ? 1 : wakeWorkerAt_); }

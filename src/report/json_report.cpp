@@ -2,12 +2,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <cstdlib>
 #include <optional>
-#include <span>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "core/protocol_names.h"
 #include "modules/mac/oui_database.h"

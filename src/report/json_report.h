@@ -24,6 +24,9 @@ struct ReportWindow {
   size_t historyPoints = 0;
 };
 
+// Rows per block when the report's large tables are rendered on several threads.
+inline constexpr size_t kReportBlockRows = 2048;
+
 struct ReportInput {
   std::vector<std::string> files;
   std::vector<ReadError> errors;
@@ -34,7 +37,7 @@ struct ReportInput {
   // Threads that render the large tables (connections are the bulk of the report) at once, in blocks
   // of renderBlockRows rows; the output is the same for any number. Default: one per core.
   unsigned renderThreads = std::max(1u, std::thread::hardware_concurrency());
-  size_t renderBlockRows = 2048;
+  size_t renderBlockRows = kReportBlockRows;
 };
 
 // Writes every statistic of a finished analysis as one JSON document. Per-entity objects have the

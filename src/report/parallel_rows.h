@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -33,7 +32,7 @@ class RowBlockRenderer {
                           const RenderRow& renderRow) {
     std::rewind(memory_);
     {
-      ReportJson w(memory_, window);
+      ReportJson w(memory_, window);  // one thread: rows only, no blocks within the block
       w.beginArray();
       for (size_t i = begin; i < end; ++i) renderRow(w, i);
       w.endArray();
@@ -52,8 +51,8 @@ class RowBlockRenderer {
 // Writes `count` rows into the array that `w` has open: renderRow(ReportJson&, size_t i) writes row i.
 // With w.renderThreads > 1, blocks of w.renderBlockRows rows are rendered on that many threads at once and
 // written in order, so the text is the same for any number of threads; renderRow must then only read. Memory:
-// one block of JSON per thread. The large tables (connections, IPs, IP pairs, L7 per IP, TLS clients,
-// TCP per IP) are most of the report's bytes and time.
+// one block of JSON per thread. The large tables (connections, IPs, IP pairs, L7 per IP, host names,
+// TLS clients, TCP per IP) are most of the report's bytes and time.
 template <typename RenderRow>
 void writeRowsInParallel(ReportJson& w, size_t count, const RenderRow& renderRow) {
   const unsigned threads = std::max(1u, w.renderThreads);

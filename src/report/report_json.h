@@ -16,7 +16,7 @@ namespace netmeter {
 class ReportJson : public JsonWriter {
  public:
   ReportJson(std::FILE* out, const std::optional<ReportWindow>& reportWindow, unsigned threads = 1,
-             size_t blockRows = 2048)
+             size_t blockRows = kReportBlockRows)
       : JsonWriter(out), window(reportWindow), renderThreads(threads), renderBlockRows(blockRows) {}
   const std::optional<ReportWindow>& window;
   // The large tables' rendering (report/parallel_rows.h): threads at once, rows per block.

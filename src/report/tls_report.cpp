@@ -15,7 +15,6 @@ namespace {
 
 using tls::cipherText;
 using tls::quicVersionText;
-using tls::versionText;
 
 void writeResponseTimes(ReportJson& w, std::string_view key, const ResponseTimeStats& rt) {
   w.key(key);

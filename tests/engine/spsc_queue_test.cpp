@@ -43,7 +43,9 @@ TEST(SpscQueue, ASleeperWakesWithoutReachingTheThreshold) {
   EXPECT_LT(waited, std::chrono::seconds(1));  // kMaxSleep (2 ms) plus any scheduling delay
 }
 
-TEST(SpscQueue, AnUrgentPushWakesTheSleeperAtOnce) {
+// A consumer asleep on an empty queue stays asleep until an item comes, then takes it. (That the
+// wake-up is immediate rather than at kMaxSleep is a matter of milliseconds, not asserted here.)
+TEST(SpscQueue, ASleepingConsumerWaitsForAnUrgentPushAndTakesIt) {
   SpscQueue<int> queue(16);
   int item = 1;
   std::atomic<bool> done{false};
