@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Compares the worker CPU time of netmeter builds on one trace, for A/B measurements of a change.
 #
-#   bash bench/compare_builds.sh [--rounds N] [--l7 all|off|LIST] TRACE NETMETER_A [NETMETER_B ...]
+#   bash bench/compare_builds.sh [--rounds N] [--l7 all|off|LIST] [--tcp on|off] TRACE NETMETER_A [NETMETER_B ...]
 #
-# Runs `netmeter analyze TRACE --threads 1 --l7 LEVEL --json /dev/null` with every binary once per
+# Runs `netmeter analyze TRACE --threads 1 --l7 LEVEL --tcp TCP --json /dev/null` with every binary once per
 # round, in turn (interleaved, so that the VM's slow and fast phases hit all of them alike), reads the
 # worker thread's CPU seconds from the `busy` line, and prints per binary the minimum and the median,
 # and the median (and range) of its ratio to the first binary within each round. On the project's VM
@@ -13,16 +13,18 @@ set -euo pipefail
 
 rounds=8
 level=all
+tcp=on
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --l7) level=$2; shift 2 ;;
+    --tcp) tcp=$2; shift 2 ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 if [ $# -lt 2 ]; then
-  echo "usage: $0 [--rounds N] [--l7 all|off|LIST] TRACE NETMETER_A [NETMETER_B ...]" >&2
+  echo "usage: $0 [--rounds N] [--l7 all|off|LIST] [--tcp on|off] TRACE NETMETER_A [NETMETER_B ...]" >&2
   exit 2
 fi
 trace=$1
@@ -35,7 +37,7 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for round in $(seq "$rounds"); do
   for binary in "$@"; do
-    seconds=$("$binary" analyze "$trace" --threads 1 --l7 "$level" --json /dev/null 2>&1 |
+    seconds=$("$binary" analyze "$trace" --threads 1 --l7 "$level" --tcp "$tcp" --json /dev/null 2>&1 |
               awk '$1 == "busy" { print $3 }')
     if [ -z "$seconds" ]; then
       echo "$0: no busy line from $binary" >&2

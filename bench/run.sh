@@ -123,11 +123,13 @@ if [ -x "$NETMETER" ] && [ "$SKIP_ANALYZE" = 1 ]; then
 elif [ -x "$NETMETER" ]; then
   timed netmeter-1t "$NETMETER" analyze "$TRACE" --threads 1 --json /dev/null
   timed netmeter-2t "$NETMETER" analyze "$TRACE" --threads 2 --json /dev/null
-  # The cost of each analyzer level, on one worker: without L7, with nDPI classification only.
-  timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
+  # The cost of each analyzer level, on one worker: the engine alone (no TCP health analysis, no L7),
+  # with TCP health analysis, with nDPI classification too.
+  timed netmeter-1t-engine "$NETMETER" analyze "$TRACE" --threads 1 --l7 off --tcp off --json /dev/null
   timed netmeter-1t-noL7 "$NETMETER" analyze "$TRACE" --threads 1 --l7 off --json /dev/null
-  # The engine's scaling (issue 3): two workers without L7.
-  timed netmeter-2t-noL7 "$NETMETER" analyze "$TRACE" --threads 2 --l7 off --json /dev/null
+  timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
+  # The engine's scaling (issue 3): two workers, the engine alone.
+  timed netmeter-2t-engine "$NETMETER" analyze "$TRACE" --threads 2 --l7 off --tcp off --json /dev/null
   # The cost of each application analyzer: nDPI plus that analyzer alone, against nDPI alone, in
   # interleaved rounds (the least worker CPU time of each wins: the VM's noise only ever adds).
   for ((round = 1; round <= ANALYZER_ROUNDS; ++round)); do
@@ -230,14 +232,15 @@ fi
 # does meanwhile); the wall-clock figures are above.
 processing() { awk '/^busy/ { print $3; exit }' "$WORK/$1.log" 2>/dev/null; }
 if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-1t-dpi]:-}" = ok ] &&
-   [ "${STATUS[netmeter-1t-noL7]:-}" = ok ]; then
+   [ "${STATUS[netmeter-1t-noL7]:-}" = ok ] && [ "${STATUS[netmeter-1t-engine]:-}" = ok ]; then
   echo
   echo "cost per packet on one worker thread (the worker thread's CPU time):"
-  awk -v p="$PACKETS" -v off="$(processing netmeter-1t-noL7)" -v dpi="$(processing netmeter-1t-dpi)" \
-      -v all="$(processing netmeter-1t)" 'BEGIN {
-    printf "  engine without L7 (decode, flows, every engine module, TCP): %6.0f ns  (%.2f M packets/s)\n", off * 1e9 / p, p / off / 1e6
-    printf "  + nDPI classification:                                       %+6.0f ns  (%.2f M packets/s)\n", (dpi - off) * 1e9 / p, p / dpi / 1e6
-    printf "  + DNS, HTTP, TLS, QUIC analyzers and alternative names:      %+6.0f ns  (%.2f M packets/s)\n", (all - dpi) * 1e9 / p, p / all / 1e6
+  awk -v p="$PACKETS" -v engine="$(processing netmeter-1t-engine)" -v off="$(processing netmeter-1t-noL7)" \
+      -v dpi="$(processing netmeter-1t-dpi)" -v all="$(processing netmeter-1t)" 'BEGIN {
+    printf "  engine (decode, flows, every statistic of the engine modules): %6.0f ns  (%.2f M packets/s)\n", engine * 1e9 / p, p / engine / 1e6
+    printf "  + TCP health analysis:                                         %+6.0f ns  (%.2f M packets/s)\n", (off - engine) * 1e9 / p, p / off / 1e6
+    printf "  + nDPI classification:                                         %+6.0f ns  (%.2f M packets/s)\n", (dpi - off) * 1e9 / p, p / dpi / 1e6
+    printf "  + DNS, HTTP, TLS, QUIC analyzers and alternative names:        %+6.0f ns  (%.2f M packets/s)\n", (all - dpi) * 1e9 / p, p / all / 1e6
   }'
 fi
 if [ "${ANALYZER_BUSY[dpi]:-}" != "" ]; then
@@ -258,16 +261,16 @@ if [ "${STATUS[netmeter-1t]:-}" = ok ] && [ "${STATUS[netmeter-2t]:-}" = ok ]; t
              p / one / 1e6, p / two / 1e6, 100 * one / two
   }'
 fi
-if [ "${STATUS[netmeter-1t-noL7]:-}" = ok ] && [ "${STATUS[netmeter-2t-noL7]:-}" = ok ]; then
-  awk -v p="$PACKETS" -v one="$(processing netmeter-1t-noL7)" -v two="$(processing netmeter-2t-noL7)" \
-      -v w1="${WALL[netmeter-1t-noL7]}" -v w2="${WALL[netmeter-2t-noL7]}" 'BEGIN {
+if [ "${STATUS[netmeter-1t-engine]:-}" = ok ] && [ "${STATUS[netmeter-2t-engine]:-}" = ok ]; then
+  awk -v p="$PACKETS" -v one="$(processing netmeter-1t-engine)" -v two="$(processing netmeter-2t-engine)" \
+      -v w1="${WALL[netmeter-1t-engine]}" -v w2="${WALL[netmeter-2t-engine]}" 'BEGIN {
     if (one > 0 && two > 0 && w2 > 0)
-      printf "without L7: 1 worker %.2f M packets/s, 2 workers %.2f M packets/s each (%.0f %%); wall clock %.1f s -> %.1f s (%.2fx)\n",
+      printf "engine alone: 1 worker %.2f M packets/s, 2 workers %.2f M packets/s each (%.0f %%); wall clock %.1f s -> %.1f s (%.2fx)\n",
              p / one / 1e6, p / two / 1e6, 100 * one / two, w1, w2, w1 / w2
   }'
 fi
 # Where each end-to-end run's wall clock went (the summary's processing, merge and report lines).
-for name in netmeter-1t netmeter-2t netmeter-1t-noL7 netmeter-2t-noL7; do
+for name in netmeter-1t netmeter-2t netmeter-1t-engine netmeter-2t-engine; do
   [ "${STATUS[$name]:-}" = ok ] || continue
   awk -v name="$name" -v wall="${WALL[$name]}" '
     /^processing/ { analysis = $2 } /^merge/ { merge = $2 } /^report/ { report = $2 }

@@ -42,7 +42,7 @@ void printAnalyzeUsage(std::FILE* out) {
       "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT]\n"
       "                         [--starttime S] [--endtime S] [--values N] [--http-transactions N]\n"
       "                         [--http-csv OUT] [--http-csv-all]\n"
-      "                         [--l7 all|off|LIST] [--quiet]\n"
+      "                         [--l7 all|off|LIST] [--tcp on|off] [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
@@ -61,6 +61,8 @@ void printAnalyzeUsage(std::FILE* out) {
       "  --l7 WHAT  layer-7 analysis: all (default: nDPI classification and the DNS, HTTP, TLS and\n"
       "             QUIC analyzers), off, or a comma-separated list of dpi, dns, http, tls, quic\n"
       "             (e.g. dpi,dns: classification and the DNS analyzer only)\n"
+      "  --tcp on|off  TCP health analysis: handshake and response times, retransmissions, windows,\n"
+      "             TCP per IP and server ports (default on)\n"
       "  --quiet    no summary\n",
       out);
 }
@@ -144,6 +146,14 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         return false;
       }
       args.engine.l7 = *analyzers;
+    } else if (a == "--tcp") {
+      const char* v = needValue("--tcp");
+      if (!v) return false;
+      if (std::string_view(v) != "on" && std::string_view(v) != "off") {
+        std::fprintf(stderr, "netmeter analyze: --tcp '%s' is not on or off\n", v);
+        return false;
+      }
+      args.engine.tcpAnalysis = std::string_view(v) == "on";
     } else if (a == "--http-csv-all") {
       args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {

@@ -16,6 +16,10 @@ struct EngineOptions {
   int64_t compactEverySeconds = 60;            // packet-time interval between history roll-ups
   uint32_t httpTransactionsPerConnection = 1;  // HTTP request/response pairs kept per connection
   L7Analyzers l7;  // --l7: nDPI and which application analyzers run (all by default)
+  // --tcp: TCP health analysis (modules/tcp: handshake and response times, retransmissions, windows,
+  // per-IP TCP statistics and server ports). On by default; off leaves those statistics empty and
+  // connections without TCP state (the benchmark measures the engine and TCP's cost apart with it).
+  bool tcpAnalysis = true;
   // Reads at most this many packets per second of wall-clock time (0: as fast as possible): replays a
   // file like live traffic (`netmeter serve --pace`), e.g. to watch live captures and statistics grow.
   uint64_t pacePacketsPerSecond = 0;

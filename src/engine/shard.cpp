@@ -8,6 +8,7 @@ Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
     : options_(options), budget_(memoryBudget), flows_(options.timeouts) {
   modules_.app.http.setTransactionsPerConnection(options.httpTransactionsPerConnection);
   modules_.enableL7(options.l7);
+  modules_.tcpAnalysis = options.tcpAnalysis;
 }
 
 void Shard::housekeeping(PacketTime now) {

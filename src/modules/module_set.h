@@ -44,6 +44,7 @@ struct ModuleSet {
   ApplicationModule app;  // application analyzers (DNS, HTTP, ...) and alternative names
   TcpModule tcp;
   L7Analyzers l7;  // which of `dpi` and the analyzers in `app` run (EngineOptions::l7; set by enableL7)
+  bool tcpAnalysis = true;  // whether `tcp` sees packets (EngineOptions::tcpAnalysis)
 
   void enableL7(L7Analyzers analyzers) {
     l7 = analyzers;
@@ -62,7 +63,7 @@ struct ModuleSet {
       deferTraffic(p, flow, account);
     else
       mac.onPacket(p, account);  // not IP
-    tcp.onPacket(p, flow, account);
+    if (tcpAnalysis) tcp.onPacket(p, flow, account);
     if (l7.has(L7Analyzers::kDpi)) dpi.onPacket(p, bytes, flow, account);
     if (l7.anyApplication()) app.onPacket(p, bytes, flow, account);
   }

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
+#include <string>
+
 #include "l7_test_util.h"
 
 namespace netmeter {
@@ -89,6 +93,54 @@ TEST(L7Analyzers, EachAnalyzerRunsOnlyWhenSwitchedOn) {
   EXPECT_EQ(quic.classified, all.classified);
   EXPECT_EQ(quic.quic, all.quic);
   EXPECT_EQ(quic.dns + quic.http, 0u);
+}
+
+// --tcp off: no connection gets TCP state and the TCP statistics stay empty, while every other
+// statistic (traffic per IP, L7 classification) is what it is with TCP analysis on.
+TEST(L7Analyzers, TcpAnalysisRunsOnlyWhenSwitchedOn) {
+  struct Result {
+    size_t withTcpState = 0, classified = 0, tcpIps = 0, serverPorts = 0;
+    uint64_t tcpConnections = 0;
+    std::map<std::string, std::array<uint64_t, kIpCounters>> ipTraffic;
+  };
+  auto run = [](bool tcpAnalysis) {
+    Result r;
+    auto opened = openCaptureFiles({test::sharedPcap("ndpi/http-lines-split.pcap").string(),
+                                    test::sharedPcap("ndpi/tls_ech.pcapng").string()});
+    EXPECT_TRUE(opened.source) << opened.error.toString();
+    if (!opened.source) return r;
+    EngineOptions options;
+    options.tcpAnalysis = tcpAnalysis;
+    Engine engine(options);
+    engine.run(*opened.source);
+    engine.forEachShard([&](const Shard& s) {
+      s.flows().forEach([&](const Connection& c) {
+        r.withTcpState += c.tcp != nullptr;
+        r.classified += c.app.l7.status == L7Status::kClassified;
+      });
+    });
+    auto m = test::mergedModules(engine);
+    r.tcpIps = m->tcp.ips().size();
+    r.serverPorts = m->tcp.serverPorts().size();
+    r.tcpConnections = m->tcp.global().connectionsAsClient;
+    m->ip.ips().forEach([&](const IpAddress& ip, const IpRecord& rec) {
+      r.ipTraffic[ip.toString()] = rec.counters.allTime();
+    });
+    return r;
+  };
+  const Result on = run(true);
+  EXPECT_GT(on.withTcpState, 0u);
+  EXPECT_GT(on.tcpIps, 0u);
+  EXPECT_GT(on.serverPorts, 0u);
+  EXPECT_GT(on.tcpConnections, 0u);
+  const Result off = run(false);
+  EXPECT_EQ(off.withTcpState, 0u);
+  EXPECT_EQ(off.tcpIps, 0u);
+  EXPECT_EQ(off.serverPorts, 0u);
+  EXPECT_EQ(off.tcpConnections, 0u);
+  EXPECT_EQ(off.classified, on.classified);
+  EXPECT_GT(on.ipTraffic.size(), 1u);
+  EXPECT_EQ(off.ipTraffic, on.ipTraffic);
 }
 
 }  // namespace
