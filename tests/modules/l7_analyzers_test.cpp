@@ -33,29 +33,34 @@ TEST(L7Analyzers, ToStringReadsBack) {
   EXPECT_EQ(L7Analyzers{L7Analyzers::kTls | L7Analyzers::kDpi}.toString(), "dpi,tls");
 }
 
-// What each analyzer found in one trace of DNS, HTTP, TLS and QUIC captures merged.
-struct Found {
-  size_t classified = 0, dns = 0, http = 0, tls = 0, quic = 0;
-};
-
-Found analyze(L7Analyzers analyzers) {
+// One trace of DNS, HTTP, TLS and QUIC captures merged, analyzed with `options`.
+std::unique_ptr<Engine> analyzeMixedTrace(const EngineOptions& options) {
   const char* files[] = {"ndpi/dns-google-nsid.pcapng", "ndpi/http-lines-split.pcap", "ndpi/tls_ech.pcapng",
                          "ndpi/quic-v2.pcapng"};
   std::vector<std::string> paths;
   for (const char* f : files) paths.push_back(test::sharedPcap(f).string());
   auto opened = openCaptureFiles(paths);
   EXPECT_TRUE(opened.source) << opened.error.toString();
-  Found found;
-  if (!opened.source) return found;
+  auto engine = std::make_unique<Engine>(options);
+  if (opened.source) engine->run(*opened.source);
+  return engine;
+}
+
+// What each analyzer found in the mixed trace.
+struct Found {
+  size_t classified = 0, dns = 0, http = 0, tls = 0, quic = 0;
+};
+
+Found analyze(L7Analyzers analyzers) {
   EngineOptions options;
   options.l7 = analyzers;
-  Engine engine(options);
-  engine.run(*opened.source);
-  engine.forEachShard([&](const Shard& s) {
+  const auto engine = analyzeMixedTrace(options);
+  Found found;
+  engine->forEachShard([&](const Shard& s) {
     s.flows().forEach(
         [&](const Connection& c) { found.classified += c.app.l7.status == L7Status::kClassified; });
   });
-  auto m = test::mergedModules(engine);
+  auto m = test::mergedModules(*engine);
   found.dns = m->app.dns.servers().size();
   found.http = m->app.http.servers().size();
   found.tls = m->app.tls.servers().size();
@@ -105,21 +110,16 @@ TEST(L7Analyzers, TcpAnalysisRunsOnlyWhenSwitchedOn) {
   };
   auto run = [](bool tcpAnalysis) {
     Result r;
-    auto opened = openCaptureFiles({test::sharedPcap("ndpi/http-lines-split.pcap").string(),
-                                    test::sharedPcap("ndpi/tls_ech.pcapng").string()});
-    EXPECT_TRUE(opened.source) << opened.error.toString();
-    if (!opened.source) return r;
     EngineOptions options;
     options.tcpAnalysis = tcpAnalysis;
-    Engine engine(options);
-    engine.run(*opened.source);
-    engine.forEachShard([&](const Shard& s) {
+    const auto engine = analyzeMixedTrace(options);
+    engine->forEachShard([&](const Shard& s) {
       s.flows().forEach([&](const Connection& c) {
         r.withTcpState += c.tcp != nullptr;
         r.classified += c.app.l7.status == L7Status::kClassified;
       });
     });
-    auto m = test::mergedModules(engine);
+    auto m = test::mergedModules(*engine);
     r.tcpIps = m->tcp.ips().size();
     r.serverPorts = m->tcp.serverPorts().size();
     r.tcpConnections = m->tcp.global().connectionsAsClient;
