@@ -130,6 +130,26 @@ elif [ -x "$NETMETER" ]; then
   timed netmeter-1t-dpi "$NETMETER" analyze "$TRACE" --threads 1 --l7 dpi --json /dev/null
   # The engine's scaling (issue 3): two workers, the engine alone.
   timed netmeter-2t-engine "$NETMETER" analyze "$TRACE" --threads 2 --l7 off --tcp off --json /dev/null
+  # The workers' own scaling (issue 3), the reader's work done before the clock starts: on this
+  # machine's cores the reader of the runs above takes a share the second worker would need.
+  SCALING=$BUILD/bench/worker_scaling
+  if [ -x "$SCALING" ]; then
+    for level in engine all; do
+      args=(--l7 off --tcp off)
+      [ "$level" = all ] && args=()
+      packets=${BENCH_SCALING_PACKETS:-$((PACKETS < 4000000 ? PACKETS : 4000000))}
+      [ "$level" = all ] && packets=$((packets / 2))
+      echo "bench: running worker_scaling ($level, the first $packets packets, 1 and 2 workers, 5 rounds)"
+      if ! "$SCALING" "$TRACE" --packets "$packets" --rounds 5 --threads 1,2 "${args[@]}" \
+           > "$WORK/scaling-$level.log" 2>&1; then
+        echo "bench: worker_scaling failed; last lines of its output:"
+        tail -n 5 "$WORK/scaling-$level.log" | sed 's/^/    /'
+        RUN_FAILED=1
+      fi
+    done
+  else
+    echo "bench: $SCALING not built; skipping the workers' scaling"
+  fi
   # The cost of each application analyzer: nDPI plus that analyzer alone, against nDPI alone, in
   # interleaved rounds (the least worker CPU time of each wins: the VM's noise only ever adds).
   for ((round = 1; round <= ANALYZER_ROUNDS; ++round)); do
@@ -269,6 +289,11 @@ if [ "${STATUS[netmeter-1t-engine]:-}" = ok ] && [ "${STATUS[netmeter-2t-engine]
              p / one / 1e6, p / two / 1e6, 100 * one / two, w1, w2, w1 / w2
   }'
 fi
+for level in engine all; do
+  [ -s "$WORK/scaling-$level.log" ] || continue
+  echo "workers alone ($([ "$level" = all ] && echo "everything on" || echo "the engine alone"), input decoded before the clock starts, bench/worker_scaling.cpp):"
+  grep '^workers alone' "$WORK/scaling-$level.log" | sed 's/^workers alone, /  /'
+done
 # Where each end-to-end run's wall clock went (the summary's processing, merge and report lines).
 for name in netmeter-1t netmeter-2t netmeter-1t-engine netmeter-2t-engine; do
   [ "${STATUS[$name]:-}" = ok ] || continue
