@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "decode/decoder.h"
+#include "engine/batch_scheduling.h"
 #include "engine/thread_cpu_time.h"
 #include "flow/flow_key.h"
 #include "io/input_stall.h"
@@ -72,6 +73,7 @@ bool Engine::attachCapture(const std::shared_ptr<LiveCapture>& capture) {
 }
 
 void Engine::run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress) {
+  const BatchSchedulingScope batchScheduling;  // the reader, this thread, until the analysis ends
   const size_t n = workers_.size();
   for (auto& w : workers_) w->start();
   std::vector<PacketBatch*> open(n);

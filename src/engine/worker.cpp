@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/batch_scheduling.h"
 #include "engine/thread_cpu_time.h"
 #include "store/query_yield.h"
 
@@ -92,6 +93,7 @@ void Worker::prefetchPayload(const PacketBatch& batch, uint32_t i) {
 }
 
 void Worker::run() {
+  const BatchSchedulingScope batchScheduling;
   QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
     PacketBatch* batch = full_.pop();
