@@ -8,8 +8,9 @@
 // of TRACE are read, decoded and sharded exactly as the engine's reader does it (Engine::run), into
 // batches queued for each worker before any worker starts (untimed); then all workers start at once
 // and the wall clock runs until the last one has processed its share. Each thread count is measured
-// in every round, in turn (the VM's phases hit all alike); the medians are printed with the speed-up
-// over one worker. Connections found must be the same for every thread count (exit status 1 if not).
+// in every round, in turn (the VM's phases hit all alike), after an uncounted warm-up round; the
+// medians are printed with the speed-up over one worker. Connections found must be the same for every thread
+// count (exit status 1 if not).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -207,19 +208,24 @@ int run(int argc, char** argv) {
   std::map<unsigned, size_t> connections;
   uint64_t packets = 0;
   bool consistent = true;
-  for (unsigned round = 1; round <= a.rounds; ++round) {
+  // Round 0 warms up and is not counted: the first shards of a process fault every page of their
+  // state in (the later ones reuse the memory the earlier ones freed), and with two workers faulting
+  // at once that took up to 1.8 times as long as the following rounds.
+  for (unsigned round = 0; round <= a.rounds; ++round) {
     for (const unsigned threads : a.threads) {
       auto prepared = prepare(a, threads);
       if (!prepared) return 2;
       const Run r = measure(*prepared);
       packets = r.packets;
-      std::printf("round %u, %u worker%s: %.3f s wall, %.3f s worker CPU, %zu connections\n", round, threads,
-                  threads == 1 ? "" : "s", r.wallSeconds, r.workerCpuSeconds, r.connections);
+      std::printf("round %u%s, %u worker%s: %.3f s wall, %.3f s worker CPU, %zu connections\n", round,
+                  round == 0 ? " (warm-up)" : "", threads, threads == 1 ? "" : "s", r.wallSeconds,
+                  r.workerCpuSeconds, r.connections);
       std::fflush(stdout);
-      wall[threads].push_back(r.wallSeconds);
-      cpu[threads].push_back(r.workerCpuSeconds);
       if (connections.count(threads) == 0) connections[threads] = r.connections;
       consistent = consistent && r.connections == connections.begin()->second;
+      if (round == 0) continue;
+      wall[threads].push_back(r.wallSeconds);
+      cpu[threads].push_back(r.workerCpuSeconds);
       // The shards are destroyed here, untimed, before the next measurement allocates its own.
     }
   }
