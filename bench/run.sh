@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end benchmark (`make bench` runs `bash bench/run.sh BUILD_DIR`):
 #   1. generates (once, cached) a synthetic trace with netmeter-generate,
-#   2. times netmeter analyze (1 and 2 threads; 1 thread with --l7 dpi and off, for the cost of each
-#      analyzer level, and with nDPI plus each application analyzer alone, for the cost of each
-#      analyzer), tshark and ndpiReader on that same file,
+#   2. times netmeter analyze (1 and 2 threads; 1 thread with --l7 off --tcp off, --l7 off and
+#      --l7 dpi, for the cost of each analyzer level, and with nDPI plus each application analyzer
+#      alone, for the cost of each analyzer), the workers' own scaling (BUILD_DIR/bench/worker_scaling),
+#      tshark and ndpiReader on that same file,
 #   3. prints packets per second, the ratios and a one-line summary for the README,
 #   4. times the REST API under load (bench/api_bench.py),
 #   5. runs every Google Benchmark micro benchmark in BUILD_DIR/bench/ with a short min-time.
@@ -13,7 +14,8 @@
 #        BENCH_SKIP_PEERS=1 (no tshark / ndpiReader),
 #        BENCH_SKIP_ANALYZE=1 (only the capture runs and micro benchmarks),
 #        BENCH_MIN_TIME (micro benchmark min time in seconds, default 0.1),
-#        BENCH_ANALYZER_ROUNDS (rounds of the per-analyzer runs, default 2; 0 skips them).
+#        BENCH_ANALYZER_ROUNDS (rounds of the per-analyzer runs, default 2; 0 skips them),
+#        BENCH_SCALING_PACKETS (packets worker_scaling uses, default 4000000; half with everything on).
 # Installs nothing: tshark and ndpiReader come from scripts/install-deps.sh.
 set -euo pipefail
 

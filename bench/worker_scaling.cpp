@@ -23,6 +23,7 @@
 
 #include "decode/decoder.h"
 #include "decode/ip_bytes.h"
+#include "engine/engine.h"
 #include "engine/engine_options.h"
 #include "engine/worker.h"
 #include "flow/flow_key.h"
@@ -46,14 +47,15 @@ struct Run {
   size_t connections = 0;
 };
 
-// Workers whose queues hold the first `max` packets of the trace, sharded as the engine shards them.
+// Workers whose queues hold the first Arguments::packets packets of the trace, sharded as the engine
+// shards them.
 struct Prepared {
   std::vector<std::unique_ptr<Worker>> workers;
   uint64_t packets = 0;
   PacketTime last = INT64_MIN;
 };
 
-// Feeds the first `max` packets of `trace` to `sink(worker, raw, decoded, bytesToKeep)`.
+// Feeds the first a.packets packets of a.trace to `sink(worker, raw, decoded, bytesToKeep)`.
 template <typename Sink>
 bool readShards(const Arguments& a, unsigned threads, Sink&& sink) {
   auto opened = openCaptureFiles({a.trace});
@@ -97,9 +99,9 @@ std::unique_ptr<Prepared> prepare(const Arguments& a, unsigned threads) {
   auto p = std::make_unique<Prepared>();
   EngineOptions options = a.options;
   options.threads = threads;
-  // The engine's statistics budget under the default 2 GiB, shared by the shards (Engine's
-  // budgetPerShard without the batches, which are far more here than the engine ever queues).
-  const int64_t perShard = (options.memoryBytes - (int64_t{48} << 20)) / 4 * 3 / threads;
+  // The engine's statistics budget per shard, not counting the queued batches (far more here than
+  // the engine ever queues).
+  const int64_t perShard = Engine::statisticsBudgetPerShard(options, 0);
   for (unsigned i = 0; i < threads; ++i)
     p->workers.push_back(std::make_unique<Worker>(options, perShard, depth, i));
   std::vector<PacketBatch*> open(threads);

@@ -15,8 +15,8 @@ namespace netmeter {
 // and a failure (another OS, a container that forbids it) changes nothing else.
 class BatchSchedulingScope {
  public:
-  BatchSchedulingScope() : previous_(sched_getscheduler(0)) {
-    if (previous_ == SCHED_OTHER) {
+  BatchSchedulingScope() {
+    if (sched_getscheduler(0) == SCHED_OTHER) {  // a thread under another policy keeps it
       const sched_param none{};
       changed_ = sched_setscheduler(0, SCHED_BATCH, &none) == 0;
     }
@@ -31,7 +31,6 @@ class BatchSchedulingScope {
   BatchSchedulingScope& operator=(const BatchSchedulingScope&) = delete;
 
  private:
-  int previous_;
   bool changed_ = false;
 };
 

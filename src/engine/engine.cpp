@@ -20,21 +20,23 @@ namespace {
 // table and allocator slack.
 constexpr int64_t kBaseOverheadBytes = int64_t{48} << 20;
 
-int64_t budgetPerShard(const EngineOptions& o, size_t batchesPerWorker) {
+}  // namespace
+
+int64_t Engine::statisticsBudgetPerShard(const EngineOptions& o, int64_t queuedBatchBytes) {
   const unsigned threads = std::max(1u, o.threads);
-  const int64_t batches = int64_t(threads) * int64_t(batchesPerWorker) * int64_t(sizeof(PacketBatch));
-  const int64_t forStats = std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - batches, int64_t{4} << 20);
+  const int64_t forStats =
+      std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - queuedBatchBytes, int64_t{4} << 20);
   // History vectors grow by doubling, so up to half of what they reserve can be unused capacity that
   // the account does not see; keep a quarter of the budget for that slack.
   return forStats / 4 * 3 / threads;
 }
 
-}  // namespace
-
 Engine::Engine(EngineOptions options)
     : options_(options),
       batchesPerWorker_(Worker::batchesPerWorker(options_.memoryBytes, options_.threads)),
-      shardBudget_(budgetPerShard(options_, batchesPerWorker_)) {
+      shardBudget_(statisticsBudgetPerShard(options_, int64_t(std::max(1u, options_.threads)) *
+                                                          int64_t(batchesPerWorker_) *
+                                                          int64_t(sizeof(PacketBatch)))) {
   options_.threads = std::max(1u, options_.threads);
   for (unsigned i = 0; i < options_.threads; ++i)
     workers_.push_back(std::make_unique<Worker>(options_, shardBudget_, batchesPerWorker_, i, &live_));

@@ -36,6 +36,10 @@ class Engine {
   explicit Engine(EngineOptions options);
   ~Engine();
 
+  // Each shard's share of options.memoryBytes for its statistics when `queuedBatchBytes` go to the
+  // batches between the reader and the workers (bench/worker_scaling.cpp gives each worker the same).
+  static int64_t statisticsBudgetPerShard(const EngineOptions& options, int64_t queuedBatchBytes);
+
   // Processes every packet of `source`; returns when all workers have finished. `progress` is called
   // from this thread about ten times a second (wall clock only paces the display).
   void run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress = {});

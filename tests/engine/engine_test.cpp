@@ -120,25 +120,44 @@ nlohmann::json reportOfFile(const std::string& path, unsigned threads, bool wind
   return report(engine, opened.source->interfaces(), window);
 }
 
+// A trace of the traffic generator, whole packets (the application analyzers read the payloads), in a
+// temporary file removed with the object.
+struct GeneratedTrace {
+  GeneratedTrace(const char* name, uint64_t seed, uint64_t packets, uint32_t hosts, uint32_t servers,
+                 uint64_t connections, double packetsPerSecond)
+      : path(std::filesystem::temp_directory_path() /
+             ("netmeter-" + std::string(name) + "-test-" + std::to_string(::getpid()) + ".pcap")) {
+    GeneratorOptions o;
+    o.seed = seed;
+    o.packets = packets;
+    o.hosts = hosts;
+    o.servers = servers;
+    o.connections = connections;
+    o.packetsPerSecond = packetsPerSecond;
+    o.snapLength = 65535;
+    const GeneratorResult generated = generateTrace(o, path.string());
+    ok = generated.ok;
+    error = generated.error;
+  }
+  ~GeneratedTrace() { std::filesystem::remove(path); }
+  GeneratedTrace(const GeneratedTrace&) = delete;
+  GeneratedTrace& operator=(const GeneratedTrace&) = delete;
+
+  std::filesystem::path path;
+  bool ok = false;
+  std::string error;
+};
+
 // The generator's trace has DNS and HTTP servers with response times, TLS and QUIC servers asked for
 // more names than are shown, and unclassified connections given up at the end: the report is the
 // same for 1, 2 and 3 workers, for all time and with histories (response-time sums are exact
 // integers, the names shown are ordered by recency, late give-ups are counted in their own second).
 TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("netmeter-engine-test-" + std::to_string(::getpid()) + ".pcap");
-  GeneratorOptions o;
-  o.seed = 7;
-  o.packets = 60'000;
-  o.hosts = 300;
-  o.servers = 30;
-  o.connections = 4'000;
-  o.packetsPerSecond = 6'000;
-  o.snapLength = 65535;  // whole packets: the application analyzers read the payloads
-  const GeneratorResult generated = generateTrace(o, path.string());
-  ASSERT_TRUE(generated.ok) << generated.error;
-  const auto one = reportOfFile(path.string(), 1);
-  const auto oneWindowed = reportOfFile(path.string(), 1, true);
+  const GeneratedTrace trace("engine", 7, 60'000, 300, 30, 4'000, 6'000);
+  ASSERT_TRUE(trace.ok) << trace.error;
+  const std::string path = trace.path.string();
+  const auto one = reportOfFile(path, 1);
+  const auto oneWindowed = reportOfFile(path, 1, true);
   size_t fullNameLists = 0;
   for (const auto& server : one["tlsServers"])
     fullNameLists += server["serverNames"].size() == ServerNames::kMax;
@@ -147,14 +166,13 @@ TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
   EXPECT_FALSE(one["httpServers"].empty());
   EXPECT_FALSE(one["quicServers"].empty());
   for (unsigned threads : {2u, 3u}) {
-    const auto j = reportOfFile(path.string(), threads);
+    const auto j = reportOfFile(path, threads);
     EXPECT_TRUE(j == one) << threads << " threads: " << nlohmann::json::diff(one, j).dump().substr(0, 2000);
-    const auto windowed = reportOfFile(path.string(), threads, true);
+    const auto windowed = reportOfFile(path, threads, true);
     EXPECT_TRUE(windowed == oneWindowed)
         << threads
         << " threads, windowed: " << nlohmann::json::diff(oneWindowed, windowed).dump().substr(0, 2000);
   }
-  std::filesystem::remove(path);
 }
 
 TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
@@ -187,22 +205,12 @@ TEST(Engine, ReportIsTheSameForAnyNumberOfRenderingThreads) {
 }
 
 TEST(Engine, EveryLargeTableIsTheSameRenderedInBlocksOnSeveralThreads) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("netmeter-render-test-" + std::to_string(::getpid()) + ".pcap");
-  GeneratorOptions o;
-  o.seed = 3;
-  o.packets = 20'000;
-  o.hosts = 200;
-  o.servers = 20;
-  o.connections = 1'500;
-  o.packetsPerSecond = 4'000;
-  o.snapLength = 65535;
-  ASSERT_TRUE(generateTrace(o, path.string()).ok);
-  auto opened = openCaptureFiles({path.string()});
+  const GeneratedTrace trace("render", 3, 20'000, 200, 20, 1'500, 4'000);
+  ASSERT_TRUE(trace.ok) << trace.error;
+  auto opened = openCaptureFiles({trace.path.string()});
   ASSERT_TRUE(opened.source) << opened.error.toString();
   Engine engine(EngineOptions{});
   engine.run(*opened.source);
-  std::filesystem::remove(path);
   for (const bool windowed : {false, true}) {
     auto render = [&](unsigned threads, size_t blockRows) {
       ReportInput input;
