@@ -8,6 +8,7 @@
 #include "core/packet_time.h"
 #include "decode/decoded_packet.h"
 #include "flow/connection_application.h"
+#include "flow/ip_hints.h"
 #include "flow/pending_traffic.h"
 #include "flow/tcp_connection_state.h"
 #include "store/time_series.h"
@@ -26,9 +27,18 @@ struct ConnectionRecords {
   IpRecord* serverIp = nullptr;
   IpPairRecord* ipPair = nullptr;
   L4PortRecord* serverPort = nullptr;
-  // MAC table hints (EntityTable::findOrCreateHinted) for the client side and the server side: checked
-  // against the packet's MAC on every use, since a connection's frames may change MAC addresses.
-  std::array<const void*, 2> macHint{};
+  // The client's and the server's IpHints (indexed by Direction: kClientToServer is the client), in
+  // their IP records; set with clientIp and serverIp. Read them through ipHints().
+  std::array<IpHints*, 2> hints{};
+
+  // The hints of the client (kClientToServer) or the server. A connection analyzed without the IP
+  // module (module unit tests) has none: it gets hints of its thread, which are as safe to check.
+  IpHints& ipHints(uint8_t side) {
+    if (hints[side] != nullptr) [[likely]]
+      return *hints[side];
+    thread_local IpHints unlinked;
+    return unlinked;
+  }
 };
 
 enum class TerminationReason : uint8_t { kActive = 0, kFin, kRst, kTimeout };
@@ -81,7 +91,7 @@ struct Connection {
   std::array<DirectionAttributes, 2> dir;  // indexed by Direction
   TimeSeries<4> traffic;
   ConnectionRecords records;
-  PendingTraffic pending;  // traffic not yet added to the records (ModuleSet::flushTraffic)
+  PendingTraffic pending;     // traffic not yet added to the records (ModuleSet::flushTraffic)
   ConnectionApplication app;  // L7 classification and application analysis (modules/dpi, modules/app)
   // TCP health state, created by the TCP module on the connection's first TCP packet (null otherwise),
   // freed with the connection (FlowTable::evictBefore).

@@ -220,8 +220,8 @@ struct ModuleSet {
     __builtin_prefetch(c.records.serverIp, 1);
     __builtin_prefetch(c.records.ipPair, 1);
     __builtin_prefetch(c.records.serverPort, 1);
-    __builtin_prefetch(c.records.macHint[0], 1);
-    __builtin_prefetch(c.records.macHint[1], 1);
+    __builtin_prefetch(c.records.hints[0]);
+    __builtin_prefetch(c.records.hints[1]);
     if (c.app.l7Last != INT64_MIN) {  // classified, with traffic to count (DpiModule::flushTraffic)
       __builtin_prefetch(c.app.clientL7, 1);
       __builtin_prefetch(c.app.serverL7, 1);

@@ -49,6 +49,13 @@ class EntityTable {
     return slot.record;
   }
 
+  // The record `hint` points at if it still holds `key`, else nullptr: what findOrCreateHinted() takes
+  // without a lookup.
+  static const Record* hinted(const void* hint, const Key& key) {
+    const Slot* slot = static_cast<const Slot*>(hint);
+    return slot != nullptr && slot->used && slot->key == key ? &slot->record : nullptr;
+  }
+
   const Record* find(const Key& key) const {
     auto it = index_.find(key);
     return it == index_.end() ? nullptr : &records_[it->second].record;

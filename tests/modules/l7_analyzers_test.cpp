@@ -33,19 +33,6 @@ TEST(L7Analyzers, ToStringReadsBack) {
   EXPECT_EQ(L7Analyzers{L7Analyzers::kTls | L7Analyzers::kDpi}.toString(), "dpi,tls");
 }
 
-// One trace of DNS, HTTP, TLS and QUIC captures merged, analyzed with `options`.
-std::unique_ptr<Engine> analyzeMixedTrace(const EngineOptions& options) {
-  const char* files[] = {"ndpi/dns-google-nsid.pcapng", "ndpi/http-lines-split.pcap", "ndpi/tls_ech.pcapng",
-                         "ndpi/quic-v2.pcapng"};
-  std::vector<std::string> paths;
-  for (const char* f : files) paths.push_back(test::sharedPcap(f).string());
-  auto opened = openCaptureFiles(paths);
-  EXPECT_TRUE(opened.source) << opened.error.toString();
-  auto engine = std::make_unique<Engine>(options);
-  if (opened.source) engine->run(*opened.source);
-  return engine;
-}
-
 // What each analyzer found in the mixed trace.
 struct Found {
   size_t classified = 0, dns = 0, http = 0, tls = 0, quic = 0;
@@ -54,7 +41,7 @@ struct Found {
 Found analyze(L7Analyzers analyzers) {
   EngineOptions options;
   options.l7 = analyzers;
-  const auto engine = analyzeMixedTrace(options);
+  const auto engine = test::analyzeMixedTrace(options);
   Found found;
   engine->forEachShard([&](const Shard& s) {
     s.flows().forEach(
@@ -112,7 +99,7 @@ TEST(L7Analyzers, TcpAnalysisRunsOnlyWhenSwitchedOn) {
     Result r;
     EngineOptions options;
     options.tcpAnalysis = tcpAnalysis;
-    const auto engine = analyzeMixedTrace(options);
+    const auto engine = test::analyzeMixedTrace(options);
     engine->forEachShard([&](const Shard& s) {
       s.flows().forEach([&](const Connection& c) {
         r.withTcpState += c.tcp != nullptr;

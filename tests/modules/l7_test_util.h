@@ -1,7 +1,10 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "io/capture_files.h"
@@ -28,6 +31,19 @@ inline std::unique_ptr<Engine> analyzeCapture(const std::string& relative, unsig
   options.threads = threads;
   auto engine = std::make_unique<Engine>(options);
   engine->run(*opened.source);
+  return engine;
+}
+
+// One trace of DNS, HTTP, TLS and QUIC captures merged, analyzed with `options`.
+inline std::unique_ptr<Engine> analyzeMixedTrace(const EngineOptions& options) {
+  const char* files[] = {"ndpi/dns-google-nsid.pcapng", "ndpi/http-lines-split.pcap", "ndpi/tls_ech.pcapng",
+                         "ndpi/quic-v2.pcapng"};
+  std::vector<std::string> paths;
+  for (const char* f : files) paths.push_back(sharedPcap(f).string());
+  auto opened = openCaptureFiles(paths);
+  EXPECT_TRUE(opened.source) << opened.error.toString();
+  auto engine = std::make_unique<Engine>(options);
+  if (opened.source) engine->run(*opened.source);
   return engine;
 }
 

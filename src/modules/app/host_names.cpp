@@ -95,11 +95,11 @@ void HostNameRecord::release(MemoryAccount& account) {
 }
 
 void HostNameTable::learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t,
-                          MemoryAccount& account) {
+                          const void*& hint, MemoryAccount& account) {
   if (name.empty() || name.size() > kMaxNameLength) return;
   std::array<char, kMaxNameLength> lowered;
   for (size_t i = 0; i < name.size(); ++i) lowered[i] = printableByte(lower(name[i]));
-  HostNameRecord& r = table_.findOrCreate(ip, account);
+  HostNameRecord& r = table_.findOrCreateHinted(ip, hint, account);
   r.touch(t);
   r.learn(std::string_view(lowered.data(), name.size()), source, t, account);
 }

@@ -44,8 +44,10 @@ void DpiModule::decided(Connection& c, const NdpiFlowState& state, PacketTime t,
   const uint16_t protocol = c.app.l7.protocol();
   ConnectionApplication& app = c.app;
   app.globalL7 = &protocols_.findOrCreate(protocol, account);
-  app.clientL7 = &ips_.findOrCreate(DpiIpKey{c.clientIp, protocol}, account);
-  app.serverL7 = &ips_.findOrCreate(DpiIpKey{c.serverIp, protocol}, account);
+  app.clientL7 = &ips_.findOrCreateHinted(DpiIpKey{c.clientIp, protocol},
+                                          c.records.ipHints(kClientToServer).l7, account);
+  app.serverL7 = &ips_.findOrCreateHinted(DpiIpKey{c.serverIp, protocol},
+                                          c.records.ipHints(kServerToClient).l7, account);
   ++app.globalL7->connections;
   ++app.clientL7->connections;
   if (app.serverL7 != app.clientL7) ++app.serverL7->connections;

@@ -65,8 +65,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
 
   BoundedQueue<Request> pending{kMaxPending};  // requests waiting for their response
   BoundedQueue<HttpTransaction> transactions;  // the last N (HttpModule::setTransactionsPerConnection)
-  size_t firstIndex = 0;             // index of transactions.front() among all transactions of the connection
-  const void* serverHint = nullptr;  // the server's record (EntityTable::findOrCreateHinted)
+  size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
 
   // Feeds in-order bytes of direction d; calls the module for complete heads.
   void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
@@ -229,8 +228,9 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   }
   r.bodyAfterHead(req.contentLength, req.chunked);
   const PacketTime t = payload.time();
-  const Connection& c = payload.connection;
-  HttpServerRecord& server = servers_.findOrCreateHinted(c.serverIp, s.serverHint, account);
+  Connection& c = payload.connection;
+  IpHints& serverHints = c.records.ipHints(kServerToClient);
+  HttpServerRecord& server = servers_.findOrCreateHinted(c.serverIp, serverHints.httpServer, account);
   server.add(t, {1, 0}, account);
   const std::string_view url = req.target.substr(0, HttpTransaction::kMaxUrl);
   server.setLastUrl(url, t, account);
@@ -243,7 +243,7 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
     std::string host = tr.host;
     for (char& ch : host) ch = ch >= 'A' && ch <= 'Z' ? char(ch - 'A' + 'a') : ch;
     server.hostNames.learn(host, NameSource::kHttp, t, account);
-    names.learn(c.serverIp, host, NameSource::kHttp, t, account);
+    names.learn(c.serverIp, host, NameSource::kHttp, t, serverHints.names, account);
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
   s.pending.push_back(
@@ -258,7 +258,8 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     r.lose(1);
     return;
   }
-  HttpServerRecord& server = servers_.findOrCreateHinted(payload.connection.serverIp, s.serverHint, account);
+  HttpServerRecord& server = servers_.findOrCreateHinted(
+      payload.connection.serverIp, payload.connection.records.ipHints(kServerToClient).httpServer, account);
   server.add(payload.time(), {0, 1}, account);
   ++server.statusFamilies[httpStatusFamily(res.status)];
   const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;

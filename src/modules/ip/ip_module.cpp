@@ -12,8 +12,8 @@ void IpModule::onConnectionPacket(const DecodedPacket& p, const FlowUpdate& flow
     IpRecord* dst = sameIp ? src : &ips_.findOrCreate(p.dstIp, account);
     bool created = false;
     const bool srcIsA = p.srcIp < p.dstIp || sameIp;
-    c.records.ipPair = &pairs_.findOrCreate(srcIsA ? IpPairKey{p.srcIp, p.dstIp} : IpPairKey{p.dstIp, p.srcIp},
-                                            account, created);
+    c.records.ipPair = &pairs_.findOrCreate(
+        srcIsA ? IpPairKey{p.srcIp, p.dstIp} : IpPairKey{p.dstIp, p.srcIp}, account, created);
     if (created && !sameIp) {
       ++src->peers;
       ++dst->peers;
@@ -27,6 +27,7 @@ void IpModule::onConnectionPacket(const DecodedPacket& p, const FlowUpdate& flow
     c.records.ipPair->touch(p.timestamp);
     c.records.clientIp = fromClient ? src : dst;
     c.records.serverIp = fromClient ? dst : src;
+    c.records.hints = {&c.records.clientIp->hints, &c.records.serverIp->hints};
   }
   if (flow.isNew) {
     IpRecord& client = *c.records.clientIp;

@@ -5,6 +5,7 @@
 
 #include "core/ip_address.h"
 #include "core/mac_address.h"
+#include "flow/ip_hints.h"
 #include "modules/common/small_set.h"
 #include "modules/common/traffic_record.h"
 
@@ -27,9 +28,10 @@ struct IpRecord : TrafficRecord<kIpCounters> {
   uint64_t connectionsAsClient = 0;
   uint64_t connectionsAsServer = 0;
   PacketTime lastNewConnection = INT64_MIN;
-  uint64_t interfaceMask = 0;       // interfaces where this IP was seen as sender
-  SmallSet<MacAddress, 8> macs;     // source MACs of its packets (+ destination MACs towards it)
-  SmallSet<uint16_t, 8> vlans;      // outer VLAN ids (kNoVlan = untagged)
+  uint64_t interfaceMask = 0;    // interfaces where this IP was seen as sender
+  SmallSet<MacAddress, 8> macs;  // source MACs of its packets (+ destination MACs towards it)
+  SmallSet<uint16_t, 8> vlans;   // outer VLAN ids (kNoVlan = untagged)
+  IpHints hints;                 // this address's records in other tables (not merged: per shard)
 
   void mergeFrom(const IpRecord& o, MemoryAccount& account) {
     TrafficRecord::mergeFrom(o, account);

@@ -8,10 +8,8 @@ namespace {
 
 struct QuicConnectionState : ConnectionAnalysisState {
   quic::QuicSession session;
-  MemoryAccount parserBuffers;  // CRYPTO reassembly buffers currently held
-  // The server's and the client's records (EntityTable::findOrCreateHinted).
-  const void* serverHint = nullptr;
-  const void* clientHint = nullptr;
+  MemoryAccount parserBuffers;       // CRYPTO reassembly buffers currently held
+  const void* serverHint = nullptr;  // the server's record (EntityTable::findOrCreateHinted)
 
   void sync(MemoryAccount& account) {
     const int64_t now = int64_t(sizeof(QuicConnectionState)) + session.heapBytes() + parserBuffers.bytes;
@@ -59,13 +57,13 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
       server.add(t, {1}, account);
       server.versions.add(info.version);
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
-      tls.countClient(c.clientIp, state.clientHint, info.client, t, account);
-      learnServerName(names, c.serverIp, info.client.sni, t, account);
+      tls.countClient(c.clientIp, c.records.ipHints(kClientToServer).tlsClient, info.client, t, account);
+      learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & quic::event::kServerHello) {
       server.negotiatedCiphers.add(info.negotiatedCipher);
       if (info.hasClientHello) server.handshakeTime.add(info.serverHelloTime - info.clientHelloTime);
-      tls.countClientNegotiated(c.clientIp, state.clientHint,
+      tls.countClientNegotiated(c.clientIp, c.records.ipHints(kClientToServer).tlsClient,
                                 versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
   }

@@ -68,7 +68,8 @@ void TcpModule::flush(MemoryAccount& account) {
     if (i + kNear < n) {
       const TcpConnectionState& st = *dirty_[i + kNear]->tcp;
       const char* p = reinterpret_cast<const char*>(&st);
-      for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64) __builtin_prefetch(p + offset, 1);
+      for (size_t offset = 0; offset < sizeof(TcpConnectionState); offset += 64)
+        __builtin_prefetch(p + offset, 1);
       __builtin_prefetch(st.clientIpHint, 1);
       __builtin_prefetch(st.serverIpHint, 1);
     }
@@ -111,10 +112,17 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
   if (becameValid) st.validFlushed = true;
 
   auto update = [&](const IpAddress& ip, const TcpValues& values, bool asClient) {
-    TcpIpRecord& r = ips_.findOrCreateHinted(ip, asClient ? st.clientIpHint : st.serverIpHint, account);
+    // The connection's own hint, first taken from the address's (IpHints), which then follows it.
+    IpHints& ipHints = c.records.ipHints(asClient ? kClientToServer : kServerToClient);
+    const void*& hint = asClient ? st.clientIpHint : st.serverIpHint;
+    if (hint == nullptr) hint = ipHints.tcp;
+    TcpIpRecord& r = ips_.findOrCreateHinted(ip, hint, account);
+    ipHints.tcp = hint;
     r.touch(first);
-    if (anyNonZero(values)) r.add(t, values, account);
-    else r.touch(t);
+    if (anyNonZero(values))
+      r.add(t, values, account);
+    else
+      r.touch(t);
     const TcpSideState& side = st.side[asClient ? kClientToServer : kServerToClient];
     r.extremes.dataResponseMaxNs = std::max(r.extremes.dataResponseMaxNs, side.dataResponseMaxNs);
     if (asClient) {
@@ -123,7 +131,8 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
     } else {
       r.connectionsAsServer += opened;
       r.validAsServer += becameValid;
-      r.extremes.firstResponseMaxNsAsServer = std::max(r.extremes.firstResponseMaxNsAsServer, app.firstResponseMaxNs);
+      r.extremes.firstResponseMaxNsAsServer =
+          std::max(r.extremes.firstResponseMaxNsAsServer, app.firstResponseMaxNs);
       r.extremes.requestResponseMaxNsAsServer =
           std::max(r.extremes.requestResponseMaxNsAsServer, app.requestResponseMaxNs);
     }
@@ -147,7 +156,8 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
   global_.validAsClient += becameValid;
   global_.validAsServer += becameValid;
   TcpExtremes& g = global_.extremes;
-  g.dataResponseMaxNs = std::max({g.dataResponseMaxNs, st.side[0].dataResponseMaxNs, st.side[1].dataResponseMaxNs});
+  g.dataResponseMaxNs =
+      std::max({g.dataResponseMaxNs, st.side[0].dataResponseMaxNs, st.side[1].dataResponseMaxNs});
   g.firstResponseMaxNsAsServer = std::max(g.firstResponseMaxNsAsServer, app.firstResponseMaxNs);
   g.requestResponseMaxNsAsServer = std::max(g.requestResponseMaxNsAsServer, app.requestResponseMaxNs);
   if (newHandshake) {
@@ -158,7 +168,9 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
 
   if (st.synAckTime != 0 && !st.acceptFlushed) {
     st.acceptFlushed = true;
-    TcpServerPortRecord& port = serverPorts_.findOrCreate(TcpServerPortKey{c.serverIp, c.serverPort}, account);
+    TcpServerPortRecord& port =
+        serverPorts_.findOrCreateHinted(TcpServerPortKey{c.serverIp, c.serverPort},
+                                        c.records.ipHints(kServerToClient).tcpServerPort, account);
     port.touch(c.start);
     ++port.connections;
   }

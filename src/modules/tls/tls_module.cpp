@@ -54,10 +54,10 @@ void ServerNames::release(MemoryAccount& account) {
   size = 0;
 }
 
-void learnServerName(HostNameTable& names, const IpAddress& server, std::string_view sni, PacketTime t,
+void learnServerName(HostNameTable& names, Connection& c, std::string_view sni, PacketTime t,
                      MemoryAccount& account) {
   if (sni.empty() || IpAddress::parse(sni)) return;
-  names.learn(server, sni, NameSource::kTls, t, account);
+  names.learn(c.serverIp, sni, NameSource::kTls, t, c.records.ipHints(kServerToClient).names, account);
 }
 
 namespace {
@@ -66,10 +66,6 @@ namespace {
 struct TlsConnectionState : ConnectionAnalysisState {
   tls::TlsSession session;
   MemoryAccount parserBuffers;  // message buffers currently held by the session's parsers
-  // The server's and the client's records (EntityTable::findOrCreateHinted): each event of the
-  // handshake finds them without a hash lookup.
-  const void* serverHint = nullptr;
-  const void* clientHint = nullptr;
 
   // Brings `accountedBytes` (and the shard's account) up to date after the session changed.
   void sync(MemoryAccount& account) {
@@ -127,22 +123,22 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
                                                  payload.wireLength, t, state.parserBuffers);
   if (events != 0) {
     const tls::TlsConnectionInfo& info = state.session.info();
-    TlsServerRecord& server =
-        servers_.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort}, state.serverHint, account);
+    TlsServerRecord& server = servers_.findOrCreateHinted(
+        TlsServerKey{c.serverIp, c.serverPort}, c.records.ipHints(kServerToClient).tlsServer, account);
     server.touch(t);
     if (events & tls::event::kClientHello) {
       ++server.clientHellos;
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
       for (uint16_t v : info.client.versions) server.announcedVersions.insert(v);
       for (uint16_t s : info.client.cipherSuites) server.announcedCiphers.insert(s);
-      countClient(c.clientIp, state.clientHint, info.client, t, account);
-      learnServerName(names, c.serverIp, info.client.sni, t, account);
+      countClient(c.clientIp, c.records.ipHints(kClientToServer).tlsClient, info.client, t, account);
+      learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & tls::event::kServerHello) {
       server.add(t, {1, 0}, account);
       if (info.hasClientHello) server.handshakeTime.add(info.handshakeResponseTime());
       server.negotiated.add(versionCipher(info.negotiatedVersion, info.negotiatedCipher));
-      countClientNegotiated(c.clientIp, state.clientHint,
+      countClientNegotiated(c.clientIp, c.records.ipHints(kClientToServer).tlsClient,
                             versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
     if (events & tls::event::kAlert) server.alerts.add(alertCode(info.alertLevel, info.alertDescription));

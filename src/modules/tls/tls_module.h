@@ -56,8 +56,8 @@ class TlsModule {
   KeyedStats<IpAddress, TlsClientRecord> clients_;
 };
 
-// Learns `sni` as an alternative name of `server` unless it is empty or an IP literal.
-void learnServerName(HostNameTable& names, const IpAddress& server, std::string_view sni, PacketTime t,
+// Learns `sni` as an alternative name of the server of `c` unless it is empty or an IP literal.
+void learnServerName(HostNameTable& names, Connection& c, std::string_view sni, PacketTime t,
                      MemoryAccount& account);
 
 }  // namespace netmeter
