@@ -36,9 +36,10 @@ std::string_view nameSourceName(NameSource source) {
 }
 
 void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime t, MemoryAccount& account) {
+  const uint32_t hash = nameHash(name);
   for (uint8_t i = 0; i < count; ++i) {
     HostName& n = names[i];
-    if (n.name == name) {
+    if (n.hash == hash && n.name == name) {
       if (t >= n.lastSeen) {
         n.source = t > n.lastSeen ? source : std::min(n.source, source);
         n.lastSeen = t;
@@ -59,6 +60,7 @@ void HostNameRecord::learn(std::string_view name, NameSource source, PacketTime 
   HostName& n = names[slot];
   account.add(-heapBytes(n.name));
   n.name.assign(name);
+  n.hash = hash;
   account.add(heapBytes(n.name));
   n.source = source;
   n.lastSeen = t;

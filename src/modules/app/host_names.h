@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/ip_address.h"
+#include "modules/common/name_hash.h"
 #include "modules/common/traffic_record.h"
 #include "store/entity_table.h"
 
@@ -16,7 +17,8 @@ enum class NameSource : uint8_t { kDns, kHttp, kTls };
 std::string_view nameSourceName(NameSource source);
 
 struct HostName {
-  std::string name;  // lower case
+  std::string name;   // lower case
+  uint32_t hash = 0;  // nameHash(name): compared first
   NameSource source = NameSource::kDns;
   PacketTime lastSeen = INT64_MIN;
 };

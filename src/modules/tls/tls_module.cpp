@@ -7,8 +7,9 @@
 namespace netmeter {
 
 void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, MemoryAccount& account) {
+  const uint32_t hash = nameHash(name);
   for (uint8_t i = 0; i < size; ++i) {
-    if (names[i].name == name) {
+    if (hashes[i] == hash && names[i].name == name) {
       names[i].count += count;
       names[i].lastSeen = std::max(names[i].lastSeen, t);
       return;
@@ -29,6 +30,7 @@ void ServerNames::add(std::string_view name, uint64_t count, PacketTime t, Memor
     ++size;
   }
   names[slot].name.assign(name);
+  hashes[slot] = hash;
   names[slot].count = count;
   names[slot].lastSeen = t;
   account.add(static_cast<int64_t>(names[slot].name.capacity()));

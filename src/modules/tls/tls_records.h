@@ -7,6 +7,7 @@
 
 #include "core/ip_address.h"
 #include "modules/common/counted_set.h"
+#include "modules/common/name_hash.h"
 #include "modules/common/response_time_stats.h"
 #include "modules/common/small_set.h"
 #include "modules/common/traffic_record.h"
@@ -41,6 +42,9 @@ struct ServerNames {
     PacketTime lastSeen = INT64_MIN;
   };
   std::array<Name, kKept> names;
+  // Hash of each name (nameHash), scanned before a name is compared: 2 cache lines instead of the
+  // names' 24 and their heap strings.
+  std::array<uint32_t, kKept> hashes{};
   uint8_t size = 0;
   bool overflow = false;
 

@@ -22,7 +22,7 @@ struct ReferenceNames {
         byName->lastSeen = t;
       }
     } else if (names.size() < HostNameRecord::kMaxNames) {
-      names.push_back(HostName{name, source, t});
+      names.push_back(HostName{.name = name, .source = source, .lastSeen = t});
     } else {
       auto older = [](const HostName& a, PacketTime at, const std::string& n) {
         return a.lastSeen < at || (a.lastSeen == at && a.name > n);
@@ -30,7 +30,8 @@ struct ReferenceNames {
       size_t oldest = 0;
       for (size_t i = 1; i < names.size(); ++i)
         if (older(names[i], names[oldest].lastSeen, names[oldest].name)) oldest = i;
-      if (older(names[oldest], t, name)) names[oldest] = HostName{name, source, t};
+      if (older(names[oldest], t, name))
+        names[oldest] = HostName{.name = name, .source = source, .lastSeen = t};
     }
     std::sort(names.begin(), names.end(), HostNameRecord::newerFirst);
   }

@@ -7,6 +7,7 @@
 
 #include "engine/engine.h"
 #include "io/capture_files.h"
+#include "modules/tls/tls_records.h"
 #include "report/json_report.h"
 #include "test_paths.h"
 
@@ -123,6 +124,37 @@ TEST(TlsModule, SameResultsWithTwoThreads) {
     EXPECT_EQ(one[key], two[key]) << key;
   EXPECT_GT(one["tlsServers"].size(), 10u);
   EXPECT_GT(one["quicServers"].size(), 0u);
+}
+
+// A server's SNI list: a name seen again is counted in its entry (names of equal length that differ
+// only in their last byte included); once kKept names are held, a newer name replaces the least
+// recently seen one, which then counts from scratch when it returns.
+TEST(ServerNamesList, CountsRepeatsAndReplacesTheLeastRecent) {
+  ServerNames names;
+  MemoryAccount account;
+  auto name = [](size_t i) {
+    return "host-" + std::string(20, 'x') + char('A' + i % 26) + char('a' + i / 26);
+  };
+  for (size_t i = 0; i < ServerNames::kKept; ++i) names.add(name(i), 1, PacketTime(i), account);
+  for (size_t i = 0; i < ServerNames::kKept; ++i) names.add(name(i), 2, PacketTime(100 + i), account);
+  ASSERT_EQ(names.size, ServerNames::kKept);
+  EXPECT_FALSE(names.overflow);
+  for (size_t i = 0; i < ServerNames::kKept; ++i) {
+    EXPECT_EQ(names.names[i].name, name(i));
+    EXPECT_EQ(names.names[i].count, 3u);
+    EXPECT_EQ(names.names[i].lastSeen, PacketTime(100 + i));
+  }
+  names.add("new.example", 1, 200, account);  // replaces name(0), the least recently seen
+  EXPECT_TRUE(names.overflow);
+  EXPECT_EQ(names.names[0].name, "new.example");
+  names.add("new.example", 1, 201, account);
+  EXPECT_EQ(names.names[0].count, 2u);
+  names.add(name(0), 1, 300, account);  // back, replacing name(1): counted anew
+  EXPECT_EQ(names.names[1].name, name(0));
+  EXPECT_EQ(names.names[1].count, 1u);
+  EXPECT_EQ(names.names[0].count, 2u);
+  names.release(account);
+  EXPECT_EQ(account.bytes, 0);
 }
 
 }  // namespace
