@@ -24,7 +24,7 @@ void Shard::housekeeping(PacketTime now) {
   }
   if (lastCompactSecond_ == INT64_MIN) lastCompactSecond_ = second;
   if (second - lastCompactSecond_ >= options_.compactEverySeconds) {
-    modules_.compact(second, options_.retention, account_);
+    compact(second);
     lastCompactSecond_ = second;
   }
   if (account_.bytes > budget_) enforceBudget(now);
@@ -36,8 +36,16 @@ void Shard::finish(PacketTime endTime) {
   modules_.flushPending(account_);
   flows_.expire(endTime);
   modules_.afterExpiry(true, account_);
-  modules_.compact(secondOf(endTime), options_.retention, account_);
+  compact(secondOf(endTime));
   if (account_.bytes > budget_) enforceBudget(endTime);
+}
+
+// Rolls the history up as it ages. Every bucket of this shard starts at or after its first packet's
+// second, so while the roll-up cut-off has not passed it (the first hour of a capture, by default) the
+// walk over every record's history would change nothing and is skipped.
+void Shard::compact(int64_t second) {
+  if (firstTime_ == INT64_MAX || options_.retention.compactionCutoff(second) <= secondOf(firstTime_)) return;
+  modules_.compact(second, options_.retention, account_);
 }
 
 // Frees memory oldest-first until the shard is back under 90% of its budget: the cut-off time moves

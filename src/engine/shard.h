@@ -62,6 +62,7 @@ class Shard {
 
  private:
   void enforceBudget(PacketTime now);
+  void compact(int64_t second);
 
   const EngineOptions& options_;
   int64_t budget_;

@@ -425,13 +425,29 @@ void TimeSeries<N>::rollUp(int64_t cut, int64_t step) {
   replaceChunks(lo, i1, buckets);
 }
 
+namespace {
+
+int64_t coarseCutoff(int64_t nowSecond, const RetentionPolicy& policy) {
+  return alignDown(nowSecond - policy.mediumSeconds, policy.coarseStep);
+}
+int64_t mediumCutoff(int64_t nowSecond, const RetentionPolicy& policy) {
+  return alignDown(nowSecond - policy.fineSeconds, policy.mediumStep);
+}
+
+}  // namespace
+
+int64_t RetentionPolicy::compactionCutoff(int64_t nowSecond) const {
+  int64_t cutoff = INT64_MIN;
+  if (coarseStep > 1) cutoff = std::max(cutoff, coarseCutoff(nowSecond, *this));
+  if (mediumStep > 1) cutoff = std::max(cutoff, mediumCutoff(nowSecond, *this));
+  return cutoff;
+}
+
 template <size_t N>
 void TimeSeries<N>::compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
   const int64_t before = static_cast<int64_t>(memoryBytes());
-  if (policy.coarseStep > 1)
-    rollUp(alignDown(nowSecond - policy.mediumSeconds, policy.coarseStep), policy.coarseStep);
-  if (policy.mediumStep > 1)
-    rollUp(alignDown(nowSecond - policy.fineSeconds, policy.mediumStep), policy.mediumStep);
+  if (policy.coarseStep > 1) rollUp(coarseCutoff(nowSecond, policy), policy.coarseStep);
+  if (policy.mediumStep > 1) rollUp(mediumCutoff(nowSecond, policy), policy.mediumStep);
   account.add(static_cast<int64_t>(memoryBytes()) - before);
 }
 

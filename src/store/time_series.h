@@ -23,6 +23,12 @@ struct RetentionPolicy {
   int64_t mediumStep = 60;
   int64_t mediumSeconds = 86400;  // 1 day at 1 min
   int64_t coarseStep = 3600;      // then 1 h
+
+  // Buckets starting before this second may be rolled up by TimeSeries::compact(nowSecond, *this);
+  // none starting at or after it is touched (INT64_MIN: roll-ups disabled). While it is not past the
+  // oldest second of a set of series (the first hour of a capture, by default), compacting them
+  // changes nothing and can be skipped.
+  int64_t compactionCutoff(int64_t nowSecond) const;
 };
 
 // One point of a history dataset: the interval [start, start + step) and the counters summed over it.

@@ -236,6 +236,43 @@ TEST(TimeSeries, RollsUpAgedBuckets) {
   EXPECT_LT(ts.memoryBytes(), 20000u);
 }
 
+// compactionCutoff() is exact: a series whose oldest bucket starts at the cut-off is left as it is,
+// one with a bucket a second before it is rolled up; for policies whose spans and steps nest or not,
+// and with either roll-up disabled.
+TEST(TimeSeries, CompactionCutoffIsWhereRollUpsBegin) {
+  const RetentionPolicy policies[] = {
+      RetentionPolicy{},
+      {.fineSeconds = 10, .mediumStep = 5, .mediumSeconds = 30, .coarseStep = 15},
+      {.fineSeconds = 10, .mediumStep = 5, .mediumSeconds = 4, .coarseStep = 20},   // coarse cut-off later
+      {.fineSeconds = 10, .mediumStep = 1, .mediumSeconds = 50, .coarseStep = 10},  // no medium roll-up
+      {.fineSeconds = 7, .mediumStep = 3, .mediumSeconds = 50, .coarseStep = 1},    // no coarse roll-up
+  };
+  for (const RetentionPolicy& p : policies) {
+    for (const int64_t now : {int64_t{100000}, int64_t{123457}, int64_t{-5000}}) {
+      const int64_t cutoff = p.compactionCutoff(now);
+      SCOPED_TRACE(testing::Message() << "fine " << p.fineSeconds << " now " << now << " cutoff " << cutoff);
+      for (const int64_t oldest : {cutoff, cutoff - 1}) {
+        MemoryAccount account;
+        TimeSeries<1> ts;
+        for (int64_t s = oldest; s < now; s += 1) ts.add(ns(s), {1}, account);
+        const size_t bytes = ts.memoryBytes();
+        ts.compact(now, p, account);
+        const auto first = ts.series(oldest, oldest + 1, 1);
+        ASSERT_EQ(first.size(), 1u);
+        if (oldest == cutoff) {
+          EXPECT_EQ(ts.memoryBytes(), bytes);
+          EXPECT_EQ(first[0].step, 1);
+        } else {
+          EXPECT_GT(first[0].step, 1);
+        }
+        EXPECT_EQ(ts.sum(oldest, now + 1)[0], uint64_t(now - oldest));
+      }
+    }
+  }
+  const RetentionPolicy none{.fineSeconds = 10, .mediumStep = 1, .mediumSeconds = 20, .coarseStep = 0};
+  EXPECT_EQ(none.compactionCutoff(1000), INT64_MIN);
+}
+
 TEST(TimeSeries, ProportionalSumsOverCoarseBuckets) {
   MemoryAccount account;
   TimeSeries<2> ts;
