@@ -112,11 +112,13 @@ FlowKey FlowTable::keyOf(const Connection& c) {
   return k;
 }
 
+// FIN in both directions, or a RST.
+bool FlowTable::tcpClosed(const Connection& c) {
+  return c.l4Protocol == ipproto::kTcp && ((c.finSeen[0] && c.finSeen[1]) || c.dir[0].rst || c.dir[1].rst);
+}
+
 int64_t FlowTable::timeoutFor(const Connection& c) const {
-  if (c.l4Protocol == ipproto::kTcp) {
-    const bool closed = (c.finSeen[0] && c.finSeen[1]) || c.dir[0].rst || c.dir[1].rst;
-    return closed ? timeouts_.tcpClosedSeconds : timeouts_.tcpSeconds;
-  }
+  if (c.l4Protocol == ipproto::kTcp) return tcpClosed(c) ? timeouts_.tcpClosedSeconds : timeouts_.tcpSeconds;
   if (c.l4Protocol == ipproto::kUdp) return timeouts_.udpSeconds;
   return timeouts_.otherSeconds;
 }
@@ -153,6 +155,7 @@ Connection& FlowTable::create(const FlowKey& key, uint64_t hash, const DecodedPa
   c.start = p.timestamp;
   c.lastActivity = p.timestamp;
   index_.insert(hash, slotIndex);
+  expiry_.add(slotIndex, secondOf(c.lastActivity) + timeoutFor(c));
   return c;
 }
 
@@ -182,15 +185,13 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   if (found) {
     Connection& existing = slots_[slotIndex].connection;
     const bool idle = p.timestamp - existing.lastActivity > timeoutFor(existing) * kNanosPerSecond;
-    const bool tcpClosed =
-        existing.l4Protocol == ipproto::kTcp &&
-        ((existing.finSeen[0] && existing.finSeen[1]) || existing.dir[0].rst || existing.dir[1].rst);
+    const bool closed = tcpClosed(existing);
     const bool newSyn = isTcp(p) && (p.tcpFlags & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn;
-    if (idle || (tcpClosed && newSyn)) {
+    if (idle || (closed && newSyn)) {
       const TerminationReason reason =
-          idle && !tcpClosed ? TerminationReason::kTimeout
-                             : (existing.dir[0].rst || existing.dir[1].rst ? TerminationReason::kRst
-                                                                           : TerminationReason::kFin);
+          idle && !closed ? TerminationReason::kTimeout
+                          : (existing.dir[0].rst || existing.dir[1].rst ? TerminationReason::kRst
+                                                                        : TerminationReason::kFin);
       end(slotIndex, reason);
       index_.erase(hash, slotIndex);
       found = false;
@@ -206,6 +207,7 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   result.direction = fromClient ? kClientToServer : kServerToClient;
   result.connection = &c;
 
+  const bool closedBefore = tcpClosed(c);
   DirectionAttributes& d = c.dir[result.direction];
   const bool firstInDirection = d.mtu == 0;
   updateDirection(d, p, firstInDirection);
@@ -223,6 +225,9 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   }
   c.interfaceMask |= uint64_t{1} << std::min<uint16_t>(p.interfaceId, 63);
   c.lastActivity = std::max(c.lastActivity, p.timestamp);
+  // Closing shortens the timeout: look at the connection again at its new, earlier due second.
+  if (!closedBefore && tcpClosed(c))
+    expiry_.add(slotIndex, secondOf(c.lastActivity) + timeouts_.tcpClosedSeconds);
   const uint64_t bytes = p.wireLength;
   if (result.direction == kClientToServer)
     c.traffic.add(p.timestamp, {0, 0, 1, bytes}, account);
@@ -231,20 +236,31 @@ FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, con
   return result;
 }
 
+// Visits only the connections whose last activity plus timeout has passed as the expiry wheel last
+// knew it (ExpiryWheel): each is ended at the first scan at which it has been idle for longer than its
+// timeout, as when every scan looked at every active connection, and one that has been active since
+// goes back in for its new due second.
 void FlowTable::expire(PacketTime now) {
-  index_.eraseIf(
+  expiry_.scan(
+      secondOf(now),
       [&](uint32_t slot) {
         QueryYield::point();
+        if (!slots_[slot].active) return;  // ended meanwhile (or evicted): a stale entry
         const Connection& c = slots_[slot].connection;
-        if (now - c.lastActivity <= timeoutFor(c) * kNanosPerSecond) return false;
+        const int64_t timeout = timeoutFor(c);
+        if (now - c.lastActivity <= timeout * kNanosPerSecond) {
+          expiry_.add(slot, secondOf(c.lastActivity) + timeout);
+          return;
+        }
+        index_.erase(keyOf(c).hash(), slot);
         end(slot, TerminationReason::kTimeout);
-        return true;
       },
-      [&](uint32_t slot) {  // what timeoutFor() and the activity check read
-        const Connection& c = slots_[slot].connection;
-        __builtin_prefetch(&c.lastActivity);
-        __builtin_prefetch(&c.dir[0].rst);
-        __builtin_prefetch(&c.dir[1].rst);
+      [&](uint32_t slot) {  // what the checks read
+        const Slot& s = slots_[slot];
+        __builtin_prefetch(&s.active);
+        __builtin_prefetch(&s.connection.lastActivity);
+        __builtin_prefetch(&s.connection.dir[0].rst);
+        __builtin_prefetch(&s.connection.dir[1].rst);
       });
 }
 

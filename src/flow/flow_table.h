@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "flow/connection.h"
+#include "flow/expiry_wheel.h"
 #include "flow/flow_index.h"
 #include "flow/flow_key.h"
 #include "store/memory_account.h"
@@ -42,7 +43,10 @@ struct FlowUpdate {
 // stable addresses for their lifetime.
 class FlowTable {
  public:
-  explicit FlowTable(FlowTimeouts timeouts = {}) : timeouts_(timeouts) {}
+  explicit FlowTable(FlowTimeouts timeouts = {})
+      : timeouts_(timeouts),
+        expiry_(std::max(
+            {timeouts.tcpSeconds, timeouts.tcpClosedSeconds, timeouts.udpSeconds, timeouts.otherSeconds})) {}
 
   // Accounts the packet to its connection, creating or ending connections as needed. `hint`: what the
   // prefetch stages found for this packet (saves hashing and the second lookup), or null.
@@ -103,14 +107,17 @@ class FlowTable {
   const Connection* connectionAt(uint32_t slot) const {
     return slot < slots_.size() && slots_[slot].used ? &slots_[slot].connection : nullptr;
   }
+  // Whether the connection in `slot` is still active (reachable by its key; not ended).
+  bool isActive(uint32_t slot) const { return slot < slots_.size() && slots_[slot].active; }
   size_t activeCount() const { return index_.size(); }
   size_t connectionCount() const { return slots_.size() - free_.size(); }
   uint64_t connectionsCreated() const { return nextId_; }
 
-  // A connection's slot, its free-list entry and its worst-case share of the active index (8-byte
-  // entries, at least 3/8 full after the index grew); its traffic history is accounted by the
-  // TimeSeries itself.
-  static constexpr int64_t kBytesPerConnection = sizeof(Connection) + 8 + 3 * 8;
+  // A connection's slot, its free-list entry, its worst-case share of the active index (8-byte
+  // entries, at least 3/8 full after the index grew) and its expiry entries; its traffic history is
+  // accounted by the TimeSeries itself.
+  static constexpr int64_t kBytesPerConnection =
+      sizeof(Connection) + 8 + 3 * 8 + ExpiryWheel::kBytesPerConnection;
 
  private:
   struct Slot {
@@ -122,10 +129,12 @@ class FlowTable {
                      uint32_t& slotIndex);
   void end(uint32_t slot, TerminationReason reason);
   int64_t timeoutFor(const Connection& c) const;
+  static bool tcpClosed(const Connection& c);
   static FlowKey keyOf(const Connection& c);
 
   FlowTimeouts timeouts_;
-  FlowIndex index_;  // the active connections' slots by key
+  FlowIndex index_;     // the active connections' slots by key
+  ExpiryWheel expiry_;  // when to check each active connection for idle expiry
   StableVector<Slot> slots_;
   std::vector<uint32_t> free_;
   uint64_t nextId_ = 0;
