@@ -64,6 +64,19 @@ class ExpiryWheel {
     }
   }
 
+  // Drops every entry whose slot `stale(slot)` says no longer needs a look (FlowTable::evictBefore:
+  // the slots of connections that ended or are gone), so that entries stay bounded by the connections
+  // held (at most two each) when the memory budget removes connections long before they are due.
+  template <typename Stale>
+  void removeIf(Stale&& stale) {
+    for (std::vector<uint32_t>& b : buckets_) {
+      const size_t before = b.size();
+      std::erase_if(b, stale);
+      entries_ -= before - b.size();
+      if (b.capacity() > 4 * b.size() + 64) std::vector<uint32_t>(b).swap(b);
+    }
+  }
+
   size_t entries() const { return entries_; }
   // Bytes each active connection is accounted for its entries (two, in vectors that may be up to half
   // empty).

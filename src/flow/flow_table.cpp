@@ -283,6 +283,9 @@ size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
     account.add(-kBytesPerConnection);
     ++removed;
   }
+  // The expiry entries of the connections removed (and of the ended ones) go too: a removed
+  // connection is no longer accounted, and under a flood its entries would wait for up to a timeout.
+  if (removed != 0) expiry_.removeIf([&](uint32_t slot) { return !slots_[slot].active; });
   return removed;
 }
 

@@ -110,6 +110,7 @@ class FlowTable {
   // Whether the connection in `slot` is still active (reachable by its key; not ended).
   bool isActive(uint32_t slot) const { return slot < slots_.size() && slots_[slot].active; }
   size_t activeCount() const { return index_.size(); }
+  size_t expiryEntries() const { return expiry_.entries(); }  // at most two per connection held
   size_t connectionCount() const { return slots_.size() - free_.size(); }
   uint64_t connectionsCreated() const { return nextId_; }
 

@@ -56,6 +56,17 @@ TEST(ExpiryWheel, VisitsEntriesAtTheirDueSecondOrTheNextScan) {
   EXPECT_EQ(wheel.entries(), 0u);
 }
 
+TEST(ExpiryWheel, RemovesTheEntriesOfSlotsNoLongerWatched) {
+  ExpiryWheel wheel(300);
+  for (uint32_t slot = 0; slot < 10000; ++slot) wheel.add(slot, slot % 400);
+  wheel.removeIf([](uint32_t slot) { return slot % 10 != 0; });
+  EXPECT_EQ(wheel.entries(), 1000u);
+  std::multiset<uint32_t> seen = scan(wheel, 1000);
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(seen.count(0), 1u);
+  EXPECT_EQ(seen.count(1), 0u);
+}
+
 // Random TCP (with FIN and RST), UDP and ICMP traffic among a few hundred flows, with scans at random
 // moments (several in one second, and after gaps longer than the ring): after every scan the active
 // connections are exactly those that were active before it and not idle for longer than their timeout.
@@ -104,6 +115,7 @@ TEST(FlowTableExpiry, EachScanEndsExactlyTheConnectionsIdlePastTheirTimeout) {
     size_t active = 0;
     table.forEachWithSlot([&](uint32_t slot, const Connection&) { active += table.isActive(slot); });
     EXPECT_EQ(active, table.activeCount());
+    EXPECT_LE(table.expiryEntries(), 2 * table.connectionCount());
     for (const auto& [slot, idle] : idleBefore) {
       ASSERT_EQ(table.isActive(slot), !idle) << "scan " << scans << " slot " << slot;
       (idle ? ended : kept) += 1;

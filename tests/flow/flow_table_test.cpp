@@ -136,6 +136,8 @@ TEST_F(FlowTableTest, EvictionFreesMemory) {
   EXPECT_LT(account_.bytes, before);
   EXPECT_EQ(table_.connectionCount(), 50u);
   EXPECT_EQ(table_.activeCount(), 50u);
+  // The evicted connections' expiry entries went with them (they were due only 300 s later).
+  EXPECT_EQ(table_.expiryEntries(), 50u);
   // A packet of an evicted connection starts a new one.
   FrameSpec s = tcp(true, tcpflag::kAck);
   s.srcPort = 1024;
