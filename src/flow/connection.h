@@ -28,16 +28,14 @@ struct ConnectionRecords {
   IpPairRecord* ipPair = nullptr;
   L4PortRecord* serverPort = nullptr;
   // The client's and the server's IpHints (indexed by Direction: kClientToServer is the client), in
-  // their IP records; set with clientIp and serverIp. Read them through ipHints().
+  // their IP records; set with clientIp and serverIp.
   std::array<IpHints*, 2> hints{};
 
-  // The hints of the client (kClientToServer) or the server. A connection analyzed without the IP
-  // module (module unit tests) has none: it gets hints of its thread, which are as safe to check.
-  IpHints& ipHints(uint8_t side) {
-    if (hints[side] != nullptr) [[likely]]
-      return *hints[side];
-    thread_local IpHints unlinked;
-    return unlinked;
+  // One hint of the client (kClientToServer) or the server, for EntityTable::findOrCreateHinted; null
+  // for a connection analyzed without the IP module (module unit tests, fuzz targets), whose lookups
+  // then go by hash. (A hint must not outlive its table: these live in the same shard as the tables.)
+  const void** hint(uint8_t side, const void* IpHints::*member) {
+    return hints[side] != nullptr ? &(hints[side]->*member) : nullptr;
   }
 };
 

@@ -49,6 +49,12 @@ class EntityTable {
     return slot.record;
   }
 
+  // The same with a hint that may be absent (null: a plain lookup).
+  Record& findOrCreateHinted(const Key& key, const void** hint, MemoryAccount& account) {
+    if (hint == nullptr) return findOrCreate(key, account);
+    return findOrCreateHinted(key, *hint, account);
+  }
+
   // The record `hint` points at if it still holds `key`, else nullptr: what findOrCreateHinted() takes
   // without a lookup.
   static const Record* hinted(const void* hint, const Key& key) {

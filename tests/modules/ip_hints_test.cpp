@@ -62,5 +62,29 @@ TEST(IpHints, EveryHintOfAnAddressLeadsToThatAddresssRecord) {
   for (const Kind& k : kinds) EXPECT_GT(k.set, 0u) << k.name;
 }
 
+// A connection analyzed without the IP module (module tests, fuzz targets) has no hints: its lookups
+// go by hash, and nothing of one table's lifetime is kept for the next (a hint shared by every such
+// connection of a thread outlived the tables the fuzz target created per input).
+TEST(IpHints, AConnectionWithoutIpRecordsHasNoHints) {
+  Connection c;
+  EXPECT_EQ(c.records.hint(kClientToServer, &IpHints::tcp), nullptr);
+  EXPECT_EQ(c.records.hint(kServerToClient, &IpHints::names), nullptr);
+  IpHints client, server;
+  c.records.hints = {&client, &server};
+  EXPECT_EQ(c.records.hint(kClientToServer, &IpHints::tcp), &client.tcp);
+  EXPECT_EQ(c.records.hint(kServerToClient, &IpHints::names), &server.names);
+
+  MemoryAccount account;
+  const IpAddress ip = *IpAddress::parse("10.0.0.1");
+  for (int round = 0; round < 2; ++round) {  // a table per round, as a fuzz target makes per input
+    KeyedStats<IpAddress, TcpIpRecord> table;
+    TcpIpRecord& r = table.findOrCreateHinted(ip, static_cast<const void**>(nullptr), account);
+    EXPECT_EQ(&r, table.find(ip));
+    EXPECT_EQ(&table.findOrCreateHinted(ip, c.records.hint(kClientToServer, &IpHints::tcp), account), &r);
+    EXPECT_EQ(decltype(table)::hinted(client.tcp, ip), &r);
+    client.tcp = nullptr;  // the hint lives no longer than its table
+  }
+}
+
 }  // namespace
 }  // namespace netmeter

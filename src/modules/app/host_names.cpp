@@ -97,7 +97,7 @@ void HostNameRecord::release(MemoryAccount& account) {
 }
 
 void HostNameTable::learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t,
-                          const void*& hint, MemoryAccount& account) {
+                          const void** hint, MemoryAccount& account) {
   if (name.empty() || name.size() > kMaxNameLength) return;
   std::array<char, kMaxNameLength> lowered;
   for (size_t i = 0; i < name.size(); ++i) lowered[i] = printableByte(lower(name[i]));

@@ -50,11 +50,11 @@ class HostNameTable {
   static constexpr size_t kMaxNameLength = 253;
   void learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t,
              MemoryAccount& account) {
-    const void* hint = nullptr;
-    learn(ip, name, source, t, hint, account);
+    learn(ip, name, source, t, nullptr, account);
   }
-  // The same with a hint to the address's record (EntityTable::findOrCreateHinted; IpHints::names).
-  void learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t, const void*& hint,
+  // The same with a hint to the address's record (EntityTable::findOrCreateHinted; IpHints::names),
+  // or null.
+  void learn(const IpAddress& ip, std::string_view name, NameSource source, PacketTime t, const void** hint,
              MemoryAccount& account);
   const HostNameRecord* find(const IpAddress& ip) const { return table_.find(ip); }
   // The record a learn() hint points at if it is still the one of `ip` (EntityTable::hinted).

@@ -45,9 +45,9 @@ void DpiModule::decided(Connection& c, const NdpiFlowState& state, PacketTime t,
   ConnectionApplication& app = c.app;
   app.globalL7 = &protocols_.findOrCreate(protocol, account);
   app.clientL7 = &ips_.findOrCreateHinted(DpiIpKey{c.clientIp, protocol},
-                                          c.records.ipHints(kClientToServer).l7, account);
+                                          c.records.hint(kClientToServer, &IpHints::l7), account);
   app.serverL7 = &ips_.findOrCreateHinted(DpiIpKey{c.serverIp, protocol},
-                                          c.records.ipHints(kServerToClient).l7, account);
+                                          c.records.hint(kServerToClient, &IpHints::l7), account);
   ++app.globalL7->connections;
   ++app.clientL7->connections;
   if (app.serverL7 != app.clientL7) ++app.serverL7->connections;

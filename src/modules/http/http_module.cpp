@@ -229,8 +229,8 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   r.bodyAfterHead(req.contentLength, req.chunked);
   const PacketTime t = payload.time();
   Connection& c = payload.connection;
-  IpHints& serverHints = c.records.ipHints(kServerToClient);
-  HttpServerRecord& server = servers_.findOrCreateHinted(c.serverIp, serverHints.httpServer, account);
+  HttpServerRecord& server =
+      servers_.findOrCreateHinted(c.serverIp, c.records.hint(kServerToClient, &IpHints::httpServer), account);
   server.add(t, {1, 0}, account);
   const std::string_view url = req.target.substr(0, HttpTransaction::kMaxUrl);
   server.setLastUrl(url, t, account);
@@ -243,7 +243,8 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
     std::string host = tr.host;
     for (char& ch : host) ch = ch >= 'A' && ch <= 'Z' ? char(ch - 'A' + 'a') : ch;
     server.hostNames.learn(host, NameSource::kHttp, t, account);
-    names.learn(c.serverIp, host, NameSource::kHttp, t, serverHints.names, account);
+    names.learn(c.serverIp, host, NameSource::kHttp, t, c.records.hint(kServerToClient, &IpHints::names),
+                account);
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
   s.pending.push_back(
@@ -259,7 +260,8 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     return;
   }
   HttpServerRecord& server = servers_.findOrCreateHinted(
-      payload.connection.serverIp, payload.connection.records.ipHints(kServerToClient).httpServer, account);
+      payload.connection.serverIp, payload.connection.records.hint(kServerToClient, &IpHints::httpServer),
+      account);
   server.add(payload.time(), {0, 1}, account);
   ++server.statusFamilies[httpStatusFamily(res.status)];
   const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;

@@ -37,11 +37,11 @@ class MacModule {
     for (const Direction d : {kClientToServer, kServerToClient}) {
       const PendingSide& s = pending.side[d];
       if (s.packets == 0) continue;
-      MacRecord& src = table.findOrCreateHinted(s.srcMac, c.records.ipHints(d).mac, account);
+      MacRecord& src = table.findOrCreateHinted(s.srcMac, c.records.hint(d, &IpHints::mac), account);
       src.touch(s.first);
       src.add(s.last, {0, 0, s.packets, s.bytes}, account);
       src.ips.insert(d == kClientToServer ? c.clientIp : c.serverIp);
-      MacRecord& dst = table.findOrCreateHinted(s.dstMac, c.records.ipHints(1 - d).mac, account);
+      MacRecord& dst = table.findOrCreateHinted(s.dstMac, c.records.hint(1 - d, &IpHints::mac), account);
       dst.touch(s.first);
       dst.add(s.last, {s.packets, s.bytes, 0, 0}, account);
     }

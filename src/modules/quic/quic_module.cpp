@@ -57,13 +57,14 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
       server.add(t, {1}, account);
       server.versions.add(info.version);
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
-      tls.countClient(c.clientIp, c.records.ipHints(kClientToServer).tlsClient, info.client, t, account);
+      tls.countClient(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient), info.client, t,
+                      account);
       learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & quic::event::kServerHello) {
       server.negotiatedCiphers.add(info.negotiatedCipher);
       if (info.hasClientHello) server.handshakeTime.add(info.serverHelloTime - info.clientHelloTime);
-      tls.countClientNegotiated(c.clientIp, c.records.ipHints(kClientToServer).tlsClient,
+      tls.countClientNegotiated(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient),
                                 versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
   }

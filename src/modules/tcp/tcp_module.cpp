@@ -113,11 +113,11 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
 
   auto update = [&](const IpAddress& ip, const TcpValues& values, bool asClient) {
     // The connection's own hint, first taken from the address's (IpHints), which then follows it.
-    IpHints& ipHints = c.records.ipHints(asClient ? kClientToServer : kServerToClient);
+    const void** ipHint = c.records.hint(asClient ? kClientToServer : kServerToClient, &IpHints::tcp);
     const void*& hint = asClient ? st.clientIpHint : st.serverIpHint;
-    if (hint == nullptr) hint = ipHints.tcp;
+    if (hint == nullptr && ipHint != nullptr) hint = *ipHint;
     TcpIpRecord& r = ips_.findOrCreateHinted(ip, hint, account);
-    ipHints.tcp = hint;
+    if (ipHint != nullptr) *ipHint = hint;
     r.touch(first);
     if (anyNonZero(values))
       r.add(t, values, account);
@@ -170,7 +170,7 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
     st.acceptFlushed = true;
     TcpServerPortRecord& port =
         serverPorts_.findOrCreateHinted(TcpServerPortKey{c.serverIp, c.serverPort},
-                                        c.records.ipHints(kServerToClient).tcpServerPort, account);
+                                        c.records.hint(kServerToClient, &IpHints::tcpServerPort), account);
     port.touch(c.start);
     ++port.connections;
   }

@@ -59,7 +59,8 @@ void ServerNames::release(MemoryAccount& account) {
 void learnServerName(HostNameTable& names, Connection& c, std::string_view sni, PacketTime t,
                      MemoryAccount& account) {
   if (sni.empty() || IpAddress::parse(sni)) return;
-  names.learn(c.serverIp, sni, NameSource::kTls, t, c.records.ipHints(kServerToClient).names, account);
+  names.learn(c.serverIp, sni, NameSource::kTls, t, c.records.hint(kServerToClient, &IpHints::names),
+              account);
 }
 
 namespace {
@@ -93,7 +94,7 @@ bool TlsModule::recognizes(const L7Payload& payload) {
   return b[5] == (payload.fromClient() ? tls::handshake::kClientHello : tls::handshake::kServerHello);
 }
 
-void TlsModule::countClient(const IpAddress& client, const void*& hint, const tls::TlsClientSummary& hello,
+void TlsModule::countClient(const IpAddress& client, const void** hint, const tls::TlsClientSummary& hello,
                             PacketTime t, MemoryAccount& account) {
   TlsClientRecord& r = clients_.findOrCreateHinted(client, hint, account);
   r.add(t, {1}, account);
@@ -105,7 +106,7 @@ void TlsModule::countClient(const IpAddress& client, const void*& hint, const tl
   for (uint16_t c : hello.cipherSuites) r.announcedCiphers.insert(c);
 }
 
-void TlsModule::countClientNegotiated(const IpAddress& client, const void*& hint, uint32_t versionCipher,
+void TlsModule::countClientNegotiated(const IpAddress& client, const void** hint, uint32_t versionCipher,
                                       PacketTime t, MemoryAccount& account) {
   TlsClientRecord& r = clients_.findOrCreateHinted(client, hint, account);
   r.touch(t);
@@ -125,22 +126,23 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
                                                  payload.wireLength, t, state.parserBuffers);
   if (events != 0) {
     const tls::TlsConnectionInfo& info = state.session.info();
-    TlsServerRecord& server = servers_.findOrCreateHinted(
-        TlsServerKey{c.serverIp, c.serverPort}, c.records.ipHints(kServerToClient).tlsServer, account);
+    TlsServerRecord& server =
+        servers_.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort},
+                                    c.records.hint(kServerToClient, &IpHints::tlsServer), account);
     server.touch(t);
     if (events & tls::event::kClientHello) {
       ++server.clientHellos;
       if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
       for (uint16_t v : info.client.versions) server.announcedVersions.insert(v);
       for (uint16_t s : info.client.cipherSuites) server.announcedCiphers.insert(s);
-      countClient(c.clientIp, c.records.ipHints(kClientToServer).tlsClient, info.client, t, account);
+      countClient(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient), info.client, t, account);
       learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & tls::event::kServerHello) {
       server.add(t, {1, 0}, account);
       if (info.hasClientHello) server.handshakeTime.add(info.handshakeResponseTime());
       server.negotiated.add(versionCipher(info.negotiatedVersion, info.negotiatedCipher));
-      countClientNegotiated(c.clientIp, c.records.ipHints(kClientToServer).tlsClient,
+      countClientNegotiated(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient),
                             versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
     if (events & tls::event::kAlert) server.alerts.add(alertCode(info.alertLevel, info.alertDescription));

@@ -23,11 +23,11 @@ class TlsModule {
   static bool recognizes(const L7Payload& payload);
   void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
 
-  // Counts a ClientHello (TLS or QUIC) for its client IP. `hint`: the connection's hint to the
-  // client's record (EntityTable::findOrCreateHinted), kept by the caller.
-  void countClient(const IpAddress& client, const void*& hint, const tls::TlsClientSummary& hello,
+  // Counts a ClientHello (TLS or QUIC) for its client IP. `hint`: the client address's hint to its
+  // record (IpHints::tlsClient, for EntityTable::findOrCreateHinted), or null.
+  void countClient(const IpAddress& client, const void** hint, const tls::TlsClientSummary& hello,
                    PacketTime t, MemoryAccount& account);
-  void countClientNegotiated(const IpAddress& client, const void*& hint, uint32_t versionCipher, PacketTime t,
+  void countClientNegotiated(const IpAddress& client, const void** hint, uint32_t versionCipher, PacketTime t,
                              MemoryAccount& account);
 
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
