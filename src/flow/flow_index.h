@@ -58,27 +58,6 @@ class FlowIndex {
       }
     }
   }
-  // Calls shouldErase(slot) for every indexed slot and removes those it returns true for; calls
-  // prefetch(slot) for the slots a few entries ahead first (software pipelining: shouldErase usually
-  // reads the connection). The index may be read (not changed) from inside the callbacks.
-  template <typename ShouldErase, typename Prefetch>
-  void eraseIf(ShouldErase&& shouldErase, Prefetch&& prefetch) {
-    constexpr size_t kAhead = 8;
-    const size_t n = capacity();
-    // Start after an empty entry, so that no run of entries wraps around the start of the scan: the
-    // entries erasing shifts back then never cross it, and each is seen exactly once.
-    size_t start = 0;
-    while (start < n && entries_[start].slot != kNone) ++start;
-    for (size_t k = 1; k <= n; ++k) {
-      const size_t i = (start + k) & mask_;
-      if (k + kAhead <= n) {
-        const uint32_t ahead = entries_[(i + kAhead) & mask_].slot;
-        if (ahead != kNone) prefetch(ahead);
-      }
-      while (entries_[i].slot != kNone && shouldErase(entries_[i].slot)) eraseAt(i);
-    }
-  }
-
   size_t size() const { return size_; }
   // Heap bytes held.
   size_t memoryBytes() const { return capacity() * sizeof(Entry); }

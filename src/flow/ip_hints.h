@@ -4,7 +4,7 @@ namespace netmeter {
 
 // Where one IP address's records in other modules' tables were last found: hints for
 // EntityTable::findOrCreateHinted, kept with the address's own record (IpRecord::hints) and reached
-// from each of its connections (ConnectionRecords::ipHints). A connection between addresses seen
+// from each of its connections (ConnectionRecords::hint()). A connection between addresses seen
 // before then finds its per-IP TCP, L7, TLS, HTTP, alternative-name and MAC records without a hash
 // lookup each (about a dozen per connection, each a few cache misses in tables as large as the
 // address population).

@@ -37,12 +37,9 @@ class EntityTable {
 
   // Like findOrCreate, with a caller-kept hint that skips the hash lookup when it still points at the
   // record of `key`. A hint is an opaque pointer to a slot; slots are never freed while the table lives
-  // (removed ones are reused), so a stale hint is always safe to check.
+  // (removed ones are reused), so a stale hint is always safe to check; one must not outlive its table.
   Record& findOrCreateHinted(const Key& key, const void*& hint, MemoryAccount& account) {
-    if (hint != nullptr) {
-      Slot* slot = static_cast<Slot*>(const_cast<void*>(hint));
-      if (slot->used && slot->key == key) return slot->record;
-    }
+    if (Slot* slot = slotOf(hint, key)) return slot->record;
     bool created;
     Slot& slot = findOrCreateSlot(key, account, created);
     hint = &slot;
@@ -58,8 +55,8 @@ class EntityTable {
   // The record `hint` points at if it still holds `key`, else nullptr: what findOrCreateHinted() takes
   // without a lookup.
   static const Record* hinted(const void* hint, const Key& key) {
-    const Slot* slot = static_cast<const Slot*>(hint);
-    return slot != nullptr && slot->used && slot->key == key ? &slot->record : nullptr;
+    const Slot* slot = slotOf(hint, key);
+    return slot != nullptr ? &slot->record : nullptr;
   }
 
   const Record* find(const Key& key) const {
@@ -121,6 +118,12 @@ class EntityTable {
     Record record{};
     bool used = false;
   };
+  // The slot `hint` points at if it holds `key` (hints come from findOrCreateHinted, which hands out
+  // the table's own, mutable slots).
+  static Slot* slotOf(const void* hint, const Key& key) {
+    Slot* slot = static_cast<Slot*>(const_cast<void*>(hint));
+    return slot != nullptr && slot->used && slot->key == key ? slot : nullptr;
+  }
   Slot& findOrCreateSlot(const Key& key, MemoryAccount& account, bool& created) {
     auto [it, inserted] = index_.try_emplace(key, 0u);
     created = inserted;

@@ -10,9 +10,9 @@
 namespace netmeter {
 namespace {
 
-// The index against a reference map from slot to hash, under random inserts, erases and eraseIf
-// sweeps, with hashes drawn from a small set so that runs, wrap-around at the end of the table and
-// equal hash bits (candidates the caller must reject) all occur.
+// The index against a reference map from slot to hash, under random inserts and erases, with hashes drawn
+// from a small set so that runs, wrap-around at the end of the table and equal hash bits (candidates the
+// caller must reject) all occur.
 class FlowIndexModel {
  public:
   uint32_t find(const FlowIndex& index, uint32_t slot) const {
@@ -66,28 +66,6 @@ TEST(FlowIndex, MatchesAReferenceUnderRandomOperations) {
       model.erase(slot);
       live[k] = live.back();
       live.pop_back();
-    }
-    if (round % 10 == 9) {
-      // A sweep that removes every slot divisible by 3 and sees each indexed slot exactly once.
-      std::unordered_map<uint32_t, int> seen;
-      size_t prefetched = 0;
-      index.eraseIf(
-          [&](uint32_t slot) {
-            ++seen[slot];
-            return slot % 3 == 0;
-          },
-          [&](uint32_t slot) {
-            ASSERT_TRUE(model.hashes_.contains(slot));
-            ++prefetched;
-          });
-      ASSERT_LE(prefetched, live.size());
-      ASSERT_EQ(seen.size(), live.size());
-      for (const auto& [slot, times] : seen) ASSERT_EQ(times, 1) << slot;
-      std::erase_if(live, [&](uint32_t slot) {
-        if (slot % 3 != 0) return false;
-        model.erase(slot);
-        return true;
-      });
     }
     ASSERT_EQ(index.size(), live.size());
     for (uint32_t slot : live) ASSERT_EQ(model.find(index, slot), slot);
