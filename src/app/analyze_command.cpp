@@ -42,7 +42,8 @@ void printAnalyzeUsage(std::FILE* out) {
       "usage: netmeter analyze FILE... [--threads N] [--memory SIZE] [--json OUT]\n"
       "                         [--starttime S] [--endtime S] [--values N] [--http-transactions N]\n"
       "                         [--http-csv OUT] [--http-csv-all]\n"
-      "                         [--l7 all|off|LIST] [--tcp on|off] [--quiet]\n"
+      "                         [--l7 all|off|LIST] [--tcp on|off] [--reader auto|thread|workers]\n"
+      "                         [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
       "  --threads  worker threads (default 1)\n"
@@ -63,12 +64,16 @@ void printAnalyzeUsage(std::FILE* out) {
       "             (e.g. dpi,dns: classification and the DNS analyzer only)\n"
       "  --tcp on|off  TCP health analysis: handshake and response times, retransmissions, windows,\n"
       "             TCP per IP and server ports (default on)\n"
+      "  --reader WHO  who reads the files: a thread of its own besides the workers, or the workers\n"
+      "             in turn when their queues run empty; auto (default): the workers when there are\n"
+      "             at least as many of them as usable cores (same results either way)\n"
       "  --quiet    no summary\n",
       out);
 }
 
 // Parses the arguments; prints the problem and returns false when they are wrong.
 bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
+  args.engine.reader = ReaderMode::kAuto;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     auto needValue = [&](const char* name) -> const char* {
@@ -154,6 +159,20 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         return false;
       }
       args.engine.tcpAnalysis = std::string_view(v) == "on";
+    } else if (a == "--reader") {
+      const char* v = needValue("--reader");
+      if (!v) return false;
+      const std::string_view who = v;
+      if (who == "auto") {
+        args.engine.reader = ReaderMode::kAuto;
+      } else if (who == "thread") {
+        args.engine.reader = ReaderMode::kDedicated;
+      } else if (who == "workers") {
+        args.engine.reader = ReaderMode::kShared;
+      } else {
+        std::fprintf(stderr, "netmeter analyze: --reader '%s' is not auto, thread or workers\n", v);
+        return false;
+      }
     } else if (a == "--http-csv-all") {
       args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {
@@ -235,8 +254,9 @@ void printSummary(const Engine& engine, const ModuleSet& merged, const std::vect
   double workersCpu = 0;
   for (size_t i = 0; i < engine.workerCount(); ++i) workersCpu += engine.workerCpuSeconds(i);
   if (workersCpu > 0) {
-    std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU\n",
-                workersCpu, humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds());
+    std::printf("busy        workers %.3f s CPU (%s packets/s per worker thread), reader %.3f s CPU%s\n",
+                workersCpu, humanCount(double(t.packets) / workersCpu).c_str(), engine.readerCpuSeconds(),
+                Engine::sharesReading(engine.options()) ? " (the workers in turn)" : "");
   }
   if (engine.workerCount() > 1) std::printf("merge       %.3f s (the workers' statistics)\n", mergeSeconds);
   for (const ReadError& e : errors) std::printf("error       %s\n", e.toString().c_str());

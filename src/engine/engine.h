@@ -8,17 +8,12 @@
 
 #include "engine/engine_options.h"
 #include "engine/live_capture.h"
+#include "engine/packet_reader.h"
 #include "engine/worker.h"
 #include "io/packet_source.h"
 #include "io/time_offset_index.h"
 
 namespace netmeter {
-
-struct EngineProgress {
-  uint64_t packets = 0;
-  uint64_t bytesConsumed = 0;  // of the input files
-  uint64_t bytesTotal = 0;
-};
 
 // What the reader saw of the trace.
 struct TraceTotals {
@@ -28,9 +23,10 @@ struct TraceTotals {
   PacketTime lastPacket = INT64_MIN;
 };
 
-// The packet path: the calling thread reads and decodes packets and hands them, in batches, to the
-// worker that owns their IP pair (symmetric hash); each worker updates its own shard. Queries visit
-// the shards one at a time under each worker's lock and merge.
+// The packet path: the reader (PacketReader: the calling thread, or the workers in turn) reads and
+// decodes packets and hands them, in batches, to the worker that owns their IP pair (symmetric hash);
+// each worker updates its own shard. Queries visit the shards one at a time under each worker's lock
+// and merge.
 class Engine {
  public:
   explicit Engine(EngineOptions options);
@@ -41,7 +37,8 @@ class Engine {
   static int64_t statisticsBudgetPerShard(const EngineOptions& options, int64_t queuedBatchBytes);
 
   // Processes every packet of `source`; returns when all workers have finished. `progress` is called
-  // from this thread about ten times a second (wall clock only paces the display).
+  // by the reader about ten times a second (wall clock only paces the display): on this thread, or
+  // when the workers share the reading (sharesReading), on theirs, one at a time.
   void run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress = {});
   // Records packet time -> file offset while run() reads (for captures of the past that seek into the
   // analysed files). Set before run(); the index must outlive it. Null (default): nothing recorded.
@@ -79,8 +76,12 @@ class Engine {
   const EngineOptions& options() const { return options_; }
   TraceTotals totals() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
-  // CPU time the reader thread (the one that called run()) and each worker thread spent, once run()
-  // has returned: the per-thread cost behind the wall-clock rate (waiting for the other side sleeps).
+  // Whether run() lets the workers read in turn instead of reading on the calling thread
+  // (EngineOptions::reader; kAuto: when there are at least as many workers as usable cores).
+  static bool sharesReading(const EngineOptions& options);
+  // CPU time spent reading (the thread that called run(), or the workers' turns as the reader) and
+  // each worker thread's processing, once run() has returned: the per-thread cost behind the
+  // wall-clock rate (waiting for the other side sleeps).
   double readerCpuSeconds() const { return double(readerCpuNanos_.load(std::memory_order_acquire)) / 1e9; }
   double workerCpuSeconds(size_t index) const { return workers_[index]->cpuSeconds(); }
   // Asks run() to stop reading (from any thread); what was read so far is processed and kept.
@@ -93,10 +94,7 @@ class Engine {
   size_t batchesPerWorker_;  // queue depth between the reader and each worker
   int64_t shardBudget_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<uint64_t> packets_{0};
-  std::atomic<uint64_t> bytes_{0};
-  std::atomic<PacketTime> first_{INT64_MAX};
-  std::atomic<PacketTime> last_{INT64_MIN};
+  PacketReader::Published published_;  // what the reader has read so far
   std::atomic<bool> finished_{false};
   bool shardsMerged_ = false;   // finishedModules() merged the shards into the first
   bool historyMerged_ = false;  // ... with their counters' histories

@@ -8,8 +8,13 @@
 
 namespace netmeter {
 
+// Who reads the input (PacketReader): a thread of its own, the workers in turn, or (kAuto) the
+// workers when there are at least as many of them as usable cores (`netmeter analyze --reader`).
+enum class ReaderMode : uint8_t { kDedicated, kShared, kAuto };
+
 struct EngineOptions {
-  unsigned threads = 1;                    // worker threads (the reader is one more)
+  unsigned threads = 1;  // worker threads
+  ReaderMode reader = ReaderMode::kDedicated;
   int64_t memoryBytes = int64_t{2} << 30;  // --memory: bound for the whole process
   FlowTimeouts timeouts;
   RetentionPolicy retention;

@@ -55,30 +55,52 @@ class SpscQueue {
       futex(FUTEX_WAKE_PRIVATE, 1, nullptr);
   }
   T* pop() {
+    for (;;)
+      if (T* item = popOrTimeout()) return item;
+  }
+  // Like pop(), but gives up after one sleep (at most kMaxSleep), or as soon as `giveUp()` (checked
+  // while spinning and once more before sleeping) is true: null when nothing came. A producer that
+  // makes giveUp() true must call wake() afterwards.
+  template <typename GiveUp>
+  T* popOrTimeout(const GiveUp& giveUp) {
     for (unsigned attempt = 0; attempt < kSpins; ++attempt) {
       if (T* item = tryPop()) return item;
+      if (giveUp()) return nullptr;
       pause(attempt);
     }
-    for (;;) {
-      sleeping_.store(1, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      if (T* item = tryPop()) {
-        sleeping_.store(0, std::memory_order_relaxed);
-        return item;
-      }
-      const timespec timeout{0, std::chrono::nanoseconds(kMaxSleep).count()};
-      futex(FUTEX_WAIT_PRIVATE, 1, &timeout);  // returns at once if the producer has cleared it
+    sleeping_.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (T* item = tryPop()) {
       sleeping_.store(0, std::memory_order_relaxed);
-      if (T* item = tryPop()) return item;
+      return item;
     }
+    if (giveUp()) {
+      sleeping_.store(0, std::memory_order_relaxed);
+      return nullptr;
+    }
+    const timespec timeout{0, std::chrono::nanoseconds(kMaxSleep).count()};
+    futex(FUTEX_WAIT_PRIVATE, 1, &timeout);  // returns at once if the producer has cleared it
+    sleeping_.store(0, std::memory_order_relaxed);
+    return tryPop();
+  }
+  T* popOrTimeout() {
+    return popOrTimeout([] { return false; });
+  }
+  // Wakes a sleeping consumer (after changing what its giveUp() checks).
+  void wake() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (sleeping_.load(std::memory_order_relaxed) != 0 &&
+        sleeping_.exchange(0, std::memory_order_relaxed) != 0)
+      futex(FUTEX_WAKE_PRIVATE, 1, nullptr);
+  }
+  // Items queued (exact only on a side that no other thread changes at the moment).
+  size_t size() const {
+    return size_t(tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed));
   }
 
  private:
   static constexpr unsigned kSpins = 64;
 
-  size_t size() const {
-    return size_t(tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed));
-  }
   static void pause(unsigned attempt) {
     if (attempt < kSpins) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "engine/batch_scheduling.h"
+#include "engine/packet_reader.h"
 #include "engine/thread_cpu_time.h"
 #include "store/query_yield.h"
 
@@ -37,7 +38,8 @@ Worker::~Worker() {
   join();
 }
 
-void Worker::start() {
+void Worker::start(PacketReader* sharedReader) {
+  sharedReader_ = sharedReader;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -92,11 +94,25 @@ void Worker::prefetchPayload(const PacketBatch& batch, uint32_t i) {
   if (!payload.empty()) __builtin_prefetch(payload.data());
 }
 
+PacketBatch* Worker::nextBatch() {
+  if (sharedReader_ == nullptr) return full_.pop();
+  for (;;) {
+    if (PacketBatch* batch = full_.tryPop()) return batch;
+    if (sharedReader_->takeTurn(index_, readingNanos_)) continue;
+    // Another worker reads (and wakes this one with its first batch for it), or the input has
+    // ended (and the last batch is on its way): wait, then try again.
+    sharedReader_->waiting(+1);
+    PacketBatch* batch = full_.popOrTimeout([this] { return sharedReader_->turnAvailable(); });
+    sharedReader_->waiting(-1);
+    if (batch != nullptr) return batch;
+  }
+}
+
 void Worker::run() {
   const BatchSchedulingScope batchScheduling;
   QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
-    PacketBatch* batch = full_.pop();
+    PacketBatch* batch = nextBatch();
     const bool last = batch->last;
     {
       std::lock_guard lock(mutex_);
@@ -137,7 +153,7 @@ void Worker::run() {
     batch->clear();
     free_.push(batch, wakeReaderAt_);
     if (last) {
-      cpuNanos_.store(threadCpuNanos(), std::memory_order_release);
+      cpuNanos_.store(threadCpuNanos() - readingNanos_, std::memory_order_release);
       return;
     }
     if (queriesWaiting_.load(std::memory_order_relaxed) != 0) yieldToQueries();

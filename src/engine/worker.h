@@ -13,6 +13,8 @@
 
 namespace netmeter {
 
+class PacketReader;
+
 // One worker thread and the shard it owns. The reader fills batches from the free queue and pushes
 // them to the full queue; the worker processes each batch under its own lock (which only queries
 // take — never another worker) and returns it to the free queue.
@@ -36,7 +38,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  void start();
+  // Starts the thread. With `sharedReader` (PacketReader's shared mode) the worker takes the reader
+  // role itself whenever its queue is empty; without, a dedicated reader thread fills its queue.
+  void start(PacketReader* sharedReader = nullptr);
   void join();
 
   // Reader side. A sleeping worker is woken when a quarter of its queue (at most kWakeBatches) is
@@ -45,6 +49,11 @@ class Worker {
   // them are free (spsc_queue.h).
   static constexpr size_t kWakeBatches = 8;
   PacketBatch* takeFreeBatch() { return free_.pop(); }
+  PacketBatch* tryTakeFreeBatch() { return free_.tryPop(); }
+  // Batches waiting in the queue (exact for the reader between its submits; the worker only takes).
+  size_t queuedBatches() const { return full_.size(); }
+  // Wakes the worker if it sleeps on its empty queue (shared mode: the reader role became free).
+  void wake() { full_.wake(); }
   void submit(PacketBatch* batch, bool urgent) { full_.push(batch, urgent ? 1 : wakeWorkerAt_); }
 
   // Query side: runs f(const Shard&) while the worker is between batches. A waiting query is let in
@@ -70,13 +79,16 @@ class Worker {
   PacketTime processedFirst() const { return processedFirst_.load(std::memory_order_acquire); }
   const std::atomic<uint64_t>& watermark() const { return watermark_; }
 
-  // CPU time of the worker thread, once it has processed the last batch (0 before).
+  // CPU time of the worker thread, once it has processed the last batch (0 before); without its
+  // turns as the reader (shared mode: PacketReader::cpuNanos counts them).
   double cpuSeconds() const { return double(cpuNanos_.load(std::memory_order_acquire)) / 1e9; }
   // Runs the final housekeeping under the lock (after join, or between batches).
   void finish(PacketTime endTime);
 
  private:
   void run();
+  // The next batch to process: waits for the reader, or (shared mode) reads when nobody else does.
+  PacketBatch* nextBatch();
   void publishTimes();
   // Between batches: while queries wait for the lock, give them the chance to take it (a mutex would
   // let this thread take it back at once, batch after batch, and a query could wait for seconds).
@@ -108,6 +120,8 @@ class Worker {
   const size_t wakeReaderAt_;  // free batches that wake the reader
   mutable std::mutex mutex_;
   mutable std::atomic<uint32_t> queriesWaiting_{0};
+  PacketReader* sharedReader_ = nullptr;
+  int64_t readingNanos_ = 0;  // CPU time of this thread's turns as the reader
   std::thread thread_;
 };
 

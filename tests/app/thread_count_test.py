@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`netmeter analyze --json` gives the same report for 1, 2 and 3 worker threads, with and without a
-time window, on a generated trace with whole packets (DNS, HTTP, TLS, QUIC, nDPI all at work).
+"""`netmeter analyze --json` gives the same report for 1, 2 and 3 worker threads, read by a thread of
+its own or by the workers in turn (--reader), with and without a time window, on a generated trace
+with whole packets (DNS, HTTP, TLS, QUIC, nDPI all at work).
 
 Only the fields that legitimately depend on the run are left out: "engine" (threads, per-shard
 memory) and "processingSeconds". Usage: thread_count_test.py --netmeter BIN --generate BIN
@@ -13,8 +14,9 @@ import tempfile
 from pathlib import Path
 
 
-def report(netmeter, trace, out, threads, window):
-    args = [netmeter, "analyze", str(trace), "--threads", str(threads), "--quiet", "--json", str(out)]
+def report(netmeter, trace, out, threads, window, reader="auto"):
+    args = [netmeter, "analyze", str(trace), "--threads", str(threads), "--reader", reader, "--quiet",
+            "--json", str(out)]
     if window:
         args += ["--values", "100"]
     subprocess.run(args, check=True)
@@ -42,14 +44,15 @@ def main():
                     print(f"the trace has no {name}: the test would prove nothing")
                     failures += 1
             for threads in (2, 3):
-                other = report(opts.netmeter, trace, Path(tmp) / "other.json", threads, window)
-                differing = [key for key in one if one[key] != other.get(key)]
-                label = "with a window" if window else "all time"
-                if differing:
-                    print(f"{threads} threads, {label}: differs from 1 thread in {differing}")
-                    failures += 1
-                else:
-                    print(f"{threads} threads, {label}: identical to 1 thread")
+                for reader in ("thread", "workers"):
+                    other = report(opts.netmeter, trace, Path(tmp) / "other.json", threads, window, reader)
+                    differing = [key for key in one if one[key] != other.get(key)]
+                    label = f"read by {reader}, " + ("with a window" if window else "all time")
+                    if differing:
+                        print(f"{threads} threads, {label}: differs from 1 thread in {differing}")
+                        failures += 1
+                    else:
+                        print(f"{threads} threads, {label}: identical to 1 thread")
     return 1 if failures else 0
 
 

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -84,33 +85,144 @@ test::SyntheticSource mixedTraffic() {
 
 TEST(Engine, ResultsDoNotDependOnThreadCount) {
   nlohmann::json reference;
-  for (unsigned threads : {1u, 2u, 3u, 4u}) {
-    auto source = mixedTraffic();
-    EngineOptions options;
-    options.threads = threads;
-    Engine engine(options);
-    engine.run(source);
-    EXPECT_EQ(engine.totals().packets, 3000u);
-    auto j = report(engine, source.interfaces());
-    if (threads == 1) {
-      reference = j;
-      EXPECT_GT(j["ips"].size(), 100u);
-      EXPECT_GT(j["connections"].size(), 100u);
-    } else {
-      EXPECT_TRUE(j == reference) << "threads=" << threads << ": "
-                                  << nlohmann::json::diff(reference, j).dump().substr(0, 2000);
+  for (const ReaderMode reader : {ReaderMode::kDedicated, ReaderMode::kShared}) {
+    for (unsigned threads : {1u, 2u, 3u, 4u}) {
+      auto source = mixedTraffic();
+      EngineOptions options;
+      options.threads = threads;
+      options.reader = reader;
+      Engine engine(options);
+      engine.run(source);
+      EXPECT_EQ(engine.totals().packets, 3000u);
+      auto j = report(engine, source.interfaces());
+      if (reference.is_null()) {
+        reference = j;
+        EXPECT_GT(j["ips"].size(), 100u);
+        EXPECT_GT(j["connections"].size(), 100u);
+      } else {
+        EXPECT_TRUE(j == reference) << "threads=" << threads << " shared=" << (reader == ReaderMode::kShared)
+                                    << ": " << nlohmann::json::diff(reference, j).dump().substr(0, 2000);
+      }
     }
   }
 }
 
-// Capture file `path` analyzed with `threads` workers: its report, for all time or (`windowed`) with
-// a history of the whole trace.
-nlohmann::json reportOfFile(const std::string& path, unsigned threads, bool windowed = false) {
+// Most packets between two hosts (one worker's), the rest spread over many: the workers that read in
+// turn run out of free batches of the busy worker (small queues under a small budget), stop their
+// turn with a packet pending or wait for it, and hand the batches over all the same.
+test::SyntheticSource skewedTraffic(int packets) {
+  test::SyntheticSource src;
+  PacketTime t = kT0;
+  for (int i = 0; i < packets; ++i) {
+    test::FrameSpec s;
+    const bool heavy = i % 8 != 0;
+    s.srcIp = heavy ? "10.9.0.1" : "10.1." + std::to_string(i % 251) + "." + std::to_string(1 + i % 7);
+    s.dstIp = heavy ? "10.9.0.2" : "192.168.0." + std::to_string(1 + i % 13);
+    s.srcPort = heavy ? 40000 : uint16_t(30000 + i % 509);
+    s.dstPort = heavy ? 5001 : 443;
+    s.l4Protocol = heavy ? 17 : 6;
+    s.tcpFlags = tcpflag::kAck;
+    s.payload = uint32_t(200 + i % 1200);
+    src.add(test::buildFrame(s), t);
+    t += 20 * kNanosPerMicro;
+  }
+  return src;
+}
+
+TEST(Engine, WorkersReadingInTurnHandOverSkewedTrafficUnchanged) {
+  for (unsigned threads : {2u, 4u}) {
+    nlohmann::json reference;
+    for (const ReaderMode reader : {ReaderMode::kDedicated, ReaderMode::kShared}) {
+      auto source = skewedTraffic(48'000);
+      EngineOptions options;
+      options.threads = threads;
+      options.reader = reader;
+      options.memoryBytes = int64_t{128} << 20;  // the smallest queues (Worker::kMinBatchesPerWorker)
+      Engine engine(options);
+      engine.run(source);
+      EXPECT_EQ(engine.totals().packets, source.size());
+      EXPECT_GT(engine.readerCpuSeconds(), 0.0);
+      for (size_t w = 0; w < engine.workerCount(); ++w) EXPECT_GT(engine.workerCpuSeconds(w), 0.0);
+      const auto j = report(engine, source.interfaces());
+      if (reference.is_null()) {
+        reference = j;
+        uint64_t heavy = 0;
+        for (const auto& c : j["connections"])
+          if (c["clientIp"] == "10.9.0.1") heavy += c["allTime"][2].get<uint64_t>();
+        EXPECT_EQ(heavy, 42'000u) << "the heavy pair's packets, all in one worker";
+      } else {
+        EXPECT_TRUE(j == reference) << threads << " threads reading in turn: "
+                                    << nlohmann::json::diff(reference, j).dump().substr(0, 2000);
+      }
+    }
+  }
+}
+
+// Who reads: the workers when asked, or (kAuto) when they are at least as many as the usable cores;
+// never one worker alone (it would stop processing to read) nor a paced replay.
+TEST(Engine, WorkersReadInTurnWhenTheyFillTheCores) {
+  EngineOptions o;
+  o.threads = 2;
+  o.reader = ReaderMode::kShared;
+  EXPECT_TRUE(Engine::sharesReading(o));
+  o.reader = ReaderMode::kDedicated;
+  EXPECT_FALSE(Engine::sharesReading(o));
+  o.reader = ReaderMode::kAuto;
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+  const unsigned cores = unsigned(CPU_COUNT(&cpus));
+  o.threads = std::max(2u, cores);
+  EXPECT_TRUE(Engine::sharesReading(o));
+  o.threads = cores + 1;
+  EXPECT_TRUE(Engine::sharesReading(o));
+  if (cores > 2) {
+    o.threads = cores - 1;
+    EXPECT_FALSE(Engine::sharesReading(o));
+  }
+  o.threads = 1;
+  o.reader = ReaderMode::kShared;
+  EXPECT_FALSE(Engine::sharesReading(o));
+  o.threads = 2;
+  o.pacePacketsPerSecond = 1000;
+  EXPECT_FALSE(Engine::sharesReading(o));
+}
+
+// A stop asked for while the workers read in turn ends the reading; what was read is processed.
+TEST(Engine, StopEndsReadingInTurn) {
+  struct StoppingSource : test::AddressFloodSource {
+    StoppingSource(Engine& e) : AddressFloodSource(1'000'000, kT0), engine(e) {}
+    ReadStatus next(RawPacket& packet) override {
+      if (++read == 50'000) engine.requestStop();
+      return AddressFloodSource::next(packet);
+    }
+    Engine& engine;
+    uint64_t read = 0;
+  };
+  EngineOptions options;
+  options.threads = 2;
+  options.reader = ReaderMode::kShared;
+  Engine engine(options);
+  StoppingSource source(engine);
+  engine.run(source);
+  const uint64_t packets = engine.totals().packets;
+  EXPECT_GE(packets, 50'000u);
+  EXPECT_LT(packets, 1'000'000u);
+  uint64_t processed = 0;
+  engine.forEachShard([&](const Shard& s) { processed += s.modules().global.total().counters.allTime()[0]; });
+  EXPECT_EQ(processed, packets);
+}
+
+// Capture file `path` analyzed with `threads` workers (read by `reader`): its report, for all time
+// or (`windowed`) with a history of the whole trace.
+nlohmann::json reportOfFile(const std::string& path, unsigned threads, bool windowed = false,
+                            ReaderMode reader = ReaderMode::kDedicated) {
   auto opened = openCaptureFiles({path});
   EXPECT_TRUE(opened.source) << opened.error.toString();
   if (!opened.source) return {};
   EngineOptions options;
   options.threads = threads;
+  options.reader = reader;
   Engine engine(options);
   engine.run(*opened.source);
   std::optional<ReportWindow> window;
@@ -168,6 +280,9 @@ TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
   for (unsigned threads : {2u, 3u}) {
     const auto j = reportOfFile(path, threads);
     EXPECT_TRUE(j == one) << threads << " threads: " << nlohmann::json::diff(one, j).dump().substr(0, 2000);
+    const auto shared = reportOfFile(path, threads, false, ReaderMode::kShared);
+    EXPECT_TRUE(shared == one) << threads << " threads reading in turn: "
+                               << nlohmann::json::diff(one, shared).dump().substr(0, 2000);
     const auto windowed = reportOfFile(path, threads, true);
     EXPECT_TRUE(windowed == oneWindowed)
         << threads

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -58,6 +59,34 @@ TEST(SpscQueue, ASleepingConsumerWaitsForAnUrgentPushAndTakesIt) {
   queue.push(&item, 1);
   consumer.join();
   EXPECT_TRUE(done.load());
+}
+
+// popOrTimeout: an item when one is there; null after one sleep without; null at once (without the
+// sleep) when giveUp() holds, also when it became true while the consumer slept and wake() was called.
+TEST(SpscQueue, PopOrTimeoutGivesUpWhenAskedOrAfterOneSleep) {
+  SpscQueue<int> queue(4);
+  int item = 3;
+  EXPECT_EQ(queue.popOrTimeout(), nullptr);
+  queue.push(&item);
+  EXPECT_EQ(queue.popOrTimeout([] { return true; }), &item) << "an item comes before giving up";
+  EXPECT_EQ(queue.popOrTimeout([] { return true; }), nullptr);
+
+  std::atomic<bool> giveUp{false};
+  int* got = &item;
+  std::chrono::steady_clock::duration waited{};
+  std::thread consumer([&] {
+    const auto start = std::chrono::steady_clock::now();
+    // Many rounds, as the worker does: each ends after a sleep or when giveUp() turned true.
+    while (!giveUp.load() && (got = queue.popOrTimeout([&] { return giveUp.load(); })) == nullptr) {
+    }
+    waited = std::chrono::steady_clock::now() - start;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  giveUp = true;
+  queue.wake();
+  consumer.join();
+  EXPECT_EQ(got, nullptr);
+  EXPECT_LT(waited, std::chrono::seconds(1));
 }
 
 TEST(SpscQueue, TryPushFailsWhenFullAndTryPopWhenEmpty) {
