@@ -1,8 +1,10 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -49,10 +51,16 @@ class RowBlockRenderer {
 };
 
 // Writes `count` rows into the array that `w` has open: renderRow(ReportJson&, size_t i) writes row i.
-// With w.renderThreads > 1, blocks of w.renderBlockRows rows are rendered on that many threads at once and
-// written in order, so the text is the same for any number of threads; renderRow must then only read. Memory:
-// one block of JSON per thread. The large tables (connections, IPs, IP pairs, L7 per IP, host names,
-// TLS clients, TCP per IP) are most of the report's bytes and time.
+// With w.renderThreads > 1, that many threads (this one and helpers) render blocks of
+// w.renderBlockRows rows, each taking the next block as soon as it is done (up to 2 blocks per
+// thread ahead of the writing), and this thread writes the rendered blocks in order between its own:
+// the text is the same for any number of threads, writing overlaps rendering, and no thread waits
+// for the slowest block of a round (rendering in rounds of one block per thread, joined before the
+// round's blocks were written, took 1.21-1.25 s for the 10 M trace's report into a tmpfs file, now
+// 1.01-1.05 s; into /dev/null 0.86-0.93 s, now 0.84-0.88 s). renderRow must only read. Memory: 2
+// blocks of JSON per thread.
+// The large tables (connections, IPs, IP pairs, L7 per IP, host names, TLS clients, TCP per IP) are
+// most of the report's bytes and time.
 template <typename RenderRow>
 void writeRowsInParallel(ReportJson& w, size_t count, const RenderRow& renderRow) {
   const unsigned threads = std::max(1u, w.renderThreads);
@@ -61,22 +69,69 @@ void writeRowsInParallel(ReportJson& w, size_t count, const RenderRow& renderRow
     for (size_t i = 0; i < count; ++i) renderRow(w, i);
     return;
   }
-  std::vector<RowBlockRenderer> renderers(threads);
-  std::vector<std::string_view> rendered(threads);
-  for (size_t first = 0; first < count; first += block * threads) {
-    auto render = [&](size_t t) {
-      const size_t begin = std::min(count, first + t * block);
-      rendered[t] = renderers[t].render(begin, std::min(count, begin + block), w.window, renderRow);
-    };
-    {
-      std::vector<std::jthread> helpers;
-      for (size_t t = 1; t < threads && first + t * block < count; ++t) helpers.emplace_back(render, t);
-      render(0);
-    }  // joined
-    for (std::string_view& text : rendered) {
-      if (!text.empty()) w.rawBulk(text);  // one raw value holding several: the commas are in the text
-      text = {};
+  const size_t blocks = (count + block - 1) / block;
+  const size_t ahead = 2 * size_t(threads);  // slots: block b is rendered into slot b % ahead
+  struct Slot {
+    RowBlockRenderer renderer;
+    std::string_view text;
+    std::exception_ptr error;  // what rendering the block threw (rethrown by the writer)
+    std::atomic<bool> ready{false};
+  };
+  std::vector<Slot> slots(ahead);
+  std::atomic<size_t> nextBlock{0};
+  std::atomic<size_t> written{0};  // blocks written so far: slot b % ahead is free for b < written + ahead
+  auto renderBlock = [&](size_t b) {
+    Slot& slot = slots[b % ahead];
+    const size_t begin = b * block;
+    try {
+      slot.text = slot.renderer.render(begin, std::min(count, begin + block), w.window, renderRow);
+    } catch (...) {
+      slot.error = std::current_exception();
     }
+    slot.ready.store(true, std::memory_order_release);
+    slot.ready.notify_one();
+  };
+  const size_t abandoned = SIZE_MAX;  // `written` when this thread gave up (an exception)
+  auto renderBlocks = [&] {
+    for (size_t b; (b = nextBlock.fetch_add(1, std::memory_order_relaxed)) < blocks;) {
+      size_t done = written.load(std::memory_order_acquire);
+      for (; done != abandoned && b >= done + ahead; done = written.load(std::memory_order_acquire))
+        written.wait(done, std::memory_order_acquire);
+      if (done == abandoned) return;
+      renderBlock(b);
+    }
+  };
+  std::vector<std::jthread> helpers;
+  helpers.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(renderBlocks);
+  // This thread writes the next block once it is rendered and meanwhile renders blocks itself (only
+  // those whose slot is free: it is the one that frees them).
+  try {
+    for (size_t b = 0; b < blocks;) {
+      Slot& slot = slots[b % ahead];
+      if (slot.ready.load(std::memory_order_acquire)) {
+        if (slot.error) std::rethrow_exception(slot.error);
+        if (!slot.text.empty()) w.rawBulk(slot.text);  // one raw value holding several: the commas are in it
+        slot.ready.store(false, std::memory_order_relaxed);
+        written.store(++b, std::memory_order_release);
+        written.notify_all();
+        continue;
+      }
+      size_t mine = nextBlock.load(std::memory_order_relaxed);
+      if (mine < blocks && mine < b + ahead &&
+          nextBlock.compare_exchange_strong(mine, mine + 1, std::memory_order_relaxed)) {
+        renderBlock(mine);
+        continue;
+      }
+      slot.ready.wait(false, std::memory_order_acquire);
+    }
+  } catch (...) {
+    // Helpers waiting for a slot give up, the others finish their block and take no more: all can
+    // be joined.
+    nextBlock.store(blocks, std::memory_order_relaxed);
+    written.store(abandoned, std::memory_order_release);
+    written.notify_all();
+    throw;
   }
 }
 
