@@ -17,6 +17,10 @@ namespace {
 
 constexpr size_t kNoWorker = SIZE_MAX;  // readLoop's `self` on a dedicated reader thread
 
+// A turn ends when the reading worker's own queue holds kTurnBatches, so that its own free queue
+// always has a batch left (taking one of its own never waits for itself).
+static_assert(PacketReader::kTurnBatches + 2 <= Worker::kMinBatchesPerWorker);
+
 }  // namespace
 
 PacketReader::PacketReader(PacketSource& source, const std::vector<std::unique_ptr<Worker>>& workers,
