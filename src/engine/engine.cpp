@@ -90,10 +90,11 @@ bool Engine::sharesReading(const EngineOptions& o) {
 }
 
 void Engine::run(PacketSource& source, const std::function<void(const EngineProgress&)>& progress) {
-  const BatchSchedulingScope batchScheduling;  // the reader, this thread, until the analysis ends
   const bool shared = sharesReading(options_);
-  PacketReader reader(source, workers_, live_, options_, timeIndex_, stopRequested_, progress, shared);
-  reader.setPublished(&published_);
+  // The reader, when it is this thread, until the analysis ends (otherwise it only waits).
+  const BatchSchedulingScope batchScheduling;
+  PacketReader reader(source, workers_, live_, options_, timeIndex_, stopRequested_, progress, published_,
+                      shared);
   for (auto& w : workers_) w->start(shared ? &reader : nullptr);
   if (!shared) reader.readAll();
   for (auto& w : workers_) w->join();

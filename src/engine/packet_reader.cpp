@@ -26,7 +26,8 @@ static_assert(PacketReader::kTurnBatches + 2 <= Worker::kMinBatchesPerWorker);
 PacketReader::PacketReader(PacketSource& source, const std::vector<std::unique_ptr<Worker>>& workers,
                            LiveCaptureTable& live, const EngineOptions& options, TimeOffsetIndex* timeIndex,
                            const std::atomic<bool>& stopRequested,
-                           std::function<void(const EngineProgress&)> progress, bool shared)
+                           std::function<void(const EngineProgress&)> progress, Published& published,
+                           bool shared)
     : source_(source),
       workers_(workers),
       live_(live),
@@ -38,6 +39,7 @@ PacketReader::PacketReader(PacketSource& source, const std::vector<std::unique_p
       shared_(shared && workers.size() > 1),
       workersReadIpBytes_(options.l7.any()),
       n_(workers.size()),
+      published_(published),
       open_(workers.size(), nullptr),
       submitted_(workers.size(), 0),
       unflushed_(workers.size(), false),
@@ -101,10 +103,11 @@ PacketReader::Turn PacketReader::submit(size_t w, PacketBatch* batch, bool urgen
 
 PacketReader::Turn PacketReader::place(size_t w, size_t self) {
   DecodedPacket* const target = n_ == 1 ? &open_[0]->packets[open_[0]->count] : &scratch_;
+  pending_ = false;
   PacketBatch* batch = open_[w];
   if (batch == nullptr) {
     batch = open_[w] = acquire(w, self);
-    if (batch == nullptr) return Turn::kWorkerBusy;
+    if (batch == nullptr) return waitForWorker(w);
   }
   const uint32_t keep = workersReadIpBytes_ ? ipBytesToKeep(*target) : 0;
   const uint16_t ipOffset = target->ipOffset;
@@ -119,7 +122,7 @@ PacketReader::Turn PacketReader::place(size_t w, size_t self) {
     open_[w] = nullptr;
     turn = submit(w, batch, /*urgent=*/false, self);
     batch = open_[w] = acquire(w, self);
-    if (batch == nullptr) return Turn::kWorkerBusy;
+    if (batch == nullptr) return waitForWorker(w);
     if (n_ == 1) batch->packets[0] = scratch_;
   }
   if (n_ != 1) batch->packets[batch->count] = scratch_;
@@ -150,15 +153,16 @@ PacketReader::Turn PacketReader::place(size_t w, size_t self) {
   return turn;
 }
 
-PacketReader::Turn PacketReader::readLoop(size_t self) {
+PacketReader::Turn PacketReader::waitForWorker(size_t w) {
+  pending_ = true;
+  pendingWorker_ = w;
+  return Turn::kWorkerBusy;
+}
+
+void PacketReader::readLoop(size_t self) {
   using Clock = std::chrono::steady_clock;
-  if (pending_) {  // the packet the last turn could not place
-    pending_ = false;
-    if (const Turn t = place(pendingWorker_, self); t != Turn::kGoOn) {
-      pending_ = t == Turn::kWorkerBusy;
-      return t;
-    }
-  }
+  // The packet the last turn could not place.
+  if (pending_ && place(pendingWorker_, self) != Turn::kGoOn) return;
   while (!stopRequested_.load(std::memory_order_relaxed) && source_.next(raw_) == ReadStatus::kPacket) {
     if (timeIndex_ != nullptr) timeIndex_->add(raw_);
     if (options_.pacePacketsPerSecond != 0) {
@@ -182,16 +186,9 @@ PacketReader::Turn PacketReader::readLoop(size_t self) {
     DecodedPacket* const target = n_ == 1 ? &open_[0]->packets[open_[0]->count] : &scratch_;
     decodePacket(raw_, *target);
     const size_t w = n_ == 1 ? 0 : shardHash(*target) % n_;
-    if (const Turn t = place(w, self); t != Turn::kGoOn) {
-      if (t == Turn::kWorkerBusy) {
-        pending_ = true;
-        pendingWorker_ = w;
-      }
-      return t;
-    }
+    if (place(w, self) != Turn::kGoOn) return;
   }
   endInput();
-  return Turn::kEnded;
 }
 
 // Hands the workers their open batches. With live captures running every worker gets one, even
@@ -233,11 +230,10 @@ void PacketReader::maintainCaptures() {
 }
 
 void PacketReader::publish() {
-  if (published_ == nullptr) return;
-  published_->packets.store(packets_, std::memory_order_relaxed);
-  published_->bytes.store(bytes_, std::memory_order_relaxed);
-  published_->first.store(first_, std::memory_order_relaxed);
-  published_->last.store(last_, std::memory_order_relaxed);
+  published_.packets.store(packets_, std::memory_order_relaxed);
+  published_.bytes.store(bytes_, std::memory_order_relaxed);
+  published_.first.store(first_, std::memory_order_relaxed);
+  published_.last.store(last_, std::memory_order_relaxed);
 }
 
 // The source is about to wait for input (io/input_stall.h): hand what was read over now.

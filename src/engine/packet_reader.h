@@ -39,6 +39,14 @@ struct EngineProgress {
 // its packets or its arena are full, whoever reads), so results do not depend on the mode.
 class PacketReader {
  public:
+  // What has been read so far, for other threads (Engine::totals).
+  struct Published {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+    std::atomic<PacketTime> first{INT64_MAX};
+    std::atomic<PacketTime> last{INT64_MIN};
+  };
+
   // Batches a worker reads for itself in one turn, at most (shared mode): enough that turns are
   // rare (each costs a few cache-cold switches between reading and processing), few enough that the
   // other workers are fed while this one reads.
@@ -47,7 +55,7 @@ class PacketReader {
   PacketReader(PacketSource& source, const std::vector<std::unique_ptr<Worker>>& workers,
                LiveCaptureTable& live, const EngineOptions& options, TimeOffsetIndex* timeIndex,
                const std::atomic<bool>& stopRequested, std::function<void(const EngineProgress&)> progress,
-               bool shared);
+               Published& published, bool shared);
   ~PacketReader();
   PacketReader(const PacketReader&) = delete;
   PacketReader& operator=(const PacketReader&) = delete;
@@ -60,7 +68,6 @@ class PacketReader {
   // work, or the input ends. False when it did not read (the caller then waits for its queue); true
   // after a turn, whose CPU time it adds to `readingNanos`.
   bool takeTurn(size_t self, int64_t& readingNanos);
-  bool ended() const { return ended_.load(std::memory_order_acquire); }
   // Shared mode: whether a worker that finds its queue empty could take the role now.
   bool turnAvailable() const {
     return !busy_.load(std::memory_order_relaxed) && !ended_.load(std::memory_order_relaxed);
@@ -69,35 +76,26 @@ class PacketReader {
   // wakes the waiting ones when its turn ends.
   void waiting(int change) { waiting_.fetch_add(uint32_t(change), std::memory_order_relaxed); }
 
-  // After the last packet: what was read.
-  uint64_t packets() const { return packets_; }
-  uint64_t bytes() const { return bytes_; }
-  PacketTime first() const { return first_; }
+  // After the last packet: the latest packet time read.
   PacketTime last() const { return last_; }
   // CPU time spent in the reader role (shared mode: summed over the workers' turns).
   int64_t cpuNanos() const { return cpuNanos_.load(std::memory_order_acquire); }
   // Calls the progress callback now (the engine's last call, once the workers are done).
   void reportProgress() { reportProgress(true); }
 
-  // The engine's published totals (any thread).
-  struct Published {
-    std::atomic<uint64_t> packets{0};
-    std::atomic<uint64_t> bytes{0};
-    std::atomic<PacketTime> first{INT64_MAX};
-    std::atomic<PacketTime> last{INT64_MIN};
-  };
-  void setPublished(Published* published) { published_ = published; }
-
  private:
-  enum class Turn : uint8_t { kGoOn, kOwnQueueFull, kWorkerBusy, kEnded };
+  enum class Turn : uint8_t { kGoOn, kOwnQueueFull, kWorkerBusy };
+  bool ended() const { return ended_.load(std::memory_order_acquire); }
   // Reads until the input ends (or, in shared mode, until the turn of `self` ends).
-  Turn readLoop(size_t self);
+  void readLoop(size_t self);
   // Puts the decoded packet (scratch_, or worker 0's open slot with one worker) of `raw_` into worker
-  // `w`'s batch; kWorkerBusy (shared mode) when it could not and the packet is pending.
+  // `w`'s batch; kWorkerBusy (shared mode) when it could not: the packet is then pending (pending_).
   Turn place(size_t w, size_t self);
   // A free batch of worker `w` for the open slot; null (shared mode) when `w` has none and the
   // reading worker `self` has work of its own to do instead.
   PacketBatch* acquire(size_t w, size_t self);
+  // Keeps the decoded packet for worker `w` pending (the next turn places it first): kWorkerBusy.
+  Turn waitForWorker(size_t w);
   Turn submit(size_t w, PacketBatch* batch, bool urgent, size_t self);
   void handOverOpenBatches(bool stall);
   // Hands every worker its last batch.
@@ -118,7 +116,7 @@ class PacketReader {
   const bool shared_;
   const bool workersReadIpBytes_;  // only the L7 analysis reads a packet's IP bytes in the workers
   const size_t n_;
-  Published* published_ = nullptr;
+  Published& published_;
 
   // Reader state, owned by whoever holds the role.
   std::vector<PacketBatch*> open_;  // null: none taken yet (shared mode takes them when needed)
