@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "core/copy_small.h"
 #include "decode/decoder.h"
 #include "engine/live_capture.h"
 #include "engine/packet_batch.h"
@@ -101,38 +102,56 @@ PacketReader::Turn PacketReader::submit(size_t w, PacketBatch* batch, bool urgen
   return Turn::kGoOn;
 }
 
+bool PacketReader::handOver(size_t w, size_t self, PacketBatch*& batch, Turn& turn) {
+  // One worker: the packet was decoded into the batch's next slot; it moves to the next batch.
+  if (n_ == 1) copySmall(scratch_, batch->packets[batch->count]);
+  batch->readerTime = last_;
+  unflushed_[w] = true;
+  open_[w] = nullptr;
+  turn = submit(w, batch, /*urgent=*/false, self);
+  batch = open_[w] = acquire(w, self);
+  if (batch == nullptr) return false;
+  if (n_ == 1) copySmall(batch->packets[0], scratch_);
+  return true;
+}
+
 PacketReader::Turn PacketReader::place(size_t w, size_t self) {
-  DecodedPacket* const target = n_ == 1 ? &open_[0]->packets[open_[0]->count] : &scratch_;
+  const DecodedPacket& decoded = n_ == 1 ? open_[0]->packets[open_[0]->count] : scratch_;
   pending_ = false;
   PacketBatch* batch = open_[w];
   if (batch == nullptr) {
     batch = open_[w] = acquire(w, self);
     if (batch == nullptr) return waitForWorker(w);
   }
-  const uint32_t keep = workersReadIpBytes_ ? ipBytesToKeep(*target) : 0;
-  const uint16_t ipOffset = target->ipOffset;
+  const uint32_t keep = workersReadIpBytes_ ? ipBytesToKeep(decoded) : 0;
+  const uint16_t ipOffset = decoded.ipOffset;
   const uint32_t frameBytes = (raw_.capturedLength + 7) & ~7u;
   const bool keepFrame = live_.anyActive() && frameBytes <= PacketBatch::kArenaBytes;
-  const uint32_t room = keepFrame ? frameBytes : keep;
+  // The IP bytes stay where the input read them when the batch can hold their chunk (no copy), else
+  // they are copied into the batch's arena (as whole frames while live captures run). A batch that
+  // is full (packets, arena or held chunks) is handed over as it is.
+  io::BufferChunk* const chunk = !keepFrame && keep != 0 ? raw_.chunk : nullptr;
+  bool refer = chunk != nullptr;
   Turn turn = Turn::kGoOn;
-  if (!batch->arenaHasRoom(room)) {  // the arena is full: hand the batch over as it is
-    if (n_ == 1) scratch_ = *target;
-    batch->readerTime = last_;
-    unflushed_[w] = true;
-    open_[w] = nullptr;
-    turn = submit(w, batch, /*urgent=*/false, self);
-    batch = open_[w] = acquire(w, self);
-    if (batch == nullptr) return waitForWorker(w);
-    if (n_ == 1) batch->packets[0] = scratch_;
+  if (refer ? !batch->canHold(chunk) : !batch->arenaHasRoom(keepFrame ? frameBytes : keep)) {
+    if (!handOver(w, self, batch, turn)) return waitForWorker(w);
   }
-  if (n_ != 1) batch->packets[batch->count] = scratch_;
-  batch->seq[batch->count] = seq_;
+  if (refer && !batch->hold(chunk)) {  // the input's holding budget is used up: copy
+    refer = false;
+    if (!batch->arenaHasRoom(keep) && !handOver(w, self, batch, turn)) return waitForWorker(w);
+  }
+  const uint32_t index = batch->count;
+  if (n_ != 1) copySmall(batch->packets[index], scratch_);
+  batch->seq[index] = seq_;
   if (keepFrame) {
-    batch->keepFrame(batch->count, raw_.data, raw_.capturedLength, ipOffset, keep);
+    batch->keepFrame(index, raw_.data, raw_.capturedLength, ipOffset, keep);
     batch->framesKept = true;
   } else {
-    batch->keepBytes(batch->count, raw_.data + ipOffset, keep);
-    batch->frameOffset[batch->count] = PacketBatch::kNoFrame;
+    if (refer)
+      batch->referBytes(index, raw_.data + ipOffset, keep);
+    else
+      batch->keepBytes(index, raw_.data + ipOffset, keep);
+    batch->frameOffset[index] = PacketBatch::kNoFrame;
   }
   ++batch->count;
   batch->prefetchSlotForWrite(batch->count + (n_ == 1 ? 3 : 1));

@@ -94,6 +94,9 @@ class PacketReader {
   // A free batch of worker `w` for the open slot; null (shared mode) when `w` has none and the
   // reading worker `self` has work of its own to do instead.
   PacketBatch* acquire(size_t w, size_t self);
+  // Submits worker `w`'s open `batch` (full) and takes the next one into `batch`: false when `w` has
+  // none free and `self` had better process its own queue (the packet then waits, waitForWorker).
+  bool handOver(size_t w, size_t self, PacketBatch*& batch, Turn& turn);
   // Keeps the decoded packet for worker `w` pending (the next turn places it first): kWorkerBusy.
   Turn waitForWorker(size_t w);
   Turn submit(size_t w, PacketBatch* batch, bool urgent, size_t self);

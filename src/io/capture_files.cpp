@@ -114,7 +114,9 @@ OpenResult openCaptureStream(std::unique_ptr<io::ByteSource> raw, const ReaderOp
   result.error.file = options.name;
   auto source = decompressIfNeeded(std::move(raw), result.error.message);
   if (source == nullptr) return result;
-  return openInput(std::make_unique<io::InputBuffer>(std::move(source), options.bufferSize), options);
+  return openInput(
+      std::make_unique<io::InputBuffer>(std::move(source), options.bufferSize, options.maxHeldChunks),
+      options);
 }
 
 OpenResult openCaptureMemory(const uint8_t* data, size_t size, const ReaderOptions& options) {
@@ -124,7 +126,9 @@ OpenResult openCaptureMemory(const uint8_t* data, size_t size, const ReaderOptio
   auto raw = io::memorySource(data, size);
   auto source =
       compression == io::Compression::kGzip ? io::gzipSource(std::move(raw)) : io::zstdSource(std::move(raw));
-  return openInput(std::make_unique<io::InputBuffer>(std::move(source), options.bufferSize), options);
+  return openInput(
+      std::make_unique<io::InputBuffer>(std::move(source), options.bufferSize, options.maxHeldChunks),
+      options);
 }
 
 std::vector<std::string> expandCapturePaths(const std::vector<std::string>& paths, ReadError& error) {
@@ -164,6 +168,9 @@ OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOpt
   ReaderOptions readerOptions;
   readerOptions.bufferSize =
       std::min(options.bufferSize, std::max(kTotalBudget / files.size(), size_t{64} << 10));
+  // The chunks the engine may hold (zero copy) share the same budget, at least two per file.
+  readerOptions.maxHeldChunks =
+      uint32_t(std::max<size_t>(2, kTotalBudget / files.size() / readerOptions.bufferSize));
   std::vector<std::unique_ptr<PacketSource>> sources;
   sources.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
@@ -173,7 +180,8 @@ OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOpt
     if (!one.ok()) return one;
     if (i < options.startOffsets.size() && options.startOffsets[i] > 0) {
       // A failed skip leaves the reader ended with its error, reported like any damage.
-      if (auto* reader = dynamic_cast<CaptureReader*>(one.source.get())) reader->skipTo(options.startOffsets[i]);
+      if (auto* reader = dynamic_cast<CaptureReader*>(one.source.get()))
+        reader->skipTo(options.startOffsets[i]);
     }
     sources.push_back(std::move(one.source));
   }

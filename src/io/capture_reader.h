@@ -14,6 +14,9 @@ struct ReaderOptions {
   std::string name;          // file name used in errors
   uint32_t sourceIndex = 0;  // copied to RawPacket::sourceIndex
   size_t bufferSize = 1 << 20;
+  // How many of the input's chunks of bufferSize bytes consumers may hold at once (io::BufferChunk:
+  // the engine's batches point at their packets' bytes instead of copying them).
+  uint32_t maxHeldChunks = io::InputBuffer::kDefaultMaxHeldChunks;
 };
 
 // Largest record a reader accepts (Wireshark's and libpcap's limit for ordinary link types).
@@ -26,6 +29,8 @@ class CaptureReader : public PacketSource {
   const std::vector<InterfaceInfo>& interfaces() const override { return interfaces_; }
   uint64_t bytesConsumed() const override { return in_->rawBytesConsumed(); }
   uint64_t bytesTotal() const override { return in_->rawBytesTotal(); }
+  // Chunks of the input that consumers hold now (see RawPacket::chunk).
+  uint32_t heldChunks() const { return in_->heldChunks(); }
 
   // Continues reading at the record that starts at byte `offset` of the (decompressed) file, as if
   // every record before it had been read (offsets come from RawPacket::recordOffset of an earlier

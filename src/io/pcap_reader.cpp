@@ -98,6 +98,7 @@ ReadStatus PcapReader::next(RawPacket& packet) {
   packet.sourceIndex = sourceIndex_;
   packet.recordOffset = in.offset();
   packet.data = h + kRecordHeaderSize;
+  packet.chunk = in.chunk();
   in.consume(recordSize);
   return ReadStatus::kPacket;
 }

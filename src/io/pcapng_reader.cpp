@@ -254,6 +254,7 @@ ReadStatus PcapngReader::readPacket(uint32_t type, const uint8_t* b, uint32_t le
   packet.sourceIndex = sourceIndex_;
   packet.recordOffset = offset;
   packet.data = data;
+  packet.chunk = in_->chunk();
   return ReadStatus::kPacket;
 }
 

@@ -6,6 +6,10 @@
 
 namespace netmeter {
 
+namespace io {
+class BufferChunk;
+}
+
 // Link-layer header types (LINKTYPE_* of the tcpdump.org registry) that the decoder understands.
 enum class LinkType : uint16_t {
   kNull = 0,  // BSD loopback, 4-byte host-order address family
@@ -17,12 +21,13 @@ enum class LinkType : uint16_t {
   kLoop = 108,  // OpenBSD loopback, network-order address family
   kIpv4 = 228,
   kIpv6 = 229,
-  kNflog = 239,       // Linux netfilter log
+  kNflog = 239,  // Linux netfilter log
   kLinuxSll2 = 276,
 };
 
 // One packet as read from a source, before decoding. `data` stays valid until the source's next
-// read; whoever keeps the bytes longer copies them.
+// read; whoever keeps the bytes longer copies them, or holds `chunk` when there is one (the input's
+// memory holding `data`, see io::BufferChunk).
 struct RawPacket {
   PacketTime timestamp = 0;     // nanoseconds since epoch
   uint32_t capturedLength = 0;  // bytes present at `data`
@@ -32,6 +37,7 @@ struct RawPacket {
   uint32_t sourceIndex = 0;     // which input file (index into the list given)
   uint64_t recordOffset = 0;    // byte offset of the packet's record in its (decompressed) file
   const uint8_t* data = nullptr;
+  io::BufferChunk* chunk = nullptr;  // null: the bytes cannot be held (copy them)
 };
 
 }  // namespace netmeter

@@ -290,6 +290,72 @@ TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
   }
 }
 
+// Passes a capture file's packets on, noting how many of the input's chunks are held at most, or
+// (`copied`) without their chunk, so that the engine copies every packet's bytes.
+class ChunkWatchingSource final : public PacketSource {
+ public:
+  ChunkWatchingSource(CaptureReader& inner, bool copied) : inner_(inner), copied_(copied) {}
+  ReadStatus next(RawPacket& packet) override {
+    maxHeld = std::max(maxHeld, inner_.heldChunks());
+    const ReadStatus status = inner_.next(packet);
+    if (copied_) packet.chunk = nullptr;
+    return status;
+  }
+  const ReadError& error() const override { return inner_.error(); }
+  const std::vector<InterfaceInfo>& interfaces() const override { return inner_.interfaces(); }
+  uint64_t bytesConsumed() const override { return inner_.bytesConsumed(); }
+  uint64_t bytesTotal() const override { return inner_.bytesTotal(); }
+  uint32_t maxHeld = 0;
+
+ private:
+  CaptureReader& inner_;
+  const bool copied_;
+};
+
+// The workers read the packets' bytes where the input read them (their batches hold the input's
+// chunks) or from copies in the batches (no chunk; the holding budget used up; a batch holding all
+// the chunks it can): the same report either way, and once the analysis has ended no chunk is held.
+TEST(Engine, BytesHeldInTheInputOrCopiedGiveTheSameReport) {
+  const GeneratedTrace trace("zero-copy", 11, 30'000, 200, 20, 2'000, 5'000);
+  ASSERT_TRUE(trace.ok) << trace.error;
+  const auto analyze = [&](const ReaderOptions& readerOptions, bool copied, unsigned threads,
+                           ReaderMode reader, uint32_t& maxHeld) {
+    OpenResult opened = openCaptureFile(trace.path.string(), readerOptions);
+    EXPECT_TRUE(opened.ok()) << opened.error.toString();
+    if (!opened.ok()) return nlohmann::json{};
+    auto& file = dynamic_cast<CaptureReader&>(*opened.source);
+    ChunkWatchingSource source(file, copied);
+    EngineOptions options;
+    options.threads = threads;
+    options.reader = reader;
+    Engine engine(options);
+    engine.run(source);
+    EXPECT_EQ(engine.totals().packets, 30'000u);
+    EXPECT_EQ(file.heldChunks(), 0u) << threads << " threads: chunks still held after the analysis";
+    maxHeld = source.maxHeld;
+    return report(engine, source.interfaces());
+  };
+  uint32_t maxHeld = 0;
+  const auto copied = analyze({}, true, 2, ReaderMode::kDedicated, maxHeld);
+  EXPECT_EQ(maxHeld, 0u);
+  ReaderOptions tight;  // chunks of 4 KiB, two held at most: most bytes are copied after all
+  tight.bufferSize = 4096;
+  tight.maxHeldChunks = 2;
+  for (const ReaderMode reader : {ReaderMode::kDedicated, ReaderMode::kShared}) {
+    for (unsigned threads : {1u, 2u, 3u}) {
+      const auto held = analyze({}, false, threads, reader, maxHeld);
+      EXPECT_GT(maxHeld, 0u);
+      EXPECT_LE(maxHeld, ReaderOptions{}.maxHeldChunks);
+      EXPECT_TRUE(held == copied) << threads << " threads, bytes held: "
+                                  << nlohmann::json::diff(copied, held).dump().substr(0, 2000);
+      const auto mixed = analyze(tight, false, threads, reader, maxHeld);
+      EXPECT_EQ(maxHeld, 2u);
+      EXPECT_TRUE(mixed == copied) << threads << " threads, small holding budget: "
+                                   << nlohmann::json::diff(copied, mixed).dump().substr(0, 2000);
+    }
+  }
+}
+
 TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
   for (const char* name : {"ndpi/1kxun.pcap", "ndpi/sites.pcapng", "zeek/traces/wikipedia.pcap"}) {
     const auto one = reportOfFile(test::sharedPcap(name).string(), 1);
