@@ -70,6 +70,9 @@ struct HttpConnectionState : ConnectionAnalysisState {
   // Feeds in-order bytes of direction d; calls the module for complete heads.
   void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
             MemoryAccount& account);
+  // A complete head of payload's direction, read by `r`.
+  void onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r, std::string_view head,
+              HostNameTable& names, MemoryAccount& account);
   int64_t heapBytes() const {
     int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
                 int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes());
@@ -125,6 +128,14 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
   account.add(grown);
 }
 
+void HttpConnectionState::onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r,
+                                 std::string_view head, HostNameTable& names, MemoryAccount& account) {
+  if (payload.direction == kClientToServer)
+    m.onRequest(payload, *this, head, names, account);
+  else
+    m.onResponse(payload, *this, head, r.headStart, account);
+}
+
 void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in,
                                HostNameTable& names, MemoryAccount& account) {
   using State = HttpDirectionReader::State;
@@ -148,6 +159,13 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
             in = in.subspan(1);  // CRLF between messages
           if (in.empty()) return;
           r.headStart = payload.time();
+          // The whole head in this segment (the common case): parsed where it is, not buffered.
+          const std::string_view here = text(in.subspan(0, std::min(in.size(), HttpModule::kMaxHead)));
+          if (const size_t headLength = findHeadEnd(here); headLength != 0) {
+            in = in.subspan(headLength);
+            onHead(m, payload, r, here.substr(0, headLength), names, account);
+            break;
+          }
         }
         const size_t scanFrom = r.buffer.size() > 3 ? r.buffer.size() - 3 : 0;
         const size_t take = std::min(in.size(), HttpModule::kMaxHead - r.buffer.size());
@@ -164,10 +182,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.resize(headLength);
         std::string head;
         head.swap(r.buffer);
-        if (payload.direction == kClientToServer)
-          m.onRequest(payload, *this, head, names, account);
-        else
-          m.onResponse(payload, *this, head, r.headStart, account);
+        onHead(m, payload, r, head, names, account);
         break;
       }
       case State::kChunkSize:

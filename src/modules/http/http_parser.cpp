@@ -1,6 +1,7 @@
 #include "modules/http/http_parser.h"
 
 #include <array>
+#include <cstring>
 
 #include "core/text.h"
 
@@ -8,13 +9,17 @@ namespace netmeter {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kMethods = {"GET ",    "POST ",  "HEAD ",     "PUT ",     "DELETE ",
-                                                       "OPTIONS ", "CONNECT ", "PATCH ",   "TRACE ",   "PROPFIND ",
-                                                       "PROPPATCH ", "MKCOL ",  "MOVE ",     "COPY "};
+constexpr std::array<std::string_view, 14> kMethods = {
+    "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
+    "PATCH ", "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ",  "MOVE ",    "COPY "};
 
-std::string_view asText(std::span<const uint8_t> b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string_view asText(std::span<const uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
 
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -86,10 +91,15 @@ bool looksLikeHttpResponse(std::span<const uint8_t> bytes) {
 }
 
 size_t findHeadEnd(std::string_view text) {
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    if (text[i] != '\n') continue;
-    if (text[i + 1] == '\n') return i + 2;
-    if (text[i + 1] == '\r' && i + 2 < text.size() && text[i + 2] == '\n') return i + 3;
+  if (text.size() < 2) return 0;
+  const char* const begin = text.data();
+  const char* const last = begin + text.size() - 1;  // a line feed here has nothing after it
+  for (const char* p = begin; p < last;) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(last - p)));
+    if (nl == nullptr) return 0;
+    if (nl[1] == '\n') return size_t(nl - begin) + 2;
+    if (nl[1] == '\r' && nl + 2 <= last && nl[2] == '\n') return size_t(nl - begin) + 3;
+    p = nl + 1;
   }
   return 0;
 }
@@ -105,9 +115,12 @@ bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
   out.target = start.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
   if (sp2 != std::string_view::npos && start.substr(sp2 + 1, 5) != "HTTP/") return false;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "host")) out.host = hostWithoutPort(value);
-    else if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "host"))
+      out.host = hostWithoutPort(value);
+    else if (equalsNoCase(name, "content-length"))
+      out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding"))
+      out.chunked = containsChunked(value);
   });
   return true;
 }
@@ -126,8 +139,10 @@ bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out) {
   }
   out.status = status;
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
-    if (equalsNoCase(name, "content-length")) out.contentLength = parseLength(value);
-    else if (equalsNoCase(name, "transfer-encoding")) out.chunked = containsChunked(value);
+    if (equalsNoCase(name, "content-length"))
+      out.contentLength = parseLength(value);
+    else if (equalsNoCase(name, "transfer-encoding"))
+      out.chunked = containsChunked(value);
   });
   return true;
 }

@@ -23,6 +23,14 @@ TEST(HttpParser, ReadsRequestAndResponseHeads) {
   EXPECT_FALSE(parseHttpResponseHead("HTTP/1.1 abc\r\n\r\n", res));
   EXPECT_EQ(findHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), 27u);
   EXPECT_EQ(findHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n"), 0u);
+  // Bare line feeds end a head too; a line feed with nothing after it does not yet.
+  EXPECT_EQ(findHeadEnd(""), 0u);
+  EXPECT_EQ(findHeadEnd("\n"), 0u);
+  EXPECT_EQ(findHeadEnd("\n\n"), 2u);
+  EXPECT_EQ(findHeadEnd("\n\r\n"), 3u);
+  EXPECT_EQ(findHeadEnd("a\n\r"), 0u);
+  EXPECT_EQ(findHeadEnd("a\nb\nc\n\nd"), 7u);
+  EXPECT_EQ(findHeadEnd("a\r\nb\r\n\r"), 0u);
 }
 
 // Pipelined requests; a chunked response split inside its chunk-size line; a Content-Length response
