@@ -20,8 +20,9 @@ namespace netmeter {
 // A connection's analyzer (Connection::app.analyzer) is chosen from its first payload packets by
 // asking each analyzer's `recognizes()`; after kMaxUndecidedPayloads payloads that none recognises,
 // the connection is no longer looked at (AppAnalyzer::kNone), so unrecognised traffic costs one
-// branch per packet. An analyzer keeps its per-connection state in Connection::app.analyzerState
-// (a ConnectionAnalysisState it creates and accounts; released with the connection).
+// branch per packet; so does the rest of a connection whose analyzer has set `analyzerDone`. An analyzer
+// keeps its per-connection state in Connection::app.analyzerState (a ConnectionAnalysisState it creates and
+// accounts; released with the connection).
 //
 // To add an analyzer (TLS, QUIC, ...): a module class with `static bool recognizes(const L7Payload&)`,
 // `onPayload(const L7Payload&, HostNameTable&, MemoryAccount&)` and the housekeeping hooks below;
@@ -34,7 +35,7 @@ class ApplicationModule {
 
   void onPacket(const DecodedPacket& p, IpBytes bytes, const FlowUpdate& flow, MemoryAccount& account) {
     Connection* c = flow.connection;
-    if (c == nullptr || c->app.analyzer == AppAnalyzer::kNone || !p.hasPorts) return;
+    if (c == nullptr || c->app.analyzer == AppAnalyzer::kNone || c->app.analyzerDone || !p.hasPorts) return;
     const std::span<const uint8_t> data = l4Payload(p, bytes);
     if (data.empty()) return;
     const L7Payload payload{*c, flow.direction, p, data, p.payloadLength};

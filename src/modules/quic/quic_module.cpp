@@ -38,7 +38,10 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
     static_cast<QuicConnectionState&>(*c.app.analyzerState).sync(account);
   }
   auto& state = static_cast<QuicConnectionState&>(*c.app.analyzerState);
-  if (state.session.finished()) return;
+  if (state.session.finished()) {
+    c.app.analyzerDone = true;
+    return;
+  }
   if (scratch_.empty()) {
     scratch_.resize(kScratchBytes);
     account.add(int64_t(scratch_.capacity()));
@@ -69,6 +72,7 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
     }
   }
   state.sync(account);
+  c.app.analyzerDone = state.session.finished();
 }
 
 }  // namespace netmeter

@@ -120,7 +120,10 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     static_cast<TlsConnectionState&>(*c.app.analyzerState).sync(account);
   }
   auto& state = static_cast<TlsConnectionState&>(*c.app.analyzerState);
-  if (state.session.finished()) return;
+  if (state.session.finished()) {
+    c.app.analyzerDone = true;
+    return;
+  }
   const PacketTime t = payload.time();
   const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
                                                  payload.wireLength, t, state.parserBuffers);
@@ -152,6 +155,7 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     }
   }
   state.sync(account);
+  c.app.analyzerDone = state.session.finished();
 }
 
 }  // namespace netmeter

@@ -87,6 +87,24 @@ TEST(TlsModule, ServerStatisticsOfChromeCapture) {
   EXPECT_TRUE(named);
 }
 
+// Once a connection's handshake is parsed, its later payloads are not offered to the analyzer at all.
+TEST(TlsModule, ConnectionsWithParsedHandshakesAreDoneForTheDispatch) {
+  auto opened = openCaptureFiles({sharedPcap("ndpi/chrome.pcap").string()});
+  ASSERT_TRUE(opened.source) << opened.error.toString();
+  Engine engine(EngineOptions{});
+  engine.run(*opened.source);
+  int tls = 0, done = 0;
+  engine.forEachShard([&](const Shard& s) {
+    s.flows().forEach([&](const Connection& c) {
+      if (c.app.analyzer != AppAnalyzer::kTls) return;
+      ++tls;
+      done += c.app.analyzerDone;
+    });
+  });
+  EXPECT_EQ(tls, 6);
+  EXPECT_EQ(done, 6);  // all six saw their first data response
+}
+
 TEST(TlsModule, AlertsOfHttpIpv6Capture) {
   // tshark: four warning alerts (unrecognized_name) from 2a03:b0c0:3:d0::70:1001 port 443.
   auto j = analyze({"ndpi/http_ipv6.pcap"});
