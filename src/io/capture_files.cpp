@@ -168,9 +168,9 @@ OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOpt
   ReaderOptions readerOptions;
   readerOptions.bufferSize =
       std::min(options.bufferSize, std::max(kTotalBudget / files.size(), size_t{64} << 10));
-  // The chunks the engine may hold (zero copy) share the same budget, at least two per file.
+  // The chunks the engine may hold (zero copy) share a budget of the same size, one at least per file.
   readerOptions.maxHeldChunks =
-      uint32_t(std::max<size_t>(2, kTotalBudget / files.size() / readerOptions.bufferSize));
+      uint32_t(std::max<size_t>(1, kTotalBudget / files.size() / readerOptions.bufferSize));
   std::vector<std::unique_ptr<PacketSource>> sources;
   sources.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
