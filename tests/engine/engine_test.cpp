@@ -294,9 +294,10 @@ TEST(Engine, GeneratedTraceGivesIdenticalResultsForAnyThreadCount) {
 // (`copied`) without their chunk, so that the engine copies every packet's bytes.
 class ChunkWatchingSource final : public PacketSource {
  public:
-  ChunkWatchingSource(CaptureReader& inner, bool copied) : inner_(inner), copied_(copied) {}
+  ChunkWatchingSource(PacketSource& inner, bool copied)
+      : inner_(inner), file_(dynamic_cast<CaptureReader*>(&inner)), copied_(copied) {}
   ReadStatus next(RawPacket& packet) override {
-    maxHeld = std::max(maxHeld, inner_.heldChunks());
+    if (file_ != nullptr) maxHeld = std::max(maxHeld, file_->heldChunks());
     const ReadStatus status = inner_.next(packet);
     if (copied_) packet.chunk = nullptr;
     return status;
@@ -308,7 +309,8 @@ class ChunkWatchingSource final : public PacketSource {
   uint32_t maxHeld = 0;
 
  private:
-  CaptureReader& inner_;
+  PacketSource& inner_;
+  CaptureReader* const file_;  // null for a merge of files
   const bool copied_;
 };
 
@@ -352,6 +354,37 @@ TEST(Engine, BytesHeldInTheInputOrCopiedGiveTheSameReport) {
       EXPECT_EQ(maxHeld, 2u);
       EXPECT_TRUE(mixed == copied) << threads << " threads, small holding budget: "
                                    << nlohmann::json::diff(copied, mixed).dump().substr(0, 2000);
+    }
+  }
+}
+
+// A merge of files (pcap and pcapng, each holding at most one chunk of a small budget) gives the
+// same report with the bytes held in the files' chunks as with every packet copied.
+TEST(Engine, MergedFilesGiveTheSameReportWithBytesHeldOrCopied) {
+  const std::vector<std::string> paths = {test::sharedPcap("ndpi/1kxun.pcap").string(),
+                                          test::sharedPcap("ndpi/sites.pcapng").string(),
+                                          test::sharedPcap("zeek/traces/wikipedia.pcap").string()};
+  const auto analyze = [&](bool copied, unsigned threads, ReaderMode reader) {
+    OpenOptions open;
+    open.bufferSize = 64 << 10;  // with three files: 21 chunks of 64 KiB held at most, 7 per file
+    auto opened = openCaptureFiles(paths, open);
+    EXPECT_TRUE(opened.ok()) << opened.error.toString();
+    if (!opened.ok()) return nlohmann::json{};
+    ChunkWatchingSource source(*opened.source, copied);
+    EngineOptions options;
+    options.threads = threads;
+    options.reader = reader;
+    Engine engine(options);
+    engine.run(source);
+    return report(engine, source.interfaces());
+  };
+  const auto copied = analyze(true, 2, ReaderMode::kDedicated);
+  EXPECT_GT(copied["connections"].size(), 100u);
+  for (const ReaderMode reader : {ReaderMode::kDedicated, ReaderMode::kShared}) {
+    for (unsigned threads : {1u, 2u}) {
+      const auto held = analyze(false, threads, reader);
+      EXPECT_TRUE(held == copied) << threads << " threads: "
+                                  << nlohmann::json::diff(copied, held).dump().substr(0, 2000);
     }
   }
 }
