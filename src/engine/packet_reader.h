@@ -36,7 +36,9 @@ struct EngineProgress {
 //   waiting for the other worker's full queue, fed nobody); two threads that read when they run out
 //   of work keep both cores busy.
 // Either way the same packets reach the same worker in the same batches (a batch is handed over when
-// its packets or its arena are full, whoever reads), so results do not depend on the mode.
+// its packets, its arena or its held input chunks are full, whoever reads; only where the input's
+// holding budget runs out can the boundaries shift, which results do not depend on either, as they
+// do not on the thread count), so results do not depend on the mode.
 class PacketReader {
  public:
   // What has been read so far, for other threads (Engine::totals).

@@ -167,10 +167,12 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
             break;
           }
         }
+        // An empty buffer gets the bytes just scanned above, which hold no end: not scanned again.
+        const bool scanned = r.buffer.empty();
         const size_t scanFrom = r.buffer.size() > 3 ? r.buffer.size() - 3 : 0;
         const size_t take = std::min(in.size(), HttpModule::kMaxHead - r.buffer.size());
         r.buffer.append(text(in.subspan(0, take)));
-        const size_t end = findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
+        const size_t end = scanned ? 0 : findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
         if (end == 0) {
           in = in.subspan(take);
           if (r.buffer.size() >= HttpModule::kMaxHead) r.lose(1);

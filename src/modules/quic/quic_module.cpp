@@ -38,10 +38,6 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
     static_cast<QuicConnectionState&>(*c.app.analyzerState).sync(account);
   }
   auto& state = static_cast<QuicConnectionState&>(*c.app.analyzerState);
-  if (state.session.finished()) {
-    c.app.analyzerDone = true;
-    return;
-  }
   if (scratch_.empty()) {
     scratch_.resize(kScratchBytes);
     account.add(int64_t(scratch_.capacity()));
@@ -72,6 +68,7 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
     }
   }
   state.sync(account);
+  // A session finishes only here: the dispatch stops offering the connection's payloads.
   c.app.analyzerDone = state.session.finished();
 }
 

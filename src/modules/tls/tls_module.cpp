@@ -120,10 +120,6 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     static_cast<TlsConnectionState&>(*c.app.analyzerState).sync(account);
   }
   auto& state = static_cast<TlsConnectionState&>(*c.app.analyzerState);
-  if (state.session.finished()) {
-    c.app.analyzerDone = true;
-    return;
-  }
   const PacketTime t = payload.time();
   const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
                                                  payload.wireLength, t, state.parserBuffers);
@@ -155,6 +151,7 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     }
   }
   state.sync(account);
+  // A session finishes only here: the dispatch stops offering the connection's payloads.
   c.app.analyzerDone = state.session.finished();
 }
 
