@@ -162,17 +162,12 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
     } else if (a == "--reader") {
       const char* v = needValue("--reader");
       if (!v) return false;
-      const std::string_view who = v;
-      if (who == "auto") {
-        args.engine.reader = ReaderMode::kAuto;
-      } else if (who == "thread") {
-        args.engine.reader = ReaderMode::kDedicated;
-      } else if (who == "workers") {
-        args.engine.reader = ReaderMode::kShared;
-      } else {
+      const std::optional<ReaderMode> mode = parseReaderMode(v);
+      if (!mode) {
         std::fprintf(stderr, "netmeter analyze: --reader '%s' is not auto, thread or workers\n", v);
         return false;
       }
+      args.engine.reader = *mode;
     } else if (a == "--http-csv-all") {
       args.httpCsvAll = true;
     } else if (a == "--quiet" || a == "-q") {

@@ -22,15 +22,28 @@ std::optional<int64_t> parseByteSize(std::string_view text) {
   std::string unit;
   for (char c : text.substr(i)) unit += char(std::toupper(static_cast<unsigned char>(c)));
   double multiplier = 1;
-  if (unit.empty() || unit == "B") multiplier = 1;
-  else if (unit == "K" || unit == "KB" || unit == "KIB") multiplier = 1024.0;
-  else if (unit == "M" || unit == "MB" || unit == "MIB") multiplier = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GB" || unit == "GIB") multiplier = 1024.0 * 1024 * 1024;
-  else if (unit == "T" || unit == "TB" || unit == "TIB") multiplier = 1024.0 * 1024 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    multiplier = 1;
+  else if (unit == "K" || unit == "KB" || unit == "KIB")
+    multiplier = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB")
+    multiplier = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GB" || unit == "GIB")
+    multiplier = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")
+    multiplier = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
   const double bytes = number * multiplier;
   if (!std::isfinite(bytes) || bytes < 1 || bytes > 9.0e18) return std::nullopt;
   return static_cast<int64_t>(bytes);
+}
+
+std::optional<ReaderMode> parseReaderMode(std::string_view text) {
+  if (text == "auto") return ReaderMode::kAuto;
+  if (text == "thread") return ReaderMode::kDedicated;
+  if (text == "workers") return ReaderMode::kShared;
+  return std::nullopt;
 }
 
 std::optional<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max) {

@@ -31,7 +31,8 @@ namespace {
 void printServeUsage(std::FILE* out) {
   std::fputs(
       "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE] [--pace PPS]\n"
-      "                      [--tls on|off|auto] [--cert FILE --key FILE] [--state DIR]\n"
+      "                      [--reader auto|thread|workers] [--tls on|off|auto] [--cert FILE --key FILE]\n"
+      "                      [--state DIR]\n"
       "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
       "                files, which are one trace merged by timestamp\n"
       "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default "
@@ -40,7 +41,11 @@ void printServeUsage(std::FILE* out) {
       "  --threads     analysis worker threads (default 1)\n"
       "  --memory      memory budget for the statistics and the lists' ranking index (a tenth of it),\n"
       "                e.g. 512M, 4G (default 2G)\n"
-      "  --pace PPS    read at most PPS packets per second (replays the file like live traffic)\n"
+      "  --pace PPS    read at most PPS packets per second (replays the file like live traffic;\n"
+      "                a reader thread then reads)\n"
+      "  --reader WHO  who reads the input: a thread of its own besides the workers, or the workers in\n"
+      "                turn when their queues run empty; auto (default): the workers when there are at\n"
+      "                least as many of them as usable cores (same results either way)\n"
       "  --tls         auto (default): HTTPS unless the listen address is loopback\n"
       "  --cert/--key  PEM certificate and key (default: a self-signed one created in the state directory)\n"
       "  --state DIR   users, sessions, certificates and the last uploaded capture (default\n"
@@ -62,6 +67,7 @@ struct ServeArguments {
 };
 
 bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
+  args.engine.reader = ReaderMode::kAuto;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -98,10 +104,18 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
     } else if (a == "--pace") {
       auto n = parseInteger(v, 1, INT64_MAX);
       if (!n) {
-        std::fprintf(stderr, "netmeter serve: --pace '%s' is not a positive number of packets per second\n", argv[i]);
+        std::fprintf(stderr, "netmeter serve: --pace '%s' is not a positive number of packets per second\n",
+                     argv[i]);
         return false;
       }
       args.engine.pacePacketsPerSecond = uint64_t(*n);
+    } else if (a == "--reader") {
+      const std::optional<ReaderMode> mode = parseReaderMode(v);
+      if (!mode) {
+        std::fprintf(stderr, "netmeter serve: --reader '%s' is not auto, thread or workers\n", argv[i]);
+        return false;
+      }
+      args.engine.reader = *mode;
     } else if (a == "--memory") {
       auto bytes = parseByteSize(v);
       if (!bytes || *bytes < (int64_t{64} << 20)) {
@@ -185,8 +199,11 @@ int runServeCommand(int argc, char** argv) {
         auto reopened = openCaptureFiles(args.files);
         if (!reopened.source) {
           const ReadError error = reopened.error;
-          return std::make_shared<Analysis>([error] { return OpenResult{nullptr, error}; }, args.files,
-                                            args.engine);
+          return std::make_shared<Analysis>(
+              [error] {
+                return OpenResult{nullptr, error};
+              },
+              args.files, args.engine);
         }
         return std::make_shared<Analysis>(std::move(reopened.source), args.files, args.engine);
       },

@@ -72,7 +72,7 @@ bool Engine::attachCapture(const std::shared_ptr<LiveCapture>& capture) {
 }
 
 bool Engine::sharesReading(const EngineOptions& o) {
-  if (o.threads < 2 || o.pacePacketsPerSecond != 0) return false;
+  if (o.threads < 2) return false;
   switch (o.reader) {
     case ReaderMode::kDedicated:
       return false;
@@ -81,6 +81,8 @@ bool Engine::sharesReading(const EngineOptions& o) {
     case ReaderMode::kAuto:
       break;
   }
+  // A paced replay's reader mostly sleeps: a thread of its own takes no core from the workers.
+  if (o.pacePacketsPerSecond != 0) return false;
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int available = sched_getaffinity(0, sizeof(cpus), &cpus) == 0

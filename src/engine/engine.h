@@ -77,7 +77,8 @@ class Engine {
   TraceTotals totals() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   // Whether run() lets the workers read in turn instead of reading on the calling thread
-  // (EngineOptions::reader; kAuto: when there are at least as many workers as usable cores).
+  // (EngineOptions::reader; kAuto: when there are at least as many workers as usable cores and the
+  // input is not paced). Never with one worker.
   static bool sharesReading(const EngineOptions& options);
   // CPU time spent reading (the thread that called run(), or the workers' turns as the reader) and
   // each worker thread's processing, once run() has returned: the per-thread cost behind the

@@ -9,7 +9,8 @@
 namespace netmeter {
 
 // Who reads the input (PacketReader): a thread of its own, the workers in turn, or (kAuto) the
-// workers when there are at least as many of them as usable cores (`netmeter analyze --reader`).
+// workers when there are at least as many of them as usable cores and the input is not paced
+// (`netmeter analyze --reader`, `netmeter serve --reader`).
 enum class ReaderMode : uint8_t { kDedicated, kShared, kAuto };
 
 struct EngineOptions {

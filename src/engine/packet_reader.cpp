@@ -65,8 +65,11 @@ bool PacketReader::takeTurn(size_t self, int64_t& readingNanos) {
   if (!ended()) {
     const int64_t start = threadCpuNanos();
     const io::InputStallScope stallScope(stallHandler_);
+    turnHolder_ = self;
+    processedInTurnNanos_ = 0;
     readLoop(self);
-    const int64_t spent = threadCpuNanos() - start;
+    turnHolder_ = kNoWorker;
+    const int64_t spent = threadCpuNanos() - start - processedInTurnNanos_;
     readingNanos += spent;
     cpuNanos_.fetch_add(spent, std::memory_order_relaxed);
     read = true;
@@ -255,11 +258,18 @@ void PacketReader::publish() {
   published_.last.store(last_, std::memory_order_relaxed);
 }
 
-// The source is about to wait for input (io/input_stall.h): hand what was read over now.
+// The source is about to wait for input (io/input_stall.h): hand what was read over now. A worker
+// holding the reader role (shared mode) then processes its own queue, the pause's flushing batch
+// among them, before it waits: nobody else would until the input resumes.
 void PacketReader::onStall() {
   if (live_.pending() || live_.needsUpkeep()) maintainCaptures();
   handOverOpenBatches(true);
   reportProgress(true);
+  if (turnHolder_ != kNoWorker) {
+    const int64_t start = threadCpuNanos();
+    workers_[turnHolder_]->processQueued();
+    processedInTurnNanos_ += threadCpuNanos() - start;
+  }
 }
 
 void PacketReader::reportProgress(bool force) {

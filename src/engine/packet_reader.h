@@ -130,7 +130,9 @@ class PacketReader {
   std::vector<bool> unflushed_;
   RawPacket raw_;
   DecodedPacket scratch_;
-  bool pending_ = false;  // raw_ is decoded but not placed yet (its worker had no free batch)
+  bool pending_ = false;              // raw_ is decoded but not placed yet (its worker had no free batch)
+  size_t turnHolder_ = SIZE_MAX;      // shared mode: the worker reading now (SIZE_MAX: none)
+  int64_t processedInTurnNanos_ = 0;  // CPU time the turn's holder spent on its own batches (onStall)
   size_t pendingWorker_ = 0;
   uint64_t seq_ = 0;
   uint64_t packets_ = 0, bytes_ = 0;

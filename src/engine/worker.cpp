@@ -1,6 +1,7 @@
 #include "engine/worker.h"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 
 #include "engine/batch_scheduling.h"
@@ -112,52 +113,63 @@ void Worker::run() {
   const BatchSchedulingScope batchScheduling;
   QueryYield::set(&Worker::yieldInsideScan, this);
   for (;;) {
-    PacketBatch* batch = nextBatch();
-    const bool last = batch->last;
-    {
-      std::lock_guard lock(mutex_);
-      // Four stages ahead of the packet processed: its decoded fields (written by the reader on
-      // another core), then its flow's hash slot, then its connection, then what the connection points to.
-      constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4, kNearest = 2;
-      const uint32_t n = batch->count;
-      const bool analyzesPayloads = shard_.modules().l7.any();
-      for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
-      for (uint32_t i = 0; i < std::min(n, kFar); ++i) {
-        shard_.prefetchFar(batch->packets[i], hints_[i]);
-        if (analyzesPayloads) prefetchPayload(*batch, i);
-      }
-      for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
-      for (uint32_t i = 0; i < std::min(n, kNearest); ++i)
-        shard_.prefetchNearest(batch->packets[i], hints_[i]);
-      captureCount_ = 0;
-      if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
-      for (uint32_t i = 0; i < n; ++i) {
-        if (i + kFarthest < n) prefetchDecoded(batch->packets[i + kFarthest]);
-        if (i + kFar < n) {
-          shard_.prefetchFar(batch->packets[i + kFar], hints_[i + kFar]);
-          if (analyzesPayloads) prefetchPayload(*batch, i + kFar);
-        }
-        if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
-        if (i + kNearest < n) shard_.prefetchNearest(batch->packets[i + kNearest], hints_[i + kNearest]);
-        const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);
-        if (captureCount_ != 0) capturePackets(*batch, i, flow);
-      }
-      if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
-        shard_.housekeeping(batch->readerTime);
-      if (batch->flushAfter) shard_.flushPending();
-      publishTimes();
-    }
-    // After the captures' rings were written: the merger may now rely on everything below readerSeq.
-    watermark_.store(batch->readerSeq, std::memory_order_release);
-    batchesDone_.fetch_add(1, std::memory_order_release);
-    batch->clear();
-    free_.push(batch, wakeReaderAt_);
-    if (last) {
+    if (process(nextBatch())) {
       cpuNanos_.store(threadCpuNanos() - readingNanos_, std::memory_order_release);
       return;
     }
     if (queriesWaiting_.load(std::memory_order_relaxed) != 0) yieldToQueries();
   }
+}
+
+void Worker::processQueued() {
+  while (PacketBatch* batch = full_.tryPop()) {
+    const bool last = process(batch);
+    assert(!last);  // handed over by endInput(), after the reading has stopped
+    (void)last;
+    if (queriesWaiting_.load(std::memory_order_relaxed) != 0) yieldToQueries();
+  }
+}
+
+bool Worker::process(PacketBatch* batch) {
+  const bool last = batch->last;
+  {
+    std::lock_guard lock(mutex_);
+    // Four stages ahead of the packet processed: its decoded fields (written by the reader on
+    // another core), then its flow's hash slot, then its connection, then what the connection points to.
+    constexpr uint32_t kFarthest = 16, kFar = 8, kNear = 4, kNearest = 2;
+    const uint32_t n = batch->count;
+    const bool analyzesPayloads = shard_.modules().l7.any();
+    for (uint32_t i = 0; i < std::min(n, kFarthest); ++i) prefetchDecoded(batch->packets[i]);
+    for (uint32_t i = 0; i < std::min(n, kFar); ++i) {
+      shard_.prefetchFar(batch->packets[i], hints_[i]);
+      if (analyzesPayloads) prefetchPayload(*batch, i);
+    }
+    for (uint32_t i = 0; i < std::min(n, kNear); ++i) shard_.prefetchNear(batch->packets[i], hints_[i]);
+    for (uint32_t i = 0; i < std::min(n, kNearest); ++i) shard_.prefetchNearest(batch->packets[i], hints_[i]);
+    captureCount_ = 0;
+    if (batch->framesKept && live_ != nullptr) live_->snapshot(captures_, captureCount_);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i + kFarthest < n) prefetchDecoded(batch->packets[i + kFarthest]);
+      if (i + kFar < n) {
+        shard_.prefetchFar(batch->packets[i + kFar], hints_[i + kFar]);
+        if (analyzesPayloads) prefetchPayload(*batch, i + kFar);
+      }
+      if (i + kNear < n) shard_.prefetchNear(batch->packets[i + kNear], hints_[i + kNear]);
+      if (i + kNearest < n) shard_.prefetchNearest(batch->packets[i + kNearest], hints_[i + kNearest]);
+      const FlowUpdate flow = shard_.process(batch->packets[i], batch->ipBytes(i), &hints_[i]);
+      if (captureCount_ != 0) capturePackets(*batch, i, flow);
+    }
+    if (batch->readerTime > shard_.now() && secondOf(batch->readerTime) != secondOf(shard_.now()))
+      shard_.housekeeping(batch->readerTime);
+    if (batch->flushAfter) shard_.flushPending();
+    publishTimes();
+  }
+  // After the captures' rings were written: the merger may now rely on everything below readerSeq.
+  watermark_.store(batch->readerSeq, std::memory_order_release);
+  batchesDone_.fetch_add(1, std::memory_order_release);
+  batch->clear();
+  free_.push(batch, wakeReaderAt_);
+  return last;
 }
 
 }  // namespace netmeter

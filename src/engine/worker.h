@@ -55,6 +55,11 @@ class Worker {
   // Wakes the worker if it sleeps on its empty queue (shared mode: the reader role became free).
   void wake() { full_.wake(); }
   void submit(PacketBatch* batch, bool urgent) { full_.push(batch, urgent ? 1 : wakeWorkerAt_); }
+  // Shared mode, on this worker's own thread while it holds the reader role and the input pauses
+  // (PacketReader::onStall): processes the batches queued for it, the pause's flushing batch among
+  // them, so that its own shard does not lag behind the pause while it waits for the input (nor
+  // its watermark, which live captures wait for). Never the last batch: the input has not ended.
+  void processQueued();
 
   // Query side: runs f(const Shard&) while the worker is between batches. A waiting query is let in
   // at the next batch boundary (see yieldToQueries), so queries are not starved by a busy worker.
@@ -87,6 +92,8 @@ class Worker {
 
  private:
   void run();
+  // Processes one batch under the lock and gives it back to the reader; true for the last one.
+  bool process(PacketBatch* batch);
   // The next batch to process: waits for the reader, or (shared mode) reads when nobody else does.
   PacketBatch* nextBatch();
   void publishTimes();

@@ -158,8 +158,9 @@ TEST(Engine, WorkersReadingInTurnHandOverSkewedTrafficUnchanged) {
   }
 }
 
-// Who reads: the workers when asked, or (kAuto) when they are at least as many as the usable cores;
-// never one worker alone (it would stop processing to read) nor a paced replay.
+// Who reads: the workers when asked, or (kAuto) when they are at least as many as the usable cores
+// and the input is not a paced replay (whose reader mostly sleeps); never one worker alone (it would
+// stop processing to read).
 TEST(Engine, WorkersReadInTurnWhenTheyFillTheCores) {
   EngineOptions o;
   o.threads = 2;
@@ -183,8 +184,11 @@ TEST(Engine, WorkersReadInTurnWhenTheyFillTheCores) {
   o.threads = 1;
   o.reader = ReaderMode::kShared;
   EXPECT_FALSE(Engine::sharesReading(o));
-  o.threads = 2;
+  o.threads = std::max(2u, cores);
   o.pacePacketsPerSecond = 1000;
+  EXPECT_TRUE(
+      Engine::sharesReading(o));  // asked for: the reading worker processes its own batches while it waits
+  o.reader = ReaderMode::kAuto;
   EXPECT_FALSE(Engine::sharesReading(o));
 }
 

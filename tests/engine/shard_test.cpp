@@ -19,7 +19,9 @@ namespace {
 constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 constexpr PacketTime kMs = kNanosPerMilli;
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const std::string& text) {
+  return *IpAddress::parse(text);
+}
 MacAddress mac(uint64_t v) {
   MacAddress m;
   for (int i = 0; i < 6; ++i) m.bytes[size_t(i)] = uint8_t(v >> (8 * (5 - i)));
@@ -78,10 +80,10 @@ TEST(ShardPendingTraffic, ReachesTheRecordsAtTheNextSecondExactly) {
   const uint64_t s2c = f.wire[1];
   f.send(clientToServer(10), kT0 + kNanosPerSecond + 5 * kMs);  // a new second flushes the last one
   const IpRecord& server = f.ipRecord("10.0.0.2");
-  EXPECT_EQ(client.counters.allTime()[0], 1u);    // rx packets
-  EXPECT_EQ(client.counters.allTime()[1], s2c);   // rx bytes
-  EXPECT_EQ(client.counters.allTime()[2], 2u);    // tx packets
-  EXPECT_EQ(client.counters.allTime()[4], 3u);    // TCP packets
+  EXPECT_EQ(client.counters.allTime()[0], 1u);   // rx packets
+  EXPECT_EQ(client.counters.allTime()[1], s2c);  // rx bytes
+  EXPECT_EQ(client.counters.allTime()[2], 2u);   // tx packets
+  EXPECT_EQ(client.counters.allTime()[4], 3u);   // TCP packets
   EXPECT_EQ(server.counters.allTime()[2], 1u);
   EXPECT_EQ(server.counters.allTime()[0], 2u);
   EXPECT_EQ(client.firstActivity, kT0 + 100 * kMs);
@@ -138,19 +140,25 @@ TEST(ShardPendingTraffic, NewMacsAndLatePacketsAreCountedApart) {
 }
 
 // A source that pauses after its first packets (like an upload waiting for data) until the test has
-// looked at the statistics.
+// looked at the statistics: one packet from each of kClients clients (connections spread over every
+// worker, the one reading among them), then the pause, then one more packet.
 class PausingSource : public PacketSource {
  public:
+  static constexpr size_t kClients = 32;
+  static std::string client(size_t i) { return "10.0.1." + std::to_string(i + 1); }
+
   ReadStatus next(RawPacket& packet) override {
-    if (index_ == 3 && !resumed_) {
+    if (index_ == kClients && !resumed_) {
       io::notifyInputStall();  // the engine hands everything over and the workers flush
       std::unique_lock lock(mutex_);
       paused_ = true;
       cv_.notify_all();
       cv_.wait(lock, [&] { return resumed_; });
     }
-    if (index_ >= 4) return ReadStatus::kEnd;
-    frame_ = test::buildFrame(index_ % 2 == 0 ? clientToServer() : serverToClient());
+    if (index_ > kClients) return ReadStatus::kEnd;
+    test::FrameSpec spec = clientToServer();
+    spec.srcIp = client(index_ % kClients);
+    frame_ = test::buildFrame(spec);
     packet = test::rawPacket(frame_, kT0 + PacketTime(index_) * kMs);
     ++index_;
     return ReadStatus::kPacket;
@@ -167,7 +175,7 @@ class PausingSource : public PacketSource {
   const ReadError& error() const override { return error_; }
   const std::vector<InterfaceInfo>& interfaces() const override { return interfaces_; }
   uint64_t bytesConsumed() const override { return index_; }
-  uint64_t bytesTotal() const override { return 4; }
+  uint64_t bytesTotal() const override { return kClients + 1; }
 
  private:
   std::vector<uint8_t> frame_;
@@ -180,24 +188,33 @@ class PausingSource : public PacketSource {
 };
 
 // Statistics do not lag behind a pause in the input: the packets read before it are in the records
-// although their second of packet time has not ended.
+// although their second of packet time has not ended — also when the workers read in turn, where
+// the worker that read them waits for the input itself and must process its own share first.
 TEST(ShardPendingTraffic, APauseInTheInputFlushes) {
-  for (size_t threads : {size_t{1}, size_t{2}}) {
+  const std::pair<unsigned, ReaderMode> setups[] = {{1, ReaderMode::kDedicated},
+                                                    {2, ReaderMode::kDedicated},
+                                                    {2, ReaderMode::kShared},
+                                                    {3, ReaderMode::kShared}};
+  for (const auto& [threads, mode] : setups) {
     EngineOptions options;
     options.threads = threads;
+    options.reader = mode;
     Engine engine(options);
     PausingSource source;
     std::thread reader([&] { engine.run(source); });
     source.waitUntilPaused();
     uint64_t sent = 0;
-    for (int attempt = 0; attempt < 500 && sent != 2; ++attempt) {
+    for (int attempt = 0; attempt < 500 && sent != PausingSource::kClients; ++attempt) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       sent = 0;
       engine.forEachShard([&](const Shard& s) {
-        if (const IpRecord* r = s.modules().ip.ips().find(ip("10.0.0.1"))) sent += r->counters.allTime()[2];
+        for (size_t i = 0; i < PausingSource::kClients; ++i)
+          if (const IpRecord* r = s.modules().ip.ips().find(ip(PausingSource::client(i))))
+            sent += r->counters.allTime()[2];
       });
     }
-    EXPECT_EQ(sent, 2u) << threads << " threads";
+    EXPECT_EQ(sent, PausingSource::kClients)
+        << threads << " threads, " << (mode == ReaderMode::kShared ? "reading in turn" : "a reader thread");
     source.resume();
     reader.join();
   }
