@@ -72,7 +72,7 @@ class PcapUploadTest(unittest.TestCase):
             cls.upload_bytes = f.read()
         cls.original_packets = api.analyze(cls.original, api.ARGS.threads)["trace"]["packets"]
         cls.upload_packets = api.analyze(cls.upload, api.ARGS.threads)["trace"]["packets"]
-        cls.server = api.Server([cls.original], api.ARGS.threads)
+        cls.server = api.Server([cls.original], api.ARGS.threads, ["--reader", api.ARGS.reader])
         cls.server.wait_finished()
 
     @classmethod
@@ -140,6 +140,12 @@ class PcapUploadTest(unittest.TestCase):
         self.assertLess(st["packets"], self.upload_packets)
         self.assertEqual(st["bytesReceived"], half)
         self.assertEqual(st["fileSize"], len(data))
+        # While the upload waits for the rest, every packet read so far is in the statistics: the
+        # pause flushed every worker, the one reading too (--reader workers).
+        deadline = time.time() + 10
+        while global_packets(s) != st["packets"] and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(global_packets(s), st["packets"])
         # A second upload meanwhile is refused.
         status, doc = post(s, "/API/system/analyze-pcap", b"xxxx", {"Content-Type": "application/octet-stream"})
         self.assertEqual(status, 409, doc)
@@ -196,6 +202,7 @@ def main():
     parser.add_argument("--netmeter", required=True)
     parser.add_argument("--shared", required=True)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reader", default="auto", help="serve --reader: auto, thread or workers")
     args, rest = parser.parse_known_args()
     api.ARGS = args
     unittest.main(argv=[sys.argv[0], "-v"] + rest)
