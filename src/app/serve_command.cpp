@@ -42,7 +42,7 @@ void printServeUsage(std::FILE* out) {
       "  --memory      memory budget for the statistics and the lists' ranking index (a tenth of it),\n"
       "                e.g. 512M, 4G (default 2G)\n"
       "  --pace PPS    read at most PPS packets per second (replays the file like live traffic;\n"
-      "                a reader thread then reads)\n"
+      "                --reader auto then keeps a reader thread)\n"
       "  --reader WHO  who reads the input: a thread of its own besides the workers, or the workers in\n"
       "                turn when their queues run empty; auto (default): the workers when there are at\n"
       "                least as many of them as usable cores (same results either way)\n"

@@ -186,8 +186,8 @@ TEST(Engine, WorkersReadInTurnWhenTheyFillTheCores) {
   EXPECT_FALSE(Engine::sharesReading(o));
   o.threads = std::max(2u, cores);
   o.pacePacketsPerSecond = 1000;
-  EXPECT_TRUE(
-      Engine::sharesReading(o));  // asked for: the reading worker processes its own batches while it waits
+  // Asked for: the reading worker processes its own batches while the pace makes it wait.
+  EXPECT_TRUE(Engine::sharesReading(o));
   o.reader = ReaderMode::kAuto;
   EXPECT_FALSE(Engine::sharesReading(o));
 }
