@@ -244,7 +244,7 @@ export async function captureSteps(ctx) {
 // ---- capture file upload
 
 export async function uploadSteps(ctx) {
-  const { page, step, expect, api, settle, shot, uploadPcap, waitForAnalysis, integer } = ctx;
+  const { page, step, expect, api, settle, shot, uploadPcap, waitForAnalysis, integer, timeAxisLabelsApart } = ctx;
   if (!(await has(ctx, '/API/system', 'analyze-pcap'))) {
     console.log('skip upload: the server has no /API/system/analyze-pcap');
     return;
@@ -277,6 +277,11 @@ export async function uploadSteps(ctx) {
     expect(info.endsWith(`of ${integer(list.totalItems)}`), `IPs of the upload "${info}" vs ${list.totalItems}`);
     const ips = await page.locator('[data-page=ips] tbody tr td:first-child').allInnerTexts();
     expect(ips[0] === list.displayedItems[0].ip, `top IP ${ips[0]} vs ${list.displayedItems[0].ip}`);
+    // The default upload (1kxun.pcap) spans six years: its charts' time axes step by years.
+    await page.click('nav a[href="/tcp"]');
+    await page.waitForSelector('[data-page=tcp] .uplot');
+    await settle();
+    await timeAxisLabelsApart('TCP page of the upload');
     await page.click('nav a[href="/pcap-analysis"]');
     await page.click('[data-testid=resume]');
     await page.waitForSelector('[data-field=state][data-state=idle]', { timeout: 30000 });

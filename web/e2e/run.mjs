@@ -164,6 +164,32 @@ async function main() {
     await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: false });
   };
 
+  // Every chart on the page has time axis labels (drawn on a canvas) at least 4 px apart.
+  const timeAxisLabelsApart = async (where) => {
+    const axes = await page.evaluate(() =>
+      [...document.querySelectorAll('.uplot')].map((root) => {
+        const u = root.uplot;
+        const axis = u.axes[0];
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = axis.font[0];
+        return (axis._splits ?? []).map((v, i) => {
+          const text = String(axis._values?.[i] ?? '');
+          const width = Math.max(...text.split('\n').map((line) => ctx.measureText(line).width));
+          return { text, x: u.valToPos(v, 'x'), width };
+        });
+      }),
+    );
+    expect(axes.length > 0, `${where} has charts`);
+    for (const labels of axes) {
+      expect(labels.length >= 2, `${where}: an axis with ${labels.length} labels`);
+      for (let i = 1; i < labels.length; i++) {
+        const [a, b] = [labels[i - 1], labels[i]];
+        const gap = b.x - a.x - (a.width + b.width) / 2;
+        expect(gap >= 4, `${where}: labels "${a.text}" and "${b.text}" ${gap.toFixed(1)} px apart`);
+      }
+    }
+  };
+
   // The whole trace, as the UI asks for it in its default mode (live, whole trace).
   const first = time.firstSecond ?? time.starttime ?? time.first;
   const lastSecond = time.lastSecond ?? time.endtime ?? time.last;
@@ -313,6 +339,10 @@ async function main() {
     await shot('tcp');
   });
 
+  await step('charts: the time axis labels of the TCP page do not overlap', async () => {
+    await timeAxisLabelsApart('TCP page');
+  });
+
   await step('IP detail: the TCP statistics tab shows the IP’s tcpStats', async () => {
     await page.goto(base + '/ips/' + encodeURIComponent(firstIp) + '/tcp');
     await page.waitForSelector('[data-page=ip-detail] [data-counter=payloadBytes]');
@@ -353,7 +383,7 @@ async function main() {
     });
   }
 
-  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis, startServer, browser, password: PASSWORD, screenshots };
+  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, timeAxisLabelsApart, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis, startServer, browser, password: PASSWORD, screenshots };
   await l7Steps(ctx);
   await captureSteps(ctx);
 

@@ -92,16 +92,21 @@ export function microTime(t: number | undefined | null): string {
   return `${dateTime(Math.floor(s), false)}.${pad(ms, 3)} ${zone}`;
 }
 
-// Axis labels for a time scale: the date only where it changes, seconds only when steps are short.
+// Axis labels for a time scale: the date only where it changes, seconds only when steps are short;
+// steps of a month or more show the month ("2017-04"), of a year or more the year.
 export function axisTimes(splits: number[], step: number): string[] {
   let lastDay = '';
   return splits.map((t) => {
     const d = new Date(t * 1000);
-    const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const month = `${d.getFullYear()}-${pad(d.getMonth() + 1)}`;
+    if (step >= 365 * 86400) return String(d.getFullYear());
+    if (step >= 28 * 86400) return month;
+    const day = `${month}-${pad(d.getDate())}`;
+    if (step >= 86400) return day;
     const time = step < 60 ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
     const label = day !== lastDay ? `${time}\n${day}` : time;
     lastDay = day;
-    return step >= 86400 ? day : label;
+    return label;
   });
 }
 

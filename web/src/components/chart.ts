@@ -120,6 +120,8 @@ export class TimeChart {
           grid: { stroke: 'rgba(127,127,127,0.15)' },
           ticks: { show: false },
           size: Math.round(rem * 3.2),
+          // Room for a date label ("2017-04-01") between ticks; uPlot's default (50 px) let them overlap.
+          space: Math.round(rem * 6.5),
           values: (_u, splits, _axis, _space, incr) => fmt.axisTimes(splits, incr),
         },
         {
@@ -155,6 +157,8 @@ export class TimeChart {
       },
     };
     this.plot = new uPlot(opts, this.data, this.body);
+    // For the end-to-end tests, which check the axes' labels (drawn on a canvas) for overlaps.
+    Object.defineProperty(this.plot.root, 'uplot', { value: this.plot });
   }
 
   destroy(): void {
