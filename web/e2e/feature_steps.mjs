@@ -277,6 +277,16 @@ export async function uploadSteps(ctx) {
     expect(info.endsWith(`of ${integer(list.totalItems)}`), `IPs of the upload "${info}" vs ${list.totalItems}`);
     const ips = await page.locator('[data-page=ips] tbody tr td:first-child').allInnerTexts();
     expect(ips[0] === list.displayedItems[0].ip, `top IP ${ips[0]} vs ${list.displayedItems[0].ip}`);
+    // An HTTP server without responses has no response time ('–', not 0): 1kxun.pcap has one.
+    await page.click('nav a[href="/http"]');
+    await page.waitForSelector('[data-page=http] [data-table] tbody tr');
+    await settle();
+    const rows = await page.locator('[data-page=http] [data-table] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ['responses', 'responseTime-avg', 'responseTime-max'].map((c) => tr.querySelector(`[data-col="${c}"]`)?.textContent)),
+    );
+    for (const [responses, avg, max] of rows)
+      expect((responses === '0') === (avg === '–' && max === '–'), `${responses} responses, response time avg ${avg}, max ${max}`);
+    if (path.basename(uploadPcap) === '1kxun.pcap') expect(rows.some(([responses]) => responses === '0'), 'a server without responses');
     // The default upload (1kxun.pcap) spans six years: its charts' time axes step by years.
     await page.click('nav a[href="/tcp"]');
     await page.waitForSelector('[data-page=tcp] .uplot');

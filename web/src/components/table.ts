@@ -191,9 +191,7 @@ export class DataTable<R> {
   private renderRows(rows: R[]): void {
     this.lastRows = rows;
     const cols = this.columns();
-    const trs = rows.map((r) =>
-      h('tr', null, ...cols.map((c) => h('td', { class: c.numeric ? 'num' : undefined }, c.render(r)))),
-    );
+    const trs = rows.map((r) => h('tr', null, ...cols.map((c) => cell(c, r))));
     replace(this.tbody, ...trs);
   }
 
@@ -276,6 +274,11 @@ export class DataTable<R> {
   }
 }
 
+// One cell; `data-col` names its column (for tests and user styles).
+function cell<R>(c: Column<R>, r: R): HTMLElement {
+  return h('td', { class: c.numeric ? 'num' : undefined, 'data-col': c.key }, c.render(r));
+}
+
 // A table of rows the API returned whole (no paging), with the same column definitions.
 export function staticTable<R>(testid: string, columns: Column<R>[], rows: R[]): HTMLElement {
   const cols = columns.filter((c) => !c.hidden);
@@ -286,7 +289,7 @@ export function staticTable<R>(testid: string, columns: Column<R>[], rows: R[]):
       'table',
       { 'data-testid': testid },
       h('thead', null, h('tr', null, ...cols.map((c) => h('th', { class: c.numeric ? 'num' : undefined, title: c.title }, c.label)))),
-      h('tbody', null, ...rows.map((r) => h('tr', null, ...cols.map((c) => h('td', { class: c.numeric ? 'num' : undefined }, c.render(r)))))),
+      h('tbody', null, ...rows.map((r) => h('tr', null, ...cols.map((c) => cell(c, r))))),
     ),
   );
 }

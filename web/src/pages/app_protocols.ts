@@ -24,10 +24,17 @@ const countCol = <R extends CounterRow>(key: string, label: string, index: numbe
   title: 'In the selected time range',
   render: (r) => fmt.integer(r.interval?.[index] ?? 0),
 });
-const rtCols = <R extends CounterRow>(field: string, label: string, sortAvg?: string, sortMax?: string): Column<R>[] => [
-  { key: `${field}-avg`, label: `${label} avg`, sort: sortAvg, numeric: true, render: (r) => ns((r[field] as ResponseTime | undefined)?.avg) },
-  { key: `${field}-max`, label: `${label} max`, sort: sortMax, numeric: true, render: (r) => ns((r[field] as ResponseTime | undefined)?.max) },
-];
+// Average and maximum of a ResponseTime field; '–' without any measurement (the API gives 0 then).
+const rtCols = <R extends CounterRow>(field: string, label: string, sortAvg?: string, sortMax?: string): Column<R>[] => {
+  const measured = (r: R): ResponseTime | undefined => {
+    const rt = r[field] as ResponseTime | undefined;
+    return rt?.count ? rt : undefined;
+  };
+  return [
+    { key: `${field}-avg`, label: `${label} avg`, sort: sortAvg, numeric: true, render: (r) => ns(measured(r)?.avg) },
+    { key: `${field}-max`, label: `${label} max`, sort: sortMax, numeric: true, render: (r) => ns(measured(r)?.max) },
+  ];
+};
 const activityCols = <R extends CounterRow>(): Column<R>[] => [
   { key: 'first', label: 'First activity', sort: 'firstActivity', hidden: true, render: (r) => fmt.microTime(r.firstActivity) },
   { key: 'last', label: 'Last activity', sort: 'lastActivity', render: (r) => fmt.microTime(r.lastActivity) },
