@@ -244,7 +244,7 @@ export async function captureSteps(ctx) {
 // ---- capture file upload
 
 export async function uploadSteps(ctx) {
-  const { page, step, expect, api, settle, shot, uploadPcap, waitForAnalysis, integer, timeAxisLabelsApart } = ctx;
+  const { page, step, expect, api, settle, shot, uploadPcap, waitForAnalysis, integer, chartAxesReadable } = ctx;
   if (!(await has(ctx, '/API/system', 'analyze-pcap'))) {
     console.log('skip upload: the server has no /API/system/analyze-pcap');
     return;
@@ -287,11 +287,14 @@ export async function uploadSteps(ctx) {
     for (const [responses, avg, max] of rows)
       expect((responses === '0') === (avg === '–' && max === '–'), `${responses} responses, response time avg ${avg}, max ${max}`);
     if (path.basename(uploadPcap) === '1kxun.pcap') expect(rows.some(([responses]) => responses === '0'), 'a server without responses');
-    // The default upload (1kxun.pcap) spans six years: its charts' time axes step by years.
-    await page.click('nav a[href="/tcp"]');
-    await page.waitForSelector('[data-page=tcp] .uplot');
-    await settle();
-    await timeAxisLabelsApart('TCP page of the upload');
+    // The default upload (1kxun.pcap) spans six years: its charts' time axes step by years, their
+    // average rates are fractions of a packet per second.
+    for (const [href, id] of [['/tcp', 'tcp'], ['/', 'dashboard']]) {
+      await page.click(`nav a[href="${href}"]`);
+      await page.waitForSelector(`[data-page=${id}] .uplot`);
+      await settle();
+      await chartAxesReadable(`${id} page of the upload`);
+    }
     await page.click('nav a[href="/pcap-analysis"]');
     await page.click('[data-testid=resume]');
     await page.waitForSelector('[data-field=state][data-state=idle]', { timeout: 30000 });

@@ -164,29 +164,32 @@ async function main() {
     await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: false });
   };
 
-  // Every chart on the page has time axis labels (drawn on a canvas) at least 4 px apart.
-  const timeAxisLabelsApart = async (where) => {
-    const axes = await page.evaluate(() =>
+  // Every chart on the page can be read: its time axis labels (drawn on a canvas) at least 4 px
+  // apart, its value axis labels all different (not "0.0 pkt/s" at every tick).
+  const chartAxesReadable = async (where) => {
+    const charts = await page.evaluate(() =>
       [...document.querySelectorAll('.uplot')].map((root) => {
         const u = root.uplot;
-        const axis = u.axes[0];
+        const [x, y] = u.axes;
         const ctx = document.createElement('canvas').getContext('2d');
-        ctx.font = axis.font[0];
-        return (axis._splits ?? []).map((v, i) => {
-          const text = String(axis._values?.[i] ?? '');
+        ctx.font = x.font[0];
+        const time = (x._splits ?? []).map((v, i) => {
+          const text = String(x._values?.[i] ?? '');
           const width = Math.max(...text.split('\n').map((line) => ctx.measureText(line).width));
           return { text, x: u.valToPos(v, 'x'), width };
         });
+        return { time, values: (y._values ?? []).map(String) };
       }),
     );
-    expect(axes.length > 0, `${where} has charts`);
-    for (const labels of axes) {
-      expect(labels.length >= 2, `${where}: an axis with ${labels.length} labels`);
-      for (let i = 1; i < labels.length; i++) {
-        const [a, b] = [labels[i - 1], labels[i]];
+    expect(charts.length > 0, `${where} has charts`);
+    for (const { time, values } of charts) {
+      expect(time.length >= 2, `${where}: a time axis with ${time.length} labels`);
+      for (let i = 1; i < time.length; i++) {
+        const [a, b] = [time[i - 1], time[i]];
         const gap = b.x - a.x - (a.width + b.width) / 2;
         expect(gap >= 4, `${where}: labels "${a.text}" and "${b.text}" ${gap.toFixed(1)} px apart`);
       }
+      expect(values.length >= 2 && new Set(values).size === values.length, `${where}: value axis labels ${values.join(', ')}`);
     }
   };
 
@@ -339,8 +342,8 @@ async function main() {
     await shot('tcp');
   });
 
-  await step('charts: the time axis labels of the TCP page do not overlap', async () => {
-    await timeAxisLabelsApart('TCP page');
+  await step('charts: the axis labels of the TCP page do not overlap or repeat', async () => {
+    await chartAxesReadable('TCP page');
   });
 
   await step('IP detail: the TCP statistics tab shows the IP’s tcpStats', async () => {
@@ -383,7 +386,7 @@ async function main() {
     });
   }
 
-  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, timeAxisLabelsApart, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis, startServer, browser, password: PASSWORD, screenshots };
+  const ctx = { page, step, expect, api, request: rawRequest, base, whole, settle, noErrorState, shot, chartAxesReadable, integer, firstIp, netmeter, pcap, uploadPcap, waitForAnalysis, startServer, browser, password: PASSWORD, screenshots };
   await l7Steps(ctx);
   await captureSteps(ctx);
 

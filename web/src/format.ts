@@ -11,10 +11,18 @@ function scaled(value: number, base: number, units: string[]): [string, string] 
     v /= base;
     i++;
   }
+  const sign = value < 0 ? '-' : '';
+  if (i === 0 && v > 0 && v < 1) return [sign + belowOne(v), units[0]];
   let digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
   if (i === 0) digits = Number.isInteger(v) || v >= 100 ? 0 : 1;
-  const sign = value < 0 ? '-' : '';
   return [sign + v.toFixed(digits), units[i]];
+}
+
+// 0 < v < 1 with two significant digits ("0.25", "0.00041"): long averages of rare events, and
+// chart axes over years, whose ticks one decimal would all show as "0.0".
+function belowOne(v: number): string {
+  const digits = Math.min(20, 1 - Math.floor(Math.log10(v)));
+  return v.toFixed(digits).replace(/0+$/, '').replace(/\.$/, '');
 }
 
 export function bitsPerSecond(bytesPerSecond: number | undefined): string {
@@ -31,6 +39,7 @@ export function bytes(count: number | undefined): string {
 
 export function count(n: number | undefined): string {
   if (n === undefined || n === null || !Number.isFinite(n)) return '–';
+  if (n !== 0 && Math.abs(n) < 1) return (n < 0 ? '-' : '') + belowOne(Math.abs(n));
   if (Math.abs(n) < 10000) return Number.isInteger(n) ? String(n) : n.toFixed(1);
   const [v, u] = scaled(n, 1000, SI);
   return `${v} ${u}`;
