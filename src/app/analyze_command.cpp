@@ -306,11 +306,9 @@ int runAnalyzeCommand(int argc, char** argv) {
     ReportInput input{args.files, errors, source.interfaces(), &vendors, wall, std::nullopt};
     const TraceTotals totals = engine.totals();
     if (windowAsked && totals.packets > 0) {
-      ReportWindow window;
-      window.fromSecond = args.startTime.value_or(secondOf(totals.firstPacket));
-      window.toSecond = args.endTime.value_or(secondOf(totals.lastPacket) + 1);
-      window.historyPoints = args.values;
-      input.window = window;
+      const int64_t first = secondOf(totals.firstPacket);
+      input.window = ReportWindow(args.startTime.value_or(first),
+                                  args.endTime.value_or(secondOf(totals.lastPacket) + 1), args.values, first);
     }
     const auto reportStart = std::chrono::steady_clock::now();
     writeJsonReport(engine, merged, input, out);

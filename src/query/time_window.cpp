@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "engine/analysis.h"
+#include "store/time_series.h"
 
 namespace netmeter::query {
 
@@ -19,7 +20,8 @@ TraceClock traceClock(const Analysis& analysis) {
   return clock;
 }
 
-api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceClock& clock, size_t defaultValues) {
+api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceClock& clock,
+                                          size_t defaultValues) {
   constexpr int64_t kMaxSecond = int64_t{1} << 40;
   const bool hasStart = req.queryValue("starttime").has_value();
   const bool hasEnd = req.queryValue("endtime").has_value();
@@ -53,6 +55,7 @@ api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceCl
     w.fromSecond = last;
     w.toSecond = last + 1;
   }
+  w.sumFromSecond = intervalSumStart(w.fromSecond, first);
   w.values = *skip ? 0 : size_t(*values);
   if (w.explicitInterval && w.toSecond - w.fromSecond > 1) {
     w.historyFrom = w.fromSecond;

@@ -32,6 +32,10 @@ TraceClock traceClock(const Analysis& analysis);
 struct TimeWindow {
   int64_t fromSecond = 0;  // interval [fromSecond, toSecond)
   int64_t toSecond = 0;
+  // What sums over the interval start at: TimeSeries::sum(sumFromSecond, toSecond) (see
+  // intervalSumStart: the interval widened back to the beginning of time when it covers the trace's
+  // first second). Rates still divide by the interval's own length, seconds().
+  int64_t sumFromSecond = 0;
   bool explicitInterval = false;
   int64_t lastSecond = 0;  // [lastSecond, lastSecond + 1)
   size_t values = 0;       // history points, 0: no history
@@ -42,6 +46,7 @@ struct TimeWindow {
 
 // Reads the parameters above; `defaultValues` is the history size when `values` is absent (0 for
 // lists, whose rows carry no history unless asked). Errors name the parameter.
-api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceClock& clock, size_t defaultValues);
+api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceClock& clock,
+                                          size_t defaultValues);
 
 }  // namespace netmeter::query

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "io/packet_source.h"
+#include "store/time_series.h"
 
 namespace netmeter {
 
@@ -19,9 +20,16 @@ class OuiDatabase;
 // carries "interval" (the sum over it), "intervalPerSecond" and, with historyPoints > 0, a "history"
 // dataset of at most that many points ({"starttime", "timespan" (step in s), "values": [[...], ...]}).
 struct ReportWindow {
-  int64_t fromSecond = 0;
-  int64_t toSecond = 0;
-  size_t historyPoints = 0;
+  // [fromSecond, toSecond) of a trace whose first packet lies in traceFirstSecond.
+  ReportWindow(int64_t from, int64_t to, size_t points, int64_t traceFirstSecond)
+      : fromSecond(from),
+        toSecond(to),
+        historyPoints(points),
+        sumFromSecond(intervalSumStart(from, traceFirstSecond)) {}
+  int64_t fromSecond;
+  int64_t toSecond;
+  size_t historyPoints;
+  int64_t sumFromSecond;  // where the sums start (intervalSumStart)
 };
 
 // Rows per block when the report's large tables are rendered on several threads.

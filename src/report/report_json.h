@@ -29,7 +29,7 @@ template <size_t N>
 inline void writeWindow(ReportJson& w, const TimeSeries<N>& series, size_t counters) {
   if (!w.window) return;
   const ReportWindow& win = *w.window;
-  const auto interval = series.sum(win.fromSecond, win.toSecond);
+  const auto interval = series.sum(win.sumFromSecond, win.toSecond);
   w.key("interval");
   w.value(interval, counters);
   w.key("intervalPerSecond");

@@ -31,6 +31,15 @@ struct RetentionPolicy {
   int64_t compactionCutoff(int64_t nowSecond) const;
 };
 
+// The start to give TimeSeries::sum() for an interval from `fromSecond` on, in a trace whose first
+// packet lies in `traceFirstSecond`. An interval reaching back to the trace's start reaches back to the
+// beginning of time: nothing was counted before the first packet, so a rolled-up bucket holding the
+// trace's first seconds (a capture that spans more than an hour) counts whole, not in proportion to
+// its part after fromSecond (the whole trace would otherwise lose part of its first minute or hour).
+inline int64_t intervalSumStart(int64_t fromSecond, int64_t traceFirstSecond) {
+  return fromSecond <= traceFirstSecond ? -(int64_t{1} << 61) : fromSecond;
+}
+
 // One point of a history dataset: the interval [start, start + step) and the counters summed over it.
 template <size_t N>
 struct HistoryPoint {

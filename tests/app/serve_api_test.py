@@ -117,9 +117,11 @@ class ServeApiTest(unittest.TestCase):
         cls.report = analyze(cls.path, ARGS.threads)
         first = cls.report["trace"]["firstPacket"] // 10**9
         last = cls.report["trace"]["lastPacket"] // 10**9
-        # History older than an hour is rolled up into aligned 1-minute and 1-hour buckets, which an
-        # interval counts in proportion to its overlap: cover whole hours to cover the whole trace.
-        cls.whole = {"starttime": first // 3600 * 3600, "endtime": (last // 3600 + 1) * 3600}
+        # The whole trace as the web UI asks for it. The capture spans six years: its history older
+        # than an hour is rolled up into 1-minute and 1-hour buckets, which an interval counts in
+        # proportion to its overlap, except where it reaches back to the trace's first second.
+        cls.first, cls.last = first, last
+        cls.whole = {"starttime": first, "endtime": last + 1}
 
     @classmethod
     def tearDownClass(cls):
@@ -175,6 +177,19 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(p["errors"], [])
         load = self.server.get("/API/stats/load")
         self.assertEqual(load["workerThreads"], ARGS.threads)
+
+    def test_interval_from_the_first_second_counts_rolled_up_buckets_whole(self):
+        tcp = self.server.get("/API/stats/modules/tcp", self.whole)
+        self.assertEqual(tcp["interval"], self.report["tcp"]["global"]["allTime"])
+        # Starting a second later, the first hour's bucket counts in proportion to its overlap.
+        later = self.server.get("/API/stats/modules/tcp", dict(self.whole, starttime=self.first + 1))
+        payload = tcp["counters"].index("payloadBytes")
+        self.assertLess(later["interval"][payload], tcp["interval"][payload])
+        self.assertGreater(later["interval"][payload], 0)
+        # The same in the report of `netmeter analyze` with a window (the whole trace by default).
+        windowed = analyze(self.path, ARGS.threads, ["--values", "5"])
+        self.assertEqual(windowed["tcp"]["global"]["interval"], windowed["tcp"]["global"]["allTime"])
+        self.assertEqual([ip["interval"] for ip in windowed["ips"]], [ip["allTime"] for ip in windowed["ips"]])
 
     def test_interfaces(self):
         doc = self.server.get("/API/stats/interfaces")

@@ -231,8 +231,8 @@ nlohmann::json reportOfFile(const std::string& path, unsigned threads, bool wind
   engine.run(*opened.source);
   std::optional<ReportWindow> window;
   if (windowed)
-    window =
-        ReportWindow{secondOf(engine.totals().firstPacket), secondOf(engine.totals().lastPacket) + 1, 100};
+    window = ReportWindow(secondOf(engine.totals().firstPacket), secondOf(engine.totals().lastPacket) + 1,
+                          100, secondOf(engine.totals().firstPacket));
   return report(engine, opened.source->interfaces(), window);
 }
 
@@ -436,7 +436,8 @@ TEST(Engine, EveryLargeTableIsTheSameRenderedInBlocksOnSeveralThreads) {
       input.renderBlockRows = blockRows;
       if (windowed)
         input.window =
-            ReportWindow{secondOf(engine.totals().firstPacket), secondOf(engine.totals().lastPacket) + 1, 10};
+            ReportWindow(secondOf(engine.totals().firstPacket), secondOf(engine.totals().lastPacket) + 1, 10,
+                         secondOf(engine.totals().firstPacket));
       return reportText(engine, input);
     };
     const std::string one = render(1, 2048);
@@ -490,7 +491,7 @@ TEST(Engine, WindowedReportIsTheSameForOneAndThreeWorkers) {
     engine.run(source);
     const int64_t first = secondOf(engine.totals().firstPacket);
     const int64_t end = secondOf(engine.totals().lastPacket) + 1;
-    return report(engine, source.interfaces(), ReportWindow{first + 1, end, 5});
+    return report(engine, source.interfaces(), ReportWindow(first + 1, end, 5, first));
   };
   const auto one = windowed(1);
   ASSERT_FALSE(one["ips"].empty());
@@ -540,9 +541,9 @@ TEST(Engine, IntervalsAndHistoryAddUp) {
   const int64_t end = secondOf(engine.totals().lastPacket) + 1;
   ASSERT_GT(end - first, 5);
   const int64_t middle = first + (end - first) / 2;
-  auto whole = report(engine, source.interfaces(), ReportWindow{first, end, 7});
-  auto early = report(engine, source.interfaces(), ReportWindow{first, middle, 0});
-  auto late = report(engine, source.interfaces(), ReportWindow{middle, end, 0});
+  auto whole = report(engine, source.interfaces(), ReportWindow(first, end, 7, first));
+  auto early = report(engine, source.interfaces(), ReportWindow(first, middle, 0, first));
+  auto late = report(engine, source.interfaces(), ReportWindow(middle, end, 0, first));
   ASSERT_EQ(whole["ips"].size(), early["ips"].size());
   size_t nonEmptyHalves = 0;
   for (size_t i = 0; i < whole["ips"].size(); ++i) {
