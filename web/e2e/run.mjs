@@ -165,7 +165,8 @@ async function main() {
   };
 
   // Every chart on the page can be read: its time axis labels (drawn on a canvas) at least 4 px
-  // apart, its value axis labels all different (not "0.0 pkt/s" at every tick).
+  // apart and each different from the next, its value axis labels all different (not "0.0 pkt/s"
+  // at every tick).
   const chartAxesReadable = async (where) => {
     const charts = await page.evaluate(() =>
       [...document.querySelectorAll('.uplot')].map((root) => {
@@ -188,6 +189,7 @@ async function main() {
         const [a, b] = [time[i - 1], time[i]];
         const gap = b.x - a.x - (a.width + b.width) / 2;
         expect(gap >= 4, `${where}: labels "${a.text}" and "${b.text}" ${gap.toFixed(1)} px apart`);
+        expect(a.text !== b.text, `${where}: two ticks labelled "${a.text}"`);
       }
       expect(values.length >= 2 && new Set(values).size === values.length, `${where}: value axis labels ${values.join(', ')}`);
     }
@@ -367,6 +369,14 @@ async function main() {
     await page.waitForSelector('[data-page=connection-detail] .facts');
     await settle();
     await noErrorState('connection detail');
+    // Its chart spans the connection's life, not the selected range (the whole trace).
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+    const c = await api(`/API/stats/modules/ip/connections/${encodeURIComponent(id)}`, whole);
+    const [from, to] = [c.start, c.lastActivity].map((us) => Math.floor(us / 1e6));
+    const xs = await page.evaluate(() => document.querySelector('[data-page=connection-detail] .uplot').uplot.data[0]);
+    expect(xs.length > 0 && xs[0] >= from - 1 && xs[xs.length - 1] <= to, `chart ${xs[0]}..${xs[xs.length - 1]}, connection ${from}..${to}`);
+    expect(whole.endtime - whole.starttime > to + 1 - from, 'the connection is shorter than the trace');
+    await chartAxesReadable('connection detail');
     await shot('connection-detail');
   });
 

@@ -22,6 +22,14 @@ export interface History {
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
+// Tick steps of a time axis in seconds: uPlot's own list without the sub-second steps.
+const [MIN, HOUR, DAY] = [60, 3600, 86400];
+const TIME_INCREMENTS = [
+  1, 2, 5, 10, 15, 30, MIN, 2 * MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 4 * HOUR, 6 * HOUR, 8 * HOUR,
+  12 * HOUR, DAY, 2 * DAY, 3 * DAY, 4 * DAY, 5 * DAY, 6 * DAY, 7 * DAY, 8 * DAY, 9 * DAY, 10 * DAY, 15 * DAY,
+  30 * DAY, 60 * DAY, 90 * DAY, 120 * DAY, 180 * DAY, 365 * DAY, 730 * DAY, 1825 * DAY, 3650 * DAY, 9125 * DAY, 18250 * DAY, 36500 * DAY,
+];
+
 function unitFormatter(unit: Unit): (v: number) => string {
   switch (unit) {
     case 'bps':
@@ -122,6 +130,8 @@ export class TimeChart {
           size: Math.round(rem * 3.2),
           // Room for a date label ("2017-04-01") between ticks; uPlot's default (50 px) let them overlap.
           space: Math.round(rem * 6.5),
+          // Whole seconds at least: history has 1-s resolution, and labels show no fractions.
+          incrs: TIME_INCREMENTS,
           values: (_u, splits, _axis, _space, incr) => fmt.axisTimes(splits, incr),
         },
         {

@@ -157,7 +157,16 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
     if (!found) throw new Error('This connection is not known (any more) to the server.');
     return found;
   };
-  const chart = new TimeChart('Throughput', [
+  // The chart spans the connection's life (a few seconds of a trace that may span years), not the
+  // selected range; the selected range's counters are in the table below.
+  const lifetimeHistory = async (c: Detail): Promise<History | undefined> => {
+    const start = startOf(c);
+    if (c.id === undefined || !start || !c.lastActivity) return c.history;
+    const starttime = Math.floor(fmt.epochSeconds(start));
+    const endtime = Math.floor(fmt.epochSeconds(c.lastActivity)) + 1;
+    return (await get<Detail>(api.connection(String(c.id)), { starttime, endtime, values: 300 })).history;
+  };
+  const chart = new TimeChart('Throughput over the connection’s life', [
     { label: 'Client → server', color: PALETTE[0] },
     { label: 'Server → client', color: PALETTE[1] },
   ], 'bps', 220);
@@ -178,7 +187,7 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
         title = `${endpointText(cl.ip ?? '', cl.port ?? 0)} → ${endpointText(sv.ip ?? '', sv.port ?? 0)} ${protoOf(c)}`;
         heading.textContent = `Connection ${title}`;
         // Counters are from the client's view: rx = server -> client, tx = client -> server.
-        const [xs, ys] = historySeries(c.history, [txBits, rxBits]);
+        const [xs, ys] = historySeries(await lifetimeHistory(c), [txBits, rxBits]);
         chart.setData(xs, ys);
         replace(actions, captureButton({ expression: connectionExpression(c), name: `connection-${cl.ip}-${sv.ip}` }));
         replace(
