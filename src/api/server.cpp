@@ -235,6 +235,9 @@ const std::string& Server::certificateFile() const {
 UserStore& Server::users() {
   return *impl_->core->users;
 }
+const Router& Server::router() const {
+  return impl_->core->router;
+}
 const FirstStart& Server::firstStart() const {
   return impl_->firstStart;
 }

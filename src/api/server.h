@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/http_types.h"
+#include "api/router.h"
 #include "api/tls.h"
 #include "api/user_store.h"
 
@@ -91,6 +92,8 @@ class Server {
   const std::string& certificateFile() const;  // the PEM in use when TLS is on
   UserStore& users();
   const FirstStart& firstStart() const;
+  // The routes registered so far (fuzz/fuzz_api_routes.cpp answers requests through them directly).
+  const Router& router() const;
   ServerStats stats() const;
 
  private:
