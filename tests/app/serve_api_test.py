@@ -191,6 +191,26 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(windowed["tcp"]["global"]["interval"], windowed["tcp"]["global"]["allTime"])
         self.assertEqual([ip["interval"] for ip in windowed["ips"]], [ip["allTime"] for ip in windowed["ips"]])
 
+    def test_ip_tcp_stats(self):
+        tcp = {r["ip"]: r for r in self.report["tcp"]["ips"]}
+        ip = next(r["ip"] for r in self.report["tcp"]["ips"] if r["asClient"]["connections"] or r["asServer"]["connections"])
+        doc = self.server.get("/API/stats/modules/ip/ips/%s/tcpStats" % ip, self.whole)
+        self.assertEqual(doc["allTime"], tcp[ip]["allTime"])
+        for role in ("asClient", "asServer"):  # the report has a few more fields
+            self.assertEqual(doc[role], {k: tcp[ip][role][k] for k in doc[role]}, role)
+        # An address seen without TCP (168.95.1.1: DNS over UDP) has zero TCP statistics, not a 404.
+        udp_only = "168.95.1.1"
+        self.assertIn(udp_only, {r["ip"] for r in self.report["ips"]})
+        self.assertNotIn(udp_only, tcp)
+        doc = self.server.get("/API/stats/modules/ip/ips/%s/tcpStats" % udp_only, self.whole)
+        self.assertEqual(doc["allTime"], [0] * len(doc["counters"]))
+        self.assertEqual((doc["asClient"]["connections"], doc["asServer"]["connections"]), (0, 0))
+        self.assertIsNone(doc["asServer"]["handshakeAvgNs"])
+        err = self.server.get("/API/stats/modules/ip/ips/192.0.2.77/tcpStats", status=404)
+        self.assertIn("192.0.2.77", err["error"])
+        err = self.server.get("/API/stats/modules/ip/ips/not-an-ip/tcpStats", status=400)
+        self.assertEqual(err["parameter"], "ip")
+
     def test_interfaces(self):
         doc = self.server.get("/API/stats/interfaces")
         self.assertEqual([i["allTime"] for i in doc["displayedItems"]],

@@ -17,12 +17,16 @@ namespace {
 using query::JsonOut;
 using query::TimeWindow;
 
-const auto tcpIpsOf = [](const Shard& s) -> const KeyedStats<IpAddress, TcpIpRecord>& { return s.modules().tcp.ips(); };
+const auto tcpIpsOf = [](const Shard& s) -> const KeyedStats<IpAddress, TcpIpRecord>& {
+  return s.modules().tcp.ips();
+};
 
 void average(JsonOut& j, std::string_view key, uint64_t sum, uint64_t count) {
   j.key(key);
-  if (count == 0) j.null();
-  else j.value(double(sum) / double(count));
+  if (count == 0)
+    j.null();
+  else
+    j.value(double(sum) / double(count));
 }
 
 void role(JsonOut& j, const TcpIpRecord& r, bool asClient) {
@@ -38,11 +42,15 @@ void role(JsonOut& j, const TcpIpRecord& r, bool asClient) {
   j.field("handshakes", handshakes);
   average(j, "handshakeAvgNs", all[asClient ? kTcpHandshakeNsAsClient : kTcpHandshakeNsAsServer], handshakes);
   j.key("handshakeMinNs");
-  if (handshakes) j.value(asClient ? x.handshakeMinNsAsClient : x.handshakeMinNsAsServer);
-  else j.null();
+  if (handshakes)
+    j.value(asClient ? x.handshakeMinNsAsClient : x.handshakeMinNsAsServer);
+  else
+    j.null();
   j.key("handshakeMaxNs");
-  if (handshakes) j.value(asClient ? x.handshakeMaxNsAsClient : x.handshakeMaxNsAsServer);
-  else j.null();
+  if (handshakes)
+    j.value(asClient ? x.handshakeMaxNsAsClient : x.handshakeMaxNsAsServer);
+  else
+    j.null();
   if (!asClient) {
     j.field("transactions", all[kTcpTransactionsAsServer]);
     average(j, "firstResponseAvgNs", all[kTcpFirstResponseNsAsServer], all[kTcpTransactionsAsServer]);
@@ -54,12 +62,26 @@ void role(JsonOut& j, const TcpIpRecord& r, bool asClient) {
 
 // Counters (allTime/interval/history of the 20 TcpStat counters, named in "counters") plus summaries.
 void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
-  static constexpr const char* kNames[kTcpStatCount] = {
-      "payloadBytes", "payloadSegments", "retransmittedBytes", "retransmittedSegments", "missedBytes",
-      "dupAcks", "zeroWindows", "outOfOrder", "dataResponses", "dataResponseNs", "dataTransfers",
-      "dataTransferNs", "handshakesAsClient", "handshakeNsAsClient", "handshakesAsServer",
-      "handshakeNsAsServer", "transactionsAsServer", "firstResponseNsAsServer",
-      "requestResponsesAsServer", "requestResponseNsAsServer"};
+  static constexpr const char* kNames[kTcpStatCount] = {"payloadBytes",
+                                                        "payloadSegments",
+                                                        "retransmittedBytes",
+                                                        "retransmittedSegments",
+                                                        "missedBytes",
+                                                        "dupAcks",
+                                                        "zeroWindows",
+                                                        "outOfOrder",
+                                                        "dataResponses",
+                                                        "dataResponseNs",
+                                                        "dataTransfers",
+                                                        "dataTransferNs",
+                                                        "handshakesAsClient",
+                                                        "handshakeNsAsClient",
+                                                        "handshakesAsServer",
+                                                        "handshakeNsAsServer",
+                                                        "transactionsAsServer",
+                                                        "firstResponseNsAsServer",
+                                                        "requestResponsesAsServer",
+                                                        "requestResponseNsAsServer"};
   j.key("counters");
   j.beginArray();
   for (const char* n : kNames) j.value(n);
@@ -73,7 +95,8 @@ void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
   j.field("payloadBytes", all[kTcpPayloadBytes]);
   j.field("retransmittedBytes", all[kTcpRetransmittedBytes]);
   j.field("retransmissionPercent",
-          all[kTcpPayloadBytes] ? 100.0 * double(all[kTcpRetransmittedBytes]) / double(all[kTcpPayloadBytes]) : 0.0);
+          all[kTcpPayloadBytes] ? 100.0 * double(all[kTcpRetransmittedBytes]) / double(all[kTcpPayloadBytes])
+                                : 0.0);
   j.field("missedBytes", all[kTcpMissedBytes]);
   j.field("dupAcks", all[kTcpDupAcks]);
   j.field("zeroWindows", all[kTcpZeroWindows]);
@@ -86,25 +109,33 @@ void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
 void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
   using api::Method;
   using api::Role;
-  server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/tcpStats", Role::ReadOnly,
-               [&source](const api::Request& req) -> api::Response {
-                 const query::QueryContext ctx = source.open();
-                 auto ip = IpAddress::parse(req.param("ip"));
-                 if (!ip)
-                   return api::badParameter("ip", "'" + std::string(req.param("ip")) +
-                                                      "' is not an IPv4 or IPv6 address")
-                       .toResponse();
-                 auto window = ctx.window(req, 100);
-                 if (!window) return window.errorResponse();
-                 auto r = query::mergedRecord<TcpIpRecord>(ctx.engine(), tcpIpsOf, *ip);
-                 if (!r) return api::notFound("IP " + ip->toString() + " has no TCP statistics").toResponse();
-                 JsonOut j;
-                 j.beginObject();
-                 j.field("ip", ip->toString());
-                 writeTcpStats(j, *r, *window);
-                 j.endObject();
-                 return api::Response::json(j.take());
-               });
+  server.route(
+      Method::Get, "/API/stats/modules/ip/ips/:ip/tcpStats", Role::ReadOnly,
+      [&source](const api::Request& req) -> api::Response {
+        const query::QueryContext ctx = source.open();
+        auto ip = IpAddress::parse(req.param("ip"));
+        if (!ip)
+          return api::badParameter("ip",
+                                   "'" + std::string(req.param("ip")) + "' is not an IPv4 or IPv6 address")
+              .toResponse();
+        auto window = ctx.window(req, 100);
+        if (!window) return window.errorResponse();
+        auto r = query::mergedRecord<TcpIpRecord>(ctx.engine(), tcpIpsOf, *ip);
+        if (!r) {
+          // An IP without TCP traffic (UDP only, ICMP) has zero TCP statistics, as the other
+          // per-IP analyses answer for it; 404 is for addresses never seen.
+          bool seen = false;
+          ctx.engine().forEachShard([&](const Shard& s) { seen = seen || s.modules().ip.ips().find(*ip); });
+          if (!seen) return api::notFound("IP " + ip->toString() + " has not been seen").toResponse();
+          r.emplace();
+        }
+        JsonOut j;
+        j.beginObject();
+        j.field("ip", ip->toString());
+        writeTcpStats(j, *r, *window);
+        j.endObject();
+        return api::Response::json(j.take());
+      });
   server.route(Method::Get, "/API/stats/modules/tcp", Role::ReadOnly, [&source](const api::Request& req) {
     const query::QueryContext ctx = source.open();
     auto window = ctx.window(req, 100);
@@ -126,7 +157,8 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
     for (size_t i = 0; i < ports.size();) {  // a port may be split over shards: merge equal keys
       TcpServerPortRecord merged = ports[i].second;
       size_t k = i + 1;
-      for (; k < ports.size() && ports[k].first == ports[i].first; ++k) merged.mergeFrom(ports[k].second, scratch);
+      for (; k < ports.size() && ports[k].first == ports[i].first; ++k)
+        merged.mergeFrom(ports[k].second, scratch);
       j.beginObject();
       j.field("ip", ports[i].first.ip.toString());
       j.field("port", uint32_t{ports[i].first.port});
