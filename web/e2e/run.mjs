@@ -29,7 +29,7 @@ const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const externalUrl = typeof args.url === 'string' ? args.url.replace(/\/$/, '') : null;
 const PASSWORD = typeof args.password === 'string' ? args.password : 'e2e-' + Math.random().toString(36).slice(2, 12);
 
-const needed = externalUrl ? [['chromium', chromiumPath]] : [['netmeter', netmeter], ['web/dist', path.join(webDir, 'index.html')], ['capture', pcap], ['chromium', chromiumPath]];
+const needed = externalUrl ? [['chromium', chromiumPath]] : [['netmeter', netmeter], ['web/dist', path.join(webDir, 'index.html')], ['capture', pcap], ['upload capture (--upload)', uploadPcap], ['chromium', chromiumPath]];
 for (const [what, p] of needed) {
   if (!existsSync(p)) {
     console.error(`web e2e: ${what} not found at ${p}`);
