@@ -11,27 +11,6 @@ namespace netmeter {
 
 namespace {
 
-constexpr const char* kTcpStatNames[kTcpStatCount] = {"payloadBytes",
-                                                      "payloadSegments",
-                                                      "retransmittedBytes",
-                                                      "retransmittedSegments",
-                                                      "missedBytes",
-                                                      "dupAcks",
-                                                      "zeroWindows",
-                                                      "outOfOrder",
-                                                      "dataResponses",
-                                                      "dataResponseNs",
-                                                      "dataTransfers",
-                                                      "dataTransferNs",
-                                                      "handshakesAsClient",
-                                                      "handshakeNsAsClient",
-                                                      "handshakesAsServer",
-                                                      "handshakeNsAsServer",
-                                                      "transactionsAsServer",
-                                                      "firstResponseNsAsServer",
-                                                      "requestResponsesAsServer",
-                                                      "requestResponseNsAsServer"};
-
 void average(JsonWriter& w, std::string_view key, uint64_t sum, uint64_t count) {
   w.key(key);
   if (count == 0)

@@ -62,29 +62,9 @@ void role(JsonOut& j, const TcpIpRecord& r, bool asClient) {
 
 // Counters (allTime/interval/history of the 20 TcpStat counters, named in "counters") plus summaries.
 void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
-  static constexpr const char* kNames[kTcpStatCount] = {"payloadBytes",
-                                                        "payloadSegments",
-                                                        "retransmittedBytes",
-                                                        "retransmittedSegments",
-                                                        "missedBytes",
-                                                        "dupAcks",
-                                                        "zeroWindows",
-                                                        "outOfOrder",
-                                                        "dataResponses",
-                                                        "dataResponseNs",
-                                                        "dataTransfers",
-                                                        "dataTransferNs",
-                                                        "handshakesAsClient",
-                                                        "handshakeNsAsClient",
-                                                        "handshakesAsServer",
-                                                        "handshakeNsAsServer",
-                                                        "transactionsAsServer",
-                                                        "firstResponseNsAsServer",
-                                                        "requestResponsesAsServer",
-                                                        "requestResponseNsAsServer"};
   j.key("counters");
   j.beginArray();
-  for (const char* n : kNames) j.value(n);
+  for (const char* n : kTcpStatNames) j.value(n);
   j.endArray();
   query::writeTraffic(j, r, w);
   const auto& all = r.counters.allTime();

@@ -36,6 +36,27 @@ enum TcpStat : size_t {
   kTcpStatCount
 };
 static_assert(kTcpStatCount == 20, "TimeSeries<20> is instantiated in store/time_series.cpp");
+// Their names in JSON ("counters" of the API's tcpStats and of the report), in TcpStat order.
+inline constexpr const char* kTcpStatNames[kTcpStatCount] = {"payloadBytes",
+                                                             "payloadSegments",
+                                                             "retransmittedBytes",
+                                                             "retransmittedSegments",
+                                                             "missedBytes",
+                                                             "dupAcks",
+                                                             "zeroWindows",
+                                                             "outOfOrder",
+                                                             "dataResponses",
+                                                             "dataResponseNs",
+                                                             "dataTransfers",
+                                                             "dataTransferNs",
+                                                             "handshakesAsClient",
+                                                             "handshakeNsAsClient",
+                                                             "handshakesAsServer",
+                                                             "handshakeNsAsServer",
+                                                             "transactionsAsServer",
+                                                             "firstResponseNsAsServer",
+                                                             "requestResponsesAsServer",
+                                                             "requestResponseNsAsServer"};
 
 // All-time extremes that a sum cannot give.
 struct TcpExtremes {
