@@ -57,7 +57,9 @@ api::Expected<TimeWindow> parseTimeWindow(const api::Request& req, const TraceCl
   }
   w.sumFromSecond = intervalSumStart(w.fromSecond, first);
   w.values = *skip ? 0 : size_t(*values);
-  if (w.explicitInterval && w.toSecond - w.fromSecond > 1) {
+  // History covers the interval when one is asked for: any starttime/endtime (a connection of one
+  // second too), or a timespan of more than the last second.
+  if (w.explicitInterval && (hasStart || hasEnd || w.toSecond - w.fromSecond > 1)) {
     w.historyFrom = w.fromSecond;
     w.historyTo = w.toSecond;
   } else {

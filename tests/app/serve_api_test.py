@@ -329,6 +329,13 @@ class ServeApiTest(unittest.TestCase):
         self.assertNotIn("history", doc)
         self.assertEqual(doc["interval"], doc["lastSecond"])
 
+    def test_history_of_a_one_second_interval(self):
+        ip = self.busiest_ip()
+        second = ip["lastActivity"] // 10**9
+        doc = self.server.get("/API/stats/modules/ip/ips/" + ip["ip"], {"starttime": second, "endtime": second + 1})
+        self.assertEqual((doc["history"]["starttime"], doc["history"]["timespan"]), (second, 1))
+        self.assertEqual(doc["history"]["values"], [doc["interval"][:len(doc["history"]["values"][0])]])
+
     def test_ip_peers_add_up(self):
         ip = self.busiest_ip()
         rows, total = all_pages(self.server, "/API/stats/modules/ip/ips/%s/peers" % ip["ip"], {"sort": "bytes"})
