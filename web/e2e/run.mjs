@@ -400,6 +400,35 @@ async function main() {
   await l7Steps(ctx);
   await captureSteps(ctx);
 
+  // A capture of one second: its charts have one point each.
+  const shortPcap = path.join(path.dirname(uploadPcap), 'quic_frags_ch_in_multiple_packets.pcapng');
+  if (existsSync(shortPcap)) {
+    await step('charts of a one-second capture: the time axis spans seconds, not years', async () => {
+      const short = await startServer(shortPcap);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const p2 = await context.newPage();
+        await p2.goto(short.url + '/');
+        await p2.fill('input[name=user]', 'admin');
+        await p2.fill('input[name=password]', PASSWORD);
+        await p2.click('button[type=submit]');
+        await p2.waitForSelector('[data-page=dashboard] .uplot');
+        await p2.waitForLoadState('networkidle');
+        const charts = await p2.evaluate(() =>
+          [...document.querySelectorAll('.uplot')].map((root) => ({ xs: root.uplot.data[0], min: root.uplot.scales.x.min, max: root.uplot.scales.x.max })),
+        );
+        expect(charts.length > 0, 'the dashboard has charts');
+        for (const { xs, min, max } of charts) {
+          expect(xs.length >= 1 && xs.every((x) => x >= min && x <= max), `points ${xs} inside ${min}..${max}`);
+          expect(max - min <= 3, `time axis ${min}..${max} for points ${xs}`);
+        }
+      } finally {
+        await context.close();
+        short.stop();
+      }
+    });
+  }
+
   await step('MAC detail opens from the MAC table', async () => {
     await page.click('nav a[href="/macs"]');
     await page.waitForSelector('[data-page=macs] tbody tr');

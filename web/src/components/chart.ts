@@ -120,7 +120,11 @@ export class TimeChart {
       cursor: { drag: { x: true, y: false, setScale: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       legend: { live: true },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+      scales: {
+        // One point (a trace of one second): uPlot 1.6 would stretch the axis over 1000 days after it.
+        x: { time: true, range: (u, min, max) => (u.data[0].length === 1 ? [u.data[0][0] - 1, u.data[0][0] + 1] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
+      },
       axes: [
         {
           stroke: '#6b7585',
@@ -150,7 +154,7 @@ export class TimeChart {
           stroke: s.color,
           width: 1.5,
           fill: s.fill === false ? undefined : s.color + '22',
-          points: { show: false },
+          points: { show: (u: uPlot) => u.data[0].length < 3 },  // lines need two points
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
         })),
       ],
