@@ -375,7 +375,8 @@ async function main() {
     const [from, to] = [c.start, c.lastActivity].map((us) => Math.floor(us / 1e6));
     const xs = await page.evaluate(() => document.querySelector('[data-page=connection-detail] .uplot').uplot.data[0]);
     expect(xs.length > 0 && xs[0] >= from - 1 && xs[xs.length - 1] <= to, `chart ${xs[0]}..${xs[xs.length - 1]}, connection ${from}..${to}`);
-    expect(whole.endtime - whole.starttime > to + 1 - from, 'the connection is shorter than the trace');
+    // (On the default capture; others may hold one connection as long as the trace.)
+    if (path.basename(pcap) === 'alexa-app.pcapng') expect(whole.endtime - whole.starttime > to + 1 - from, 'the connection is shorter than the trace');
     await chartAxesReadable('connection detail');
     await shot('connection-detail');
   });
