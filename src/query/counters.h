@@ -32,7 +32,7 @@ template <size_t N>
 void writeCounters(JsonOut& j, const TimeSeries<N>& s, const TimeWindow& w, size_t count = N, bool swap = false) {
   j.key("allTime");
   j.value(oriented(s.allTime(), swap), count);
-  const auto interval = oriented(s.sum(w.sumFromSecond, w.toSecond), swap);
+  const auto interval = oriented(w.intervalSum(s), swap);
   j.key("interval");
   j.value(interval, count);
   j.key("lastSecond");
@@ -62,7 +62,7 @@ struct SummedCounters {
   std::array<uint64_t, N> lastSecond{};
   void add(const TimeSeries<N>& s, const TimeWindow& w, bool swap = false) {
     const auto a = oriented(s.allTime(), swap);
-    const auto i = oriented(s.sum(w.sumFromSecond, w.toSecond), swap);
+    const auto i = oriented(w.intervalSum(s), swap);
     const auto l = oriented(s.sum(w.lastSecond, w.lastSecond + 1), swap);
     for (size_t k = 0; k < N; ++k) {
       allTime[k] += a[k];
@@ -129,9 +129,9 @@ template <size_t N>
 double metricValue(const TimeSeries<N>& s, const TrafficMetric& m, const TimeWindow& w) {
   if (!m.perSecond) {
     if (!w.explicitInterval) return metricOfArray(s.allTime(), m, 1);
-    return metricOfArray(s.sum(w.sumFromSecond, w.toSecond), m, 1);
+    return metricOfArray(w.intervalSum(s), m, 1);
   }
-  if (w.explicitInterval) return metricOfArray(s.sum(w.sumFromSecond, w.toSecond), m, w.seconds());
+  if (w.explicitInterval) return metricOfArray(w.intervalSum(s), m, w.seconds());
   return metricOfArray(s.sum(w.lastSecond, w.lastSecond + 1), m, 1);
 }
 

@@ -42,6 +42,12 @@ struct TimeWindow {
   int64_t historyFrom = 0;
   int64_t historyTo = 0;
   double seconds() const { return double(toSecond > fromSecond ? toSecond - fromSecond : 1); }
+  // A series' counters summed over the interval (always through here, so that no route sums from
+  // fromSecond and loses the trace's rolled-up first bucket).
+  template <typename Series>
+  auto intervalSum(const Series& s) const {
+    return s.sum(sumFromSecond, toSecond);
+  }
 };
 
 // Reads the parameters above; `defaultValues` is the history size when `values` is absent (0 for

@@ -9,7 +9,6 @@ namespace {
 
 __extension__ typedef unsigned __int128 U128;
 
-constexpr int64_t kQueryLimit = int64_t{1} << 61;
 constexpr size_t kFirstChunkBytes = 32;  // a series' first fine chunk: most series stay small
 constexpr size_t kNextChunkBytes = 256;  // later fine chunks: the series is active
 
@@ -283,8 +282,8 @@ int64_t TimeSeries<N>::coarsestStep(int64_t from, int64_t to) const {
 template <size_t N>
 std::vector<HistoryPoint<N>> TimeSeries<N>::series(int64_t fromSecond, int64_t toSecond,
                                                    size_t maxPoints) const {
-  const int64_t from = std::clamp(fromSecond, -kQueryLimit, kQueryLimit);
-  const int64_t to = std::clamp(toSecond, -kQueryLimit, kQueryLimit);
+  const int64_t from = std::clamp(fromSecond, -kSeriesQueryLimit, kSeriesQueryLimit);
+  const int64_t to = std::clamp(toSecond, -kSeriesQueryLimit, kSeriesQueryLimit);
   if (maxPoints == 0 || from >= to) return {};
   const int64_t res = coarsestStep(from, to);
   const int64_t range = to - from;

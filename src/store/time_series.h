@@ -31,13 +31,17 @@ struct RetentionPolicy {
   int64_t compactionCutoff(int64_t nowSecond) const;
 };
 
+// The range of seconds queries work in (packet time, int64 ns, always lies within it):
+// TimeSeries::sum clamps its bounds to +-kSeriesQueryLimit; the other queries expect them inside.
+inline constexpr int64_t kSeriesQueryLimit = int64_t{1} << 61;
+
 // The start to give TimeSeries::sum() for an interval from `fromSecond` on, in a trace whose first
 // packet lies in `traceFirstSecond`. An interval reaching back to the trace's start reaches back to the
 // beginning of time: nothing was counted before the first packet, so a rolled-up bucket holding the
 // trace's first seconds (a capture that spans more than an hour) counts whole, not in proportion to
 // its part after fromSecond (the whole trace would otherwise lose part of its first minute or hour).
 inline int64_t intervalSumStart(int64_t fromSecond, int64_t traceFirstSecond) {
-  return fromSecond <= traceFirstSecond ? -(int64_t{1} << 61) : fromSecond;
+  return fromSecond <= traceFirstSecond ? -kSeriesQueryLimit : fromSecond;
 }
 
 // One point of a history dataset: the interval [start, start + step) and the counters summed over it.
@@ -71,7 +75,7 @@ struct HistoryPoint {
 // second) is not included: it belongs to the owner's record. A copy (copy constructor/assignment) is not
 // reported anywhere: account it yourself with `account.add(copy.memoryBytes())` if it is kept.
 //
-// Seconds passed to queries should stay within +-2^61; packet time (int64 ns) always does.
+// Seconds passed to queries should stay within +-kSeriesQueryLimit.
 
 // While one lives, TimeSeries::mergeFrom on this thread adds the all-time totals only and leaves the
 // history out (the target keeps its own): for merges whose result is read for all-time totals alone

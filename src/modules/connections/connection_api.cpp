@@ -266,7 +266,7 @@ void appendSideCsv(std::string& line, const Connection& c, Direction d) {
 void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w) {
   char buf[512];
   const auto& a = c.traffic.allTime();
-  const auto i = c.traffic.sum(w.sumFromSecond, w.toSecond);
+  const auto i = w.intervalSum(c.traffic);
   auto vlan = [](uint16_t v) { return v == kNoVlan ? std::string() : std::to_string(v); };
   const int n = std::snprintf(
       buf, sizeof buf,

@@ -59,7 +59,7 @@ void writeDnsServer(JsonOut& j, const IpAddress& ip, const DnsServerRecord& r, c
 double serverSortValue(const DnsServerRecord& r, std::string_view column, const TimeWindow& w) {
   const size_t k = column == "replies" ? 1 : 0;
   if (column == "requests" || column == "replies")
-    return double(w.explicitInterval ? r.counters.sum(w.sumFromSecond, w.toSecond)[k] : r.counters.allTime()[k]);
+    return double(w.explicitInterval ? w.intervalSum(r.counters)[k] : r.counters.allTime()[k]);
   if (column == "responsetime") return r.responseTime.mean();
   if (column == "maxresponsetime") return double(r.responseTime.max);
   if (column == "errors") {

@@ -90,7 +90,7 @@ std::string ipCsvHeader() {
 void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const TimeWindow& w,
                  const std::vector<std::string>& names) {
   const auto& a = r.counters.allTime();
-  const auto i = r.counters.sum(w.sumFromSecond, w.toSecond);
+  const auto i = w.intervalSum(r.counters);
   std::string line = ip.toString();
   auto num = [&](auto v) {
     line += ',';
@@ -142,7 +142,7 @@ double ipSortValue(const IpRecord& r, std::string_view column, const TimeWindow&
   if (column == "mtu") return double(std::max(r.mtuReceived, r.mtuSent));
   if (column == "tcppackets" || column == "udppackets") {
     const size_t k = column == "tcppackets" ? 4 : 5;
-    return double(w.explicitInterval ? r.counters.sum(w.sumFromSecond, w.toSecond)[k] : r.counters.allTime()[k]);
+    return double(w.explicitInterval ? w.intervalSum(r.counters)[k] : r.counters.allTime()[k]);
   }
   return 0;  // "ip": ties are ordered by address
 }

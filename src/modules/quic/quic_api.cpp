@@ -90,7 +90,7 @@ void registerQuicRoutes(api::Server& server, const query::QuerySource& source) {
                     "ip",          "firstActivity",         "lastActivity"};
     spec.sortValue = [w](const TlsServerKey&, const QuicServerRecord& r, std::string_view column) -> double {
       if (column == "connections")
-        return double(w.explicitInterval ? r.counters.sum(w.sumFromSecond, w.toSecond)[0]
+        return double(w.explicitInterval ? w.intervalSum(r.counters)[0]
                                          : r.counters.allTime()[0]);
       if (column == "handshakeresponsetime") return r.handshakeTime.mean();
       if (column == "decryptfailures") return double(r.decryptFailures);

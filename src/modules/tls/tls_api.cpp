@@ -76,7 +76,7 @@ void writeTlsClient(JsonOut& j, const IpAddress& ip, const TlsClientRecord& r, c
 double serverSortValue(const TlsServerRecord& r, std::string_view column, const TimeWindow& w) {
   if (column == "handshakes" || column == "firstdataresponses") {
     const size_t k = column == "handshakes" ? 0 : 1;
-    return double(w.explicitInterval ? r.counters.sum(w.sumFromSecond, w.toSecond)[k] : r.counters.allTime()[k]);
+    return double(w.explicitInterval ? w.intervalSum(r.counters)[k] : r.counters.allTime()[k]);
   }
   if (column == "clienthellos") return double(r.clientHellos);
   if (column == "handshakeresponsetime") return r.handshakeTime.mean();
@@ -129,7 +129,7 @@ api::Response clientList(const query::QueryContext& ctx, const api::Request& req
   spec.columns = {"clientHellos", "fingerprints", "ip", "firstActivity", "lastActivity"};
   spec.sortValue = [w](const IpAddress&, const TlsClientRecord& r, std::string_view column) -> double {
     if (column == "clienthellos")
-      return double(w.explicitInterval ? r.counters.sum(w.sumFromSecond, w.toSecond)[0]
+      return double(w.explicitInterval ? w.intervalSum(r.counters)[0]
                                        : r.counters.allTime()[0]);
     if (column == "fingerprints") return double(r.fingerprints.size());
     if (column == "firstactivity") return double(r.firstActivity);
