@@ -149,7 +149,8 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
   // Without an id the connection is found in the connection list by its endpoints and protocol; of
   // several with the same endpoints over time, the one that started at `start`.
   const lookup = async (): Promise<Detail> => {
-    if (byId) return get<Detail>(api.connection(byId), windowParams(300));
+    // By id no history: the chart asks for the connection's life (lifetimeHistory).
+    if (byId) return get<Detail>(api.connection(byId), { ...windowParams(), values: 0 });
     const filter = `(ip == ${endpointText(want.client, want.clientPort)} and ip == ${endpointText(want.server, want.serverPort)}${want.protocol ? ` and l4Protocol == ${want.protocol}` : ''})`;
     const list = await get<{ displayedItems?: Detail[] }>(api.globalConnections, { ...windowParams(300), filter, sort: 'start', count: 100 });
     const rows = (list.displayedItems ?? []).filter((r) => clientOf(r).ip === want.client && serverOf(r).ip === want.server);
