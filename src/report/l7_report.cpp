@@ -1,26 +1,13 @@
 #include "report/l7_report.h"
 
 #include "modules/app/connection_app_json.h"
+#include "modules/common/response_time_json.h"
 #include "modules/dns/dns_parser.h"
 #include "report/parallel_rows.h"
 
 namespace netmeter {
 
 namespace {
-
-void writeResponseTimes(ReportJson& w, const ResponseTimeStats& rt) {
-  w.beginObject();
-  w.field("count", rt.count);
-  w.field("avg", rt.mean());
-  w.field("stddev", rt.stddev());
-  w.key("min");
-  if (rt.count)
-    w.value(rt.min);
-  else
-    w.null();
-  w.field("max", rt.max);
-  w.endObject();
-}
 
 void writeL7Protocols(ReportJson& w, const DpiModule& m) {
   w.key("l7Protocols");
@@ -59,8 +46,7 @@ void writeDnsServers(ReportJson& w, const DnsModule& m) {
     w.beginObject();
     w.field("ip", ip.toString());
     writeActivity(w, *r);  // [requests, replies]
-    w.key("responseTime");
-    writeResponseTimes(w, r->responseTime);
+    writeResponseTimeObject(w, "responseTime", r->responseTime);
     w.key("replyCodes");
     w.beginObject();
     for (uint8_t i = 0; i < 16; ++i)
@@ -92,8 +78,7 @@ void writeHttpServers(ReportJson& w, const HttpModule& m) {
     w.beginArray();
     for (uint8_t i = 0; i < r->hostNames.count; ++i) w.value(r->hostNames.names[i].name);
     w.endArray();
-    w.key("responseTime");
-    writeResponseTimes(w, r->responseTime);
+    writeResponseTimeObject(w, "responseTime", r->responseTime);
     w.key("statusFamilies");
     w.beginObject();
     for (size_t i = 0; i < r->statusFamilies.size(); ++i) w.field(kFamilies[i], r->statusFamilies[i]);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "modules/app/connection_app_json.h"
+#include "modules/common/response_time_json.h"
 #include "modules/quic/quic_version.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/tls_constants.h"
@@ -15,21 +16,6 @@ namespace {
 
 using tls::cipherText;
 using tls::quicVersionText;
-
-void writeResponseTimes(ReportJson& w, std::string_view key, const ResponseTimeStats& rt) {
-  w.key(key);
-  w.beginObject();
-  w.field("count", rt.count);
-  w.field("avg", rt.mean());
-  w.field("stddev", rt.stddev());
-  w.key("min");
-  if (rt.count)
-    w.value(rt.min);
-  else
-    w.null();
-  w.field("max", rt.max);
-  w.endObject();
-}
 
 void writeServerNames(ReportJson& w, const ServerNames& names) {
   w.key("serverNames");
@@ -54,8 +40,8 @@ void writeTlsServers(ReportJson& w, const TlsModule& m) {
     writeActivity(w, *r);  // [handshakes, first data responses]
     w.field("clientHellos", r->clientHellos);
     writeServerNames(w, r->serverNames);
-    writeResponseTimes(w, "handshakeResponseTime", r->handshakeTime);
-    writeResponseTimes(w, "firstDataResponseTime", r->dataTime);
+    writeResponseTimeObject(w, "handshakeResponseTime", r->handshakeTime);
+    writeResponseTimeObject(w, "firstDataResponseTime", r->dataTime);
     tls_json::versions(w, "announcedVersions", r->announcedVersions);
     tls_json::cipherSuites(w, "announcedCipherSuites", r->announcedCiphers);
     tls_json::negotiated(w, r->negotiated);
@@ -110,7 +96,7 @@ void writeQuicServers(ReportJson& w, const QuicModule& m) {
       w.endObject();
     }
     w.endArray();
-    writeResponseTimes(w, "handshakeResponseTime", r->handshakeTime);
+    writeResponseTimeObject(w, "handshakeResponseTime", r->handshakeTime);
     w.field("decryptFailures", r->decryptFailures);
     w.endObject();
   }
