@@ -89,8 +89,9 @@ void writeHttpServers(ReportJson& w, const HttpModule& m) {
   w.endArray();
 }
 
-void writeHostNames(ReportJson& w, const HostNameTable& names) {
-  w.key("hostNames");
+// `key`: per IP its names, newest first.
+void writeHostNames(ReportJson& w, std::string_view key, const HostNameTable& names) {
+  w.key(key);
   w.beginArray();
   std::vector<std::pair<IpAddress, const HostNameRecord*>> rows;
   names.forEach([&](const IpAddress& ip, const HostNameRecord& r) { rows.emplace_back(ip, &r); });
@@ -138,7 +139,8 @@ void writeL7Modules(ReportJson& w, const ModuleSet& m) {
   writeL7Protocols(w, m.dpi);
   writeDnsServers(w, m.app.dns);
   writeHttpServers(w, m.app.http);
-  writeHostNames(w, m.app.names);
+  writeHostNames(w, "hostNames", m.app.names);
+  writeHostNames(w, "dnsResolvedNames", m.app.dns.resolvedNames());
 }
 
 }  // namespace netmeter

@@ -72,7 +72,7 @@ double serverSortValue(const DnsServerRecord& r, std::string_view column, const 
   return 0;  // "ip": by key
 }
 
-// A name resolved by DNS to an address (from the merged alternative names).
+// A name resolved by DNS to an address (from the DNS modules' merged resolved names).
 struct ResolvedName {
   std::string name;
   IpAddress ip;
@@ -83,17 +83,17 @@ std::vector<ResolvedName> resolvedNames(const Engine& engine, const IpAddress* o
   HostNameTable merged;
   MemoryAccount scratch;
   engine.forEachShard([&](const Shard& s) {
+    const HostNameTable& resolved = s.modules().app.dns.resolvedNames();
     if (only == nullptr) {
-      merged.mergeFrom(s.modules().app.names, scratch);
-    } else if (const HostNameRecord* r = s.modules().app.names.find(*only)) {
+      merged.mergeFrom(resolved, scratch);
+    } else if (const HostNameRecord* r = resolved.find(*only)) {
       for (uint8_t i = 0; i < r->count; ++i)
-        merged.learn(*only, r->names[i].name, r->names[i].source, r->names[i].lastSeen, scratch);
+        merged.learn(*only, r->names[i].name, NameSource::kDns, r->names[i].lastSeen, scratch);
     }
   });
   std::vector<ResolvedName> out;
   merged.forEach([&](const IpAddress& ip, const HostNameRecord& r) {
-    for (uint8_t i = 0; i < r.count; ++i)
-      if (r.names[i].source == NameSource::kDns) out.push_back({r.names[i].name, ip, r.names[i].lastSeen});
+    for (uint8_t i = 0; i < r.count; ++i) out.push_back({r.names[i].name, ip, r.names[i].lastSeen});
   });
   return out;
 }

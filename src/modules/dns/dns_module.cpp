@@ -166,8 +166,10 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
     }
   }
   if (m.rcode == 0 && m.hasQuestion && m.nameLength != 0) {
-    for (uint8_t i = 0; i < m.addressCount; ++i)
+    for (uint8_t i = 0; i < m.addressCount; ++i) {
       names.learn(m.addresses[i], m.name(), NameSource::kDns, t, account);
+      resolved_.learn(m.addresses[i], m.name(), NameSource::kDns, t, account);
+    }
   }
 }
 

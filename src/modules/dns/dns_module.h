@@ -9,7 +9,9 @@
 namespace netmeter {
 
 // DNS over UDP and TCP: per server requests, replies, response times, reply codes and query types;
-// the addresses of answers become alternative names of those addresses (HostNameTable).
+// the addresses of answers become alternative names of those addresses (HostNameTable, shared with
+// the HTTP and TLS analyzers) and resolved names of the DNS module (its own table: a name resolved by
+// DNS and later asked for in a Host header or an SNI stays a resolved name).
 class DnsModule {
  public:
   static constexpr uint32_t kMaxTcpMessage = 16 * 1024;  // longer DNS-over-TCP messages are skipped
@@ -22,10 +24,17 @@ class DnsModule {
     servers_.compact(nowSecond, policy, account);
   }
   void dropBefore(int64_t second, MemoryAccount& account) { servers_.dropBefore(second, account); }
-  size_t evictBefore(PacketTime before, MemoryAccount& account) { return servers_.evictBefore(before, account); }
-  void mergeFrom(const DnsModule& o, MemoryAccount& account) { servers_.mergeFrom(o.servers_, account); }
+  size_t evictBefore(PacketTime before, MemoryAccount& account) {
+    return servers_.evictBefore(before, account) + resolved_.evictBefore(before, account);
+  }
+  void mergeFrom(const DnsModule& o, MemoryAccount& account) {
+    servers_.mergeFrom(o.servers_, account);
+    resolved_.mergeFrom(o.resolved_, account);
+  }
 
   const KeyedStats<IpAddress, DnsServerRecord>& servers() const { return servers_; }
+  // Per address, the HostNameRecord::kMaxNames names most recently resolved to it by DNS answers.
+  const HostNameTable& resolvedNames() const { return resolved_; }
   // The last question asked on a DNS connection (its metadata), or null.
   struct Query {
     std::string_view name;
@@ -38,6 +47,7 @@ class DnsModule {
                  MemoryAccount& account);
 
   KeyedStats<IpAddress, DnsServerRecord> servers_;
+  HostNameTable resolved_;
 };
 
 }  // namespace netmeter
