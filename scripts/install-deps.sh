@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  libpcap-dev zlib1g-dev libzstd-dev rapidjson-dev nlohmann-json3-dev ieee-data
+  libpcap-dev zlib1g-dev libzstd-dev rapidjson-dev nlohmann-json3-dev ieee-data netbase
   libabsl-dev libndpi-dev libsodium-dev libpcre2-dev libboost-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev
   clang lld libclang-rt-14-dev

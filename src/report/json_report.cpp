@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/protocol_names.h"
+#include "core/service_names.h"
 #include "modules/mac/oui_database.h"
 #include "modules/module_set.h"
 #include "report/json_writer.h"
@@ -351,6 +352,7 @@ void writeL4Ports(ReportJson& w, const L4PortModule& m) {
     w.field("l4Protocol", key >> 16);
     w.field("l4ProtocolName", ipProtocolName(uint8_t(key >> 16)));
     w.field("port", key & 0xffff);
+    w.field("service", usualServiceName(uint8_t(key >> 16), uint16_t(key & 0xffff)));
     writeActivity(w, *r);
     w.field("connections", r->connections);
     w.endObject();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/service_names.h"
 #include "modules/tcp/tcp_analyzer.h"
 #include "modules/tcp/tcp_connection_json.h"
 #include "report/parallel_rows.h"
@@ -128,6 +129,7 @@ void writeTcpModuleJson(ReportJson& w, const TcpModule& m) {
     w.beginObject();
     w.field("ip", key.ip.toString());
     w.field("port", uint32_t{key.port});
+    w.field("service", usualServiceName(6, key.port));
     w.field("connections", r->connections);
     w.field("firstConnection", r->firstActivity);
     w.field("lastConnection", r->lastActivity);

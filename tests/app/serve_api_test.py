@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -406,11 +407,27 @@ class ServeApiTest(unittest.TestCase):
         expected = [p for p in self.report["l4Ports"] if p["l4Protocol"] == 6]
         self.assertEqual(total, len(expected))
         self.assertEqual([p["serverPort"] for p in tcp], sorted(p["port"] for p in expected))
+        # The service usually behind each port: the system's services database, as the report says it.
+        self.assertEqual([p["service"] for p in tcp], [p["service"] for p in sorted(expected, key=lambda p: p["port"])])
+        services = {p["serverPort"]: p["service"] for p in tcp}
+        self.assertEqual((services.get(80), services.get(443)), ("http", "https"))
+        for ip in {p["ip"] for p in self.report["tcp"]["serverPorts"]}:
+            rows, _ = all_pages(self.server, "/API/stats/modules/ip/ips/%s/ports" % ip, {})
+            for r in rows:
+                self.assertEqual(r["service"], socket_service(r["port"], r["l4ProtocolName"]), r)
         port = expected[0]
         doc = self.server.get("/API/stats/modules/l4_ports/tcp_port/%d" % port["port"])
         self.assertEqual(doc["allTime"], port["allTime"])
         g = self.server.get("/API/stats/modules/global", self.whole)
         self.assertEqual(g["total"]["allTime"], self.report["global"]["total"]["allTime"])
+
+
+def socket_service(port, l4):
+    """getservbyport's answer, "" when the port has none (what netmeter reads from /etc/services)."""
+    try:
+        return socket.getservbyport(port, l4.lower())
+    except OSError:
+        return ""
 
 
 class ServeWhileAnalyzingTest(unittest.TestCase):

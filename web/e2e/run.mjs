@@ -338,8 +338,11 @@ async function main() {
     const info = await page.locator('[data-page=tcp] .table-info').innerText();
     expect(info.endsWith(`of ${integer(s.serverPorts.length)}`), `server ports "${info}" vs ${s.serverPorts.length}`);
     const top = [...s.serverPorts].sort((a, b) => b.connections - a.connections || 0)[0];
-    const first = await page.locator('[data-page=tcp] [data-table=tcp-server-ports] tbody tr:first-child td').allInnerTexts();
-    expect(Number(first[2].replace(/,/g, '')) === top.connections, `most connections ${first[2]} vs ${top.connections}`);
+    const row = page.locator('[data-page=tcp] [data-table=tcp-server-ports] tbody tr:first-child');
+    const connections = await row.locator('td[data-col=connections]').innerText();
+    expect(Number(connections.replace(/,/g, '')) === top.connections, `most connections ${connections} vs ${top.connections}`);
+    const service = await row.locator('td[data-col=service]').innerText();
+    expect(service === (top.service || '–'), `usual service of port ${top.port}: shown ${service}, API ${top.service}`);
     await noErrorState('TCP page');
     await shot('tcp');
   });

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "core/protocol_names.h"
+#include "core/service_names.h"
 #include "modules/app/host_names_api.h"
 #include "modules/connections/connection_api.h"
 #include "modules/dpi/dpi_api.h"
@@ -481,6 +482,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                    j.field("l4Protocol", uint32_t{std::get<1>(k)});
                    j.field("l4ProtocolName", ipProtocolName(std::get<1>(k)));
                    j.field("port", uint32_t{std::get<2>(k)});
+                   j.field("service", usualServiceName(std::get<1>(k), std::get<2>(k)));
                  });
                }));
   // Peers with the server ports used between them.
@@ -499,6 +501,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                    j.field("l4Protocol", uint32_t{std::get<2>(k)});
                    j.field("l4ProtocolName", ipProtocolName(std::get<2>(k)));
                    j.field("port", uint32_t{std::get<3>(k)});
+                   j.field("service", usualServiceName(std::get<2>(k), std::get<3>(k)));
                  });
                }));
   // Protocols: the IP's L7 (DPI) protocols as in the reference (layer=l7, the default), or per L4

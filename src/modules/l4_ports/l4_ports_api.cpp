@@ -1,4 +1,5 @@
 #include "core/protocol_names.h"
+#include "core/service_names.h"
 #include "modules/l4_ports/l4_port_module.h"
 #include "modules/module_routes.h"
 #include "query/table_list.h"
@@ -14,6 +15,7 @@ void writePort(query::JsonOut& j, const L4PortKey& k, const L4PortRecord& r, con
   j.field("serverPort", uint32_t{k.port});
   j.field("l4Protocol", uint32_t{k.l4Protocol});
   j.field("l4ProtocolName", ipProtocolName(k.l4Protocol));
+  j.field("service", usualServiceName(k.l4Protocol, k.port));
   j.field("connections", r.connections);
   query::writeTraffic(j, r, w);
   j.endObject();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/service_names.h"
 #include "engine/shard.h"
 #include "modules/module_routes.h"
 #include "query/counters.h"
@@ -142,6 +143,7 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
       j.beginObject();
       j.field("ip", ports[i].first.ip.toString());
       j.field("port", uint32_t{ports[i].first.port});
+      j.field("service", usualServiceName(6, ports[i].first.port));
       j.field("connections", merged.connections);
       j.timeField("firstConnection", merged.firstActivity);
       j.timeField("lastConnection", merged.lastActivity);

@@ -148,6 +148,7 @@ export function ipDetailPage(params: Record<string, string>): Page {
             { key: 'peer', label: 'Peer', render: (r) => ipLink((r.peer ?? r.ip) as string) },
             { key: 'port', label: 'Server port', numeric: true, render: (r) => String(r.port ?? '–') },
             { key: 'proto', label: 'L4', render: (r) => String(r.l4ProtocolName ?? r.l4Protocol ?? '–') },
+            { key: 'service', label: 'Usual service', render: (r) => String(r.service || '–') },
             { key: 'role', label: 'Server', render: (r) => (r.role === 'server' ? ip : r.role === 'client' ? 'peer' : '–') },
             { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },
             ...trafficColumns<CounterRow>('rxtx', false),
@@ -158,7 +159,10 @@ export function ipDetailPage(params: Record<string, string>): Page {
             { key: 'role', label: `${ip} is`, render: (r) => String(r.role ?? '–') },
             { key: 'proto', label: 'L4', render: (r) => String(r.l4ProtocolName ?? r.l4Protocol ?? '–') },
             { key: 'port', label: 'Server port', numeric: true, render: (r) => String(r.port ?? '–') },
+            { key: 'service', label: 'Usual service', render: (r) => String(r.service || '–') },
             { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },
+            { key: 'first', label: 'First connection', render: (r) => fmt.microTime(r.firstActivity as number) },
+            { key: 'last', label: 'Last activity', render: (r) => fmt.microTime(r.lastActivity as number) },
             ...trafficColumns<CounterRow>('rxtx', false),
           ]);
           break;

@@ -104,6 +104,7 @@ export function portsPage(_p: Record<string, string>, query: URLSearchParams): P
         keyColumns: [
           { key: 'port', label: 'Server port', sort: 'serverPort', numeric: true, render: (r) => str(r.serverPort ?? r.port) },
           { key: 'proto', label: 'L4', render: (r) => str(r.l4ProtocolName ?? r.l4Protocol) },
+          { key: 'service', label: 'Usual service', render: (r) => str(r.service) || '–' },
         ],
         extraColumns: [
           { key: 'connections', label: 'Connections', numeric: true, render: (r) => fmt.integer(r.connections as number) },

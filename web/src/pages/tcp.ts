@@ -16,6 +16,7 @@ import { Page } from './page';
 interface ServerPort {
   ip: string;
   port: number;
+  service?: string;
   connections: number;
   firstConnection?: number | null;
   lastConnection?: number | null;
@@ -33,6 +34,7 @@ export function tcpPage(): Page {
     columns: [
       { key: 'ip', label: 'Server', sort: 'ip', render: (r) => ipLink(r.ip) },
       { key: 'port', label: 'Port', sort: 'port', numeric: true, render: (r) => String(r.port) },
+      { key: 'service', label: 'Usual service', render: (r) => r.service || '–' },
       { key: 'connections', label: 'Connections', sort: 'connections', numeric: true, render: (r) => fmt.integer(r.connections) },
       { key: 'first', label: 'First connection', sort: 'first', render: (r) => fmt.microTime(r.firstConnection) },
       { key: 'last', label: 'Last connection', sort: 'last', render: (r) => fmt.microTime(r.lastConnection) },
