@@ -23,10 +23,13 @@ namespace netmeter::query {
 // The list parameters of the reference API:
 //   sort      a column of the list (traffic columns of counters.h and the list's own ones)
 //   reverse   false: ascending (default), true: descending
-//   page      page number from 0, `count` rows per page (1..100, default 10)
+//   page      page number from 0, `count` rows per page (default 10; more than kMaxPageRows give
+//             kMaxPageRows, as the reference answers its own count=9999 example)
 //   filter    substring of the row's addresses and names, or, when it starts with '(', an
 //             expression of the filter language (docs/filter-language.md) on the row
 //   csv       true: the whole list (every page, same sort and filter) as CSV, streamed
+constexpr int64_t kMaxPageRows = 100;
+
 struct ListParams {
   std::string sort;
   bool reverse = false;

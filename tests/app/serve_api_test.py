@@ -284,7 +284,7 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(doc["totalItems"], sum(1 for ip in self.report["ips"] if ip["ip"].split(".")[:2] == net))
 
     def test_bad_parameters_name_themselves(self):
-        cases = [({"count": 101}, "count"), ({"sort": "bogus"}, "sort"), ({"page": -1}, "page"),
+        cases = [({"count": 0}, "count"), ({"count": "all"}, "count"), ({"sort": "bogus"}, "sort"), ({"page": -1}, "page"),
                  ({"reverse": "maybe"}, "reverse"), ({"filter": "(ip == )"}, "filter"),
                  ({"starttime": 100, "endtime": 50}, "endtime"), ({"values": "x"}, "values")]
         for params, name in cases:
@@ -292,6 +292,14 @@ class ServeApiTest(unittest.TestCase):
             self.assertEqual(resp.status, 400, params)
             doc = json.loads(body)
             self.assertEqual(doc.get("parameter"), name, doc)
+        # The reference's own example asks for count=9999 (its maximum is 100): 100 rows, not an error.
+        some = self.report["ips"][0]["ip"]
+        doc = self.server.get("/API/stats/modules/ip/ips/%s/peers" % some,
+                              {"sort": "bytes", "reverse": "true", "page": 0, "count": 9999, "timespan": 60, "values": 100})
+        self.assertEqual(doc["count"], 100)
+        self.assertEqual(len(doc["displayedItems"]), min(100, doc["totalItems"]))
+        doc = self.server.get("/API/stats/modules/ip/ips_paged", {"count": 101})
+        self.assertEqual((doc["count"], len(doc["displayedItems"])), (100, min(100, doc["totalItems"])))
         resp, body = self.server.request("GET", "/API/stats/modules/ip/ips/not-an-ip")
         self.assertEqual(resp.status, 400)
         self.assertEqual(json.loads(body)["parameter"], "ip")
