@@ -212,6 +212,45 @@ class ServeApiTest(unittest.TestCase):
         err = self.server.get("/API/stats/modules/ip/ips/not-an-ip/tcpStats", status=400)
         self.assertEqual(err["parameter"], "ip")
 
+    def test_ips_tcp_columns(self):
+        """The IP table's TCP columns (handshake and data response time, payload and retransmissions)
+        equal each IP's tcpStats, sort by those figures and are in the CSV."""
+        tcp = {r["ip"]: r for r in self.report["tcp"]["ips"]}
+        def avg(sum_, count):
+            return sum_ / count if count else None
+        for sort in ("retransmissions", "handshake", "dataResponseTime", "tcpPayload", "retransmissionPercent"):
+            rows, total = all_pages(self.server, "/API/stats/modules/ip/ips_paged", {"sort": sort, "reverse": "true"})
+            self.assertEqual(total, len(self.report["ips"]))
+            for r in rows:
+                if r["ip"] not in tcp:
+                    self.assertIsNone(r["tcp"], r["ip"])
+                    continue
+                c = dict(zip(self.report["tcp"]["counters"], tcp[r["ip"]]["allTime"]))
+                self.assertEqual(r["tcp"]["payloadBytes"], c["payloadBytes"], r["ip"])
+                self.assertEqual(r["tcp"]["retransmittedBytes"], c["retransmittedBytes"], r["ip"])
+                self.assertEqual(r["tcp"]["handshakeAvgNsAsClient"], avg(c["handshakeNsAsClient"], c["handshakesAsClient"]))
+                self.assertEqual(r["tcp"]["handshakeAvgNsAsServer"], avg(c["handshakeNsAsServer"], c["handshakesAsServer"]))
+                self.assertEqual(r["tcp"]["dataResponseAvgNs"], avg(c["dataResponseNs"], c["dataResponses"]))
+            def key(r):
+                t = r["tcp"] or {}
+                none = -1
+                return {"retransmissions": t.get("retransmittedBytes", 0), "tcpPayload": t.get("payloadBytes", 0),
+                        "retransmissionPercent": t.get("retransmissionPercent", 0.0),
+                        "dataResponseTime": t.get("dataResponseAvgNs") or none,
+                        "handshake": max(t.get("handshakeAvgNsAsClient") or none, t.get("handshakeAvgNsAsServer") or none)}[sort]
+            values = [key(r) for r in rows]
+            self.assertEqual(values, sorted(values, reverse=True), sort)
+            self.assertGreater(values[0], 0, sort)
+        top = self.server.get("/API/stats/modules/ip/ips_paged", {"sort": "retransmissions", "reverse": "true", "count": 1})
+        ip = top["displayedItems"][0]["ip"]
+        stats = self.server.get("/API/stats/modules/ip/ips/%s/tcpStats" % ip)
+        self.assertEqual(top["displayedItems"][0]["tcp"]["retransmittedBytes"], stats["retransmittedBytes"])
+        self.assertEqual(self.server.get("/API/stats/modules/ip/ips/%s" % ip)["tcp"], top["displayedItems"][0]["tcp"])
+        _, body = self.server.get("/API/stats/modules/ip/ips_paged", {"csv": "true", "sort": "retransmissions", "reverse": "true"})
+        lines = list(csv.DictReader(io.StringIO(body.decode())))
+        self.assertEqual(lines[0]["ip"], ip)
+        self.assertEqual(int(lines[0]["tcpRetransmittedBytes"]), stats["retransmittedBytes"])
+
     def test_interfaces(self):
         doc = self.server.get("/API/stats/interfaces")
         self.assertEqual([i["allTime"] for i in doc["displayedItems"]],

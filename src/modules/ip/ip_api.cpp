@@ -1,14 +1,17 @@
 #include "modules/module_routes.h"
 
 #include <map>
+#include <optional>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/protocol_names.h"
 #include "core/service_names.h"
 #include "modules/app/host_names_api.h"
 #include "modules/connections/connection_api.h"
 #include "modules/dpi/dpi_api.h"
 #include "modules/mac/oui_database.h"
+#include "modules/tcp/tcp_ip_columns.h"
 #include "query/counters.h"
 #include "query/list_query.h"
 #include "query/traffic_ranking.h"
@@ -25,10 +28,27 @@ const auto pairsOf = [](const Shard& s) -> const KeyedStats<IpPairKey, IpPairRec
   return s.modules().ip.pairs();
 };
 
+// The TCP columns of `keys` (nullopt for an IP without TCP), summed over the shards' per-IP TCP records.
+std::vector<std::optional<TcpIpColumns>> tcpColumns(const Engine& engine, const std::vector<IpAddress>& keys,
+                                                    const TimeWindow& w, size_t begin = 0, size_t end = SIZE_MAX) {
+  end = std::min(end, keys.size());
+  std::vector<std::optional<TcpIpColumns>> out(end > begin ? end - begin : 0);
+  engine.forEachShard([&](const Shard& s) {
+    for (size_t i = begin; i < end; ++i) {
+      if (const TcpIpRecord* r = s.modules().tcp.ips().find(keys[i])) {
+        auto& c = out[i - begin];
+        if (!c) c.emplace();
+        c->add(*r, w);
+      }
+    }
+  });
+  return out;
+}
+
 // One IP object (the IP table's row, and the detail page's overview). Counters have six values:
 // [rx packets, rx bytes, tx packets, tx bytes, TCP packets, UDP packets].
 void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindow& w, const OuiDatabase* vendors,
-             const std::vector<std::string>& names) {
+             const std::vector<std::string>& names, const std::optional<TcpIpColumns>& tcp) {
   j.beginObject();
   j.field("ip", ip.toString());
   j.key("alternativeNames");
@@ -58,6 +78,9 @@ void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindo
   j.field("connectionsAsClient", r.connectionsAsClient);
   j.field("connectionsAsServer", r.connectionsAsServer);
   j.timeField("lastNewConnection", r.lastNewConnection);
+  j.key("tcp");
+  if (tcp) tcp->write(j);
+  else j.null();
   j.key("macs");
   j.beginArray();
   for (const MacAddress& mac : r.macs) {
@@ -85,11 +108,13 @@ void writeIp(JsonOut& j, const IpAddress& ip, const IpRecord& r, const TimeWindo
 std::string ipCsvHeader() {
   return "ip,firstActivity_us,lastActivity_us,allTime_rxPackets,allTime_rxBytes,allTime_txPackets,allTime_txBytes,"
          "interval_rxPackets,interval_rxBytes,interval_txPackets,interval_txBytes,tcpPackets,udpPackets,peers,"
-         "connectionsAsClient,connectionsAsServer,ttlMin,ttlMax,mtuRx,mtuTx,macs,alternativeNames\r\n";
+         "connectionsAsClient,connectionsAsServer,ttlMin,ttlMax,mtuRx,mtuTx,macs,alternativeNames,"
+         "tcpHandshakeAvgNsAsClient,tcpHandshakeAvgNsAsServer,tcpDataResponseAvgNs,tcpPayloadBytes,"
+         "tcpRetransmittedBytes\r\n";
 }
 
 void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const TimeWindow& w,
-                 const std::vector<std::string>& names) {
+                 const std::vector<std::string>& names, const std::optional<TcpIpColumns>& tcp) {
   const auto& a = r.counters.allTime();
   const auto i = w.intervalSum(r.counters);
   std::string line = ip.toString();
@@ -120,17 +145,32 @@ void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const
   for (const std::string& n : names) joined += (joined.empty() ? "" : " ") + n;
   line += ',';
   query::appendCsvField(line, joined);
+  auto average = [&](std::optional<double> v) {
+    line += ',';
+    if (v) line += std::to_string(int64_t(*v + 0.5));
+  };
+  if (tcp) {
+    average(tcp->handshakeAvgNsAsClient());
+    average(tcp->handshakeAvgNsAsServer());
+    average(tcp->dataResponseAvgNs());
+    num(tcp->payloadBytes);
+    num(tcp->retransmittedBytes);
+  } else {
+    line += ",,,,";
+  }
   out += line;
   out += "\r\n";
 }
 
 const std::vector<std::string_view> kIpColumns = {
     "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps", "rxpps",
-    "txpps", "ip", "firstActivity", "lastActivity", "peers", "tcpPackets", "udpPackets", "connections", "mtu"};
+    "txpps", "ip", "firstActivity", "lastActivity", "peers", "tcpPackets", "udpPackets", "connections", "mtu",
+    "handshake", "dataResponseTime", "tcpPayload", "retransmissions", "retransmissionPercent"};
 
 query::Combine combineFor(std::string_view column) {
   if (column == "firstactivity") return query::Combine::kMin;
-  if (column == "lastactivity" || column == "mtu") return query::Combine::kMax;
+  // A TCP column's value is the IP's over all shards (TcpIpColumns), the same from every shard.
+  if (column == "lastactivity" || column == "mtu" || TcpIpColumns::isColumn(column)) return query::Combine::kMax;
   return query::Combine::kSum;
 }
 
@@ -153,26 +193,29 @@ double ipSortValue(const IpRecord& r, std::string_view column, const TimeWindow&
 struct IpRowDetail {
   IpRecord record;
   std::vector<std::string> names;
+  std::optional<TcpIpColumns> tcp;
 };
 using IpRanking = query::RankingCache<IpAddress, IpRowDetail>;
 
 // The rows of `keys` merged over the shards (nullopt where no shard has the IP), with one lock round
 // over the shards for the records and one for the names.
-std::vector<std::optional<IpRowDetail>> ipRows(const Engine& engine, const std::vector<IpAddress>& keys) {
+std::vector<std::optional<IpRowDetail>> ipRows(const Engine& engine, const std::vector<IpAddress>& keys,
+                                               const TimeWindow& w) {
   auto records = query::mergedRecords<IpRecord>(engine, ipsOf, keys);
   auto names = alternativeNames(engine, keys);
+  auto tcp = tcpColumns(engine, keys, w);
   std::vector<std::optional<IpRowDetail>> rows(keys.size());
   for (size_t i = 0; i < keys.size(); ++i)
-    if (records[i]) rows[i].emplace(IpRowDetail{std::move(*records[i]), std::move(names[i])});
+    if (records[i]) rows[i].emplace(IpRowDetail{std::move(*records[i]), std::move(names[i]), tcp[i]});
   return rows;
 }
 
 // Writes the IP objects of `keys`.
 void writeIps(JsonOut& j, const Engine& engine, const std::vector<IpAddress>& keys, const TimeWindow& w,
               const OuiDatabase* vendors) {
-  const auto rows = ipRows(engine, keys);
+  const auto rows = ipRows(engine, keys, w);
   for (size_t i = 0; i < keys.size(); ++i)
-    if (rows[i]) writeIp(j, keys[i], rows[i]->record, w, vendors, rows[i]->names);
+    if (rows[i]) writeIp(j, keys[i], rows[i]->record, w, vendors, rows[i]->names, rows[i]->tcp);
 }
 
 // An unfiltered page of the default time selection sorted by a traffic column, from the ranking
@@ -197,7 +240,7 @@ std::optional<api::Response> ipPageFromRanking(const query::QueryContext& ctx, c
   query::beginPagedList(j, params, ranking->size(), *window);
   if (details.size() == keys.size()) {
     for (size_t i = 0; i < keys.size(); ++i)
-      writeIp(j, keys[i], details[i]->record, *window, ctx.vendors, details[i]->names);
+      writeIp(j, keys[i], details[i]->record, *window, ctx.vendors, details[i]->names, details[i]->tcp);
   } else {
     writeIps(j, ctx.engine(), keys, *window, ctx.vendors);
   }
@@ -222,6 +265,15 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req, Ip
   engine.forEachShard([&](const Shard& s) { expected += s.modules().ip.ips().size(); });
   query::RankCollector<IpAddress> collector(engine.workerCount(), combineFor(params->sort), expected);
   const auto named = ipsNamed(engine, filter);  // the substring filter also matches alternative names
+  // A TCP sort column: every IP's TCP columns summed over the shards first (an IP without TCP sorts
+  // as one without samples).
+  const bool byTcp = TcpIpColumns::isColumn(params->sort);
+  absl::flat_hash_map<IpAddress, TcpIpColumns> tcpOfIps;
+  if (byTcp)
+    engine.forEachShard([&](const Shard& s) {
+      s.modules().tcp.ips().forEach([&](const IpAddress& ip, const TcpIpRecord& r) { tcpOfIps[ip].add(r, w); });
+    });
+  const TcpIpColumns noTcp;
   std::string text;
   engine.forEachShard([&](const Shard& s) {
     s.modules().ip.ips().forEach([&](const IpAddress& ip, const IpRecord& r) {
@@ -231,7 +283,12 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req, Ip
         text = ip.toString();
         if (!filter.containsText(text) && !named.contains(ip)) return;
       }
-      collector.add(ip, ipSortValue(r, params->sort, w));
+      if (byTcp) {
+        const auto it = tcpOfIps.find(ip);
+        collector.add(ip, (it == tcpOfIps.end() ? noTcp : it->second).sortValue(params->sort));
+      } else {
+        collector.add(ip, ipSortValue(r, params->sort, w));
+      }
     });
   });
   auto rows = collector.take();
@@ -245,8 +302,10 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req, Ip
         [&engine, w](const std::vector<IpAddress>& order, size_t begin, size_t end, std::string& out) {
           const auto records = query::mergedRecords<IpRecord>(engine, ipsOf, order, begin, end);
           const auto names = alternativeNames(engine, order, begin, end);
+          const auto tcpOfRows = tcpColumns(engine, order, w, begin, end);
           for (size_t i = begin; i < end; ++i)
-            if (const auto& r = records[i - begin]) appendIpCsv(out, order[i], *r, w, names[i - begin]);
+            if (const auto& r = records[i - begin])
+              appendIpCsv(out, order[i], *r, w, names[i - begin], tcpOfRows[i - begin]);
         });
   }
   const size_t total = rows.size();
@@ -428,7 +487,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
         return query::buildTrafficRanking<IpAddress, IpRowDetail>(analysis, ipsOf, maxRows);
       },
       [](const Analysis& analysis, const IpRanking::Ranking& r, const std::vector<IpAddress>& keys) {
-        auto rows = ipRows(analysis.engine(), keys);
+        // The ranking serves the default time selection only: all-time TCP columns.
+        auto rows = ipRows(analysis.engine(), keys, TimeWindow{});
         absl::flat_hash_map<IpAddress, IpRowDetail> out;
         MemoryAccount scratch;
         for (size_t i = 0; i < keys.size(); ++i) {
@@ -453,7 +513,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
                  if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
                  JsonOut j;
-                 writeIp(j, ip, *r, *window, ctx.vendors, alternativeNames(ctx.engine(), ip));
+                 writeIp(j, ip, *r, *window, ctx.vendors, alternativeNames(ctx.engine(), ip),
+                         tcpColumns(ctx.engine(), {ip}, *window)[0]);
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,

@@ -21,7 +21,18 @@ export interface IpRow extends CounterRow {
   connectionsAsServer?: number;
   tcpPackets?: number;
   udpPackets?: number;
+  // The TCP columns over the selected range; null for an IP without TCP.
+  tcp?: {
+    handshakeAvgNsAsClient: number | null;
+    handshakeAvgNsAsServer: number | null;
+    dataResponseAvgNs: number | null;
+    payloadBytes: number;
+    retransmittedBytes: number;
+    retransmissionPercent: number;
+  } | null;
 }
+
+const ns = (v: number | null | undefined) => (v === null || v === undefined ? '–' : fmt.duration(v / 1e9));
 
 function ttl(r: IpRow): string {
   const t = r.ttl;
@@ -76,6 +87,42 @@ export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Pag
         sort: 'connections',
         title: 'As client / as server, all time',
         render: (r) => `${fmt.integer(r.connectionsAsClient)} / ${fmt.integer(r.connectionsAsServer)}`,
+      },
+      {
+        key: 'handshake',
+        label: 'TCP handshake',
+        numeric: true,
+        hidden: true,
+        sort: 'handshake',
+        title: 'Average handshake time as client / as server (sorted by the larger)',
+        render: (r) => (r.tcp ? `${ns(r.tcp.handshakeAvgNsAsClient)} / ${ns(r.tcp.handshakeAvgNsAsServer)}` : '–'),
+      },
+      {
+        key: 'dataResponse',
+        label: 'TCP data response',
+        numeric: true,
+        hidden: true,
+        sort: 'dataResponseTime',
+        title: 'Average time the IP takes to acknowledge TCP data',
+        render: (r) => ns(r.tcp?.dataResponseAvgNs),
+      },
+      {
+        key: 'tcpPayload',
+        label: 'TCP payload',
+        numeric: true,
+        hidden: true,
+        sort: 'tcpPayload',
+        title: 'TCP payload bytes sent',
+        render: (r) => (r.tcp ? fmt.bytes(r.tcp.payloadBytes) : '–'),
+      },
+      {
+        key: 'retransmissions',
+        label: 'TCP retransmitted',
+        numeric: true,
+        hidden: true,
+        sort: 'retransmissions',
+        title: 'Payload bytes the IP retransmitted, and their share of its TCP payload',
+        render: (r) => (r.tcp ? `${fmt.bytes(r.tcp.retransmittedBytes)} (${fmt.percent(r.tcp.retransmittedBytes, r.tcp.payloadBytes)})` : '–'),
       },
       { key: 'ttl', label: 'TTL min/max/avg', hidden: true, render: ttl },
       { key: 'mtu', label: 'MTU', hidden: true, sort: 'mtu', render: mtu },
