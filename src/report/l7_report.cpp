@@ -117,6 +117,7 @@ void writeHostNames(ReportJson& w, const HostNameTable& names) {
 }  // namespace
 
 void writeConnectionL7(ReportJson& w, const Connection& c) {
+  app_json::optionalNs(w, "l7ResponseTime", connectionL7ResponseTime(c));
   writeConnectionL7Fields(w, c);
 }
 
