@@ -32,7 +32,7 @@ void printServeUsage(std::FILE* out) {
   std::fputs(
       "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE] [--pace PPS]\n"
       "                      [--reader auto|thread|workers] [--tls on|off|auto] [--cert FILE --key FILE]\n"
-      "                      [--state DIR]\n"
+      "                      [--state DIR] [--http-transactions N]\n"
       "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
       "                files, which are one trace merged by timestamp\n"
       "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default "
@@ -51,6 +51,9 @@ void printServeUsage(std::FILE* out) {
       "  --state DIR   users, sessions, certificates and the last uploaded capture (default\n"
       "                $XDG_STATE_HOME/netmeter)\n"
       "  --upload-limit SIZE  largest capture accepted by POST /API/system/analyze-pcap (default 16G)\n"
+      "  --http-transactions N  HTTP request/response pairs kept per connection, 1 to 1000 (default 1;\n"
+      "                the reference's \"Maximum number of HTTP requests per connection\"): what the\n"
+      "                connection's \"http\" and the transactions CSV with all=true hold\n"
       "  --web DIR     the web UI's files (default: web/dist of the source tree the binary was built in,\n"
       "                when it exists; 'none' serves the API only)\n"
       "The first start creates the admin user with a random password, prints it once and says where it is\n"
@@ -116,6 +119,14 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
         return false;
       }
       args.engine.reader = *mode;
+    } else if (a == "--http-transactions") {
+      auto n = parseInteger(v, 1, 1000);
+      if (!n) {
+        std::fprintf(stderr, "netmeter serve: --http-transactions '%s' is not a number from 1 to 1000\n",
+                     argv[i]);
+        return false;
+      }
+      args.engine.httpTransactionsPerConnection = uint32_t(*n);
     } else if (a == "--memory") {
       auto bytes = parseByteSize(v);
       if (!bytes || *bytes < (int64_t{64} << 20)) {

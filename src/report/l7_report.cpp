@@ -118,6 +118,7 @@ void writeHostNames(ReportJson& w, std::string_view key, const HostNameTable& na
 }  // namespace
 
 void writeConnectionL7(ReportJson& w, const Connection& c) {
+  app_json::optionalNs(w, "l7ResponseTime", connectionL7ResponseTime(c));
   writeConnectionL7Fields(w, c);
 }
 

@@ -8,7 +8,7 @@ namespace netmeter {
 
 // The L7 parts of the JSON report (DPI, DNS, HTTP, alternative names).
 
-// Fields of a connection object: "l7Status", "l7Protocol".
+// Fields of a connection object: "l7ResponseTime" (ns or null), "l7Protocol", "dns", "http".
 void writeConnectionL7(ReportJson& w, const Connection& c);
 // "alternativeNames": [...] of an IP object.
 void writeAlternativeNames(ReportJson& w, const HostNameTable& names, const IpAddress& ip);

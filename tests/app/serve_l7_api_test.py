@@ -26,13 +26,14 @@ def key_of(c):
 
 class L7ApiTest(unittest.TestCase):
     CAPTURE = "ndpi/1kxun.pcap"  # DNS, HTTP, TLS, many nDPI protocols
+    HTTP_TRANSACTIONS = ["--http-transactions", "3"]  # serve and analyze take the same option
 
     @classmethod
     def setUpClass(cls):
         path = os.path.join(base.ARGS.shared, "pcaps", cls.CAPTURE)
-        cls.server = base.Server([path], base.ARGS.threads)
+        cls.server = base.Server([path], base.ARGS.threads, cls.HTTP_TRANSACTIONS)
         cls.server.wait_finished()
-        cls.report = base.analyze(path, base.ARGS.threads)
+        cls.report = base.analyze(path, base.ARGS.threads, cls.HTTP_TRANSACTIONS)
 
     @classmethod
     def tearDownClass(cls):
@@ -175,7 +176,10 @@ class L7ApiTest(unittest.TestCase):
                               for t in r["transactions"]],
                              [(t["method"], t["host"], t["url"], t["status"], t["responseTime"],
                                t["requestTime"] // 1000) for t in e])
-        for every, lines in (("false", total), ("true", sum(len(c["http"]) for c in http_conns.values()))):
+        kept = sum(len(c["http"]) for c in http_conns.values())
+        self.assertTrue(any(len(c["http"]) == 3 for c in http_conns.values()))  # --http-transactions 3
+        self.assertGreater(kept, total)  # so all=true has more lines than the last pair of each
+        for every, lines in (("false", total), ("true", kept)):
             resp, body = self.server.get(M + "/http/transactions", {"csv": "true", "all": every})
             table = list(csv.reader(io.StringIO(body.decode())))
             self.assertEqual(table[0][:3], ["id", "clientIp", "clientPort"])
@@ -184,6 +188,35 @@ class L7ApiTest(unittest.TestCase):
         doc = self.get(M + "/ip/ips/%s/httpTransactions" % ip)
         self.assertEqual(doc["totalItems"], len(mine))
         self.error(M + "/http/transactions", {"all": "maybe"}, 400, "all")
+
+    def test_http_pairs_and_l7_response_time(self):
+        """Responses the capture missed do not shift later pairs (tshark's http.request_in/http.time with
+        http.desegment_body off), and a connection's l7ResponseTime is its longest HTTP response time."""
+        rows, _ = base.all_pages(self.server, M + "/ip/globalConnections", {"sort": "start"})
+        by_port = {r["clientPort"]: r for r in rows if r["serverIp"] in ("161.117.13.29", "14.136.136.108")}
+        # 45422: frame 1162's response was not captured; 1292 -> 1301, 1308 -> 1320.
+        self.assertEqual([(t["status"], t["responseTime"]) for t in by_port[45422]["http"]],
+                         [(None, None), (200, 181164000), (200, 184081000)])
+        self.assertEqual(by_port[45422]["l7ResponseTime"], 184081000)
+        # 45380: seven transactions, the longest (frame 1151, 0.380 s) is not among the last three kept.
+        self.assertEqual(by_port[45380]["l7ResponseTime"], 380392000)
+        self.assertLess(max(t["responseTime"] for t in by_port[45380]["http"]), 380392000)
+        # 49412: its last request is answered (1424 -> 1440), its longest is 1395 -> 1406.
+        self.assertEqual(by_port[49412]["http"][-1]["responseTime"], 204604000)
+        self.assertEqual(by_port[49412]["l7ResponseTime"], 224224000)
+        server = self.get(M + "/http/servers/161.117.13.29")
+        self.assertEqual(server["responseTime"]["max"], 380392000)  # tshark's largest http.time there
+        # The column, its sort and the CSV agree with the report's l7ResponseTime.
+        expected = {key_of(c): c.get("l7ResponseTime") for c in self.report["connections"]}
+        for r in rows:
+            self.assertEqual(r["l7ResponseTime"], expected[key_of(r)], r["id"])
+        doc = self.get(M + "/ip/globalConnections", {"sort": "l7ResponseTime", "reverse": "true", "count": 3})
+        self.assertEqual(doc["displayedItems"][0]["l7ResponseTime"],
+                         max(v for v in expected.values() if v is not None))
+        resp, body = self.server.get(M + "/ip/globalConnections/csv", {"csv": "true", "sort": "start"})
+        table = list(csv.DictReader(io.StringIO(body.decode())))
+        self.assertEqual([line["l7ResponseTime_ns"] for line in table],
+                         ["" if r["l7ResponseTime"] is None else str(r["l7ResponseTime"]) for r in rows])
 
     # --- ssl ----------------------------------------------------------------------------------------
     def test_ssl(self):

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <string_view>
 
 #include "core/packet_time.h"
@@ -129,6 +130,16 @@ void writeConnectionTlsFields(W& w, const Connection& c) {
     w.field("decryptFailures", q->decryptFailures);
     w.endObject();
   }
+}
+
+// The reference's "Layer 7 response time" of a connection: the longest response time of its HTTP
+// transactions (all of them, not only the kept ones), or its TLS handshake (or first data) response
+// time, the larger when both; -1 when it has none.
+inline PacketTime connectionL7ResponseTime(const Connection& c) {
+  PacketTime best = HttpModule::maxResponseTime(c);
+  if (const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c))
+    best = std::max({best, t->handshakeResponseTime(), t->firstDataResponseTime()});
+  return best;
 }
 
 // The name a connection's client asked its server for, when the connection says: TLS or QUIC SNI,

@@ -100,17 +100,6 @@ double tcpSortValue(const Connection& c, std::string_view column) {
   return -1;
 }
 
-// The reference's "Layer 7 response time": the longest HTTP response time, else the TLS handshake
-// (or first data) response time of the connection; -1 when it has none.
-PacketTime l7ResponseTime(const Connection& c) {
-  PacketTime best = -1;
-  if (const auto* transactions = HttpModule::transactions(c))
-    for (const HttpTransaction& t : *transactions) best = std::max(best, t.responseTime);
-  if (const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c))
-    best = std::max({best, t->handshakeResponseTime(), t->firstDataResponseTime()});
-  return best;
-}
-
 }  // namespace
 
 double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w) {
@@ -121,7 +110,7 @@ double connectionSortValue(const Connection& c, std::string_view column, const q
   if (column == "clientport") return c.clientPort;
   if (column == "serverport") return c.serverPort;
   if (column == "l4protocol") return c.l4Protocol;
-  if (column == "l7responsetime") return double(l7ResponseTime(c));
+  if (column == "l7responsetime") return double(connectionL7ResponseTime(c));
   if (column != "client" && column != "server") return tcpSortValue(c, column);
   // Address columns: IPv4 numerically, then IPv6 by their leading 64 bits (approximately: doubles).
   const IpAddress& ip = column == "client" ? c.clientIp : c.serverIp;
@@ -161,9 +150,7 @@ void writeConnection(query::JsonOut& j, const ConnectionRef& ref, const Connecti
   j.key("server");
   writeDirection(j, c.dir[kServerToClient]);
   j.field("serverName", connectionServerName(c));
-  j.key("l7ResponseTime");
-  if (const PacketTime t = l7ResponseTime(c); t >= 0) j.value(int64_t{t});
-  else j.null();
+  app_json::optionalNs(j, "l7ResponseTime", connectionL7ResponseTime(c));
   writeConnectionL7Fields(j, c);  // l7Protocol, dns, http
   writeConnectionTlsFields(j, c);
   j.key("tcp");
@@ -287,7 +274,7 @@ void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Conne
   line += ',';
   query::appendCsvField(line, connectionMetadata(c));
   line += ',';
-  if (const PacketTime t = l7ResponseTime(c); t >= 0) line += std::to_string(t);
+  if (const PacketTime t = connectionL7ResponseTime(c); t >= 0) line += std::to_string(t);
   const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c);
   line += ',';
   if (t && t->hasServerHello) query::appendCsvField(line, tls::versionText(t->negotiatedVersion));

@@ -28,6 +28,11 @@ struct HttpDirectionReader {
   std::string buffer;  // partial head, chunk-size or trailer line
   uint64_t remaining = 0;
   PacketTime headStart = 0;
+  // Since the last response head (server side): the stream lost its framing (a hole it could not
+  // skip, an unparsable or oversized head), so responses may have been missed; and how many
+  // requests were made after the latest such loss (their responses cannot have been in the hole).
+  bool lostSync = false;
+  uint32_t requestsSinceLoss = 0;
 
   void bodyAfterHead(int64_t contentLength, bool chunked) {
     buffer.clear();
@@ -46,7 +51,11 @@ struct HttpDirectionReader {
       if (remaining == 0) state = state == State::kBody ? State::kHead : State::kChunkSize;
       return;
     }
-    if (state != State::kUntilClose) state = State::kLost;
+    if (state != State::kUntilClose) {
+      state = State::kLost;
+      lostSync = true;
+      requestsSinceLoss = 0;
+    }
     buffer.clear();
   }
 };
@@ -66,10 +75,27 @@ struct HttpConnectionState : ConnectionAnalysisState {
   BoundedQueue<Request> pending{kMaxPending};  // requests waiting for their response
   BoundedQueue<HttpTransaction> transactions;  // the last N (HttpModule::setTransactionsPerConnection)
   size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
+  PacketTime maxResponseTime = -1;  // longest response time of the connection (all its transactions)
+  // The client's acknowledgement number in its first payload while the server has sent none: where
+  // the server's stream stands, so a capture that misses the server's first bytes sees that hole.
+  uint32_t serverAckHint = 0;
+  bool hasServerAckHint = false;
 
   // Feeds in-order bytes of direction d; calls the module for complete heads.
   void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
             MemoryAccount& account);
+  // The first response head after the server's stream lost its framing: the responses in the hole
+  // answered some of the waiting requests, which are closed as unanswered instead of taking later
+  // responses (one lost response would shift every later pair). The head answers the oldest request
+  // made after the latest loss (pipelined requests stay in order), or, when there is none, the
+  // newest one made before it (no earlier request can be answered after it).
+  void skipUnanswered() {
+    HttpDirectionReader& server = reader[kServerToClient];
+    const size_t after = std::min<size_t>(server.requestsSinceLoss, pending.size());
+    const size_t unanswered = after > 0 ? pending.size() - after : pending.empty() ? 0 : pending.size() - 1;
+    for (size_t i = 0; i < unanswered; ++i) pending.pop_front();
+    server.lostSync = false;
+  }
   // A complete head of payload's direction, read by `r`.
   void onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r, std::string_view head,
               HostNameTable& names, MemoryAccount& account);
@@ -103,6 +129,11 @@ const BoundedQueue<HttpTransaction>* HttpModule::transactions(const Connection& 
   return &static_cast<const HttpConnectionState&>(*c.app.analyzerState).transactions;
 }
 
+PacketTime HttpModule::maxResponseTime(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kHttp || c.app.analyzerState == nullptr) return -1;
+  return static_cast<const HttpConnectionState&>(*c.app.analyzerState).maxResponseTime;
+}
+
 void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
   ConnectionApplication& app = payload.connection.app;
   if (app.analyzerState == nullptr) {
@@ -114,8 +145,21 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
   auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
   const int64_t before = s.heapBytes();
   const size_t d = payload.direction;
-  const TcpStreamCursor::Piece piece =
-      s.stream[d].advance(payload.packet.tcpSeq, payload.bytes, payload.wireLength);
+  const uint32_t seq = payload.packet.tcpSeq;
+  if (!s.stream[kServerToClient].started) {
+    if (d == kClientToServer && !s.hasServerAckHint && (payload.packet.tcpFlags & tcpflag::kAck)) {
+      s.serverAckHint = payload.packet.tcpAck;
+      s.hasServerAckHint = true;
+    } else if (d == kServerToClient && s.hasServerAckHint) {
+      // The client had acknowledged up to the hint: server bytes between it and this segment were
+      // sent but not captured (the capture began inside a response, or lost its first segments).
+      if (const int32_t ahead = int32_t(seq - s.serverAckHint); ahead > 0 && ahead < (1 << 30)) {
+        s.stream[d].started = true;
+        s.stream[d].next = s.serverAckHint;
+      }
+    }
+  }
+  const TcpStreamCursor::Piece piece = s.stream[d].advance(seq, payload.bytes, payload.wireLength);
   if (piece.gapBefore) s.reader[d].lose(piece.missing);
   if (s.reader[d].state == HttpDirectionReader::State::kLost &&
       (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
@@ -264,6 +308,7 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
                 account);
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
+  if (uint32_t& since = s.reader[kServerToClient].requestsSinceLoss; since < UINT32_MAX) ++since;
   s.pending.push_back(
       {t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
 }
@@ -282,6 +327,7 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
   server.add(payload.time(), {0, 1}, account);
   ++server.statusFamilies[httpStatusFamily(res.status)];
   const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;
+  if (r.lostSync) s.skipUnanswered();
   HttpConnectionState::Request request;
   const bool matched = !s.pending.empty();
   if (matched) request = s.pending.front();
@@ -293,6 +339,7 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     s.pending.pop_front();
     const PacketTime rt = std::max<PacketTime>(0, start - request.time);
     server.responseTime.add(rt);
+    s.maxResponseTime = std::max(s.maxResponseTime, rt);
     if (request.transaction >= s.firstIndex && request.transaction - s.firstIndex < s.transactions.size()) {
       HttpTransaction& tr = s.transactions[request.transaction - s.firstIndex];
       tr.status = res.status;

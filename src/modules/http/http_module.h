@@ -12,10 +12,11 @@ namespace netmeter {
 struct HttpConnectionState;
 
 // HTTP/1.x: follows requests and responses on a connection (heads parsed, bodies skipped by
-// Content-Length or chunked framing, pipelining matched in order), and keeps per server the host
-// names asked for, responses with response time, status code families and the last URL; per
-// connection the last N request/response pairs (transactionsPerConnection, default 1). Host headers
-// become alternative names of the server.
+// Content-Length or chunked framing, pipelining matched in order; after a response stream lost its
+// framing, the requests whose responses may have been in the hole are closed unanswered), and keeps
+// per server the host names asked for, responses with response time, status code families and the
+// last URL; per connection the last N request/response pairs (transactionsPerConnection, default 1)
+// and the longest response time. Host headers become alternative names of the server.
 class HttpModule {
  public:
   static constexpr size_t kMaxHead = 16 * 1024;  // a longer head is not read (the stream resyncs)
@@ -36,6 +37,8 @@ class HttpModule {
   const KeyedStats<IpAddress, HttpServerRecord>& servers() const { return servers_; }
   // The transactions kept for a connection, oldest first (empty when it is not HTTP).
   static const BoundedQueue<HttpTransaction>* transactions(const Connection& c);
+  // The longest response time of all the connection's transactions (kept or not); -1 without any.
+  static PacketTime maxResponseTime(const Connection& c);
 
  private:
   friend struct HttpConnectionState;

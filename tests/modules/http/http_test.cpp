@@ -1,13 +1,59 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
 #include "l7_test_util.h"
 #include "modules/http/http_parser.h"
 #include "report/http_csv.h"
+#include "report/json_report.h"
 
 namespace netmeter {
 namespace {
 
 using test::segment;
+
+constexpr int64_t kMs = 1'000'000;
+
+// The HTTP connection's kept transactions and longest response time (one HTTP connection traced).
+struct HttpConnectionView {
+  std::vector<HttpTransaction> kept;
+  PacketTime maxResponseTime = -2;
+};
+
+HttpConnectionView httpConnection(const Engine& engine) {
+  HttpConnectionView v;
+  engine.forEachShard([&](const Shard& s) {
+    s.flows().forEach([&](const Connection& c) {
+      if (const auto* t = HttpModule::transactions(c)) {
+        v.kept.assign(t->begin(), t->end());
+        v.maxResponseTime = HttpModule::maxResponseTime(c);
+      }
+    });
+  });
+  return v;
+}
+
+// A request of the test client for `url`.
+std::string getRequest(const std::string& url) {
+  return "GET " + url + " HTTP/1.1\r\nHost: h\r\n\r\n";
+}
+
+std::string okResponse(size_t bodyBytes) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(bodyBytes) + "\r\n\r\n" +
+         std::string(bodyBytes, 'b');
+}
+
+// Client requests at the given times (ns) in one stream, from sequence number 1.
+struct ClientStream {
+  uint32_t seq = 1;
+  void send(test::SyntheticSource& source, const std::string& bytes, int64_t time, uint32_t ack = 2000) {
+    test::FrameSpec f = segment(true, bytes, seq);
+    f.tcpAck = ack;
+    source.add(test::buildFrame(f), time);
+    seq += uint32_t(bytes.size());
+  }
+};
 
 TEST(HttpParser, ReadsRequestAndResponseHeads) {
   HttpRequestHead req;
@@ -121,6 +167,207 @@ TEST(HttpModule, HeadersSplitOverSegmentsInARealCapture) {
   EXPECT_EQ(server->hostNames.count, 1);
   EXPECT_EQ(server->hostNames.names[0].name, "toni.lan");
   EXPECT_EQ(server->statusFamilies[1], 1u);
+}
+
+// HTTP/1.1 pipelining: three requests in flight before the first response; the responses answer
+// them in order, also when a segment inside a response body is lost (the framing skips it).
+TEST(HttpModule, PipelinedRequestsAreAnsweredInOrder) {
+  test::SyntheticSource source;
+  ClientStream client;
+  client.send(source, getRequest("/1"), 1000 * kMs);
+  client.send(source, getRequest("/2"), 1001 * kMs);
+  client.send(source, getRequest("/3"), 1002 * kMs);
+  const std::string r1 = okResponse(10), r2 = okResponse(3000), r3 = okResponse(20);
+  source.add(test::buildFrame(segment(false, r1 + r2.substr(0, 500), 1)), 1100 * kMs);
+  // r2[500, 1500) is lost
+  const uint32_t tail = uint32_t(1 + r1.size() + 1500);
+  source.add(test::buildFrame(segment(false, r2.substr(1500), tail)), 1150 * kMs);
+  source.add(test::buildFrame(segment(false, r3, uint32_t(tail + r2.size() - 1500))), 1300 * kMs);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 3;
+  Engine engine(options);
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 3u);
+  EXPECT_EQ(v.kept[0].url, "/1");
+  EXPECT_EQ(v.kept[0].responseTime, 100 * kMs);
+  EXPECT_EQ(v.kept[1].responseTime, 99 * kMs);  // r2's head starts in the first server segment
+  EXPECT_EQ(v.kept[2].url, "/3");
+  EXPECT_EQ(v.kept[2].status, 200);
+  EXPECT_EQ(v.kept[2].responseTime, 298 * kMs);
+  EXPECT_EQ(v.maxResponseTime, 298 * kMs);
+}
+
+// A response lost from the capture (a hole in the server's stream) is not taken from the next
+// request: the request it answered stays unanswered and the later pairs keep their own responses.
+TEST(HttpModule, ALostResponseDoesNotShiftLaterPairs) {
+  test::SyntheticSource source;
+  ClientStream client;
+  const std::string r0 = okResponse(10), r1 = okResponse(100), r2 = okResponse(50), r3 = okResponse(0);
+  const uint32_t at1 = uint32_t(1 + r0.size()), at2 = uint32_t(at1 + r1.size()),
+                 at3 = uint32_t(at2 + r2.size());
+  client.send(source, getRequest("/0"), 500 * kMs, /*ack=*/1);
+  source.add(test::buildFrame(segment(false, r0, 1)), 510 * kMs);
+  client.send(source, getRequest("/1"), 1000 * kMs, at1);
+  // r1 (server bytes [at1, at2)) is not captured
+  client.send(source, getRequest("/2"), 2000 * kMs, at2);
+  source.add(test::buildFrame(segment(false, r2, at2)), 2200 * kMs);
+  client.send(source, getRequest("/3"), 3000 * kMs, at3);
+  source.add(test::buildFrame(segment(false, r3, at3)), 3250 * kMs);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 4;
+  Engine engine(options);
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 4u);
+  EXPECT_EQ(v.kept[0].responseTime, 10 * kMs);
+  EXPECT_EQ(v.kept[1].status, 0);
+  EXPECT_EQ(v.kept[1].responseTime, -1);
+  EXPECT_EQ(v.kept[2].status, 200);
+  EXPECT_EQ(v.kept[2].responseTime, 200 * kMs);
+  EXPECT_EQ(v.kept[3].responseTime, 250 * kMs);
+  auto m = test::mergedModules(engine);
+  const HttpServerRecord* server = m->app.http.servers().find(*IpAddress::parse("10.0.0.2"));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->responseTime.count, 3u);
+  EXPECT_EQ(server->responseTime.max, 250 * kMs);
+}
+
+// An unparsable response head loses the framing like a hole: the next response answers the request
+// made after it, not the one the unparsable response answered.
+TEST(HttpModule, AnUnparsableResponseDoesNotShiftLaterPairs) {
+  test::SyntheticSource source;
+  ClientStream client;
+  const std::string bad = "HTTP/1.1 2x0 Broken\r\nContent-Length: 0\r\n\r\n";
+  client.send(source, getRequest("/1"), 1000 * kMs);
+  source.add(test::buildFrame(segment(false, bad, 1)), 1100 * kMs);
+  client.send(source, getRequest("/2"), 2000 * kMs);
+  source.add(test::buildFrame(segment(false, okResponse(0), uint32_t(1 + bad.size()))), 2030 * kMs);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 2;
+  Engine engine(options);
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 2u);
+  EXPECT_EQ(v.kept[0].responseTime, -1);
+  EXPECT_EQ(v.kept[1].status, 200);
+  EXPECT_EQ(v.kept[1].responseTime, 30 * kMs);
+}
+
+// The capture begins inside a response: the client's acknowledgement number shows that the server's
+// first captured segment comes after bytes that were not captured (here the body of a response
+// without its head, which does not look like a message end), so the next response answers the
+// request made after it.
+TEST(HttpModule, ACaptureStartingInsideAResponseSeesTheHole) {
+  test::SyntheticSource source;
+  ClientStream client;
+  client.send(source, getRequest("/1"), 1000 * kMs, /*ack=*/1);
+  source.add(test::buildFrame(segment(false, std::string(500, 'x'), 1001)), 1100 * kMs);
+  client.send(source, getRequest("/2"), 2000 * kMs, /*ack=*/1501);
+  source.add(test::buildFrame(segment(false, okResponse(0), 1501)), 2180 * kMs);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 2;
+  Engine engine(options);
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 2u);
+  EXPECT_EQ(v.kept[0].responseTime, -1);
+  EXPECT_EQ(v.kept[1].status, 200);
+  EXPECT_EQ(v.kept[1].responseTime, 180 * kMs);
+}
+
+// After a hole, requests pipelined after it keep the in-order pairing; the one before it (whose
+// response was in the hole) is closed unanswered.
+TEST(HttpModule, RequestsPipelinedAfterAHoleStayInOrder) {
+  test::SyntheticSource source;
+  ClientStream client;
+  const std::string r1 = okResponse(1000);
+  client.send(source, getRequest("/1"), 1000 * kMs, /*ack=*/1);
+  // r1's first 600 bytes (its head) are lost, its end is captured
+  source.add(test::buildFrame(segment(false, r1.substr(600), 601)), 1100 * kMs);
+  const uint32_t next = uint32_t(1 + r1.size());
+  client.send(source, getRequest("/2"), 2000 * kMs, next);
+  client.send(source, getRequest("/3"), 2001 * kMs, next);
+  source.add(test::buildFrame(segment(false, okResponse(5), next)), 2100 * kMs);
+  source.add(test::buildFrame(segment(false, okResponse(7), uint32_t(next + okResponse(5).size()))),
+             2200 * kMs);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 3;
+  Engine engine(options);
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 3u);
+  EXPECT_EQ(v.kept[0].responseTime, -1);
+  EXPECT_EQ(v.kept[1].responseTime, 100 * kMs);
+  EXPECT_EQ(v.kept[2].responseTime, 199 * kMs);
+}
+
+nlohmann::json reportOf(Engine& engine) {
+  std::FILE* f = std::tmpfile();
+  ReportInput input;
+  input.renderThreads = 1;
+  writeJsonReport(engine, engine.finishedModules(Engine::MergedHistory::kLeftOut), input, f);
+  std::rewind(f);
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return nlohmann::json::parse(text);
+}
+
+// The connection's L7 response time is its longest HTTP response time, also when only the last
+// transaction is kept (the default), and the report says so.
+TEST(HttpModule, ConnectionKeepsItsLongestResponseTime) {
+  test::SyntheticSource source;
+  ClientStream client;
+  uint32_t serverSeq = 1;
+  for (const auto& [request, response] :
+       {std::pair{1000, 1100}, std::pair{2000, 2300}, std::pair{3000, 3050}}) {
+    client.send(source, getRequest("/" + std::to_string(request)), request * kMs);
+    source.add(test::buildFrame(segment(false, okResponse(1), serverSeq)), response * kMs);
+    serverSeq += uint32_t(okResponse(1).size());
+  }
+  Engine engine(EngineOptions{});
+  engine.run(source);
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 1u);
+  EXPECT_EQ(v.kept[0].responseTime, 50 * kMs);
+  EXPECT_EQ(v.maxResponseTime, 300 * kMs);
+  const nlohmann::json report = reportOf(engine);
+  ASSERT_EQ(report["connections"].size(), 1u);
+  EXPECT_EQ(report["connections"][0]["l7ResponseTime"], 300 * kMs);
+}
+
+// 1kxun.pcap misses the server's first bytes on several connections (the capture begins inside a
+// response): pairs and response times as tshark's http.request_in / http.time (desegment_body off).
+TEST(HttpModule, PairsLikeTsharkWhenResponsesWereNotCaptured) {
+  auto opened = openCaptureFiles({test::sharedPcap("ndpi/1kxun.pcap").string()});
+  ASSERT_TRUE(opened.source);
+  EngineOptions options;
+  options.httpTransactionsPerConnection = 3;
+  Engine engine(options);
+  engine.run(*opened.source);
+  std::vector<HttpTransaction> port45422;
+  PacketTime max45380 = -1, max49412 = -1;
+  engine.forEachShard([&](const Shard& s) {
+    s.flows().forEach([&](const Connection& c) {
+      if (c.clientPort == 45422)
+        port45422.assign(HttpModule::transactions(c)->begin(), HttpModule::transactions(c)->end());
+      if (c.clientPort == 45380) max45380 = HttpModule::maxResponseTime(c);
+      if (c.clientPort == 49412) max49412 = HttpModule::maxResponseTime(c);
+    });
+  });
+  ASSERT_EQ(port45422.size(), 3u);
+  EXPECT_EQ(port45422[0].responseTime, -1);           // frame 1162: its response was not captured
+  EXPECT_EQ(port45422[1].responseTime, 181'164'000);  // frame 1292 -> 1301
+  EXPECT_EQ(port45422[2].responseTime, 184'081'000);  // frame 1308 -> 1320
+  EXPECT_EQ(max45380, 380'392'000);                   // frame 1151
+  EXPECT_EQ(max49412, 224'224'000);                   // frame 1395 -> 1406
+  auto m = test::mergedModules(engine);
+  const HttpServerRecord* server = m->app.http.servers().find(*IpAddress::parse("161.117.13.29"));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->responseTime.max, 380'392'000);
 }
 
 }  // namespace

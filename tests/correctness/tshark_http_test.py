@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""HTTP/1.x request/response pairing: netmeter versus tshark's http.request_in / http.time.
+
+For every capture under <shared>/pcaps in which tshark finds HTTP, this test runs
+
+  tshark -r FILE -o http.desegment_body:FALSE -o ip.defragment:FALSE -Y http -T fields ...
+      (one line per frame with HTTP: innermost addresses and ports, the requests in it, and for each
+      response its http.request_in and http.time)
+  netmeter analyze FILE --l7 dpi,http --http-transactions 1000 --http-csv OUT --http-csv-all
+
+and compares, per HTTP request both tools saw (keyed by client and server address and port and the
+request's packet time in ns), the response time: both without a response, or both with one and
+equal within 1 us. With http.desegment_body off, tshark dissects a message at the packet that
+completes its head, which is where netmeter takes its request time and (for a head in one
+segment) its response time: the response's first byte minus the packet that completed the request.
+
+Requests only one tool saw (tshark decodes HTTP on its known ports only; netmeter recognises HTTP
+by content on any port) are counted apart, as not comparable. Per HTTP server, the largest
+response time is compared too (servers with at least one paired response in both tools).
+
+It prints the agreement per figure and the first disagreements, and fails when a rate drops below
+RECORDED_AGREEMENT. README.md next to this file explains the known disagreements.
+
+Exit status: 0 pass, 1 below the recorded level, 77 (ctest SKIP) without tshark, 2 usage errors.
+"""
+
+import argparse
+import csv
+import ipaddress
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+SKIP_RETURN_CODE = 77
+TOLERANCE_NS = 1000
+
+# Agreement measured when the test was written (tshark 4.0.17, the captures in ../shared); the test
+# fails when a rate drops below these. Raise them when netmeter improves.
+# Before response pairing survived lost responses: 179 / 190 requests, 48 / 53 servers.
+RECORDED_AGREEMENT = {
+    "response_time": 0.984,  # 187 / 190 requests
+    "server_max": 0.943,     # 50 / 53 servers
+}
+
+FIELDS = [
+    "frame.number", "frame.time_epoch", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "tcp.srcport", "tcp.dstport", "http.request", "http.response", "http.request_in", "http.time",
+]
+F = {n: i for i, n in enumerate(FIELDS)}
+
+
+def norm_ip(text):
+    return str(ipaddress.ip_address(text))
+
+
+def last(value):
+    """The innermost occurrence of a field that tunnels repeat (occurrence=a, comma-separated)."""
+    return value.split(",")[-1] if value else ""
+
+
+def epoch_ns(text):
+    whole, _, frac = text.partition(".")
+    return int(whole) * 1000000000 + int((frac + "000000000")[:9])
+
+
+def tshark_requests(tshark, capture, env):
+    """{(client ip, port, server ip, port, request time ns): [response time ns or None, ...]}"""
+    cmd = [tshark, "-n", "-r", capture, "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
+           "-o", "http.desegment_body:FALSE", "-Y", "http.request || http.response", "-T", "fields",
+           "-E", "occurrence=a", "-E", "separator=/t"]
+    for f in FIELDS:
+        cmd += ["-e", f]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          universal_newlines=True, errors="replace")
+    requests = {}  # frame -> (key, [rt ...])
+    responses = []  # (request frame, rt ns)
+    for line in proc.stdout.splitlines():
+        row = line.split("\t")
+        row += [""] * (len(FIELDS) - len(row))
+        if row[F["tcp.srcport"]].count(",") > 0:
+            continue  # TCP in TCP: not compared
+        protos = row[F["frame.protocols"]].split(":")
+        src = last(row[F["ipv6.src"]]) or last(row[F["ip.src"]])
+        dst = last(row[F["ipv6.dst"]]) or last(row[F["ip.dst"]])
+        if row[F["ipv6.src"]] and row[F["ip.src"]]:
+            v4 = max(i for i, p in enumerate(protos) if p == "ip") if "ip" in protos else -1
+            v6 = max(i for i, p in enumerate(protos) if p == "ipv6") if "ipv6" in protos else -1
+            if v4 > v6:
+                src, dst = last(row[F["ip.src"]]), last(row[F["ip.dst"]])
+        if not src or not row[F["tcp.srcport"]]:
+            continue
+        frame = int(row[F["frame.number"]])
+        t = epoch_ns(row[F["frame.time_epoch"]])
+        n_requests = len([x for x in row[F["http.request"]].split(",") if x])
+        if n_requests:
+            key = (norm_ip(src), int(row[F["tcp.srcport"]]), norm_ip(dst), int(row[F["tcp.dstport"]]), t)
+            requests[frame] = (key, n_requests)
+        request_in = [x for x in row[F["http.request_in"]].split(",") if x]
+        times = [x for x in row[F["http.time"]].split(",") if x]
+        for r, rt in zip(request_in, times):
+            responses.append((int(r), int(round(float(rt) * 1e9))))
+    out = {}
+    for frame, (key, n) in requests.items():
+        out.setdefault(key, [])
+        out[key] += [None] * n
+    for frame, rt in responses:
+        if frame not in requests:
+            continue
+        slots = out[requests[frame][0]]
+        for i, v in enumerate(slots):
+            if v is None:
+                slots[i] = rt
+                break
+    return out
+
+
+def netmeter_requests(netmeter, capture, out_csv):
+    subprocess.run([netmeter, "analyze", capture, "--quiet", "--l7", "dpi,http", "--http-transactions", "1000",
+                    "--http-csv", out_csv, "--http-csv-all"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out = defaultdict(list)
+    if not os.path.exists(out_csv):
+        return None
+    with open(out_csv, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (norm_ip(row["clientIp"]), int(row["clientPort"]), norm_ip(row["serverIp"]), int(row["serverPort"]),
+                   int(row["requestTime"]))
+            out[key].append(int(row["responseTimeNs"]) if row["responseTimeNs"] else None)
+    return out
+
+
+def server_max(requests):
+    best = {}
+    for key, rts in requests.items():
+        for rt in rts:
+            if rt is not None:
+                best[key[2]] = max(best.get(key[2], -1), rt)
+    return best
+
+
+def show(v):
+    return "none" if v is None else "%.6f s" % (v / 1e9)
+
+
+def compare_capture(name, capture, opts, env, workdir, totals, examples, not_comparable):
+    theirs = tshark_requests(opts.tshark, capture, env)
+    if not theirs:
+        return False
+    mine = netmeter_requests(opts.netmeter, capture, os.path.join(workdir, name.replace("/", "_") + ".csv"))
+    if mine is None:
+        print("  %s: netmeter wrote no CSV" % name)
+        return True
+    for key in sorted(set(theirs) | set(mine), key=str):
+        t, m = theirs.get(key), mine.get(key)
+        if t is None or m is None or len(t) != len(m):
+            not_comparable.append("%s %s:%d -> %s:%d at %d: tshark %s, netmeter %s requests" % (
+                name, key[0], key[1], key[2], key[3], key[4], len(t or []), len(m or [])))
+            continue
+        for a, b in zip(t, m):
+            totals["response_time"][1] += 1
+            if (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= TOLERANCE_NS):
+                totals["response_time"][0] += 1
+            else:
+                examples["response_time"].append("%s %s:%d -> %s:%d request at %.6f: tshark %s, netmeter %s" % (
+                    name, key[0], key[1], key[2], key[3], key[4] / 1e9, show(a), show(b)))
+    tmax, mmax = server_max(theirs), server_max(mine)
+    for server in sorted(set(tmax) & set(mmax)):
+        totals["server_max"][1] += 1
+        if abs(tmax[server] - mmax[server]) <= TOLERANCE_NS:
+            totals["server_max"][0] += 1
+        else:
+            examples["server_max"].append("%s server %s: tshark max %s, netmeter %s" % (
+                name, server, show(tmax[server]), show(mmax[server])))
+    return True
+
+
+def find_captures(shared):
+    root = os.path.join(shared, "pcaps")
+    found = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".pcap") or f.endswith(".pcapng"):
+                full = os.path.join(d, f)
+                found.append((os.path.relpath(full, root), full))
+    return sorted(found)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--netmeter", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--tshark", default=shutil.which("tshark"))
+    ap.add_argument("--only", help="compare this capture only (path under pcaps/)")
+    ap.add_argument("--examples", type=int, default=10, help="disagreements printed per figure")
+    opts = ap.parse_args()
+    if not opts.tshark:
+        print("tshark not installed: skipped")
+        return SKIP_RETURN_CODE
+    if not os.path.exists(opts.netmeter):
+        print("netmeter binary not found: %s" % opts.netmeter)
+        return 2
+    captures = [c for c in find_captures(opts.shared) if not opts.only or c[0] == opts.only]
+    if not captures:
+        print("no captures under %s/pcaps: skipped" % opts.shared)
+        return SKIP_RETURN_CODE
+    totals = {f: [0, 0] for f in RECORDED_AGREEMENT}
+    examples = defaultdict(list)
+    not_comparable = []
+    used = 0
+    with tempfile.TemporaryDirectory() as workdir:
+        config = os.path.join(workdir, "wireshark-profile")
+        os.makedirs(config)
+        env = dict(os.environ, LC_ALL="C", WIRESHARK_CONFIG_DIR=config)
+        for name, path in captures:
+            if compare_capture(name, path, opts, env, workdir, totals, examples, not_comparable):
+                used += 1
+    print("tshark_http: %d captures with HTTP" % used)
+    failed = False
+    for field, (agree, compared) in totals.items():
+        rate = agree / compared if compared else 1.0
+        recorded = RECORDED_AGREEMENT[field]
+        status = "ok" if rate >= recorded else "BELOW RECORDED %.4f" % recorded
+        print("  %-14s %5d / %5d agree  %.4f  %s" % (field, agree, compared, rate, status))
+        failed |= rate < recorded
+    for field in RECORDED_AGREEMENT:
+        if examples[field]:
+            print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), opts.examples))
+            for e in examples[field][:opts.examples]:
+                print("    " + e)
+    print("requests not comparable (seen by one tool only): %d" % len(not_comparable))
+    for entry in not_comparable[:opts.examples]:
+        print("    " + entry)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
