@@ -57,9 +57,10 @@ struct ConnectionApplication {
   L7Classification l7;
   AppAnalyzer analyzer = AppAnalyzer::kUndecided;
   uint8_t undecidedPayloads = 0;  // payload packets seen while kUndecided
-  // `analyzer` has read all it wants of this connection (TLS and QUIC once their handshakes are
-  // parsed): its later payloads are not offered to it, which spares the dispatch the look at its
-  // state (another cache line) for every packet of a long connection.
+  // `analyzer` has read all it wants of this connection (QUIC once its handshake is parsed; TLS once
+  // neither direction's record layer can be followed any more, for its alerts): its later payloads
+  // are not offered to it, which spares the dispatch the look at its state (another cache line) for
+  // every packet of a long connection.
   bool analyzerDone = false;
   // DPI records this connection's traffic is counted in once classified (see ConnectionRecords for
   // why remembering them is safe).

@@ -46,6 +46,7 @@ void writeTlsServers(ReportJson& w, const TlsModule& m) {
     tls_json::cipherSuites(w, "announcedCipherSuites", r->announcedCiphers);
     tls_json::negotiated(w, r->negotiated);
     tls_json::alerts(w, r->alerts);
+    w.field("encryptedAlerts", r->encryptedAlerts);
     w.endObject();
   }
   w.endArray();

@@ -227,8 +227,9 @@ class L7ApiTest(unittest.TestCase):
         for r in rows:
             e = expected[(r["ip"], r["port"])]
             for k in ("allTime", "clientHellos", "announcedVersions", "announcedCipherSuites", "negotiated", "alerts",
-                      "handshakeResponseTime", "firstDataResponseTime"):
+                      "encryptedAlerts", "handshakeResponseTime", "firstDataResponseTime"):
                 self.assertEqual(r[k], e[k], k)
+            self.assertEqual(r["lastActivity"], e["lastActivity"] // 1000)  # us in the API, ns in the report
             self.assertEqual([(n["name"], n["count"]) for n in r["serverNames"]],
                              [(n["name"], n["count"]) for n in e["serverNames"]])
         r = rows[0]
@@ -239,6 +240,11 @@ class L7ApiTest(unittest.TestCase):
         self.error(M + "/ssl/servers/%s/1" % r["ip"], None, 404)
         tab = self.get(M + "/ip/ips/%s/ssl" % r["ip"])
         self.assertEqual(len(tab["asServer"]), sum(1 for k in expected if k[0] == r["ip"]))
+        # tshark: the four connections to 192.168.115.75:443 each end with the server's encrypted alert
+        # (frames 611, 783, 926, 1004), after the handshake; the alerts sort counts them.
+        top = self.get(M + "/ssl/servers", {"sort": "alerts", "reverse": "true", "count": 1})["displayedItems"][0]
+        self.assertEqual((top["ip"], top["port"], top["encryptedAlerts"], top["alerts"]), ("192.168.115.75", 443, 4, []))
+        self.assertEqual(self.get(M + "/ip/ips/192.168.115.75/ssl")["asServer"][0]["encryptedAlerts"], 4)
         clients = {c["ip"]: c for c in self.report["tlsClients"]}
         rows, total = base.all_pages(self.server, M + "/ssl/clients", {"sort": "ip"})
         self.assertEqual(total, len(clients))

@@ -52,6 +52,7 @@ void writeTlsServer(JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r,
   tls_json::cipherSuites(j, "announcedCipherSuites", r.announcedCiphers);
   tls_json::negotiated(j, r.negotiated);
   tls_json::alerts(j, r.alerts);
+  j.field("encryptedAlerts", r.encryptedAlerts);
   j.endObject();
 }
 
@@ -81,11 +82,7 @@ double serverSortValue(const TlsServerRecord& r, std::string_view column, const 
   if (column == "clienthellos") return double(r.clientHellos);
   if (column == "handshakeresponsetime") return r.handshakeTime.mean();
   if (column == "firstdataresponsetime") return r.dataTime.mean();
-  if (column == "alerts") {
-    uint64_t n = 0;
-    for (const auto& e : r.alerts) n += e.count;
-    return double(n);
-  }
+  if (column == "alerts") return double(r.alertCount());
   if (column == "firstactivity") return double(r.firstActivity);
   if (column == "lastactivity") return double(r.lastActivity);
   if (column == "port") return 0;  // by key (IP, port)

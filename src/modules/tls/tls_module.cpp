@@ -70,9 +70,12 @@ struct TlsConnectionState : ConnectionAnalysisState {
   tls::TlsSession session;
   MemoryAccount parserBuffers;  // message buffers currently held by the session's parsers
 
+  int64_t heldBytes() const {
+    return int64_t(sizeof(TlsConnectionState)) + session.heapBytes() + parserBuffers.bytes;
+  }
   // Brings `accountedBytes` (and the shard's account) up to date after the session changed.
   void sync(MemoryAccount& account) {
-    const int64_t now = int64_t(sizeof(TlsConnectionState)) + session.heapBytes() + parserBuffers.bytes;
+    const int64_t now = heldBytes();
     account.add(now - accountedBytes);
     accountedBytes = now;
   }
@@ -83,6 +86,16 @@ struct TlsConnectionState : ConnectionAnalysisState {
 const tls::TlsConnectionInfo* TlsModule::connectionInfo(const Connection& c) {
   if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return nullptr;
   return &static_cast<const TlsConnectionState&>(*c.app.analyzerState).session.info();
+}
+
+const tls::TlsSession* TlsModule::session(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return nullptr;
+  return &static_cast<const TlsConnectionState&>(*c.app.analyzerState).session;
+}
+
+int64_t TlsModule::connectionStateBytes(const Connection& c) {
+  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return 0;
+  return static_cast<const TlsConnectionState&>(*c.app.analyzerState).heldBytes();
 }
 
 bool TlsModule::recognizes(const L7Payload& payload) {
@@ -113,6 +126,33 @@ void TlsModule::countClientNegotiated(const IpAddress& client, const void** hint
   r.negotiated.add(versionCipher);
 }
 
+namespace {
+
+// Counts a connection's alert records in its server's record, at the packet time they were seen.
+struct ServerAlerts final : tls::AlertListener {
+  KeyedStats<TlsServerKey, TlsServerRecord>& servers;
+  Connection& c;
+  PacketTime t;
+  MemoryAccount& account;
+
+  ServerAlerts(KeyedStats<TlsServerKey, TlsServerRecord>& s, Connection& conn, PacketTime time,
+               MemoryAccount& a)
+      : servers(s), c(conn), t(time), account(a) {}
+  TlsServerRecord& server() {
+    TlsServerRecord& r =
+        servers.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort},
+                                   c.records.hint(kServerToClient, &IpHints::tlsServer), account);
+    r.touch(t);
+    return r;
+  }
+  void onAlert(uint8_t level, uint8_t description) override {
+    server().alerts.add(alertCode(level, description));
+  }
+  void onEncryptedAlert() override { ++server().encryptedAlerts; }
+};
+
+}  // namespace
+
 void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
   Connection& c = payload.connection;
   if (c.app.analyzerState == nullptr) {
@@ -121,9 +161,20 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
   }
   auto& state = static_cast<TlsConnectionState&>(*c.app.analyzerState);
   const PacketTime t = payload.time();
+  ServerAlerts alerts(servers_, c, t, account);
+  if (!state.session.parsing()) {
+    // After the handshake only the record layer is followed (for alerts): nothing on the heap
+    // changes, so the account stays as it is.
+    state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes, payload.wireLength, t,
+                            state.parserBuffers, &alerts);
+    c.app.analyzerDone = state.session.finished();
+    return;
+  }
   const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
-                                                 payload.wireLength, t, state.parserBuffers);
-  if (events != 0) {
+                                                 payload.wireLength, t, state.parserBuffers, &alerts);
+  constexpr uint8_t kServerEvents =
+      tls::event::kClientHello | tls::event::kServerHello | tls::event::kFirstDataResponse;
+  if (events & kServerEvents) {
     const tls::TlsConnectionInfo& info = state.session.info();
     TlsServerRecord& server =
         servers_.findOrCreateHinted(TlsServerKey{c.serverIp, c.serverPort},
@@ -144,7 +195,6 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
       countClientNegotiated(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient),
                             versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
-    if (events & tls::event::kAlert) server.alerts.add(alertCode(info.alertLevel, info.alertDescription));
     if (events & tls::event::kFirstDataResponse) {
       server.add(t, {0, 1}, account);
       server.dataTime.add(info.firstDataResponseTime());

@@ -50,6 +50,10 @@ class TlsModule {
   const KeyedStats<IpAddress, TlsClientRecord>& clients() const { return clients_; }
   // The TLS details of a connection read by this module; nullptr for other connections.
   static const tls::TlsConnectionInfo* connectionInfo(const Connection& c);
+  // The TLS session of such a connection (nullptr for others), and the bytes its state holds (what
+  // its ConnectionAnalysisState::accountedBytes must say).
+  static const tls::TlsSession* session(const Connection& c);
+  static int64_t connectionStateBytes(const Connection& c);
 
  private:
   KeyedStats<TlsServerKey, TlsServerRecord> servers_;

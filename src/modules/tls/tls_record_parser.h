@@ -6,6 +6,7 @@
 #include <span>
 
 #include "modules/tls/tls_constants.h"
+#include "modules/tls/tls_record_follower.h"
 #include "store/memory_account.h"
 
 namespace netmeter::tls {
@@ -41,6 +42,18 @@ class TlsRecordParser {
   Stop stopReason() const { return stop_; }
   bool awaiting() const { return awaiting_; }
   uint64_t records() const { return records_; }
+  // Where the stream stands after the bytes fed so far (meaningful while not stopped), for a
+  // TlsRecordFollower to go on from.
+  RecordPosition position() const {
+    RecordPosition p;
+    p.recordType = recordType_;
+    p.recordLength = recordLength_;
+    p.recordRemaining = recordRemaining_;
+    std::copy_n(header_, 4, p.header);
+    p.headerLength = recordRemaining_ == 0 ? headerLength_ : 0;
+    p.alertFirst = alert_[0];
+    return p;
+  }
   // Frees the message buffer (when the connection goes away mid-message).
   void release(MemoryAccount& account) {
     if (message_) account.add(-static_cast<int64_t>(messageLength_));

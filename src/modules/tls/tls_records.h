@@ -77,6 +77,7 @@ struct TlsServerRecord : TrafficRecord<2> {
   SmallSet<uint16_t, 64> announcedCiphers;
   CountedSet<uint32_t, 8> negotiated;  // versionCipher()
   CountedSet<uint16_t, 8> alerts;      // alertCode() of cleartext alerts, either direction
+  uint64_t encryptedAlerts = 0;        // alert records that are not cleartext, either direction
 
   void mergeFrom(const TlsServerRecord& o, MemoryAccount& account) {
     TrafficRecord::mergeFrom(o, account);
@@ -88,6 +89,13 @@ struct TlsServerRecord : TrafficRecord<2> {
     announcedCiphers.mergeFrom(o.announcedCiphers);
     negotiated.mergeFrom(o.negotiated);
     alerts.mergeFrom(o.alerts);
+    encryptedAlerts += o.encryptedAlerts;
+  }
+  // Cleartext and encrypted alerts.
+  uint64_t alertCount() const {
+    uint64_t n = encryptedAlerts;
+    for (const auto& e : alerts) n += e.count;
+    return n;
   }
   void release(MemoryAccount& account) {
     TrafficRecord::release(account);

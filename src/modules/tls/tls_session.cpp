@@ -21,13 +21,32 @@ struct TlsSession::Parsing {
 
 namespace {
 
-// Receives the parser's callbacks for one direction and turns them into connection info.
-struct Sink {
+// Counts a direction's alert records into the connection info and tells the listener.
+struct AlertSink {
   TlsConnectionInfo& info;
   bool fromClient;
+  AlertListener* listener;
+  uint8_t events = 0;
+
+  void onAlert(uint8_t level, uint8_t description) {
+    info.alertLevel = level;
+    info.alertDescription = description;
+    info.alertFromServer = !fromClient;
+    if (info.alerts != UINT16_MAX) ++info.alerts;
+    events |= event::kAlert;
+    if (listener) listener->onAlert(level, description);
+  }
+  void onEncryptedAlert() {
+    if (info.encryptedAlerts != UINT16_MAX) ++info.encryptedAlerts;
+    events |= event::kEncryptedAlert;
+    if (listener) listener->onEncryptedAlert();
+  }
+};
+
+// Receives the parser's callbacks for one direction and turns them into connection info.
+struct Sink : AlertSink {
   PacketTime t;
   uint32_t& applicationRecords;
-  uint8_t events = 0;
 
   bool onHandshake(uint8_t type, std::span<const uint8_t> body) {
     if (type == handshake::kClientHello) {
@@ -54,14 +73,6 @@ struct Sink {
     }
     return false;
   }
-  void onAlert(uint8_t level, uint8_t description) {
-    info.alertLevel = level;
-    info.alertDescription = description;
-    info.alertFromServer = !fromClient;
-    ++info.alerts;
-    events |= event::kAlert;
-  }
-  void onEncryptedAlert() { ++info.encryptedAlerts; }
   void onRecord(uint8_t type) {
     if (type != content::kApplicationData) return;
     ++applicationRecords;
@@ -79,7 +90,7 @@ struct Sink {
 }  // namespace
 
 TlsSession::TlsSession(Options options)
-    : options_(options), parsing_(std::make_unique<Parsing>(options.maxHandshakeMessage)) {}
+    : parsing_(std::make_unique<Parsing>(options.maxHandshakeMessage)), options_(options) {}
 TlsSession::~TlsSession() = default;
 TlsSession::TlsSession(TlsSession&&) noexcept = default;
 TlsSession& TlsSession::operator=(TlsSession&&) noexcept = default;
@@ -89,13 +100,18 @@ int64_t TlsSession::heapBytes() const {
 }
 
 uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, std::span<const uint8_t> payload,
-                              uint32_t wireLength, PacketTime t, MemoryAccount& account) {
-  if (!parsing_) return 0;
+                              uint32_t wireLength, PacketTime t, MemoryAccount& account,
+                              AlertListener* alerts) {
+  if (!parsing_) {  // after the handshake: the record layer only
+    AlertSink sink{info_, fromClient, alerts};
+    followers_[fromClient ? 0 : 1].onSegment(seq, payload, wireLength, sink);
+    return sink.events;
+  }
   Direction& d = fromClient ? parsing_->client : parsing_->server;
   if (d.hole) return 0;
   const TcpStreamCursor::Piece piece = d.cursor.advance(seq, payload, wireLength);
   uint8_t events = 0;
-  if (!piece.gapBefore) events = onStream(fromClient, piece.bytes, t, account);
+  if (!piece.gapBefore) events = onStream(fromClient, piece.bytes, t, account, alerts);
   if (parsing_ && (piece.gapBefore || TcpStreamCursor::truncated(payload, wireLength))) {
     d.hole = true;
     d.records.release(account);
@@ -105,10 +121,10 @@ uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, std::span<const uin
 }
 
 uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t,
-                             MemoryAccount& account) {
+                             MemoryAccount& account, AlertListener* alerts) {
   if (!parsing_ || bytes.empty()) return 0;
   Direction& d = fromClient ? parsing_->client : parsing_->server;
-  Sink sink{info_, fromClient, t, d.applicationRecords};
+  Sink sink{{info_, fromClient, alerts}, t, d.applicationRecords};
   d.records.feed(bytes, sink, account);
   checkFinished(account);
   return sink.events;
@@ -123,6 +139,13 @@ void TlsSession::checkFinished(MemoryAccount& account) {
 
 void TlsSession::release(MemoryAccount& account) {
   if (!parsing_) return;
+  // Each direction whose record boundaries are known goes on with its record layer.
+  auto handOver = [](const Direction& d, TlsRecordFollower& follower) {
+    if (!d.hole && !d.records.stopped() && d.cursor.started)
+      follower.start(d.cursor.next, d.records.position());
+  };
+  handOver(parsing_->client, followers_[0]);
+  handOver(parsing_->server, followers_[1]);
   parsing_->client.records.release(account);
   parsing_->server.records.release(account);
   parsing_.reset();

@@ -7,6 +7,7 @@
 #include "core/packet_time.h"
 #include "modules/tls/server_hello.h"
 #include "modules/tls/tls_client_summary.h"
+#include "modules/tls/tls_record_follower.h"
 #include "modules/tls/tls_record_parser.h"
 #include "store/memory_account.h"
 
@@ -20,7 +21,7 @@ struct TlsConnectionInfo {
   TlsClientSummary client;
   uint16_t negotiatedVersion = 0;
   uint16_t negotiatedCipher = 0;
-  // Last cleartext alert (level 0 = none); encrypted alerts are only counted.
+  // Last cleartext alert (level 0 = none); encrypted alerts are only counted. Counts saturate.
   uint8_t alertLevel = 0;
   uint8_t alertDescription = 0;
   bool alertFromServer = false;
@@ -45,19 +46,39 @@ inline constexpr uint8_t kClientHello = 1;
 inline constexpr uint8_t kServerHello = 2;
 inline constexpr uint8_t kAlert = 4;
 inline constexpr uint8_t kFirstDataResponse = 8;
+inline constexpr uint8_t kEncryptedAlert = 16;
 }  // namespace event
 
-// The TLS handshake of one TCP connection, followed per direction from the TCP payload.
+// Told of every alert record as a TlsSession sees it (TlsModule counts them per server). One call per
+// alert, never per byte.
+class AlertListener {
+ public:
+  virtual void onAlert(uint8_t level, uint8_t description) = 0;
+  virtual void onEncryptedAlert() = 0;
+
+ protected:
+  ~AlertListener() = default;
+};
+
+// The TLS of one TCP connection, followed per direction from the TCP payload.
 //
 // Client side: the ClientHello (SNI, versions, cipher suites, JA3/JA4); server side: the ServerHello
 // (after a HelloRetryRequest the next one gives the negotiated parameters). Record headers are then
 // followed until the first application data exchange: the first client application data record (in
 // TLS 1.3 the client's first encrypted record is its Finished, so the second one is taken) and the
-// first server application data record after it give the first-data response time. Cleartext
-// alerts are recorded; encrypted ones counted.
+// first server application data record after it give the first-data response time.
 //
-// Parsing state (`parsing_`) is released as soon as it is no longer needed (`finished()`), so a
-// long connection keeps only the small TlsConnectionInfo.
+// This handshake analysis (`parsing_`, on the heap) is released as soon as it is no longer needed.
+// From then on each direction's record layer is followed by a TlsRecordFollower (16 bytes inline,
+// record headers only) until the connection ends or that direction has a hole, so that the alerts
+// at the end of a connection are seen too.
+//
+// Alerts: an alert record (content type 21) of 2 bytes is a cleartext alert (level, description;
+// the last one is kept); one of another length is encrypted (after ChangeCipherSpec: the MAC or
+// AEAD tag makes it longer) and only counted — the rule tshark uses for "Encrypted Alert". In TLS 1.3
+// an alert after the ServerHello is an encrypted application_data record (type 23), which cannot be
+// told from data without the keys: not counted (a 1.3 alert is seen only in cleartext, before the
+// handshake's encryption starts, e.g. a refused ClientHello).
 class TlsSession {
  public:
   struct Options {
@@ -72,15 +93,20 @@ class TlsSession {
   TlsSession& operator=(TlsSession&&) noexcept;
 
   // One TCP segment of the connection: `payload` is what was captured of its `wireLength` payload
-  // bytes starting at sequence number `seq`. Returns event:: bits. A hole in the stream (lost,
-  // reordered or snap-length-cut data) ends parsing of that direction.
+  // bytes starting at sequence number `seq`. Returns event:: bits; `alerts`, when given, hears of
+  // every alert record. A hole in the stream (lost, reordered or, during the handshake,
+  // snap-length-cut data) ends that direction.
   uint8_t onSegment(bool fromClient, uint32_t seq, std::span<const uint8_t> payload, uint32_t wireLength,
-                    PacketTime t, MemoryAccount& account);
-  // In-order stream bytes of one direction (for callers that reassemble TCP themselves).
-  uint8_t onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t, MemoryAccount& account);
+                    PacketTime t, MemoryAccount& account, AlertListener* alerts = nullptr);
 
-  bool finished() const { return parsing_ == nullptr; }
-  // Ends parsing and frees its state (also called by finished parsing itself).
+  // The handshake analysis still holds its parsing state.
+  bool parsing() const { return parsing_ != nullptr; }
+  // Nothing more to read: parsing is over and no direction's record layer is followed.
+  bool finished() const {
+    return parsing_ == nullptr && !followers_[0].following() && !followers_[1].following();
+  }
+  // Ends the handshake analysis and frees its state (also called by finished parsing itself); the
+  // directions without a hole go on with their record layer.
   void release(MemoryAccount& account);
   const TlsConnectionInfo& info() const { return info_; }
   // Bytes this session holds on the heap (parsing state and kept strings), for the memory account.
@@ -89,11 +115,16 @@ class TlsSession {
  private:
   struct Direction;
   struct Parsing;
+  uint8_t onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t, MemoryAccount& account,
+                   AlertListener* alerts);
   void checkFinished(MemoryAccount& account);
 
+  // What every segment after the handshake reads comes first: with the owner's vtable pointer and
+  // account (TlsModule's TlsConnectionState) it fits in 64 bytes.
+  std::unique_ptr<Parsing> parsing_;
+  TlsRecordFollower followers_[2];  // client, server: once parsing_ is released
   Options options_;
   TlsConnectionInfo info_;
-  std::unique_ptr<Parsing> parsing_;
 };
 
 }  // namespace netmeter::tls

@@ -87,22 +87,49 @@ TEST(TlsModule, ServerStatisticsOfChromeCapture) {
   EXPECT_TRUE(named);
 }
 
-// Once a connection's handshake is parsed, its later payloads are not offered to the analyzer at all.
-TEST(TlsModule, ConnectionsWithParsedHandshakesAreDoneForTheDispatch) {
+// Once a connection's handshake is parsed its parsing state is freed, but its payloads are still
+// offered to the analyzer, which follows only the record layer (for the alerts at the end) in the
+// connection's state, whose account stays exact.
+TEST(TlsModule, ConnectionsWithParsedHandshakesFollowOnlyTheRecordLayer) {
   auto opened = openCaptureFiles({sharedPcap("ndpi/chrome.pcap").string()});
   ASSERT_TRUE(opened.source) << opened.error.toString();
   Engine engine(EngineOptions{});
   engine.run(*opened.source);
-  int tls = 0, done = 0;
+  int tls = 0, released = 0, done = 0, accounted = 0;
   engine.forEachShard([&](const Shard& s) {
     s.flows().forEach([&](const Connection& c) {
       if (c.app.analyzer != AppAnalyzer::kTls) return;
       ++tls;
+      released += !TlsModule::session(c)->parsing();
       done += c.app.analyzerDone;
+      accounted += c.app.analyzerState->accountedBytes == TlsModule::connectionStateBytes(c);
     });
   });
   EXPECT_EQ(tls, 6);
-  EXPECT_EQ(done, 6);  // all six saw their first data response
+  EXPECT_EQ(released, 6);  // all six saw their first data response
+  EXPECT_EQ(done, 0);      // no hole in any direction
+  EXPECT_EQ(accounted, 6);
+}
+
+// tshark: each of the four TLS 1.2 connections to 192.168.115.75:443 ends with an encrypted alert
+// from the server (frames 611, 783, 926, 1004), long after the first data response.
+TEST(TlsModule, EncryptedAlertsAtTheEndOfConnections) {
+  for (unsigned threads : {1u, 2u}) {
+    auto j = analyze({"ndpi/1kxun.pcap"}, threads);
+    const auto* s = find(j["tlsServers"], "192.168.115.75", 443);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ((*s)["encryptedAlerts"], 4);
+    EXPECT_TRUE((*s)["alerts"].empty());
+    EXPECT_EQ((*s)["lastActivity"], 1470104429321101000) << "the last alert's packet time (frame 1004)";
+    int connections = 0;
+    for (const auto& c : j["connections"]) {
+      if (!c.contains("tls") || c["serverIp"] != "192.168.115.75") continue;
+      ++connections;
+      EXPECT_EQ(c["tls"]["encryptedAlerts"], 1) << c["clientPort"];
+      EXPECT_FALSE(c["tls"].contains("alert"));
+    }
+    EXPECT_EQ(connections, 4);
+  }
 }
 
 TEST(TlsModule, AlertsOfHttpIpv6Capture) {
@@ -141,6 +168,9 @@ TEST(TlsModule, SameResultsWithTwoThreads) {
   for (const char* key : {"tlsServers", "tlsClients", "quicServers", "hostNames"})
     EXPECT_EQ(one[key], two[key]) << key;
   EXPECT_GT(one["tlsServers"].size(), 10u);
+  uint64_t encrypted = 0;  // tshark: 5 encrypted alerts on 3 connections
+  for (const auto& server : one["tlsServers"]) encrypted += server["encryptedAlerts"].get<uint64_t>();
+  EXPECT_EQ(encrypted, 5u);
   EXPECT_GT(one["quicServers"].size(), 0u);
 }
 

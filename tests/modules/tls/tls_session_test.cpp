@@ -18,14 +18,27 @@ Bytes clientHelloRecord(const std::string& sni = "www.example.org") {
   return record(22, handshakeMessage(1, spec.body()), 0x0301);
 }
 
+// Records every alert the session reports, in order: level << 8 | description, or -1 for an
+// encrypted alert.
+struct AlertLog final : tls::AlertListener {
+  std::vector<int> alerts;
+  void onAlert(uint8_t level, uint8_t description) override { alerts.push_back(level << 8 | description); }
+  void onEncryptedAlert() override { alerts.push_back(-1); }
+};
+
 struct Stream {
   TlsSession session;
   MemoryAccount account;
+  AlertLog log;
   uint32_t seq[2] = {1000, 5000};
   uint8_t send(bool fromClient, const Bytes& bytes, PacketTime t) {
+    return sendCut(fromClient, bytes, static_cast<uint32_t>(bytes.size()), t);
+  }
+  // A segment of `wireLength` payload bytes of which only `captured` were captured (snap length).
+  uint8_t sendCut(bool fromClient, const Bytes& captured, uint32_t wireLength, PacketTime t) {
     uint32_t& s = seq[fromClient ? 0 : 1];
-    uint8_t e = session.onSegment(fromClient, s, bytes, static_cast<uint32_t>(bytes.size()), t, account);
-    s += static_cast<uint32_t>(bytes.size());
+    uint8_t e = session.onSegment(fromClient, s, captured, wireLength, t, account, &log);
+    s += wireLength;
     return e;
   }
 };
@@ -50,7 +63,8 @@ TEST(TlsSession, Tls12HandshakeTimesAndFirstData) {
   EXPECT_EQ(info.handshakeResponseTime(), 2'000'000);
   EXPECT_EQ(info.firstDataResponseTime(), 3'000'000);
   EXPECT_EQ(info.client.versions, (std::vector<uint16_t>{0x0304, 0x0303}));
-  EXPECT_TRUE(s.session.finished());
+  EXPECT_FALSE(s.session.parsing());
+  EXPECT_FALSE(s.session.finished());  // the record layer is still followed, for alerts
   EXPECT_EQ(s.account.bytes, 0);
 }
 
@@ -122,6 +136,179 @@ TEST(TlsSession, AlertsCleartextAndEncrypted) {
   EXPECT_EQ(s.session.info().encryptedAlerts, 1);
 }
 
+TEST(TlsSession, AlertsDuringTheHandshakeAreReportedOneByOne) {
+  // Two alerts in one segment: the listener hears both (the server table counts each).
+  Stream s;
+  s.send(true, clientHelloRecord(), 1);
+  Bytes two = record(21, {1, 112});
+  append(two, record(21, {2, 40}));
+  EXPECT_EQ(s.send(false, two, 2), event::kAlert);
+  EXPECT_EQ(s.log.alerts, (std::vector<int>{0x0170, 0x0228}));
+  EXPECT_EQ(s.session.info().alerts, 2);
+  EXPECT_EQ(s.send(true, record(21, Bytes(26, 0)), 3), event::kEncryptedAlert);
+  EXPECT_EQ(s.log.alerts.back(), -1);
+}
+
+// A TLS 1.2 connection up to its first data response, where the handshake analysis is released.
+Stream afterTls12Handshake() {
+  Stream s;
+  s.send(true, clientHelloRecord(), 1);
+  s.send(false, record(22, handshakeMessage(2, serverHelloBody(0xc02f))), 2);
+  Bytes finish = record(22, Bytes(70, 1));
+  append(finish, record(20, {1}));
+  append(finish, record(22, Bytes(40, 2)));
+  s.send(true, finish, 3);
+  Bytes server = record(20, {1});
+  append(server, record(22, Bytes(40, 2)));
+  s.send(false, server, 4);
+  s.send(true, record(23, Bytes(100, 3)), 5);
+  EXPECT_EQ(s.send(false, record(23, Bytes(500, 4)), 6), event::kFirstDataResponse);
+  EXPECT_FALSE(s.session.parsing());
+  return s;
+}
+
+TEST(TlsSession, AlertAfterApplicationDataInTheSameSegment) {
+  Stream s = afterTls12Handshake();
+  Bytes data = record(23, Bytes(300, 5));
+  append(data, record(21, Bytes(26, 6)));  // encrypted close_notify (AES-GCM: 8 + 2 + 16 bytes)
+  EXPECT_EQ(s.send(false, data, 7), event::kEncryptedAlert);
+  Bytes clear = record(23, Bytes(50, 5));
+  append(clear, record(21, {1, 0}));  // a cleartext close_notify
+  EXPECT_EQ(s.send(true, clear, 8), event::kAlert);
+  const auto& info = s.session.info();
+  EXPECT_EQ(info.encryptedAlerts, 1);
+  EXPECT_EQ(info.alerts, 1);
+  EXPECT_EQ(info.alertLevel, 1);
+  EXPECT_EQ(info.alertDescription, 0);
+  EXPECT_FALSE(info.alertFromServer);
+  EXPECT_EQ(s.log.alerts, (std::vector<int>{-1, 0x0100}));
+  EXPECT_EQ(s.account.bytes, 0);
+}
+
+TEST(TlsSession, AlertsSplitAcrossSegments) {
+  Stream s = afterTls12Handshake();
+  // An encrypted alert whose header is cut after 3 bytes and whose body is cut again: counted once,
+  // with the segment that completes it.
+  Bytes enc = record(23, Bytes(20, 5));
+  append(enc, record(21, Bytes(26, 6)));
+  const auto cut = [&](size_t from, size_t to) { return Bytes(enc.begin() + from, enc.begin() + to); };
+  EXPECT_EQ(s.send(false, cut(0, 25 + 3), 7), 0);
+  EXPECT_EQ(s.send(false, cut(28, 40), 8), 0);
+  EXPECT_EQ(s.send(false, cut(40, enc.size()), 9), event::kEncryptedAlert);
+  // A cleartext alert split between its level and its description, then between header and body.
+  Bytes clear = record(21, {2, 20});
+  EXPECT_EQ(s.send(true, Bytes(clear.begin(), clear.begin() + 6), 10), 0);
+  EXPECT_EQ(s.send(true, Bytes(clear.begin() + 6, clear.end()), 11), event::kAlert);
+  EXPECT_EQ(s.send(true, Bytes(clear.begin(), clear.begin() + 5), 12), 0);
+  EXPECT_EQ(s.send(true, Bytes(clear.begin() + 5, clear.end()), 13), event::kAlert);
+  EXPECT_EQ(s.log.alerts, (std::vector<int>{-1, 0x0214, 0x0214}));
+}
+
+TEST(TlsSession, RecordBodySpanningManySegmentsIsSkippedByLength) {
+  Stream s = afterTls12Handshake();
+  Bytes big = record(23, Bytes(16384, 7));
+  append(big, record(21, Bytes(26, 6)));
+  uint8_t events = 0;
+  size_t segments = 0;
+  for (size_t at = 0; at < big.size(); at += 1400, ++segments) {
+    const Bytes segment(big.begin() + static_cast<ptrdiff_t>(at),
+                        big.begin() + static_cast<ptrdiff_t>(std::min(big.size(), at + 1400)));
+    const uint8_t e = s.send(false, segment, PacketTime(10 + segments));
+    if (at + 1400 < big.size()) {
+      EXPECT_EQ(e, 0) << at;
+    }
+    events |= e;
+    if (segments == 4) {  // a retransmission of the previous segments: skipped
+      uint32_t seq = s.seq[1] - 2800;
+      s.session.onSegment(false, seq, Bytes(big.begin() + 4200, big.begin() + 7000), 2800, 20, s.account,
+                          &s.log);
+    }
+  }
+  EXPECT_EQ(events, event::kEncryptedAlert);
+  EXPECT_EQ(s.session.info().encryptedAlerts, 1);
+  // Bodies that were not captured (snap length) are skipped by their wire length; the next header
+  // must have been captured.
+  Bytes next = record(23, Bytes(3000, 8));
+  append(next, record(21, Bytes(26, 6)));
+  EXPECT_EQ(s.sendCut(false, Bytes(next.begin(), next.begin() + 100), 1500, 30), 0);
+  EXPECT_EQ(s.sendCut(false, Bytes(), 1505, 31), 0);  // body only: nothing captured, nothing needed
+  EXPECT_EQ(s.send(false, Bytes(next.begin() + 3005, next.end()), 32), event::kEncryptedAlert);
+  EXPECT_EQ(s.session.info().encryptedAlerts, 2);
+}
+
+TEST(TlsSession, HoleStopsFollowingTheDirection) {
+  Stream s = afterTls12Handshake();
+  s.seq[1] += 100;  // 100 bytes lost
+  EXPECT_EQ(s.send(false, record(21, Bytes(26, 6)), 7), 0);
+  EXPECT_EQ(s.send(false, record(21, {1, 0}), 8), 0);
+  EXPECT_FALSE(s.session.finished());  // the client side is still followed
+  EXPECT_EQ(s.send(true, record(21, Bytes(26, 6)), 9), event::kEncryptedAlert);
+  // A header that was not captured: the boundaries are lost too.
+  Bytes data = record(23, Bytes(10, 5));
+  append(data, record(21, Bytes(26, 6)));
+  EXPECT_EQ(s.sendCut(true, Bytes(data.begin(), data.begin() + 17), static_cast<uint32_t>(data.size()), 10),
+            0);
+  EXPECT_EQ(s.send(true, record(21, Bytes(26, 6)), 11), 0);
+  EXPECT_TRUE(s.session.finished());
+  EXPECT_EQ(s.session.info().encryptedAlerts, 1);
+  // Bytes that are not a record header stop it as well.
+  Stream g = afterTls12Handshake();
+  EXPECT_EQ(g.send(false, Bytes{'G', 'E', 'T', ' ', '/', ' '}, 7), 0);
+  EXPECT_EQ(g.send(false, record(21, Bytes(26, 6)), 8), 0);
+}
+
+TEST(TlsSession, FollowingStartsWhereTheHandshakeParserStopped) {
+  // The first server data record, which releases the parser, ends in the middle of a record
+  // header, and in the middle of a cleartext alert's body.
+  for (size_t tail : {3u, 6u}) {
+    Stream s;
+    s.send(true, clientHelloRecord(), 1);
+    s.send(false, record(22, handshakeMessage(2, serverHelloBody(0xc02f))), 2);
+    s.send(true, record(23, Bytes(100, 3)), 3);
+    Bytes server = record(23, Bytes(200, 4));
+    const Bytes alert = record(21, {2, 51});
+    append(server, Bytes(alert.begin(), alert.begin() + static_cast<ptrdiff_t>(tail)));
+    EXPECT_EQ(s.send(false, server, 4), event::kFirstDataResponse) << tail;
+    EXPECT_FALSE(s.session.parsing());
+    EXPECT_EQ(s.send(false, Bytes(alert.begin() + static_cast<ptrdiff_t>(tail), alert.end()), 5),
+              event::kAlert);
+    EXPECT_EQ(s.session.info().alertDescription, 51);
+  }
+  // ... and inside a record body that goes on in the next segments.
+  Stream s;
+  s.send(true, clientHelloRecord(), 1);
+  s.send(false, record(22, handshakeMessage(2, serverHelloBody(0xc02f))), 2);
+  s.send(true, record(23, Bytes(100, 3)), 3);
+  Bytes server = record(23, Bytes(5000, 4));
+  append(server, record(21, Bytes(26, 6)));
+  EXPECT_EQ(s.send(false, Bytes(server.begin(), server.begin() + 1000), 4), event::kFirstDataResponse);
+  EXPECT_EQ(s.send(false, Bytes(server.begin() + 1000, server.begin() + 5010), 5), 0);
+  EXPECT_EQ(s.send(false, Bytes(server.begin() + 5010, server.end()), 6), event::kEncryptedAlert);
+}
+
+TEST(TlsSession, Tls13AlertsAfterTheHandshakeAreApplicationData) {
+  Stream s;
+  s.send(true, clientHelloRecord(), 1);
+  Bytes flight = record(22, handshakeMessage(2, serverHelloBody(0x1301, 0x0304)));
+  append(flight, record(20, {1}));
+  append(flight, record(23, Bytes(900, 7)));
+  s.send(false, flight, 2);
+  s.send(true, record(23, Bytes(53, 8)), 3);  // Finished
+  s.send(true, record(23, Bytes(80, 8)), 4);  // request
+  EXPECT_EQ(s.send(false, record(23, Bytes(80, 8)), 5), event::kFirstDataResponse);
+  // close_notify in TLS 1.3: an application_data record of 2 + 1 + 16 bytes, like any data.
+  EXPECT_EQ(s.send(false, record(23, Bytes(19, 9)), 6), 0);
+  EXPECT_EQ(s.send(true, record(23, Bytes(19, 9)), 7), 0);
+  EXPECT_EQ(s.session.info().encryptedAlerts, 0);
+  EXPECT_EQ(s.session.info().alerts, 0);
+  EXPECT_FALSE(s.session.finished());
+  // A cleartext alert refusing a ClientHello (before any encryption) is one.
+  Stream refused;
+  refused.send(true, clientHelloRecord(), 1);
+  EXPECT_EQ(refused.send(false, record(21, {2, 70}), 2), event::kAlert);
+  EXPECT_EQ(refused.session.info().alertDescription, 70);
+}
+
 TEST(TlsSession, HelloRetryRequestWaitsForTheRealServerHello) {
   Stream s;
   s.send(true, clientHelloRecord(), 1);
@@ -159,6 +346,9 @@ TEST(TlsSession, ReleaseMidMessageFreesTheBuffer) {
   s.session.release(s.account);
   EXPECT_EQ(s.account.bytes, 0);
   EXPECT_EQ(s.send(true, Bytes(hello.begin() + 30, hello.end()), 2), 0);
+  EXPECT_FALSE(s.session.info().hasClientHello);
+  // The record layer goes on after the rest of the ClientHello record.
+  EXPECT_EQ(s.send(true, record(21, {2, 10}), 3), event::kAlert);
 }
 
 }  // namespace

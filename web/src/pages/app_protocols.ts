@@ -267,6 +267,7 @@ export interface TlsServerRow extends CounterRow {
   announcedCipherSuites?: string[];
   negotiated?: Negotiated[];
   alerts?: { level?: string; description?: string; count?: number }[];
+  encryptedAlerts?: number;
 }
 
 export interface TlsClientRow extends CounterRow {
@@ -281,6 +282,12 @@ export interface TlsClientRow extends CounterRow {
 const negotiatedText = (n: Negotiated[] | undefined) =>
   n && n.length ? chips(n.map((x) => `${x.version ?? '?'} ${x.cipherSuite ?? ''}${x.count !== undefined ? ` ×${x.count}` : ''}`), 2) : '–';
 const list = (v: string[] | undefined, max = 3) => (v && v.length ? chips(v, max) : '–');
+// Cleartext alerts by level and description, then the encrypted ones (level and description unknown).
+const alertsText = (r: TlsServerRow) => {
+  const texts = (r.alerts ?? []).map((a) => `${a.level ?? ''} ${a.description ?? ''} ×${a.count ?? 0}`);
+  if (r.encryptedAlerts) texts.push(`encrypted ×${r.encryptedAlerts}`);
+  return texts.length ? chips(texts, 2) : '–';
+};
 
 export function tlsServerColumns(): Column<TlsServerRow>[] {
   return [
@@ -294,7 +301,7 @@ export function tlsServerColumns(): Column<TlsServerRow>[] {
     { key: 'versions', label: 'Announced versions', hidden: true, render: (r) => list(r.announcedVersions) },
     { key: 'ciphers', label: 'Announced cipher suites', hidden: true, render: (r) => list(r.announcedCipherSuites, 2) },
     { key: 'negotiated', label: 'Negotiated', render: (r) => negotiatedText(r.negotiated) },
-    { key: 'alerts', label: 'Alerts', sort: 'alerts', render: (r) => (r.alerts?.length ? chips(r.alerts.map((a) => `${a.level ?? ''} ${a.description ?? ''} ×${a.count ?? 0}`), 2) : '–') },
+    { key: 'alerts', label: 'Alerts', sort: 'alerts', render: alertsText },
     ...activityCols<TlsServerRow>(),
     { key: 'pcap', label: 'PCAP', render: (r) => captureButton({ expression: `ip == ${r.ip.includes(':') ? `[${r.ip}]` : r.ip}:${r.port} and l7Protocol == TLS`, name: `tls-${r.ip}-${r.port}` }) },
   ];
