@@ -51,12 +51,17 @@ struct TcpSideState {
   uint8_t dupAckRun = 0;          // duplicate ACKs it sent in a row (saturating)
   uint8_t holeCount = 0;
   uint8_t windowScale = kNoWindowScale;  // announced in its SYN
+  bool ackFloorKnown = false;            // the peer acknowledged this side's data before its first segment
   uint16_t mss = 0;                      // announced in its SYN (0: none)
   uint16_t lastWindowRaw = 0;
   bool windowKnown = false;
   bool sackPermitted = false;
   uint32_t isn = 0;          // initial sequence number (when the SYN was seen)
-  uint32_t nextSeq = 0;      // highest sequence number sent + 1 (serial arithmetic)
+  // Highest sequence number sent + 1 (serial arithmetic). Before this side's first segment
+  // (!seqKnown, ackFloorKnown): the lowest number the peer had acknowledged, where the side's data
+  // seen by the capture starts when its SYN was not seen (what lies between it and the first segment
+  // is a gap, missed once acknowledged).
+  uint32_t nextSeq = 0;
   uint32_t lastAck = 0;      // acknowledgement number of its last ACK
   uint32_t highestAck = 0;   // highest acknowledgement number sent
   uint32_t minWindow = UINT32_MAX;  // announced receive window, scaled when the scale is known

@@ -16,6 +16,11 @@ packets tshark flags as
   duplicate_ack   tcp.analysis.duplicate_ack vs .dupAcks
   zero_window     tcp.analysis.zero_window vs .zeroWindows
 
+per direction whether data went unseen although acknowledged:
+
+  ack_lost_segment  the peer sent a packet tshark flags tcp.analysis.ack_lost_segment ("ACKed segment
+                    that wasn't captured") vs netmeter .missedBytes > 0 (yes/no: tshark gives no bytes)
+
 and, per connection, tcp.analysis.initial_rtt (first SYN-ACK's ACK minus the latest SYN) with
 netmeter's connections[].tcp.handshakeNs (equal within 1 us, or both absent).
 
@@ -53,6 +58,9 @@ RECORDED_AGREEMENT = {
     "duplicate_ack": 0.9995,   # 2752 / 2753
     "zero_window": 1.0,        # 2753 / 2753
     "initial_rtt": 0.9940,     # 2377 / 2391
+    # Added with the missed data before a direction's first segment, which tshark does not analyse
+    # (README.md, difference 6): the 3 directions of 1kxun.pcap that netmeter counts and tshark not.
+    "ack_lost_segment": 0.9989,  # 2750 / 2753
 }
 
 FIELDS = [
@@ -61,14 +69,17 @@ FIELDS = [
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
     "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
     "tcp.analysis.duplicate_ack", "tcp.analysis.zero_window", "tcp.analysis.initial_rtt",
+    "tcp.analysis.ack_lost_segment",
 ]
 F = {n: i for i, n in enumerate(FIELDS)}
 COUNTED = ["retransmission", "out_of_order", "duplicate_ack", "zero_window"]
+PRESENT = ["ack_lost_segment"]  # compared as present / absent in a direction
 NETMETER_FIELD = {
     "retransmission": "retransmittedSegments",
     "out_of_order": "outOfOrder",
     "duplicate_ack": "dupAcks",
     "zero_window": "zeroWindows",
+    "ack_lost_segment": "missedBytes",
 }
 
 
@@ -119,6 +130,12 @@ def tshark_directions(tshark, capture, env):
             continue
         d = directions[key]
         d["packets"] += 1
+        if row[F["tcp.analysis.ack_lost_segment"]]:  # about the data of the other direction
+            other = directions[(key[2], key[3], key[0], key[1])]
+            other["ack_lost_segment"] += 1
+            other.setdefault("lost_frames", [])
+            if len(other["lost_frames"]) < 10:
+                other["lost_frames"].append("ack_lost_segment:%s" % row[F["frame.number"]])
         if (row[F["tcp.analysis.retransmission"]] or row[F["tcp.analysis.fast_retransmission"]]
                 or row[F["tcp.analysis.spurious_retransmission"]]):
             d["retransmission"] += 1
@@ -162,7 +179,7 @@ def netmeter_directions(netmeter, capture, out_json):
         for key, side, packets in (((ci, cp, si, sp), "client", tx_packets), ((si, sp, ci, cp), "server", rx_packets)):
             d = directions[key]
             d["packets"] += packets
-            for name in COUNTED:
+            for name in COUNTED + PRESENT:
                 d[name] += c["tcp"][side][NETMETER_FIELD[name]]
         connections[tuple(sorted([(ci, cp), (si, sp)]))].append(c["tcp"]["handshakeNs"])
     return report, directions, connections
@@ -185,14 +202,16 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, not_com
         if tp != np_:
             not_comparable.append((name, key, tp, np_))
             continue
-        for field in COUNTED:
+        for field in COUNTED + PRESENT:
             totals[field][1] += 1
-            if t[field] == n[field]:
+            same = (t[field] > 0) == (n[field] > 0) if field in PRESENT else t[field] == n[field]
+            if same:
                 totals[field][0] += 1
             else:
+                frames = t.get("frames", []) + t.get("lost_frames", [])
                 examples[field].append("%s %s:%d -> %s:%d tshark %d netmeter %d %s" % (
                     name, key[0], key[1], key[2], key[3], t[field], n[field],
-                    " ".join(x for x in t["frames"] if x.startswith(field))[:300]))
+                    " ".join(x for x in frames if x.startswith(field))[:300]))
     for unordered, ids in sorted(streams.items(), key=str):
         ours = conns.get(unordered, [])
         if len(ids) != 1 or len(ours) != 1:
@@ -235,7 +254,7 @@ def main():
     if not captures:
         print("no captures under %s/pcaps: skipped" % opts.shared)
         return SKIP_RETURN_CODE
-    totals = {f: [0, 0] for f in COUNTED + ["initial_rtt"]}
+    totals = {f: [0, 0] for f in COUNTED + PRESENT + ["initial_rtt"]}
     examples = defaultdict(list)
     not_comparable = []
     used = 0
@@ -254,7 +273,7 @@ def main():
         status = "ok" if rate >= recorded else "BELOW RECORDED %.4f" % recorded
         print("  %-15s %6d / %6d agree  %.4f  %s" % (field, agree, compared, rate, status))
         failed |= rate < recorded
-    for field in COUNTED + ["initial_rtt"]:
+    for field in COUNTED + PRESENT + ["initial_rtt"]:
         if examples[field]:
             print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), opts.examples))
             for e in examples[field][:opts.examples]:

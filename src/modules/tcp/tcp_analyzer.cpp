@@ -119,6 +119,14 @@ bool onSequence(TcpConnectionState& st, Direction dir, const DecodedPacket& p, T
 
   if (!s.seqKnown) {
     s.seqKnown = true;
+    // Without its SYN, the side's sequence space seen starts at the lowest number the peer had
+    // acknowledged before: data between that and this segment went unseen (missed once acknowledged).
+    // A SYN starts the sequence space itself; a jump of 2^30 or more is garbage, not data.
+    const uint32_t acked = s.nextSeq;  // the lowest number acknowledged before (ackFloorKnown)
+    if (s.ackFloorKnown && !syn && seqGt(seq, acked) && seq - acked < kMaxPlausibleJump) {
+      addHole(s, acked, seq);
+      v.gap = true;
+    }
     advance(s, end, t);
     return len > 0;
   }
@@ -189,7 +197,14 @@ void onAck(TcpConnectionState& st, Direction dir, const DecodedPacket& p, TcpSeg
   } else if (!s.ackKnown || a != s.lastAck) {
     s.dupAckRun = 0;
   }
-  if (r.seqKnown) {
+  if (!r.seqKnown) {
+    // Nothing of `r` seen yet: remember the lowest number acknowledged, in r.nextSeq (one 2^30 or
+    // more above it resynchronises: the newest wins).
+    if (!r.ackFloorKnown || seqLt(a, r.nextSeq) || a - r.nextSeq >= kMaxPlausibleJump) {
+      r.nextSeq = a;
+      r.ackFloorKnown = true;
+    }
+  } else {
     const int32_t ahead = static_cast<int32_t>(a - r.nextSeq);
     if (ahead > 0 && static_cast<uint32_t>(ahead) < kMaxPlausibleJump) {
       r.counters.missedBytes += static_cast<uint32_t>(ahead);  // acknowledged, never seen

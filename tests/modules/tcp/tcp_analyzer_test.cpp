@@ -181,6 +181,92 @@ TEST_F(TcpAnalyzerTest, CaptureStartingMidConnection) {
   EXPECT_EQ(server().missedBytes, 0u);
 }
 
+// 1kxun.pcap's connection to 14.136.136.108:80 from port 49380 in small: the capture starts with the
+// client's request (ACK 1), the server's first segment seen starts at 10366, the client acknowledges
+// 63513. The 10,365 bytes before the server's first segment seen were acknowledged, never captured.
+TEST_F(TcpAnalyzerTest, MissedDataBeforeTheFirstSegmentOfADirection) {
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1, .ack = 1, .len = 514, .t = ms(0)});
+  auto v = send({.dir = kServerToClient, .flags = kAck, .seq = 10366, .ack = 515, .len = 1440, .t = ms(50)});
+  EXPECT_TRUE(v.gap);
+  EXPECT_FALSE(v.retransmission || v.outOfOrder);
+  EXPECT_EQ(server().missedBytes, 0u) << "not acknowledged yet";
+  send({.dir = kServerToClient, .flags = kAck, .seq = 11806, .ack = 515, .len = 1440, .t = ms(51)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 515, .ack = 13246, .t = ms(60)});
+  EXPECT_EQ(server().missedBytes, 10365u);
+  EXPECT_EQ(client().missedBytes, 0u);
+  EXPECT_EQ(server().retransmittedSegments + server().outOfOrder, 0u);
+}
+
+// The gap counts only once acknowledged: data of it seen later (out of order, or retransmitted) is
+// not missed.
+TEST_F(TcpAnalyzerTest, GapBeforeTheFirstSegmentFilledLaterIsNotMissed) {
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1, .ack = 1, .len = 100, .t = ms(0)});
+  send({.dir = kServerToClient, .flags = kAck, .seq = 1001, .ack = 101, .len = 1000, .t = ms(50)});
+  const auto v =
+      send({.dir = kServerToClient, .flags = kAck, .seq = 1, .ack = 101, .len = 1000, .t = ms(51)});
+  EXPECT_TRUE(v.outOfOrder);
+  send({.dir = kClientToServer, .flags = kAck, .seq = 101, .ack = 2001, .t = ms(60)});
+  EXPECT_EQ(server().missedBytes, 0u);
+}
+
+// The lowest ACK before the direction's first segment is its start (ACKs may arrive reordered); ACKs
+// below it later change nothing.
+TEST_F(TcpAnalyzerTest, LowestAckBeforeTheFirstSegmentStartsTheDirection) {
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 3001, .t = ms(0)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 2001, .t = ms(1)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 2501, .t = ms(2)});
+  send({.dir = kServerToClient, .flags = kAck, .seq = 4001, .ack = 1, .len = 500, .t = ms(10)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 4501, .t = ms(20)});
+  EXPECT_EQ(server().missedBytes, 2000u);  // 2001..4001
+}
+
+// Data below the first acknowledgement seen was sent before the capture saw the connection: never
+// counted. A first segment at or below it leaves nothing unseen.
+TEST_F(TcpAnalyzerTest, DataBelowTheFirstAckSeenIsNotMissed) {
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 5001, .t = ms(0)});
+  const auto v =
+      send({.dir = kServerToClient, .flags = kAck, .seq = 4001, .ack = 1, .len = 1000, .t = ms(10)});
+  EXPECT_FALSE(v.gap || v.retransmission || v.outOfOrder);
+  send({.dir = kServerToClient, .flags = kAck, .seq = 5001, .ack = 1, .len = 1000, .t = ms(11)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 6001, .t = ms(20)});
+  EXPECT_EQ(server().missedBytes, 0u);
+}
+
+// With the SYN seen, the direction starts at ISN + 1 (unchanged): the peer's ACK before the SYN (a
+// stray or garbage number) does not matter, and a SYN is never after a gap.
+TEST_F(TcpAnalyzerTest, SynStartsTheDirectionWhateverWasAcknowledgedBefore) {
+  send({.dir = kServerToClient, .flags = kAck, .seq = 5000, .ack = 100, .t = ms(0)});
+  const auto v = send({.dir = kClientToServer, .flags = kSyn, .seq = 1000, .t = ms(1)});
+  EXPECT_FALSE(v.gap);
+  send({.dir = kServerToClient, .flags = kSynAck, .seq = 5000, .ack = 1001, .t = ms(10)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1001, .ack = 5001, .t = ms(12)});
+  // The server's first data after its SYN-ACK is missing: 1000 bytes from ISN + 1.
+  send({.dir = kServerToClient, .flags = kAck, .seq = 6001, .ack = 1001, .len = 500, .t = ms(20)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1001, .ack = 6501, .t = ms(30)});
+  EXPECT_EQ(client().missedBytes, 0u);
+  EXPECT_EQ(server().missedBytes, 1000u);
+}
+
+// A first segment 2^30 or more beyond the ACK seen before is a resynchronisation (garbage, another
+// connection's numbers), not a gap; so is an ACK that far from the earlier ones (the newest wins).
+TEST_F(TcpAnalyzerTest, ImplausibleGapBeforeTheFirstSegmentIsNotCounted) {
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 1000, .t = ms(0)});
+  auto v = send(
+      {.dir = kServerToClient, .flags = kAck, .seq = 1000 + 0x50000000u, .ack = 1, .len = 10, .t = ms(1)});
+  EXPECT_FALSE(v.gap);
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 1010 + 0x50000000u, .t = ms(2)});
+  EXPECT_EQ(server().missedBytes, 0u);
+
+  st_ = TcpConnectionState{};
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 1000, .t = ms(0)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 1000 + 0x90000000u, .t = ms(1)});  // resync
+  v = send(
+      {.dir = kServerToClient, .flags = kAck, .seq = 1100 + 0x90000000u, .ack = 1, .len = 10, .t = ms(2)});
+  EXPECT_TRUE(v.gap);
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1, .ack = 1110 + 0x90000000u, .t = ms(3)});
+  EXPECT_EQ(server().missedBytes, 100u);
+}
+
 TEST_F(TcpAnalyzerTest, GarbageJumpsAreResynchronisedNotCounted) {
   handshake();
   send({.dir = kClientToServer, .flags = kPshAck, .seq = 1001, .ack = 5001, .len = 100, .t = ms(20)});
