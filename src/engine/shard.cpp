@@ -9,6 +9,11 @@ Shard::Shard(const EngineOptions& options, int64_t memoryBudget)
   modules_.app.http.setTransactionsPerConnection(options.httpTransactionsPerConnection);
   modules_.enableL7(options.l7);
   modules_.tcpAnalysis = options.tcpAnalysis;
+  flows_.trackEnded(options.tcpAnalysis);  // only TCP finishes ended connections (finishConnections)
+}
+
+void Shard::finishEnded() {
+  modules_.finishConnections([&](const auto& visit) { flows_.takeEnded(visit); }, account_);
 }
 
 void Shard::housekeeping(PacketTime now) {
@@ -22,6 +27,7 @@ void Shard::housekeeping(PacketTime now) {
     modules_.afterExpiry(false, account_);
     lastExpirySecond_ = second;
   }
+  finishEnded();  // by expiry, or by a packet after their timeout since the last second
   if (lastCompactSecond_ == INT64_MIN) lastCompactSecond_ = second;
   if (second - lastCompactSecond_ >= options_.compactEverySeconds) {
     compact(second);
@@ -36,6 +42,9 @@ void Shard::finish(PacketTime endTime) {
   modules_.flushPending(account_);
   flows_.expire(endTime);
   modules_.afterExpiry(true, account_);
+  finishEnded();
+  // The analysis is over: what the connections still open have in progress counts too.
+  modules_.finishConnections([&](const auto& visit) { flows_.forEach(visit); }, account_);
   compact(secondOf(endTime));
   if (account_.bytes > budget_) enforceBudget(endTime);
 }
@@ -55,14 +64,19 @@ void Shard::compact(int64_t second) {
 void Shard::enforceBudget(PacketTime now) {
   const int64_t target = budget_ / 10 * 9;
   modules_.flushPending(account_);
+  finishEnded();
   PacketTime from = std::max(evictedBefore_, firstTime_);
   while (account_.bytes > target && from < now) {
     from = std::min(now, from + std::max<PacketTime>(kNanosPerMilli, (now - from) / 8));
     evictedBefore_ = from;
     retainedFrom_ = std::max(retainedFrom_, secondOf(from));
+    // Connections go first, each finished on its way out (dated at its last packet, before `from`),
+    // so that what it adds reaches the records before their history and the old ones go. Nothing is
+    // pending that could point at them (flushed above; finishConnection flushes at once).
+    modules_.finishConnections(
+        [&](const auto& visit) { evicted_ += flows_.evictBefore(from, account_, visit); }, account_);
     modules_.dropBefore(retainedFrom_, account_);
     evicted_ += modules_.evictBefore(from, account_);
-    evicted_ += flows_.evictBefore(from, account_);
   }
 }
 

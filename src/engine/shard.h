@@ -63,6 +63,8 @@ class Shard {
  private:
   void enforceBudget(PacketTime now);
   void compact(int64_t second);
+  // Finishes what the connections the flow table ended since the last call had in progress.
+  void finishEnded();
 
   const EngineOptions& options_;
   int64_t budget_;

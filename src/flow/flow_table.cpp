@@ -164,6 +164,7 @@ void FlowTable::end(uint32_t slot, TerminationReason reason) {
   Connection& c = s.connection;
   if (c.termination == TerminationReason::kActive) c.termination = reason;
   s.active = false;
+  if (trackEnded_) ended_.push_back(slot);
 }
 
 FlowUpdate FlowTable::update(const DecodedPacket& p, MemoryAccount& account, const FlowHint* hint) {
@@ -264,12 +265,14 @@ void FlowTable::expire(PacketTime now) {
       });
 }
 
-size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
+size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account,
+                              absl::FunctionRef<void(Connection&)> removing) {
   size_t removed = 0;
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     QueryYield::point();
     Slot& s = slots_[i];
     if (!s.used || s.connection.lastActivity >= before) continue;
+    removing(s.connection);
     if (s.active) index_.erase(keyOf(s.connection).hash(), i);
     s.connection.traffic.clear(account);
     s.connection.app.release(account);
@@ -286,6 +289,9 @@ size_t FlowTable::evictBefore(PacketTime before, MemoryAccount& account) {
   // The expiry entries of the connections removed (and of the ended ones) go too: a removed
   // connection is no longer accounted, and under a flood its entries would wait for up to a timeout.
   if (removed != 0) expiry_.removeIf([&](uint32_t slot) { return !slots_[slot].active; });
+  // Ended connections not taken yet that were removed (their slot may be reused) are forgotten.
+  if (removed != 0 && !ended_.empty())
+    std::erase_if(ended_, [&](uint32_t slot) { return !slots_[slot].used; });
   return removed;
 }
 

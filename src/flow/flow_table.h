@@ -1,5 +1,7 @@
 #pragma once
 
+#include <absl/functional/function_ref.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "flow/flow_index.h"
 #include "flow/flow_key.h"
 #include "store/memory_account.h"
+#include "store/query_yield.h"
 #include "store/stable_vector.h"
 
 namespace netmeter {
@@ -89,12 +92,33 @@ class FlowTable {
   // Ends active connections idle for longer than their timeout at packet time `now`.
   void expire(PacketTime now);
   // Removes connections, ended or still active, whose last activity is before `before` (memory
-  // budget); returns how many. A later packet of an evicted active connection starts a new one.
-  size_t evictBefore(PacketTime before, MemoryAccount& account);
+  // budget); returns how many. `removing(connection)` is called for each just before it goes. A
+  // later packet of an evicted active connection starts a new one.
+  size_t evictBefore(
+      PacketTime before, MemoryAccount& account,
+      absl::FunctionRef<void(Connection&)> removing = [](Connection&) {});
+
+  // While on (the shard's, for TCP analysis), the table lists the connections it ends (idle expiry,
+  // or a packet after their timeout or their close that starts a new connection) until takeEnded().
+  void trackEnded(bool on) { trackEnded_ = on; }
+  // Calls f(connection) for each connection ended since the last call (each once) and forgets them.
+  template <typename F>
+  void takeEnded(F&& f) {
+    for (const uint32_t slot : ended_) {
+      QueryYield::point();
+      if (slots_[slot].used) f(slots_[slot].connection);
+    }
+    ended_.clear();
+  }
 
   template <typename F>
   void forEach(F&& f) const {
     for (const Slot& s : slots_)
+      if (s.used) f(s.connection);
+  }
+  template <typename F>
+  void forEach(F&& f) {
+    for (Slot& s : slots_)
       if (s.used) f(s.connection);
   }
   // Like forEach with each connection's slot number, which stays valid for connectionAt() (a slot is
@@ -115,10 +139,10 @@ class FlowTable {
   uint64_t connectionsCreated() const { return nextId_; }
 
   // A connection's slot, its free-list entry, its worst-case share of the active index (8-byte
-  // entries, at least 3/8 full after the index grew) and its expiry entries; its traffic history is
-  // accounted by the TimeSeries itself.
+  // entries, at least 3/8 full after the index grew), its expiry entries and its entry in the list of
+  // ended connections; its traffic history is accounted by the TimeSeries itself.
   static constexpr int64_t kBytesPerConnection =
-      sizeof(Connection) + 8 + 3 * 8 + ExpiryWheel::kBytesPerConnection;
+      sizeof(Connection) + 8 + 3 * 8 + ExpiryWheel::kBytesPerConnection + sizeof(uint32_t);
 
  private:
   struct Slot {
@@ -138,6 +162,8 @@ class FlowTable {
   ExpiryWheel expiry_;  // when to check each active connection for idle expiry
   StableVector<Slot> slots_;
   std::vector<uint32_t> free_;
+  std::vector<uint32_t> ended_;  // slots of the connections ended since takeEnded() (trackEnded_)
+  bool trackEnded_ = false;
   uint64_t nextId_ = 0;
 };
 

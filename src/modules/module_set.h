@@ -82,6 +82,18 @@ struct ModuleSet {
   // connections that will see no more packets is given up.
   void afterExpiry(bool traceEnded, MemoryAccount& account) { dpi.giveUpEnded(traceEnded, account); }
 
+  // Connections ended (idle timeout, a packet after their timeout or close, eviction:
+  // FlowTable::takeEnded and evictBefore) or the trace did: what they have in progress is finished
+  // (TCP: the open data burst), dated at their last packet, so results do not depend on when this is
+  // called. `forEach(visit)` calls visit(Connection&) for each of them.
+  template <typename ForEach>
+  void finishConnections(ForEach&& forEach, MemoryAccount& account) {
+    forEach([&](Connection& c) {
+      if (tcpAnalysis) tcp.finishConnection(c, account);
+    });
+    tcp.addFinished(account);
+  }
+
   // Rolls history up to coarser resolutions as it ages.
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
     flushTraffic(account);

@@ -139,6 +139,149 @@ TEST(ShardPendingTraffic, NewMacsAndLatePacketsAreCountedApart) {
   EXPECT_EQ(client.macs.size(), 2u);
 }
 
+// TCP application times of connections that end without FIN/RST. A request (client, 100 bytes at
+// `at`) answered by the server (1000 bytes at `at` + 200 ms), then the client's ACK: the server's
+// burst is in progress until the connection ends.
+struct TcpExchange {
+  std::string client = "10.0.0.1";
+  uint16_t clientPort = 40000;
+  test::FrameSpec segment(bool fromClient, uint32_t seq, uint32_t ack, uint32_t payload) const {
+    test::FrameSpec s = fromClient ? clientToServer(payload) : serverToClient(payload);
+    (fromClient ? s.srcIp : s.dstIp) = client;
+    (fromClient ? s.srcPort : s.dstPort) = clientPort;
+    s.tcpFlags = tcpflag::kAck | (payload != 0 ? tcpflag::kPsh : 0);
+    s.tcpSeq = seq;
+    s.tcpAck = ack;
+    return s;
+  }
+  void send(ShardFeeder& f, PacketTime at) const {
+    f.send(segment(true, 1000, 5000, 100), at);
+    f.send(segment(false, 5000, 1100, 1000), at + 200 * kMs);
+    f.send(segment(true, 1100, 6000, 0), at + 250 * kMs);
+  }
+};
+
+const Connection* connectionOf(const Shard& shard, const std::string& client, PacketTime start) {
+  const Connection* found = nullptr;
+  shard.flows().forEach([&](const Connection& c) {
+    if (c.clientIp == ip(client) && c.start == start) found = &c;
+  });
+  return found;
+}
+
+const TcpIpRecord& tcpRecord(const Shard& shard, const char* text) {
+  return *shard.modules().tcp.ips().find(ip(text));
+}
+
+// Expects the server burst of the exchange sent at `at` to be counted for the connection, its server
+// (in the second of its last packet) and globally.
+void expectServerBurstCounted(const Shard& shard, const std::string& client, PacketTime at) {
+  const Connection* c = connectionOf(shard, client, at);
+  ASSERT_NE(c, nullptr);
+  ASSERT_NE(c->tcp, nullptr);
+  EXPECT_EQ(c->tcp->side[kServerToClient].counters.dataTransfers, 1u);
+  EXPECT_EQ(c->tcp->app.requestResponses, 1u);
+  EXPECT_EQ(c->tcp->app.requestResponseNs, 200'000'000u);
+  const int64_t last = secondOf(at + 250 * kMs);
+  const auto server = tcpRecord(shard, "10.0.0.2").counters.sum(last, last + 1);
+  EXPECT_GE(server[kTcpDataTransfers], 1u);
+  EXPECT_GE(server[kTcpRequestResponsesAsServer], 1u);
+  EXPECT_GE(shard.modules().tcp.global().counters.sum(last, last + 1)[kTcpRequestResponsesAsServer], 1u);
+}
+
+TEST(ShardTcpEnds, IdleExpiryFinishesTheBurstInProgress) {
+  ShardFeeder f;
+  TcpExchange{}.send(f, kT0 + 100 * kMs);
+  test::FrameSpec other = clientToServer(10);
+  other.srcIp = "10.0.0.9";
+  f.send(other, kT0 + 200 * kNanosPerSecond);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpDataTransfers], 0u);
+  EXPECT_EQ(f.shard.modules().tcp.global().counters.allTime()[kTcpRequestResponsesAsServer], 0u);
+  f.send(other, kT0 + 400 * kNanosPerSecond);  // the expiry scan of second 400 ends the first one
+  const Connection* c = connectionOf(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->termination, TerminationReason::kTimeout);
+  expectServerBurstCounted(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpDataTransfers], 1u);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.1").counters.allTime()[kTcpDataTransfers], 1u);
+}
+
+// A packet after the timeout (before a scan noticed it) ends the connection and starts a new one; the
+// old one's burst is finished at the next second, dated at its own last packet.
+TEST(ShardTcpEnds, APacketAfterTheTimeoutFinishesTheBurstInProgress) {
+  ShardFeeder f;
+  TcpExchange{}.send(f, kT0 + 100 * kMs);
+  test::FrameSpec other = clientToServer(10);
+  other.srcIp = "10.0.0.9";
+  f.send(other, kT0 + 300 * kNanosPerSecond);          // scans at second 300: not idle for 300 s yet
+  TcpExchange{}.send(f, kT0 + 301 * kNanosPerSecond);  // same ports, 300.75 s later: a new connection
+  const Connection* old = connectionOf(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(old->termination, TerminationReason::kTimeout);
+  EXPECT_EQ(old->tcp->app.requestResponses, 0u) << "finished when the next second begins";
+  f.send(other, kT0 + 302 * kNanosPerSecond);
+  expectServerBurstCounted(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpRequestResponsesAsServer], 1u)
+      << "the new connection's response is still in progress";
+}
+
+// While the analysis runs, a burst in progress is not counted (a query of a live analysis sees the
+// finished ones only); the end of the analysis finishes it, the connection staying active.
+TEST(ShardTcpEnds, TheEndOfTheAnalysisFinishesTheBurstInProgress) {
+  ShardFeeder f;
+  TcpExchange{}.send(f, kT0 + 100 * kMs);
+  f.shard.flushPending();
+  const Connection* c = connectionOf(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->tcp->side[kServerToClient].counters.dataTransfers, 0u);
+  EXPECT_EQ(c->tcp->app.transactions, 1u);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpTransactionsAsServer], 1u);
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpRequestResponsesAsServer], 0u);
+  f.shard.finish(kT0 + 10 * kNanosPerSecond);
+  EXPECT_EQ(c->termination, TerminationReason::kActive);
+  expectServerBurstCounted(f.shard, "10.0.0.1", kT0 + 100 * kMs);
+  f.shard.finish(kT0 + 10 * kNanosPerSecond);  // once only
+  EXPECT_EQ(tcpRecord(f.shard, "10.0.0.2").counters.allTime()[kTcpRequestResponsesAsServer], 1u);
+  EXPECT_EQ(f.shard.modules().tcp.global().counters.allTime()[kTcpDataTransfers], 2u);
+}
+
+// Under memory pressure the oldest connections are evicted: their bursts in progress count before
+// they go (globally: the per-IP records of the same age go with them). A flood of clients that each
+// send one request, evicted in turn: every burst counts once, at eviction or at the end.
+TEST(ShardTcpEnds, EvictionFinishesTheBurstInProgress) {
+  EngineOptions options;
+  Shard shard(options, int64_t{4} << 20);
+  const auto send = [&](const test::FrameSpec& spec, PacketTime t) {
+    const std::vector<uint8_t> frame = test::buildFrame(spec);
+    DecodedPacket p;
+    decodePacket(test::rawPacket(frame, t), p);
+    shard.process(p, IpBytes{frame.data() + p.ipOffset, uint32_t(frame.size() - p.ipOffset)});
+  };
+  const TcpExchange exchange;
+  send(exchange.segment(true, 1000, 5000, 100), kT0);
+  send(exchange.segment(false, 5000, 1100, 1000), kT0 + 200 * kMs);
+  send(exchange.segment(true, 1100, 6000, 0), kT0 + 250 * kMs);
+  int flood = 0;
+  for (; flood < 20000 && shard.evictedEntities() == 0; ++flood)
+    send(TcpExchange{.client = "10." + std::to_string(1 + flood / 65536) + "." +
+                               std::to_string(flood / 256 % 256) + "." + std::to_string(flood % 256)}
+             .segment(true, 1000, 5000, 100),
+         kT0 + kNanosPerSecond + flood * kMs);
+  ASSERT_GT(shard.evictedEntities(), 0u);
+  EXPECT_EQ(connectionOf(shard, "10.0.0.1", kT0), nullptr) << "evicted";
+  const auto global = shard.modules().tcp.global().counters.allTime();
+  EXPECT_GE(global[kTcpDataTransfers], 2u);
+  EXPECT_EQ(global[kTcpRequestResponsesAsServer], 1u);
+  EXPECT_EQ(global[kTcpRequestResponseNsAsServer], 200'000'000u);
+  for (int i = 0; i < 3000; ++i, ++flood)  // more evictions, then the end
+    send(TcpExchange{.client = "10.9." + std::to_string(i / 256) + "." + std::to_string(i % 256)}.segment(
+             true, 1000, 5000, 100),
+         kT0 + kNanosPerSecond + flood * kMs);
+  shard.finish(kT0 + kNanosPerSecond + flood * kMs);
+  EXPECT_LE(shard.memory().bytes, shard.memoryBudget());
+  EXPECT_EQ(shard.modules().tcp.global().counters.allTime()[kTcpDataTransfers], 2u + uint64_t(flood));
+}
+
 // A source that pauses after its first packets (like an upload waiting for data) until the test has
 // looked at the statistics: one packet from each of kClients clients (connections spread over every
 // worker, the one reading among them), then the pause, then one more packet.

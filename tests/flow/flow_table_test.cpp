@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "decode/decoder.h"
 #include "support/packet_builder.h"
 
@@ -142,6 +144,47 @@ TEST_F(FlowTableTest, EvictionFreesMemory) {
   FrameSpec s = tcp(true, tcpflag::kAck);
   s.srcPort = 1024;
   EXPECT_TRUE(feed(s, kT0 + 200 * kNanosPerSecond).isNew);
+}
+
+// While tracked, the connections the table ends are listed once until taken: by an expiry scan and by
+// a packet after the timeout; eviction hands every connection it removes to its callback and forgets
+// the listed ones it removed.
+TEST_F(FlowTableTest, EndedConnectionsAreListedUntilTaken) {
+  table_.trackEnded(true);
+  for (int i = 0; i < 3; ++i) {
+    FrameSpec s = tcp(true, tcpflag::kSyn);
+    s.srcPort = uint16_t(1024 + i);
+    feed(s, kT0 + i * kNanosPerSecond);
+  }
+  table_.expire(kT0 + 301 * kNanosPerSecond);  // ends 1024 (idle 301 s), not 1025 and 1026
+  FrameSpec again = tcp(true, tcpflag::kAck);
+  again.srcPort = 1025;
+  EXPECT_TRUE(feed(again, kT0 + 302 * kNanosPerSecond).isNew);  // ends the first 1025
+  std::vector<uint16_t> ended;
+  table_.takeEnded([&](Connection& c) {
+    EXPECT_EQ(c.termination, TerminationReason::kTimeout);
+    ended.push_back(c.clientPort);
+  });
+  EXPECT_EQ(ended, (std::vector<uint16_t>{1024, 1025}));
+  table_.takeEnded([&](Connection&) { ADD_FAILURE() << "taken twice"; });
+
+  table_.expire(kT0 + 310 * kNanosPerSecond);  // ends 1026, listed, then evicted before taken
+  std::vector<uint16_t> removed;
+  EXPECT_EQ(table_.evictBefore(kT0 + 100 * kNanosPerSecond, account_,
+                               [&](Connection& c) { removed.push_back(c.clientPort); }),
+            3u);
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<uint16_t>{1024, 1025, 1026}));
+  table_.takeEnded([&](Connection&) { ADD_FAILURE() << "an evicted connection"; });
+
+  FlowTable untracked;
+  FrameSpec s = tcp(true, tcpflag::kSyn);
+  frames_.push_back(test::buildFrame(s));
+  DecodedPacket p;
+  decodePacket(test::rawPacket(frames_.back(), kT0), p);
+  untracked.update(p, account_);
+  untracked.expire(kT0 + 400 * kNanosPerSecond);
+  untracked.takeEnded([&](Connection&) { ADD_FAILURE() << "not tracked"; });
 }
 
 }  // namespace

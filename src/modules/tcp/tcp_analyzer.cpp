@@ -288,6 +288,10 @@ void onData(TcpConnectionState& st, Direction dir, PacketTime t) {
 
 }  // namespace
 
+void finishTcpBurst(TcpConnectionState& st) {
+  endBurst(st);
+}
+
 uint8_t tcpWindowShift(const TcpConnectionState& st, Direction side) {
   if (!tcpWindowScaleKnown(st)) return 0;
   const uint8_t mine = st.side[side].windowScale;

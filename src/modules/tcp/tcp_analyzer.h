@@ -24,6 +24,16 @@ struct TcpSegmentVerdict {
 // follow Wireshark's tcp.analysis where it defines the figure (see README.md, "TCP health").
 TcpSegmentVerdict analyzeTcpSegment(TcpConnectionState& state, Direction dir, const DecodedPacket& p);
 
+// Whether a data burst (TCP application times) is in progress: its side sent data since the other
+// side's last data, FIN or RST.
+inline bool tcpBurstOpen(const TcpConnectionState& state) {
+  return state.app.burstSide <= kServerToClient;
+}
+// Finishes the burst in progress, as FIN/RST or the other side's data would: its data transfer
+// time and, for a server burst answering the client, the transaction's request-response time. For a
+// connection that ended without (idle timeout, eviction) or that is still open when the analysis ends.
+void finishTcpBurst(TcpConnectionState& state);
+
 // Effective window scale shift of `side` (0 when not negotiated or unknown), and whether it is known
 // (both SYNs seen).
 uint8_t tcpWindowShift(const TcpConnectionState& state, Direction side);

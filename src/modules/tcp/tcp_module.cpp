@@ -1,5 +1,6 @@
 #include "modules/tcp/tcp_module.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "modules/tcp/tcp_analyzer.h"
@@ -78,7 +79,25 @@ void TcpModule::flush(MemoryAccount& account) {
   dirty_.clear();
 }
 
-void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
+void TcpModule::finishConnection(Connection& c, MemoryAccount& account) {
+  TcpConnectionState* st = c.tcp.get();
+  if (st == nullptr || !tcpBurstOpen(*st)) return;
+  if (st->dirty) flush(account);  // what it has pending first, dated as usual (callers flush before)
+  finishTcpBurst(*st);
+  st->pendingFirst = st->pendingLast = c.lastActivity;
+  flushConnection(c, account, true);
+}
+
+// A late count decodes and re-encodes the history from its second on (TimeSeries::addAt): for the
+// global record, once per second of the connections finished together (an expiry scan's are a few
+// seconds, 300 s back) rather than once per connection.
+void TcpModule::addFinished(MemoryAccount& account) {
+  for (const auto& [second, values] : finishedGlobal_)
+    global_.counters.addAt(second * kNanosPerSecond, values, account);
+  finishedGlobal_.clear();
+}
+
+void TcpModule::flushConnection(Connection& c, MemoryAccount& account, bool late) {
   TcpConnectionState& st = *c.tcp;
   st.dirty = false;
   // Dated at the connection's latest packet since the last flush, and the records' activity spans its
@@ -119,10 +138,12 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
     TcpIpRecord& r = ips_.findOrCreateHinted(ip, hint, account);
     if (ipHint != nullptr) *ipHint = hint;
     r.touch(first);
-    if (anyNonZero(values))
-      r.add(t, values, account);
-    else
+    if (!anyNonZero(values))
       r.touch(t);
+    else if (late)
+      r.addAt(t, values, account);
+    else
+      r.add(t, values, account);
     const TcpSideState& side = st.side[asClient ? kClientToServer : kServerToClient];
     r.extremes.dataResponseMaxNs = std::max(r.extremes.dataResponseMaxNs, side.dataResponseMaxNs);
     if (asClient) {
@@ -150,7 +171,16 @@ void TcpModule::flushConnection(Connection& c, MemoryAccount& account) {
   TcpValues both = client;
   for (size_t i = 0; i < both.size(); ++i) both[i] += server[i];
   global_.touch(first);
-  global_.add(t, both, account);  // the global record counts every connection in both roles
+  if (late) {  // counted by addFinished()
+    global_.touch(t);
+    const int64_t second = secondOf(t);
+    auto it = std::lower_bound(finishedGlobal_.begin(), finishedGlobal_.end(), second,
+                               [](const auto& entry, int64_t s) { return entry.first < s; });
+    if (it == finishedGlobal_.end() || it->first != second) it = finishedGlobal_.insert(it, {second, {}});
+    for (size_t i = 0; i < both.size(); ++i) it->second[i] += both[i];
+  } else {
+    global_.add(t, both, account);  // the global record counts every connection in both roles
+  }
   global_.connectionsAsClient += opened;
   global_.connectionsAsServer += opened;
   global_.validAsClient += becameValid;

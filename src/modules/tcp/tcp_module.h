@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <utility>
 #include <vector>
 
 #include "decode/decoded_packet.h"
@@ -24,6 +26,14 @@ class TcpModule {
   }
   // Adds every changed connection's growth to the per-IP and global statistics.
   void flush(MemoryAccount& account);
+  // `c` ended (idle timeout, a packet after its timeout, eviction) or the analysis did: its data burst
+  // in progress is finished (finishTcpBurst) and counted in the connection and per IP at once, dated
+  // at the connection's last packet (TimeSeries::addAt), so that the result does not depend on when
+  // this is called (shard, expiry scan, thread count). Nothing happens without a burst in progress,
+  // so calling it again changes nothing. The global record, which every such connection reaches and
+  // whose history is dense, gets the counts by second in addFinished(), which must follow.
+  void finishConnection(Connection& c, MemoryAccount& account);
+  void addFinished(MemoryAccount& account);
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account);
   void dropBefore(int64_t second, MemoryAccount& account);
   size_t evictBefore(PacketTime before, MemoryAccount& account);
@@ -35,12 +45,15 @@ class TcpModule {
 
  private:
   void onSegment(const DecodedPacket& p, Connection& c, Direction dir, MemoryAccount& account);
-  void flushConnection(Connection& c, MemoryAccount& account);
+  // `late`: dated at its own second even when the records' history has moved past it.
+  void flushConnection(Connection& c, MemoryAccount& account, bool late = false);
 
   KeyedStats<IpAddress, TcpIpRecord> ips_;
   KeyedStats<TcpServerPortKey, TcpServerPortRecord> serverPorts_;
   TcpIpRecord global_;
   std::vector<Connection*> dirty_;  // connections changed since the last flush
+  // What finished connections add to the global record, by second (sorted; see addFinished).
+  std::vector<std::pair<int64_t, std::array<uint64_t, kTcpStatCount>>> finishedGlobal_;
   int64_t second_ = INT64_MIN;      // second of the newest TCP packet
 };
 

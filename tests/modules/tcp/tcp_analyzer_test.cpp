@@ -320,6 +320,36 @@ TEST_F(TcpAnalyzerTest, ApplicationTimes) {
   EXPECT_FALSE(st_.closedByRst);
 }
 
+// A connection that ends without FIN/RST (idle timeout, eviction, end of the analysis): the burst in
+// progress is finished as a FIN would finish it, once.
+TEST_F(TcpAnalyzerTest, FinishingTheBurstInProgress) {
+  handshake();
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1001, .ack = 5001, .len = 100, .t = ms(20)});
+  send({.dir = kServerToClient, .flags = kPshAck, .seq = 5001, .ack = 1101, .len = 1000, .t = ms(50)});
+  send({.dir = kServerToClient, .flags = kPshAck, .seq = 6001, .ack = 1101, .len = 1000, .t = ms(70)});
+  send({.dir = kClientToServer, .flags = kAck, .seq = 1101, .ack = 7001, .t = ms(80)});  // no data
+  EXPECT_TRUE(tcpBurstOpen(st_));
+  EXPECT_EQ(server().dataTransfers, 0u);
+  EXPECT_EQ(st_.app.transactions, 1u);
+  EXPECT_EQ(st_.app.requestResponses, 0u);
+  finishTcpBurst(st_);
+  EXPECT_FALSE(tcpBurstOpen(st_));
+  EXPECT_EQ(server().dataTransfers, 1u);
+  EXPECT_EQ(server().dataTransferNs, 20'000'000u);  // 50 -> 70 ms
+  EXPECT_EQ(st_.app.requestResponses, 1u);
+  EXPECT_EQ(st_.app.requestResponseNs, 50'000'000u);  // 20 -> 70 ms
+  EXPECT_EQ(st_.app.pendingRequestResponses, 1u);
+  finishTcpBurst(st_);
+  EXPECT_EQ(server().dataTransfers, 1u);
+  EXPECT_EQ(st_.app.requestResponses, 1u);
+  // A client burst left open: a data transfer, no transaction.
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1101, .ack = 7001, .len = 10, .t = ms(100)});
+  finishTcpBurst(st_);
+  EXPECT_EQ(client().dataTransfers, 2u);
+  EXPECT_EQ(st_.app.transactions, 1u);
+  EXPECT_EQ(st_.app.requestResponses, 1u);
+}
+
 TEST_F(TcpAnalyzerTest, RstIsTerminationOnly) {
   handshake();
   send({.dir = kServerToClient, .flags = kRst, .seq = 12345, .window = 0, .t = ms(20)});

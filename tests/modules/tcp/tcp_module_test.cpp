@@ -97,6 +97,51 @@ TEST_F(TcpModuleTest, StateIsAccountedAndFreedWithTheConnection) {
   EXPECT_EQ(account_.bytes, before + 0);
 }
 
+// A connection that ended without FIN/RST: its open burst counts per IP and globally, dated in the
+// second of its last packet even though the records have moved on since, and only once.
+TEST_F(TcpModuleTest, FinishedConnectionCountsItsOpenBurstAtItsLastPacket) {
+  exchange(0);  // the server's response (410 ms) is still in progress
+  feed({.dir = kClientToServer, .flags = kAck, .seq = 1101, .ack = 5301, .t = ms(1500)});
+  // Another client of the same server moves the records on to second 7.
+  for (const Direction d : {kClientToServer, kServerToClient}) {
+    DecodedPacket p =
+        Segment{.dir = d, .flags = kPshAck, .seq = 1, .ack = 1, .len = 10, .t = ms(7000)}.packet();
+    (d == kClientToServer ? p.srcIp : p.dstIp) = *IpAddress::parse("10.0.0.3");
+    module_.onPacket(p, flows_.update(p, account_), account_);
+  }
+  module_.flush(account_);
+  const TcpIpRecord* server = ip("10.0.0.2");
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->counters.openSecond(), secondOf(ms(7000)));
+  EXPECT_EQ(server->counters.allTime()[kTcpDataTransfers], 0u);
+  EXPECT_EQ(server->counters.allTime()[kTcpRequestResponsesAsServer], 0u);
+  EXPECT_EQ(server->counters.allTime()[kTcpTransactionsAsServer], 2u);  // both clients answered
+
+  Connection* first = nullptr;
+  flows_.forEach([&](Connection& c) {
+    if (c.clientIp == *IpAddress::parse("10.0.0.1")) first = &c;
+  });
+  ASSERT_NE(first, nullptr);
+  for (int i = 0; i < 2; ++i) module_.finishConnection(*first, account_);
+  module_.addFinished(account_);
+  EXPECT_EQ(first->tcp->side[kServerToClient].counters.dataTransfers, 1u);
+  const auto second1 = [&](const TcpIpRecord& r) {
+    return r.counters.sum(secondOf(ms(1500)), secondOf(ms(1500)) + 1);
+  };
+  EXPECT_EQ(server->counters.allTime()[kTcpDataTransfers], 1u);
+  EXPECT_EQ(second1(*server)[kTcpDataTransfers], 1u) << "dated at the last packet (1.5 s)";
+  EXPECT_EQ(server->counters.openValues()[kTcpDataTransfers], 0u);
+  EXPECT_EQ(second1(*server)[kTcpRequestResponsesAsServer], 1u);
+  EXPECT_EQ(second1(*server)[kTcpRequestResponseNsAsServer], 390'000'000u);  // 20 -> 410 ms
+  EXPECT_EQ(server->extremes.requestResponseMaxNsAsServer, 390'000'000);
+  EXPECT_EQ(second1(module_.global())[kTcpDataTransfers], 1u);
+  EXPECT_EQ(module_.global().counters.allTime()[kTcpRequestResponsesAsServer], 1u);
+  EXPECT_EQ(module_.global().counters.allTime()[kTcpTransactionsAsServer], 2u);
+  EXPECT_EQ(server->lastActivity, ms(7000));
+  // The client's burst (20 ms and its retransmission) had ended when the server answered.
+  EXPECT_EQ(ip("10.0.0.1")->counters.allTime()[kTcpDataTransfers], 1u);
+}
+
 TEST_F(TcpModuleTest, UdpIsIgnored) {
   Segment s;
   DecodedPacket p = s.packet();
