@@ -45,7 +45,7 @@ void writeDnsServers(ReportJson& w, const DnsModule& m) {
   for (const auto& [ip, r] : sortedByKey(m.servers())) {
     w.beginObject();
     w.field("ip", ip.toString());
-    writeActivity(w, *r);  // [requests, replies]
+    writeActivity(w, *r);  // [requests, replies, timed replies, their time sum]
     writeResponseTimeObject(w, "responseTime", r->responseTime);
     w.key("replyCodes");
     w.beginObject();
@@ -73,7 +73,7 @@ void writeHttpServers(ReportJson& w, const HttpModule& m) {
   for (const auto& [ip, r] : sortedByKey(m.servers())) {
     w.beginObject();
     w.field("ip", ip.toString());
-    writeActivity(w, *r);  // [requests, responses]
+    writeActivity(w, *r);  // [requests, responses, timed responses, their time sum]
     w.key("hostNames");
     w.beginArray();
     for (uint8_t i = 0; i < r->hostNames.count; ++i) w.value(r->hostNames.names[i].name);

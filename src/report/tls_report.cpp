@@ -37,7 +37,7 @@ void writeTlsServers(ReportJson& w, const TlsModule& m) {
     w.beginObject();
     w.field("ip", key.ip.toString());
     w.field("port", uint32_t{key.port});
-    writeActivity(w, *r);  // [handshakes, first data responses]
+    writeActivity(w, *r);  // TlsServerRecord's six counters
     w.field("clientHellos", r->clientHellos);
     writeServerNames(w, r->serverNames);
     writeResponseTimeObject(w, "handshakeResponseTime", r->handshakeTime);

@@ -24,6 +24,18 @@ def key_of(c):
     return (c["clientIp"], c["clientPort"], c["serverIp"], c["serverPort"], c.get("l4Protocol", 6), start)
 
 
+def check_timed_history(test, doc, timed, sum_, stats):
+    """A server's counters carry (timed responses, their response times' sum in ns) at `timed` and
+    `sum_`: all time they are the response-time statistics' count and count * average, and the
+    history's points add up to them (the charts' average per point is sum / timed)."""
+    test.assertEqual(doc["allTime"][timed], stats["count"])
+    if stats["count"]:
+        test.assertAlmostEqual(doc["allTime"][sum_] / doc["allTime"][timed], stats["avg"], delta=1)
+    points = doc["history"]["values"]
+    test.assertEqual(sum(p[timed] for p in points), doc["allTime"][timed])
+    test.assertEqual(sum(p[sum_] for p in points), doc["allTime"][sum_])
+
+
 class L7ApiTest(unittest.TestCase):
     CAPTURE = "ndpi/1kxun.pcap"  # DNS, HTTP, TLS, many nDPI protocols
     HTTP_TRANSACTIONS = ["--http-transactions", "3"]  # serve and analyze take the same option
@@ -34,6 +46,8 @@ class L7ApiTest(unittest.TestCase):
         cls.server = base.Server([path], base.ARGS.threads, cls.HTTP_TRANSACTIONS)
         cls.server.wait_finished()
         cls.report = base.analyze(path, base.ARGS.threads, cls.HTTP_TRANSACTIONS)
+        first = cls.report["trace"]["firstPacket"] // 10**9
+        cls.whole = {"starttime": first, "endtime": cls.report["trace"]["lastPacket"] // 10**9 + 1}
 
     @classmethod
     def tearDownClass(cls):
@@ -124,9 +138,9 @@ class L7ApiTest(unittest.TestCase):
                              (e["allTime"], e["replyCodes"], e["queryTypes"], e["malformed"]))
             self.assertEqual(r["responseTime"]["count"], e["responseTime"]["count"])
             self.assertAlmostEqual(r["responseTime"]["avg"], e["responseTime"]["avg"], delta=1)
-        one = self.get(M + "/dns/servers/" + rows[0]["ip"])
+        one = self.get(M + "/dns/servers/" + rows[0]["ip"], self.whole)
         self.assertEqual(one["allTime"], expected[rows[0]["ip"]]["allTime"])
-        self.assertIn("history", one)
+        check_timed_history(self, one, 2, 3, one["responseTime"])
         self.error(M + "/dns/servers/1.2.3.4", None, 404)
         self.error(M + "/dns/servers/not-an-ip", None, 400, "ip")
         self.error(M + "/dns/servers", {"sort": "bogus"}, 400, "sort")
@@ -163,6 +177,8 @@ class L7ApiTest(unittest.TestCase):
                              (e["responseTime"]["min"], e["responseTime"]["max"]))
         ip = rows[0]["ip"]
         self.assertEqual(self.get(M + "/ip/ips/%s/http" % ip)["allTime"], expected[ip]["allTime"])
+        one = self.get(M + "/http/servers/" + ip, self.whole)
+        check_timed_history(self, one, 2, 3, one["responseTime"])
         client = next(i["ip"] for i in self.report["ips"] if i["ip"] not in expected)
         self.error(M + "/http/servers/" + client, None, 404)
         self.assertEqual(self.get(M + "/ip/ips/%s/http" % client)["requests"], 0)
@@ -233,7 +249,10 @@ class L7ApiTest(unittest.TestCase):
             self.assertEqual([(n["name"], n["count"]) for n in r["serverNames"]],
                              [(n["name"], n["count"]) for n in e["serverNames"]])
         r = rows[0]
-        self.assertEqual(self.get(M + "/ssl/servers/%s/%d" % (r["ip"], r["port"]))["allTime"], r["allTime"])
+        one = self.get(M + "/ssl/servers/%s/%d" % (r["ip"], r["port"]), self.whole)
+        self.assertEqual(one["allTime"], r["allTime"])
+        check_timed_history(self, one, 2, 3, one["handshakeResponseTime"])
+        check_timed_history(self, one, 4, 5, one["firstDataResponseTime"])
         self.assertEqual(len(self.get(M + "/ssl/servers/" + r["ip"])["servers"]),
                          sum(1 for k in expected if k[0] == r["ip"]))
         self.error(M + "/ssl/servers/%s/99999" % r["ip"], None, 400, "port")
@@ -331,6 +350,8 @@ class QuicApiTest(unittest.TestCase):
         try:
             server.wait_finished()
             report = base.analyze(path, base.ARGS.threads)
+            whole = {"starttime": report["trace"]["firstPacket"] // 10**9,
+                     "endtime": report["trace"]["lastPacket"] // 10**9 + 1}
             expected = {(s["ip"], s["port"]): s for s in report["quicServers"]}
             doc = server.get(M + "/quic/servers", {"count": 100})
             self.assertEqual(doc["totalItems"], len(expected))
@@ -340,8 +361,9 @@ class QuicApiTest(unittest.TestCase):
                 for k in ("allTime", "versions", "negotiatedCipherSuites", "handshakeResponseTime", "decryptFailures"):
                     self.assertEqual(r[k], e[k], k)
                 self.assertEqual([n["name"] for n in r["serverNames"]], [n["name"] for n in e["serverNames"]])
-                one = server.get(M + "/quic/servers/%s/%d" % (r["ip"], r["port"]))
+                one = server.get(M + "/quic/servers/%s/%d" % (r["ip"], r["port"]), whole)
                 self.assertEqual(one["allTime"], r["allTime"])
+                check_timed_history(self, one, 2, 3, one["handshakeResponseTime"])
                 self.assertEqual(len(server.get(M + "/ip/ips/%s/quic" % r["ip"])["servers"]), 1)
             quic = [c for c in report["connections"] if "quic" in c]
             rows = server.get(M + "/ip/globalConnections", {"count": 100})["displayedItems"]

@@ -66,7 +66,7 @@ async function has(ctx, node, child) {
 // ---- L7 pages
 
 export async function l7Steps(ctx) {
-  const { page, step, expect, api, whole, settle, noErrorState, shot, integer } = ctx;
+  const { page, step, expect, api, base, whole, settle, noErrorState, shot, integer } = ctx;
   if (!(await has(ctx, '/API/stats/modules', 'dpi'))) {
     console.log('skip L7 pages: the server has no /API/stats/modules/dpi');
     return;
@@ -123,6 +123,31 @@ export async function l7Steps(ctx) {
       }
     });
   }
+
+  await step('IP tabs: the SSL and HTTP response-time charts plot the API history’s sum / count', async () => {
+    for (const [tab, module, count, sum] of [['ssl', 'ssl', 2, 3], ['http', 'http', 2, 3]]) {
+      const top = (await api(`/API/stats/modules/${module}/servers`, { ...whole, sort: module === 'ssl' ? 'handshakes' : 'requests', reverse: true, count: 1 })).displayedItems[0];
+      if (!top) {
+        console.log(`skip the ${tab} response-time chart: no ${module} server`);
+        continue;
+      }
+      await page.goto(`${base}/ips/${encodeURIComponent(top.ip)}/${tab}`);
+      await page.waitForSelector('[data-page=ip-detail] [data-chart=response-time] .uplot');
+      await settle();
+      const tabDoc = await api(`/API/stats/modules/ip/ips/${encodeURIComponent(top.ip)}/${tab}`, whole);
+      const histories = tab === 'ssl' ? tabDoc.asServer.map((r) => r.history) : [tabDoc.history];
+      const plotted = await page.evaluate(() => document.querySelector('[data-page=ip-detail] [data-chart=response-time] .uplot').uplot.data[1]);
+      const expected = histories[0].values.map((_, i) => {
+        const c = histories.reduce((a, h) => a + (h.values[i]?.[count] ?? 0), 0);
+        const t = histories.reduce((a, h) => a + (h.values[i]?.[sum] ?? 0), 0);
+        return c > 0 ? t / c / 1e9 : null;
+      });
+      expect(expected.some((v) => v !== null), `${top.ip} ${tab}: the API history has a timed response`);
+      expect(JSON.stringify(plotted) === JSON.stringify(expected), `${top.ip} ${tab} chart ${JSON.stringify(plotted).slice(0, 200)} vs API ${JSON.stringify(expected).slice(0, 200)}`);
+      await noErrorState(`IP ${tab} tab`);
+      await shot(`ip-${tab}-response-time`);
+    }
+  });
 
   if (await has(ctx, '/API/stats/modules/ip', 'connections')) {
     await step('connection detail by id: the API’s connection with its L7 protocol and TCP figures', async () => {

@@ -26,7 +26,7 @@ const auto dnsServersOf = [](const Shard& s) -> const KeyedStats<IpAddress, DnsS
   return s.modules().app.dns.servers();
 };
 
-// One DNS server object. Counters: [requests, replies].
+// One DNS server object. Counters: [requests, replies, timed replies, their time sum in ns].
 void writeDnsServer(JsonOut& j, const IpAddress& ip, const DnsServerRecord& r, const TimeWindow& w,
                     const std::vector<std::string>& names) {
   j.beginObject();

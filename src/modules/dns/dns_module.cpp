@@ -1,5 +1,6 @@
 #include "modules/dns/dns_module.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -160,7 +161,9 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
   ++r.replyCodes[m.rcode];
   for (DnsConnectionState::Query& q : s.queries) {
     if (q.used && q.id == m.id) {
-      r.responseTime.add(t - q.time);
+      const PacketTime rt = std::max<PacketTime>(0, t - q.time);  // a reply captured before its query: 0
+      r.responseTime.add(rt);
+      r.add(t, {0, 0, 1, uint64_t(rt)}, account);
       q.used = false;
       break;
     }

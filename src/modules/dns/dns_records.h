@@ -17,8 +17,9 @@ inline size_t dnsTypeSlot(uint16_t type) {
   return kDnsCountedTypes.size();
 }
 
-// Counters kept per DNS server, with history: [requests, replies].
-struct DnsServerRecord : TrafficRecord<2> {
+// Per DNS server (IP), with history: [requests, replies, timed replies, their response times' sum in
+// ns] (the last two give the average response time of any interval or history point).
+struct DnsServerRecord : TrafficRecord<4> {
   ResponseTimeStats responseTime;       // reply time minus query time, matched by transaction id
   std::array<uint64_t, 16> replyCodes{};  // by header RCODE
   std::array<uint64_t, kDnsTypeSlots> queryTypes{};

@@ -30,7 +30,7 @@ const auto httpServersOf = [](const Shard& s) -> const KeyedStats<IpAddress, Htt
 
 constexpr std::string_view kFamilies[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
 
-// One HTTP server object. Counters: [requests, responses].
+// One HTTP server object. Counters: [requests, responses, timed responses, their time sum in ns].
 void writeHttpServer(JsonOut& j, const IpAddress& ip, const HttpServerRecord& r, const TimeWindow& w,
                      const std::vector<std::string>& names) {
   j.beginObject();

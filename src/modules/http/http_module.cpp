@@ -339,6 +339,7 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
     s.pending.pop_front();
     const PacketTime rt = std::max<PacketTime>(0, start - request.time);
     server.responseTime.add(rt);
+    server.add(payload.time(), {0, 0, 1, uint64_t(rt)}, account);
     s.maxResponseTime = std::max(s.maxResponseTime, rt);
     if (request.transaction >= s.firstIndex && request.transaction - s.firstIndex < s.transactions.size()) {
       HttpTransaction& tr = s.transactions[request.transaction - s.firstIndex];

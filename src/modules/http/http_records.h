@@ -22,8 +22,9 @@ struct HttpTransaction {
   int64_t heapBytes() const;
 };
 
-// Per HTTP server (IP), with history: [requests, responses].
-struct HttpServerRecord : TrafficRecord<2> {
+// Per HTTP server (IP), with history: [requests, responses, timed responses, their response times'
+// sum in ns] (the last two give the average response time of any interval or history point).
+struct HttpServerRecord : TrafficRecord<4> {
   HostNameRecord hostNames;             // Host headers used to reach this server (most recent 4)
   ResponseTimeStats responseTime;       // per response with a matching request
   std::array<uint64_t, 6> statusFamilies{};  // 1xx..5xx, then anything else

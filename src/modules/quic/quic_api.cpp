@@ -27,7 +27,8 @@ const auto quicServersOf = [](const Shard& s) -> const KeyedStats<TlsServerKey, 
   return s.modules().app.quic.servers();
 };
 
-// One QUIC TLS server. Counter: [connections whose ClientHello was read].
+// One QUIC TLS server. Counters: QuicServerRecord's four (connections whose ClientHello was read,
+// ServerHellos, timed handshakes, their time sum in ns).
 void writeQuicServer(JsonOut& j, const TlsServerKey& k, const QuicServerRecord& r, const TimeWindow& w) {
   j.beginObject();
   j.field("ip", k.ip.toString());

@@ -1,5 +1,7 @@
 #include "modules/quic/quic_module.h"
 
+#include <algorithm>
+
 #include "modules/tls/tls_module.h"
 
 namespace netmeter {
@@ -62,7 +64,13 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
     }
     if (events & quic::event::kServerHello) {
       server.negotiatedCiphers.add(info.negotiatedCipher);
-      if (info.hasClientHello) server.handshakeTime.add(info.serverHelloTime - info.clientHelloTime);
+      if (info.hasClientHello) {
+        const PacketTime rt = info.serverHelloTime - info.clientHelloTime;
+        server.handshakeTime.add(rt);
+        server.add(t, {0, 1, 1, uint64_t(std::max<PacketTime>(0, rt))}, account);
+      } else {
+        server.add(t, {0, 1}, account);
+      }
       tls.countClientNegotiated(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient),
                                 versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }

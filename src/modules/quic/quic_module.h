@@ -16,9 +16,10 @@ namespace netmeter {
 class TlsModule;
 
 // One row of the "QUIC TLS server" table (quic-module.txt): a QUIC server (IP:port) with the server
-// names clients asked for in the ClientHello of their Initial packets. Counter with history:
-// [connections whose ClientHello was read].
-struct QuicServerRecord : TrafficRecord<1> {
+// names clients asked for in the ClientHello of their Initial packets. Counters with history:
+// [connections whose ClientHello was read, ServerHellos read, timed handshakes (both read), their
+// handshake response times' sum in ns] (the sum gives the average of any interval or history point).
+struct QuicServerRecord : TrafficRecord<4> {
   ServerNames serverNames;
   CountedSet<uint32_t, 4> versions;           // QUIC versions of those connections
   CountedSet<uint16_t, 8> negotiatedCiphers;  // from the server's Initial (ServerHello)

@@ -36,7 +36,8 @@ const auto tlsClientsOf = [](const Shard& s) -> const KeyedStats<IpAddress, TlsC
   return s.modules().app.tls.clients();
 };
 
-// One TLS server (IP:port). Counters: [handshakes (ServerHello seen), first data responses].
+// One TLS server (IP:port). Counters: TlsServerRecord's six (handshakes, first data responses, and
+// the count and time sum of each of the two response times).
 void writeTlsServer(JsonOut& j, const TlsServerKey& k, const TlsServerRecord& r, const TimeWindow& w) {
   j.beginObject();
   j.field("ip", k.ip.toString());

@@ -189,15 +189,21 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
       learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & tls::event::kServerHello) {
-      server.add(t, {1, 0}, account);
-      if (info.hasClientHello) server.handshakeTime.add(info.handshakeResponseTime());
+      if (info.hasClientHello) {
+        const PacketTime rt = info.handshakeResponseTime();
+        server.handshakeTime.add(rt);
+        server.add(t, {1, 0, 1, uint64_t(std::max<PacketTime>(0, rt))}, account);
+      } else {
+        server.add(t, {1, 0}, account);
+      }
       server.negotiated.add(versionCipher(info.negotiatedVersion, info.negotiatedCipher));
       countClientNegotiated(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient),
                             versionCipher(info.negotiatedVersion, info.negotiatedCipher), t, account);
     }
     if (events & tls::event::kFirstDataResponse) {
-      server.add(t, {0, 1}, account);
-      server.dataTime.add(info.firstDataResponseTime());
+      const PacketTime rt = info.firstDataResponseTime();
+      server.add(t, {0, 1, 0, 0, 1, uint64_t(std::max<PacketTime>(0, rt))}, account);
+      server.dataTime.add(rt);
     }
   }
   state.sync(account);

@@ -67,8 +67,10 @@ inline uint16_t alertCode(uint8_t level, uint8_t description) {
 }
 
 // SSL/TLS statistics of one server (IP:port), from the server's view. Counters with history:
-// [handshakes (ServerHello seen), first data responses].
-struct TlsServerRecord : TrafficRecord<2> {
+// [handshakes (ServerHello seen), first data responses, timed handshakes (ClientHello seen too),
+// their handshake response times' sum in ns, timed first data responses, their sum in ns] (the sums
+// give the average response times of any interval or history point).
+struct TlsServerRecord : TrafficRecord<6> {
   ServerNames serverNames;
   ResponseTimeStats handshakeTime;  // ClientHello -> ServerHello
   ResponseTimeStats dataTime;       // first client application data -> first server application data

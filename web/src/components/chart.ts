@@ -12,6 +12,7 @@ export interface SeriesDef {
   label: string;
   color: string;
   fill?: boolean;
+  points?: boolean; // always mark the points (sparse series: a point between gaps has no line)
 }
 
 export interface History {
@@ -154,7 +155,7 @@ export class TimeChart {
           stroke: s.color,
           width: 1.5,
           fill: s.fill === false ? undefined : s.color + '22',
-          points: { show: (u: uPlot) => u.data[0].length < 3 },  // lines need two points
+          points: { show: (u: uPlot) => s.points === true || u.data[0].length < 3 },  // lines need two points
           value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
         })),
       ],

@@ -2,7 +2,9 @@
 // "SSL server statistics" / "SSL/TLS infos", QUIC): what the IP served and, for TLS, what it sent
 // as a client.
 import { ApiError, get } from '../api';
+import { History } from '../components/chart';
 import { card, facts } from '../components/misc';
+import { ResponseTimeChart } from '../components/response_time_chart';
 import { empty, errorState, loading } from '../components/states';
 import { DataTable, fetchList, staticTable } from '../components/table';
 import { h, replace } from '../dom';
@@ -28,16 +30,20 @@ export interface AppTabView {
   destroy(): void;
 }
 
+type WithHistory = { history?: History };
+
 const notSeen = (e: unknown, what: string) => (e instanceof ApiError && e.status === 404 ? empty(what) : errorState(e));
 
 function dnsTab(ip: string): AppTabView {
   const box = h('div', null, loading());
+  const chart = new ResponseTimeChart('DNS response time (average)', [{ label: 'Response time', count: 2, sum: 3 }]);
   return {
     el: box,
     async refresh() {
       try {
-        const d = await get<{ server: DnsServerRow | null; resolvedNames: { name: string; lastSeen?: number }[] }>(api.ipSub(ip, 'dns'), windowParams());
+        const d = await get<{ server: (DnsServerRow & WithHistory) | null; resolvedNames: { name: string; lastSeen?: number }[] }>(api.ipSub(ip, 'dns'), windowParams());
         const s = d.server;
+        if (s) chart.update([s.history]);
         replace(
           box,
           card(
@@ -53,6 +59,7 @@ function dnsTab(ip: string): AppTabView {
                 ])
               : empty(`${ip} answered no DNS query.`),
           ),
+          ...(s ? [chart.el] : []),
           card(
             'Names DNS resolved to this address',
             d.resolvedNames.length
@@ -67,12 +74,15 @@ function dnsTab(ip: string): AppTabView {
         replace(box, errorState(e));
       }
     },
-    destroy() {},
+    destroy() {
+      chart.destroy();
+    },
   };
 }
 
 function httpTab(ip: string): AppTabView {
   const server = h('div', null, loading());
+  const chart = new ResponseTimeChart('HTTP response time (average)', [{ label: 'Response time', count: 2, sum: 3 }]);
   const transactions = new DataTable<HttpConnectionRow>({
     id: 'ip-http-transactions',
     columns: httpTransactionColumns(),
@@ -82,11 +92,12 @@ function httpTab(ip: string): AppTabView {
     load: (q) => fetchList<HttpConnectionRow>(api.ipSub(ip, 'httpTransactions'), q, windowParams()),
   });
   return {
-    el: h('div', null, card('As HTTP server', server), card('HTTP transactions of its connections', transactions.el)),
+    el: h('div', null, card('As HTTP server', server), chart.el, card('HTTP transactions of its connections', transactions.el)),
     async refresh() {
       await Promise.all([
-        get<HttpServerRow>(api.ipSub(ip, 'http'), windowParams())
-          .then((s) =>
+        get<HttpServerRow & WithHistory>(api.ipSub(ip, 'http'), windowParams())
+          .then((s) => {
+            chart.update([s.history]);
             replace(
               server,
               facts([
@@ -97,27 +108,35 @@ function httpTab(ip: string): AppTabView {
                 ['Status codes', countsText(s.statusFamilies)],
                 ['Last URL', s.lastUrl ? `${s.lastUrl} (${fmt.microTime(s.lastUrlTime)})` : '–'],
               ]),
-            ),
-          )
+            );
+          })
           .catch((e) => replace(server, notSeen(e, `${ip} has not been seen as an HTTP server.`))),
         transactions.refresh(),
       ]);
     },
-    destroy() {},
+    destroy() {
+      chart.destroy();
+    },
   };
 }
 
 function sslTab(ip: string): AppTabView {
   const box = h('div', null, loading());
+  const chart = new ResponseTimeChart('SSL response times (average, all ports)', [
+    { label: 'Handshake', count: 2, sum: 3 },
+    { label: 'First data', count: 4, sum: 5 },
+  ]);
   return {
     el: box,
     async refresh() {
       try {
-        const d = await get<{ asServer: TlsServerRow[]; asClient: TlsClientRow | null }>(api.ipSub(ip, 'ssl'), windowParams());
+        const d = await get<{ asServer: (TlsServerRow & WithHistory)[]; asClient: TlsClientRow | null }>(api.ipSub(ip, 'ssl'), windowParams());
         const c = d.asClient;
+        if (d.asServer.length) chart.update(d.asServer.map((r) => r.history));
         replace(
           box,
           card('SSL server statistics', d.asServer.length ? staticTable('ip-tls-servers', tlsServerColumns().filter((col) => col.key !== 'ip'), d.asServer) : empty(`${ip} completed no TLS handshake as a server.`)),
+          ...(d.asServer.length ? [chart.el] : []),
           card(
             'SSL/TLS infos (as client)',
             c
@@ -136,23 +155,29 @@ function sslTab(ip: string): AppTabView {
         replace(box, errorState(e));
       }
     },
-    destroy() {},
+    destroy() {
+      chart.destroy();
+    },
   };
 }
 
 function quicTab(ip: string): AppTabView {
   const box = h('div', null, loading());
+  const chart = new ResponseTimeChart('QUIC handshake response time (average, all ports)', [{ label: 'Handshake', count: 2, sum: 3 }]);
   return {
     el: box,
     async refresh() {
       try {
-        const d = await get<{ servers: QuicServerRow[] }>(api.ipSub(ip, 'quic'), windowParams());
-        replace(box, d.servers.length ? staticTable('ip-quic-servers', quicServerColumns().filter((col) => col.key !== 'ip'), d.servers) : empty(`${ip} has not been seen as a QUIC server.`));
+        const d = await get<{ servers: (QuicServerRow & WithHistory)[] }>(api.ipSub(ip, 'quic'), windowParams());
+        if (d.servers.length) chart.update(d.servers.map((r) => r.history));
+        replace(box, ...(d.servers.length ? [staticTable('ip-quic-servers', quicServerColumns().filter((col) => col.key !== 'ip'), d.servers), chart.el] : [empty(`${ip} has not been seen as a QUIC server.`)]));
       } catch (e) {
         replace(box, errorState(e));
       }
     },
-    destroy() {},
+    destroy() {
+      chart.destroy();
+    },
   };
 }
 
