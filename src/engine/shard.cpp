@@ -55,6 +55,9 @@ void Shard::finish(PacketTime endTime) {
 void Shard::compact(int64_t second) {
   if (firstTime_ == INT64_MAX || options_.retention.compactionCutoff(second) <= secondOf(firstTime_)) return;
   modules_.compact(second, options_.retention, account_);
+  // Connections' traffic histories age like every other record's (a connection's interval then agrees
+  // with its IP's, and a long-lived connection keeps minutes, not seconds, of its past).
+  flows_.forEach([&](Connection& c) { c.traffic.compact(second, options_.retention, account_); });
 }
 
 // Frees memory oldest-first until the shard is back under 90% of its budget: the cut-off time moves

@@ -206,6 +206,30 @@ TEST(ShardTcpEnds, IdleExpiryFinishesTheBurstInProgress) {
   EXPECT_EQ(tcpRecord(f.shard, "10.0.0.1").counters.allTime()[kTcpDataTransfers], 1u);
 }
 
+// A connection's traffic history is rolled up as it ages like the records' (README "Memory"): over
+// more than an hour, its old seconds become 1-minute buckets, the memory shrinks, nothing is lost, and
+// any interval counts what its IP's history counts.
+TEST(ShardHistory, ConnectionHistoriesAreRolledUpLikeTheRecords) {
+  ShardFeeder f;
+  test::FrameSpec udp = clientToServer(50);
+  udp.l4Protocol = 17;
+  const int64_t seconds = 2 * 3600 + 120;
+  for (int64_t s = 0; s < seconds; s += 2) f.send(udp, kT0 + s * kNanosPerSecond);  // keeps it alive
+  f.shard.finish(kT0 + (seconds - 2) * kNanosPerSecond);
+  const Connection* c = nullptr;
+  f.shard.flows().forEach([&](const Connection& conn) { c = &conn; });
+  ASSERT_NE(c, nullptr);
+  const IpRecord& client = f.ipRecord("10.0.0.1");
+  EXPECT_EQ(c->traffic.allTime()[2], uint64_t(seconds / 2));
+  const auto points = c->traffic.series(kT0 / kNanosPerSecond, kT0 / kNanosPerSecond + 600, 600);
+  ASSERT_FALSE(points.empty());
+  EXPECT_EQ(points.front().step, 60) << "seconds older than an hour are minutes now";
+  EXPECT_LT(c->traffic.memoryBytes(), size_t(seconds / 2 * 3)) << "rolled up, not one bucket per active second";
+  // An interval cutting a rolled-up minute counts the same share for the connection as for its IP.
+  const int64_t from = kT0 / kNanosPerSecond + 30, to = kT0 / kNanosPerSecond + 1830;
+  EXPECT_EQ(c->traffic.sum(from, to)[2], client.counters.sum(from, to)[2]);
+}
+
 // A packet after the timeout (before a scan noticed it) ends the connection and starts a new one; the
 // old one's burst is finished at the next second, dated at its own last packet.
 TEST(ShardTcpEnds, APacketAfterTheTimeoutFinishesTheBurstInProgress) {
