@@ -44,7 +44,7 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 
-SKIP_RETURN_CODE = 77
+from shared_captures import SKIP_RETURN_CODE, find_captures
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Connection split rules of netmeter's flow table (src/flow/flow_table.h, FlowTimeouts, and
@@ -980,17 +980,6 @@ def check_capture(name, path, opts, workdir):
 # --------------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------------
-
-def find_captures(shared):
-    root = os.path.join(shared, "pcaps")
-    found = []
-    for d, _, files in os.walk(root):
-        for f in files:
-            if f.endswith(".pcap") or f.endswith(".pcapng"):
-                full = os.path.join(d, f)
-                found.append((os.path.relpath(full, root), full))
-    return sorted(found)
-
 
 def generated_traces(opts, workdir):
     gen = opts.generator

@@ -34,7 +34,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-SKIP_RETURN_CODE = 77
+from shared_captures import SKIP_RETURN_CODE, find_captures
 TOLERANCE_NS = 1000
 
 # Agreement measured when the test was written (tshark 4.0.17, the captures in ../shared); the test
@@ -174,17 +174,6 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, not_com
             examples["server_max"].append("%s server %s: tshark max %s, netmeter %s" % (
                 name, server, show(tmax[server]), show(mmax[server])))
     return True
-
-
-def find_captures(shared):
-    root = os.path.join(shared, "pcaps")
-    found = []
-    for d, _, files in os.walk(root):
-        for f in files:
-            if f.endswith(".pcap") or f.endswith(".pcapng"):
-                full = os.path.join(d, f)
-                found.append((os.path.relpath(full, root), full))
-    return sorted(found)
 
 
 def main():

@@ -46,7 +46,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-SKIP_RETURN_CODE = 77
+from shared_captures import SKIP_RETURN_CODE, find_captures
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -212,17 +212,6 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, tshark_
             else:
                 examples["last_alert"].append("%s tshark %s netmeter %s" % (where, theirs, e["last"]))
     return True
-
-
-def find_captures(shared):
-    root = os.path.join(shared, "pcaps")
-    found = []
-    for d, _, files in os.walk(root):
-        for f in files:
-            if f.endswith(".pcap") or f.endswith(".pcapng"):
-                full = os.path.join(d, f)
-                found.append((os.path.relpath(full, root), full))
-    return sorted(found)
 
 
 def main():

@@ -34,6 +34,15 @@ HttpConnectionView httpConnection(const Engine& engine) {
   return v;
 }
 
+// Runs `source` keeping `transactions` pairs per connection; the view of its (one) HTTP connection.
+HttpConnectionView analyzeConnection(test::SyntheticSource& source, size_t transactions) {
+  EngineOptions options;
+  options.httpTransactionsPerConnection = transactions;
+  Engine engine(options);
+  engine.run(source);
+  return httpConnection(engine);
+}
+
 // A request of the test client for `url`.
 std::string getRequest(const std::string& url) {
   return "GET " + url + " HTTP/1.1\r\nHost: h\r\n\r\n";
@@ -183,11 +192,7 @@ TEST(HttpModule, PipelinedRequestsAreAnsweredInOrder) {
   const uint32_t tail = uint32_t(1 + r1.size() + 1500);
   source.add(test::buildFrame(segment(false, r2.substr(1500), tail)), 1150 * kMs);
   source.add(test::buildFrame(segment(false, r3, uint32_t(tail + r2.size() - 1500))), 1300 * kMs);
-  EngineOptions options;
-  options.httpTransactionsPerConnection = 3;
-  Engine engine(options);
-  engine.run(source);
-  const HttpConnectionView v = httpConnection(engine);
+  const HttpConnectionView v = analyzeConnection(source, 3);
   ASSERT_EQ(v.kept.size(), 3u);
   EXPECT_EQ(v.kept[0].url, "/1");
   EXPECT_EQ(v.kept[0].responseTime, 100 * kMs);
@@ -243,11 +248,7 @@ TEST(HttpModule, AnUnparsableResponseDoesNotShiftLaterPairs) {
   source.add(test::buildFrame(segment(false, bad, 1)), 1100 * kMs);
   client.send(source, getRequest("/2"), 2000 * kMs);
   source.add(test::buildFrame(segment(false, okResponse(0), uint32_t(1 + bad.size()))), 2030 * kMs);
-  EngineOptions options;
-  options.httpTransactionsPerConnection = 2;
-  Engine engine(options);
-  engine.run(source);
-  const HttpConnectionView v = httpConnection(engine);
+  const HttpConnectionView v = analyzeConnection(source, 2);
   ASSERT_EQ(v.kept.size(), 2u);
   EXPECT_EQ(v.kept[0].responseTime, -1);
   EXPECT_EQ(v.kept[1].status, 200);
@@ -265,11 +266,7 @@ TEST(HttpModule, ACaptureStartingInsideAResponseSeesTheHole) {
   source.add(test::buildFrame(segment(false, std::string(500, 'x'), 1001)), 1100 * kMs);
   client.send(source, getRequest("/2"), 2000 * kMs, /*ack=*/1501);
   source.add(test::buildFrame(segment(false, okResponse(0), 1501)), 2180 * kMs);
-  EngineOptions options;
-  options.httpTransactionsPerConnection = 2;
-  Engine engine(options);
-  engine.run(source);
-  const HttpConnectionView v = httpConnection(engine);
+  const HttpConnectionView v = analyzeConnection(source, 2);
   ASSERT_EQ(v.kept.size(), 2u);
   EXPECT_EQ(v.kept[0].responseTime, -1);
   EXPECT_EQ(v.kept[1].status, 200);
@@ -291,11 +288,7 @@ TEST(HttpModule, RequestsPipelinedAfterAHoleStayInOrder) {
   source.add(test::buildFrame(segment(false, okResponse(5), next)), 2100 * kMs);
   source.add(test::buildFrame(segment(false, okResponse(7), uint32_t(next + okResponse(5).size()))),
              2200 * kMs);
-  EngineOptions options;
-  options.httpTransactionsPerConnection = 3;
-  Engine engine(options);
-  engine.run(source);
-  const HttpConnectionView v = httpConnection(engine);
+  const HttpConnectionView v = analyzeConnection(source, 3);
   ASSERT_EQ(v.kept.size(), 3u);
   EXPECT_EQ(v.kept[0].responseTime, -1);
   EXPECT_EQ(v.kept[1].responseTime, 100 * kMs);
