@@ -15,3 +15,29 @@ def find_captures(shared):
                 full = os.path.join(d, f)
                 found.append((os.path.relpath(full, root), full))
     return sorted(found)
+
+
+def tshark_environment(workdir):
+    """An environment for tshark with an empty profile under `workdir` (no user preferences)."""
+    config = os.path.join(workdir, "wireshark-profile")
+    os.makedirs(config)
+    return dict(os.environ, LC_ALL="C", WIRESHARK_CONFIG_DIR=config)
+
+
+def report_agreement(totals, recorded, examples, fields, limit):
+    """Prints each field's agreement (totals[field] = [agree, compared]) against its recorded level
+    and the first `limit` disagreements of each; returns True when a field fell below its level."""
+    failed = False
+    width = max(len(f) for f in fields)
+    for field in fields:
+        agree, compared = totals[field]
+        rate = agree / compared if compared else 1.0
+        status = "ok" if rate >= recorded[field] else "BELOW RECORDED %.4f" % recorded[field]
+        print("  %-*s %6d / %6d agree  %.4f  %s" % (width, field, agree, compared, rate, status))
+        failed |= rate < recorded[field]
+    for field in fields:
+        if examples[field]:
+            print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), limit))
+            for e in examples[field][:limit]:
+                print("    " + e)
+    return failed

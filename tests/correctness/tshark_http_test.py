@@ -34,7 +34,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures
+from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
 TOLERANCE_NS = 1000
 
 # Agreement measured when the test was written (tshark 4.0.17, the captures in ../shared); the test
@@ -199,25 +199,12 @@ def main():
     not_comparable = []
     used = 0
     with tempfile.TemporaryDirectory() as workdir:
-        config = os.path.join(workdir, "wireshark-profile")
-        os.makedirs(config)
-        env = dict(os.environ, LC_ALL="C", WIRESHARK_CONFIG_DIR=config)
+        env = tshark_environment(workdir)
         for name, path in captures:
             if compare_capture(name, path, opts, env, workdir, totals, examples, not_comparable):
                 used += 1
     print("tshark_http: %d captures with HTTP" % used)
-    failed = False
-    for field, (agree, compared) in totals.items():
-        rate = agree / compared if compared else 1.0
-        recorded = RECORDED_AGREEMENT[field]
-        status = "ok" if rate >= recorded else "BELOW RECORDED %.4f" % recorded
-        print("  %-14s %5d / %5d agree  %.4f  %s" % (field, agree, compared, rate, status))
-        failed |= rate < recorded
-    for field in RECORDED_AGREEMENT:
-        if examples[field]:
-            print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), opts.examples))
-            for e in examples[field][:opts.examples]:
-                print("    " + e)
+    failed = report_agreement(totals, RECORDED_AGREEMENT, examples, list(RECORDED_AGREEMENT), opts.examples)
     print("requests not comparable (seen by one tool only): %d" % len(not_comparable))
     for entry in not_comparable[:opts.examples]:
         print("    " + entry)

@@ -48,7 +48,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures
+from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -248,25 +248,12 @@ def main():
     not_comparable = []
     used = 0
     with tempfile.TemporaryDirectory() as workdir:
-        config = os.path.join(workdir, "wireshark-profile")
-        os.makedirs(config)
-        env = dict(os.environ, LC_ALL="C", WIRESHARK_CONFIG_DIR=config)
+        env = tshark_environment(workdir)
         for name, path in captures:
             if compare_capture(name, path, opts, env, workdir, totals, examples, not_comparable):
                 used += 1
     print("tshark_tcp: %d captures with TCP" % used)
-    failed = False
-    for field, (agree, compared) in totals.items():
-        rate = agree / compared if compared else 1.0
-        recorded = RECORDED_AGREEMENT[field]
-        status = "ok" if rate >= recorded else "BELOW RECORDED %.4f" % recorded
-        print("  %-15s %6d / %6d agree  %.4f  %s" % (field, agree, compared, rate, status))
-        failed |= rate < recorded
-    for field in COUNTED + PRESENT + ["initial_rtt"]:
-        if examples[field]:
-            print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), opts.examples))
-            for e in examples[field][:opts.examples]:
-                print("    " + e)
+    failed = report_agreement(totals, RECORDED_AGREEMENT, examples, COUNTED + PRESENT + ["initial_rtt"], opts.examples)
     print("directions not comparable (packet counts differ): %d" % len(not_comparable))
     for entry in not_comparable[:opts.examples]:
         print("    %s %s tshark %d packets, netmeter %d" % entry)

@@ -46,7 +46,7 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures
+from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -237,26 +237,12 @@ def main():
     tshark_only = []
     used = 0
     with tempfile.TemporaryDirectory() as workdir:
-        config = os.path.join(workdir, "wireshark-profile")
-        os.makedirs(config)
-        env = dict(os.environ, LC_ALL="C", WIRESHARK_CONFIG_DIR=config)
+        env = tshark_environment(workdir)
         for name, path in captures:
             if compare_capture(name, path, opts, env, workdir, totals, examples, tshark_only):
                 used += 1
     print("tshark_tls: %d captures with TLS, %d TLS connections" % (used, totals["alerts"][1]))
-    failed = False
-    for field in FIELD_NAMES:
-        agree, compared = totals[field]
-        rate = agree / compared if compared else 1.0
-        recorded = RECORDED_AGREEMENT[field]
-        status = "ok" if rate >= recorded else "BELOW RECORDED %.4f" % recorded
-        print("  %-17s %5d / %5d agree  %.4f  %s" % (field, agree, compared, rate, status))
-        failed |= rate < recorded
-    for field in FIELD_NAMES:
-        if examples[field]:
-            print("disagreements in %s (%d, first %d):" % (field, len(examples[field]), opts.examples))
-            for e in examples[field][:opts.examples]:
-                print("    " + e)
+    failed = report_agreement(totals, RECORDED_AGREEMENT, examples, FIELD_NAMES, opts.examples)
     print("alert records on connections netmeter did not read as TLS: %d connections" % len(tshark_only))
     for entry in tshark_only[:opts.examples]:
         print("    " + entry)
