@@ -121,7 +121,12 @@ void HttpServerRecord::setLastUrl(std::string_view url, PacketTime t, MemoryAcco
 
 bool HttpModule::recognizes(const L7Payload& payload) {
   if (!payload.tcp()) return false;
-  return payload.fromClient() ? looksLikeHttpRequest(payload.bytes) : looksLikeHttpResponse(payload.bytes);
+  if (!payload.fromClient()) return looksLikeHttpResponse(payload.bytes);
+  // The connection's first payload may be only the start of a method: the request line comes in
+  // pieces, each too short to recognize (the HTTP reader joins them). Only the first one, where a
+  // request would begin, so that no later fragment of another protocol is taken for one.
+  return looksLikeHttpRequest(payload.bytes) ||
+         (payload.connection.app.undecidedPayloads == 0 && beginsLikeHttpRequest(payload.bytes));
 }
 
 const BoundedQueue<HttpTransaction>* HttpModule::transactions(const Connection& c) {

@@ -85,6 +85,14 @@ bool looksLikeHttpRequest(std::span<const uint8_t> bytes) {
   return false;
 }
 
+bool beginsLikeHttpRequest(std::span<const uint8_t> bytes) {
+  const std::string_view t = asText(bytes);
+  if (t.empty()) return false;
+  for (std::string_view m : kMethods)
+    if (t.size() <= m.size() && m.substr(0, t.size()) == t) return true;
+  return false;
+}
+
 bool looksLikeHttpResponse(std::span<const uint8_t> bytes) {
   const std::string_view t = asText(bytes);
   return t.size() >= 12 && t.substr(0, 7) == "HTTP/1." && t[8] == ' ';

@@ -24,6 +24,9 @@ struct HttpResponseHead {
 
 // Whether bytes start an HTTP/1.x request ("GET /..."), resp. a response ("HTTP/1.").
 bool looksLikeHttpRequest(std::span<const uint8_t> bytes);
+// The bytes are a non-empty beginning of a request method and its space ("G", "GE", "POST"): a
+// request line sent in small pieces (tcp-http-with-padding.pcap: "G", "E", "T / HTTP", ...).
+bool beginsLikeHttpRequest(std::span<const uint8_t> bytes);
 bool looksLikeHttpResponse(std::span<const uint8_t> bytes);
 
 bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out);

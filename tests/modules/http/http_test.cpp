@@ -88,6 +88,25 @@ TEST(HttpParser, ReadsRequestAndResponseHeads) {
   EXPECT_EQ(findHeadEnd("a\r\nb\r\n\r"), 0u);
 }
 
+// A request line sent in pieces too short to recognize on their own ("G", "E", "T / HTTP", ...; Zeek's
+// tcp-http-with-padding.pcap): the first piece begins a method, so the connection is HTTP and the
+// pieces are joined. A first payload that only looks like a piece later on is not HTTP.
+TEST(HttpModule, RecognizesARequestLineSentInPieces) {
+  test::SyntheticSource source;
+  ClientStream client;
+  for (const char* piece : {"G", "E", "T / HTT", "P/1.0\r", "\n\r\n"}) client.send(source, piece, 1000 * kMs);
+  source.add(test::buildFrame(segment(false, okResponse(0), 1)), 1004 * kMs);
+  const HttpConnectionView v = analyzeConnection(source, 1);
+  ASSERT_EQ(v.kept.size(), 1u);
+  EXPECT_EQ(v.kept[0].method, "GET");
+  EXPECT_EQ(v.kept[0].url, "/");
+  EXPECT_EQ(v.kept[0].status, 200);
+  EXPECT_EQ(v.kept[0].responseTime, 4 * kMs);
+  EXPECT_TRUE(beginsLikeHttpRequest(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("PROPF"), 5)));
+  EXPECT_FALSE(beginsLikeHttpRequest(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("GX"), 2)));
+  EXPECT_FALSE(beginsLikeHttpRequest({}));
+}
+
 // Pipelined requests; a chunked response split inside its chunk-size line; a Content-Length response
 // split inside its head; a HEAD request whose response has no body.
 TEST(HttpModule, FollowsPipelinedTransactionsAcrossSegments) {
