@@ -13,7 +13,8 @@ namespace netmeter {
 //
 // Decoding stops at the first damage; IPv4/IPv6 fragments are not reassembled (the first fragment
 // carries the ports, later ones only addresses). Tunnels (IP-in-IP, 6in4, GRE, VXLAN on UDP 4789,
-// GTP-U on UDP 2152, Teredo on UDP 3544, MPLS over UDP 6635) are removed up to 4 levels; see
+// GTP-U on UDP 2152, Teredo on UDP 3544 or on any UDP port when the datagram is exactly one IPv6
+// packet to or from 2001:0::/32, MPLS over UDP 6635) are removed up to 4 levels; see
 // DecodedPacket for which fields describe which layer.
 void decodePacket(const RawPacket& raw, DecodedPacket& out);
 

@@ -104,15 +104,25 @@ void decodeGtpUser(DecodeContext& ctx, ByteCursor cur) {
 }
 
 // Teredo (RFC 4380): optional authentication and origin indications, then an IPv6 packet. Other UDP
-// traffic on port 3544 (e.g. qualification without IPv6) is left as plain UDP.
-void decodeTeredo(DecodeContext& ctx, ByteCursor cur) {
+// traffic on port 3544 (e.g. qualification without IPv6) is left as plain UDP. On any other port
+// (`anyPort`: a relay's or a client's NAT-mapped port, RFC 4380 section 5.2, which Zeek and nDPI
+// recognize too) the payload must be exactly one IPv6 packet to or from a Teredo address
+// (2001:0::/32): plain UDP almost never is.
+void decodeTeredo(DecodeContext& ctx, ByteCursor cur, bool anyPort) {
+  if (anyPort && (!cur.has(40) || (cur.u8(0) >> 4) != 6)) return;  // most UDP traffic stops here
   uint32_t offset = 0;
   if (cur.be16(0) == 0x0001 && cur.has(4)) {  // authentication: id-len, au-len, id, au, nonce (8), conf (1)
     offset = 4 + uint32_t{cur.u8(2)} + cur.u8(3) + 9;
   }
   if (cur.has(offset + 2) && cur.be16(offset) == 0x0000) offset += 8;  // origin indication
   if (!cur.has(offset + 40) || (cur.u8(offset) >> 4) != 6) return;
-  if (uint32_t{cur.be16(offset + 4)} + 40 > cur.wireRemaining() - offset) return;
+  const uint32_t ipv6Length = uint32_t{cur.be16(offset + 4)} + 40;
+  if (ipv6Length > cur.wireRemaining() - offset) return;
+  if (anyPort) {
+    constexpr uint32_t kTeredoPrefix = 0x20010000;
+    if (ipv6Length != cur.wireRemaining() - offset) return;
+    if (cur.be32(offset + 8) != kTeredoPrefix && cur.be32(offset + 24) != kTeredoPrefix) return;
+  }
   if (!beginTunnel(ctx, TunnelType::kTeredo)) return;
   cur.advance(offset);
   decodeIpv6(ctx, cur);
@@ -208,9 +218,11 @@ void decodeUdpTunnel(DecodeContext& ctx, ByteCursor cur, uint16_t srcPort, uint1
   } else if (dstPort == kGtpUserPort || srcPort == kGtpUserPort) {
     decodeGtpUser(ctx, cur);
   } else if (dstPort == kTeredoPort || srcPort == kTeredoPort) {
-    decodeTeredo(ctx, cur);
+    decodeTeredo(ctx, cur, false);
   } else if (dstPort == kMplsOverUdpPort) {
     decodeMplsOverUdp(ctx, cur);
+  } else {
+    decodeTeredo(ctx, cur, true);
   }
 }
 

@@ -51,7 +51,11 @@ SKIP_RETURN_CODE = 77
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TUNNELS = ("ip proto 4 or ip proto 41 or ip proto 47 or ip6 proto 4 or ip6 proto 41 or ip6 proto 47 "
-           "or udp port 4789 or udp port 2152 or udp port 3544 or udp port 6635")
+           "or udp port 4789 or udp port 2152 or udp port 3544 or udp port 6635"
+           # Teredo on another port, as netmeter recognizes it: one IPv6 packet filling the datagram,
+           # to or from 2001:0::/32
+           " or (udp and udp[8] & 0xf0 = 0x60 and udp[4:2] = udp[12:2] + 48"
+           " and (udp[16:4] = 0x20010000 or udp[32:4] = 0x20010000))")
 # (Written with ip6[6], not `ip6 proto`: libpcap's `ip6 proto N` also accepts N after a fragment
 # header, while its `port` does not look past that header.)
 IPV6_EXTENSIONS = "ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58 and ip6[6] != 132 and ip6[6] != 59"

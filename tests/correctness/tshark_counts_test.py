@@ -886,12 +886,20 @@ def explain_view(tsm, view):
     return notes
 
 
+# Decoding tshark needs to be told about: netmeter recognizes Teredo by content on any UDP port (an
+# IPv6 packet to or from 2001:0::/32 filling the datagram), tshark only on 3544.
+DECODE_AS = {
+    "zeek/traces/tunnels/Teredo.pcap": ["-d", "udp.port==32900,teredo"],  # a Teredo relay's port
+}
+
+
 def check_capture(name, path, opts, workdir):
     res = Result(name)
     env = tshark_env(opts.tshark_config)
+    decode_as = DECODE_AS.get(name, [])
     try:
         rc, out, err = run_tshark(
-            opts.tshark, path,
+            opts.tshark, path, decode_as +
             ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-T", "fields",
              "-E", "occurrence=a", "-E", "separator=/t"] + sum((["-e", f] for f in FIELDS), []), env)
         rows, table_lines = split_output(out)
@@ -906,7 +914,7 @@ def check_capture(name, path, opts, workdir):
             # tshark's default tables (reassembly on) differ only where fragments are; without
             # fragments the two runs are the same (the two preferences act on fragments only), so
             # the default run is only needed here.
-            rc2, out2, err2 = run_tshark(opts.tshark, path, ["-q"], env)
+            rc2, out2, err2 = run_tshark(opts.tshark, path, decode_as + ["-q"], env)
             res.notes += check_reassembly_effect(parse_tables(out2), nodefrag, packets)
         view = netmeter_view(packets, (opts.tcp_timeout, opts.tcp_closed_timeout, opts.udp_timeout))
         res.notes += explain_view(tsm, view)

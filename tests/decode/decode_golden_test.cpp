@@ -341,11 +341,18 @@ TEST(DecodeGolden, ZeekGreWithinGre) {
       312u);
 }
 
-// Zeek traces/tunnels/Teredo.pcap: 4 packets are Teredo on port 3544 (tshark -Y teredo), e.g. a router
-// solicitation fe80::8000:ffff:ffff:fffd -> ff02::2 from 192.168.2.16 to 65.55.158.80.
+// Zeek traces/tunnels/Teredo.pcap: 29 packets are Teredo (tshark -d udp.port==32900,teredo -Y teredo):
+// 4 on port 3544, e.g. a router solicitation fe80::8000:ffff:ffff:fffd -> ff02::2 from 192.168.2.16 to
+// 65.55.158.80, and 25 through a relay on port 32900 (an ICMPv6 echo and an HTTP connection to
+// [2001:4860:0:2001::68]:80), which tshark decodes only when told the port, Zeek and netmeter by content.
 TEST(DecodeGolden, ZeekTeredo) {
   const auto packets = load("zeek/traces/tunnels/Teredo.pcap", 78);
-  EXPECT_EQ(countIf(packets, [](const DecodedPacket& d) { return d.tunnel == TunnelType::kTeredo; }), 4u);
+  EXPECT_EQ(countIf(packets, [](const DecodedPacket& d) { return d.tunnel == TunnelType::kTeredo; }), 29u);
+  EXPECT_EQ(countIf(packets,
+                    [](const DecodedPacket& d) {
+                      return d.tunnel == TunnelType::kTeredo && d.isTcp() && d.dstIp == ip("2001:4860:0:2001::68");
+                    }),
+            10u);  // the client's 10 packets to the server (Zeek: 10 and 12)
   const auto& rs =
       *std::find_if(packets.begin(), packets.end(), [](const auto& p) { return p.decoded.icmpType == 133; });
   EXPECT_EQ(rs.decoded.tunnel, TunnelType::kTeredo);

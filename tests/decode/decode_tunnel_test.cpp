@@ -240,6 +240,41 @@ TEST(DecodeTunnel, Teredo) {
   EXPECT_TRUE(p.isUdp());
 }
 
+// Teredo through a relay on another port (Zeek's tunnels/Teredo.pcap, port 32900): only exactly one
+// IPv6 packet to or from a Teredo address (2001:0::/32) is taken; the same bytes with a non-Teredo
+// address, or with anything after the IPv6 packet, stay plain UDP.
+TEST(DecodeTunnel, TeredoOnAnotherPort) {
+  auto build = [](bool teredoAddress, bool trailer) {
+    PacketBuilder b;
+    b.ethernet(ethertype::kIpv4).ipv4(ipproto::kUdp, kOuterSrc, kOuterDst).udp(32900, 3797);
+    b.ipv6(ipproto::kTcp, 1, 2).tcp(80, 1000, 1, 2, tcpflag::kAck);
+    if (trailer) b.zeros(4);
+    b.finish();
+    std::vector<uint8_t> bytes = b.bytes();
+    const size_t src = 14 + 20 + 8 + 8;  // the inner IPv6 source address: 2001:db8::1
+    if (teredoAddress) bytes[src + 2] = bytes[src + 3] = 0;  // 2001:0::1
+    if (trailer) {  // the builder's IPv6 length covers the trailer: the packet ends 4 bytes earlier
+      const size_t length = 14 + 20 + 8 + 4;
+      const uint16_t v = uint16_t((bytes[length] << 8 | bytes[length + 1]) - 4);
+      bytes[length] = uint8_t(v >> 8);
+      bytes[length + 1] = uint8_t(v);
+    }
+    return bytes;
+  };
+  DecodedPacket p = test::decodeVector(build(true, false));
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_EQ(p.tunnel, TunnelType::kTeredo);
+  EXPECT_EQ(p.ipVersion, 6);
+  EXPECT_TRUE(p.isTcp());
+  EXPECT_EQ(p.dstPort, 1000);
+  for (const auto& [teredo, trailer] : {std::pair{false, false}, std::pair{true, true}}) {
+    p = test::decodeVector(build(teredo, trailer));
+    EXPECT_EQ(p.tunnel, TunnelType::kNone) << teredo << trailer;
+    EXPECT_TRUE(p.isUdp());
+    EXPECT_EQ(p.dstPort, 3797);
+  }
+}
+
 TEST(DecodeTunnel, MplsOverUdp) {
   PacketBuilder b;
   b.ethernet(ethertype::kIpv4).ipv4(ipproto::kUdp, kOuterSrc, kOuterDst).udp(58699, 6635).mpls(21, 0, true);
