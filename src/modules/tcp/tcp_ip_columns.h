@@ -40,8 +40,12 @@ struct TcpIpColumns {
   static std::optional<double> average(uint64_t sum, uint64_t count) {
     return count ? std::optional<double>(double(sum) / double(count)) : std::nullopt;
   }
-  std::optional<double> handshakeAvgNsAsClient() const { return average(handshakeNsAsClient, handshakesAsClient); }
-  std::optional<double> handshakeAvgNsAsServer() const { return average(handshakeNsAsServer, handshakesAsServer); }
+  std::optional<double> handshakeAvgNsAsClient() const {
+    return average(handshakeNsAsClient, handshakesAsClient);
+  }
+  std::optional<double> handshakeAvgNsAsServer() const {
+    return average(handshakeNsAsServer, handshakesAsServer);
+  }
   std::optional<double> dataResponseAvgNs() const { return average(dataResponseNs, dataResponses); }
   double retransmissionPercent() const {
     return payloadBytes ? 100.0 * double(retransmittedBytes) / double(payloadBytes) : 0.0;
@@ -64,8 +68,10 @@ struct TcpIpColumns {
   void write(query::JsonOut& j) const {
     auto optional = [&](std::string_view key, std::optional<double> v) {
       j.key(key);
-      if (v) j.value(*v);
-      else j.null();
+      if (v)
+        j.value(*v);
+      else
+        j.null();
     };
     j.beginObject();
     optional("handshakeAvgNsAsClient", handshakeAvgNsAsClient());
