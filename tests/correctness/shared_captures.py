@@ -41,3 +41,23 @@ def report_agreement(totals, recorded, examples, fields, limit):
             for e in examples[field][:limit]:
                 print("    " + e)
     return failed
+
+
+def last(value):
+    """The innermost occurrence of a field that tunnels repeat (occurrence=a, comma-separated)."""
+    return value.split(",")[-1] if value else ""
+
+
+def innermost_addresses(row, F):
+    """The innermost source and destination address of a tshark fields row (`F`: field -> column;
+    needs frame.protocols, ip.src/dst, ipv6.src/dst): with both IPv4 and IPv6 (6in4, Teredo), the
+    later one in the protocol stack."""
+    protos = row[F["frame.protocols"]].split(":")
+    src = last(row[F["ipv6.src"]]) or last(row[F["ip.src"]])
+    dst = last(row[F["ipv6.dst"]]) or last(row[F["ip.dst"]])
+    if row[F["ipv6.src"]] and row[F["ip.src"]]:
+        v4 = max(i for i, p in enumerate(protos) if p == "ip") if "ip" in protos else -1
+        v6 = max(i for i, p in enumerate(protos) if p == "ipv6") if "ipv6" in protos else -1
+        if v4 > v6:
+            src, dst = last(row[F["ip.src"]]), last(row[F["ip.dst"]])
+    return src, dst

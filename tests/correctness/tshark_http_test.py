@@ -34,7 +34,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
+from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, report_agreement,
+                             tshark_environment)
 TOLERANCE_NS = 1000
 
 # Agreement measured when the test was written (tshark 4.0.17, the captures in ../shared); the test
@@ -55,10 +56,6 @@ F = {n: i for i, n in enumerate(FIELDS)}
 def norm_ip(text):
     return str(ipaddress.ip_address(text))
 
-
-def last(value):
-    """The innermost occurrence of a field that tunnels repeat (occurrence=a, comma-separated)."""
-    return value.split(",")[-1] if value else ""
 
 
 def epoch_ns(text):
@@ -82,14 +79,7 @@ def tshark_requests(tshark, capture, env):
         row += [""] * (len(FIELDS) - len(row))
         if row[F["tcp.srcport"]].count(",") > 0:
             continue  # TCP in TCP: not compared
-        protos = row[F["frame.protocols"]].split(":")
-        src = last(row[F["ipv6.src"]]) or last(row[F["ip.src"]])
-        dst = last(row[F["ipv6.dst"]]) or last(row[F["ip.dst"]])
-        if row[F["ipv6.src"]] and row[F["ip.src"]]:
-            v4 = max(i for i, p in enumerate(protos) if p == "ip") if "ip" in protos else -1
-            v6 = max(i for i, p in enumerate(protos) if p == "ipv6") if "ipv6" in protos else -1
-            if v4 > v6:
-                src, dst = last(row[F["ip.src"]]), last(row[F["ip.dst"]])
+        src, dst = innermost_addresses(row, F)
         if not src or not row[F["tcp.srcport"]]:
             continue
         frame = int(row[F["frame.number"]])

@@ -48,7 +48,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
+from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, report_agreement,
+                             tshark_environment)
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -87,10 +88,6 @@ def norm_ip(text):
     return str(ipaddress.ip_address(text))
 
 
-def last(value):
-    """The innermost occurrence of a field that tunnels repeat (occurrence=a, comma-separated)."""
-    return value.split(",")[-1] if value else ""
-
 
 def tshark_directions(tshark, capture, env):
     cmd = [tshark, "-n", "-r", capture, "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
@@ -113,15 +110,7 @@ def tshark_directions(tshark, capture, env):
             continue
         if row[F["tcp.srcport"]].count(",") > 0:
             continue  # several TCP layers: a tunnel of TCP in TCP; not compared
-        src = last(row[F["ipv6.src"]]) or last(row[F["ip.src"]])
-        dst = last(row[F["ipv6.dst"]]) or last(row[F["ip.dst"]])
-        # When both IPv4 and IPv6 are present (6in4, Teredo), the innermost is the later one in the
-        # protocol stack.
-        if row[F["ipv6.src"]] and row[F["ip.src"]]:
-            v4 = max(i for i, p in enumerate(protos) if p == "ip") if "ip" in protos else -1
-            v6 = max(i for i, p in enumerate(protos) if p == "ipv6") if "ipv6" in protos else -1
-            if v4 > v6:
-                src, dst = last(row[F["ip.src"]]), last(row[F["ip.dst"]])
+        src, dst = innermost_addresses(row, F)  # 6in4, Teredo: the later IP layer
         if not src or not row[F["tcp.srcport"]]:
             continue
         try:

@@ -46,7 +46,8 @@ import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import SKIP_RETURN_CODE, find_captures, report_agreement, tshark_environment
+from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, report_agreement,
+                             tshark_environment)
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -87,21 +88,6 @@ def norm_ip(text):
     return str(ipaddress.ip_address(text))
 
 
-def last(value):
-    """The innermost occurrence of a field that tunnels repeat (occurrence=a, comma-separated)."""
-    return value.split(",")[-1] if value else ""
-
-
-def innermost_addresses(row):
-    protos = row[F["frame.protocols"]].split(":")
-    src = last(row[F["ipv6.src"]]) or last(row[F["ip.src"]])
-    dst = last(row[F["ipv6.dst"]]) or last(row[F["ip.dst"]])
-    if row[F["ipv6.src"]] and row[F["ip.src"]]:  # 6in4, Teredo: the later one in the stack
-        v4 = max(i for i, p in enumerate(protos) if p == "ip") if "ip" in protos else -1
-        v6 = max(i for i, p in enumerate(protos) if p == "ipv6") if "ipv6" in protos else -1
-        if v4 > v6:
-            src, dst = last(row[F["ip.src"]]), last(row[F["ip.dst"]])
-    return src, dst
 
 
 def tshark_records(tshark, capture, ports, env):
@@ -122,7 +108,7 @@ def tshark_records(tshark, capture, ports, env):
         row += [""] * (len(FIELDS) - len(row))
         if not row[F["tcp.srcport"]] or "," in row[F["tcp.srcport"]]:
             continue  # not TCP (DTLS), or TCP in TCP: not compared
-        src, dst = innermost_addresses(row)
+        src, dst = innermost_addresses(row, F)
         if not src:
             continue
         key = (norm_ip(src), int(row[F["tcp.srcport"]]), norm_ip(dst), int(row[F["tcp.dstport"]]))

@@ -18,6 +18,7 @@
 #include "io/capture_files.h"
 #include "modules/tls/tls_records.h"
 #include "report/json_report.h"
+#include "support/report_text.h"
 #include "support/synthetic_source.h"
 #include "test_paths.h"
 
@@ -26,21 +27,7 @@ namespace {
 
 constexpr PacketTime kT0 = 1'700'000'000 * kNanosPerSecond;
 
-// The report's text, as `netmeter analyze --json` writes it.
-std::string reportText(Engine& engine, const ReportInput& input) {
-  std::FILE* f = std::tmpfile();
-  writeJsonReport(
-      engine,
-      engine.finishedModules(input.window ? Engine::MergedHistory::kKept : Engine::MergedHistory::kLeftOut),
-      input, f);
-  std::rewind(f);
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  return text;
-}
+using test::reportText;
 
 // The report of a finished engine, without the fields that legitimately depend on the run (wall
 // time, thread count, per-shard memory).

@@ -7,6 +7,7 @@
 #include "modules/http/http_parser.h"
 #include "report/http_csv.h"
 #include "report/json_report.h"
+#include "support/report_text.h"
 
 namespace netmeter {
 namespace {
@@ -315,17 +316,9 @@ TEST(HttpModule, RequestsPipelinedAfterAHoleStayInOrder) {
 }
 
 nlohmann::json reportOf(Engine& engine) {
-  std::FILE* f = std::tmpfile();
   ReportInput input;
   input.renderThreads = 1;
-  writeJsonReport(engine, engine.finishedModules(Engine::MergedHistory::kLeftOut), input, f);
-  std::rewind(f);
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  return nlohmann::json::parse(text);
+  return nlohmann::json::parse(test::reportText(engine, input));
 }
 
 // The connection's L7 response time is its longest HTTP response time, also when only the last

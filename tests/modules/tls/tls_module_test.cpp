@@ -9,6 +9,7 @@
 #include "io/capture_files.h"
 #include "modules/tls/tls_records.h"
 #include "report/json_report.h"
+#include "support/report_text.h"
 #include "test_paths.h"
 
 namespace netmeter::test {
@@ -23,20 +24,9 @@ nlohmann::json analyze(const std::vector<std::string>& files, unsigned threads =
   options.threads = threads;
   Engine engine(options);
   engine.run(*opened.source);
-  std::FILE* f = std::tmpfile();
   ReportInput input;
   input.interfaces = opened.source->interfaces();
-  writeJsonReport(
-      engine,
-      engine.finishedModules(input.window ? Engine::MergedHistory::kKept : Engine::MergedHistory::kLeftOut),
-      input, f);
-  std::rewind(f);
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  return nlohmann::json::parse(text);
+  return nlohmann::json::parse(test::reportText(engine, input));
 }
 
 const nlohmann::json* find(const nlohmann::json& rows, const std::string& ip, int port = -1) {
