@@ -103,7 +103,13 @@ bool TlsModule::recognizes(const L7Payload& payload) {
   // a ClientHello, from the server a ServerHello (when the capture missed the client's first bytes).
   if (!payload.tcp()) return false;
   const auto b = payload.bytes;
-  if (b.size() < 6 || b[0] != tls::content::kHandshake || b[1] != 3 || b[2] > 4) return false;
+  if (b.size() < 6) {
+    // The connection's first client payload may be only the start of the ClientHello's record header
+    // (as HTTP's first piece, HttpModule::recognizes): the record parser joins the pieces.
+    if (b.empty() || !payload.fromClient() || payload.connection.app.undecidedPayloads != 0) return false;
+    return b[0] == tls::content::kHandshake && (b.size() < 2 || b[1] == 3) && (b.size() < 3 || b[2] <= 4);
+  }
+  if (b[0] != tls::content::kHandshake || b[1] != 3 || b[2] > 4) return false;
   return b[5] == (payload.fromClient() ? tls::handshake::kClientHello : tls::handshake::kServerHello);
 }
 

@@ -7,6 +7,8 @@
 
 #include "engine/engine.h"
 #include "io/capture_files.h"
+#include "l7_test_util.h"
+#include "modules/tls/hello_builder.h"
 #include "modules/tls/tls_records.h"
 #include "report/json_report.h"
 #include "support/report_text.h"
@@ -172,6 +174,29 @@ TEST(TlsModule, SameResultsWithTwoThreads) {
 // A server's SNI list: a name seen again is counted in its entry (names of equal length that differ
 // only in their last byte included); once kKept names are held, a newer name replaces the least
 // recently seen one, which then counts from scratch when it returns.
+// A ClientHello whose record header comes in pieces ("\x16", "\x03\x01", the rest): the first piece
+// begins a handshake record, so the connection is TLS and the record parser joins the pieces.
+TEST(TlsModule, RecognizesAClientHelloSentInPieces) {
+  test::ClientHelloSpec spec;
+  spec.ciphers = {0x1301, 0xc02f};
+  spec.sni("pieces.example.org").versions({0x0304, 0x0303});
+  const test::Bytes hello = test::record(22, test::handshakeMessage(1, spec.body()), 0x0301);
+  const std::string bytes(hello.begin(), hello.end());
+  test::SyntheticSource source;
+  uint32_t seq = 1;
+  PacketTime t = kNanosPerSecond;
+  for (const std::string& piece : {bytes.substr(0, 1), bytes.substr(1, 2), bytes.substr(3)}) {
+    source.add(test::buildFrame(test::segment(true, piece, seq, 443)), t += kNanosPerMilli);
+    seq += uint32_t(piece.size());
+  }
+  Engine engine{EngineOptions{}};
+  engine.run(source);
+  const auto j = nlohmann::json::parse(test::reportText(engine, ReportInput{}));
+  ASSERT_EQ(j["connections"].size(), 1u);
+  ASSERT_TRUE(j["connections"][0]["tls"].is_object()) << j["connections"][0].dump();
+  EXPECT_EQ(j["connections"][0]["tls"]["sni"], "pieces.example.org");
+}
+
 TEST(ServerNamesList, CountsRepeatsAndReplacesTheLeastRecent) {
   ServerNames names;
   MemoryAccount account;
