@@ -3,6 +3,7 @@ import { Column } from './components/table';
 import { CounterRow, bytesOf, packets } from './counters';
 import { Child, h, link } from './dom';
 import * as fmt from './format';
+import { ns } from './l7';
 import { ipLink } from './components/misc';
 import { captureButton } from './components/capture';
 
@@ -138,7 +139,6 @@ export function connectionHref(r: ConnectionRow): string | null {
   return `/connection?${q}`;
 }
 
-const nsText = (v: number | null | undefined) => (v === null || v === undefined ? '–' : fmt.duration(v / 1e9));
 const both = (r: ConnectionRow, f: (s: TcpSide) => number | null | undefined): number | null => {
   if (!r.tcp) return null;
   const a = f(r.tcp.client ?? {});
@@ -209,7 +209,7 @@ export function connectionColumns(): Column<ConnectionRow>[] {
       render: (r) => fmt.bytes(bytesOf(r.allTime, 'rxtx')),
     },
     { key: 'mtu', label: 'MTU c/s', hidden: true, render: (r) => dirs(r, 'mtu'), title: 'Client / server' },
-    { key: 'handshake', label: 'TCP handshake', sort: 'handshake', numeric: true, render: (r) => (r.tcp ? nsText(r.tcp.handshakeNs) : '–'), title: 'SYN to the ACK of the SYN-ACK' },
+    { key: 'handshake', label: 'TCP handshake', sort: 'handshake', numeric: true, render: (r) => (r.tcp ? ns(r.tcp.handshakeNs) : '–'), title: 'SYN to the ACK of the SYN-ACK' },
     {
       key: 'dataResponse',
       label: 'TCP response max/avg',
@@ -221,10 +221,10 @@ export function connectionColumns(): Column<ConnectionRow>[] {
         if (!r.tcp) return '–';
         const max = Math.max(r.tcp.client?.dataResponseMaxNs ?? -1, r.tcp.server?.dataResponseMaxNs ?? -1);
         const avg = Math.max(r.tcp.client?.dataResponseAvgNs ?? -1, r.tcp.server?.dataResponseAvgNs ?? -1);
-        return max < 0 ? '–' : `${nsText(max)} / ${nsText(avg)}`;
+        return max < 0 ? '–' : `${ns(max)} / ${ns(avg)}`;
       },
     },
-    { key: 'l7rt', label: 'L7 response time', sort: 'l7ResponseTime', numeric: true, hidden: true, render: (r) => nsText(r.l7ResponseTime), title: 'Longest HTTP response, or the TLS handshake / first data response' },
+    { key: 'l7rt', label: 'L7 response time', sort: 'l7ResponseTime', numeric: true, hidden: true, render: (r) => ns(r.l7ResponseTime), title: 'Longest HTTP response, or the TLS handshake / first data response' },
     tcpNum('retrans', 'TCP retransmissions', 'retransmissions', (s) => s.retransmittedBytes, (v) => fmt.bytes(v), false),
     {
       key: 'retransPct',

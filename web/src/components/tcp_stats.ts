@@ -5,6 +5,7 @@ import { Child, h } from '../dom';
 import * as fmt from '../format';
 import { History, PALETTE, TimeChart } from './chart';
 import { card, facts } from './misc';
+import { ns } from '../l7';
 
 export interface TcpRole {
   connections?: number;
@@ -53,7 +54,6 @@ export class TcpCounters {
   }
 }
 
-const ns = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : fmt.duration(v / 1e9));
 const secs = (v: number | null): string => (v === null ? '–' : fmt.duration(v));
 const pct = (v: number | null): string => (v === null ? '–' : `${v.toFixed(v > 0 && v < 0.1 ? 3 : 2)} %`);
 

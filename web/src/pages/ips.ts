@@ -5,7 +5,7 @@ import * as fmt from '../format';
 import { ipLink } from '../components/misc';
 import { captureButton } from '../components/capture';
 import { Page } from './page';
-import { names } from '../l7';
+import { names, ns } from '../l7';
 import { listPage } from './list_page';
 
 export interface IpRow extends CounterRow {
@@ -32,7 +32,6 @@ export interface IpRow extends CounterRow {
   } | null;
 }
 
-const ns = (v: number | null | undefined) => (v === null || v === undefined ? '–' : fmt.duration(v / 1e9));
 
 function ttl(r: IpRow): string {
   const t = r.ttl;
