@@ -1,7 +1,8 @@
 // libFuzzer target for the TLS and QUIC parsers. The first input byte picks what the rest is:
 //   0: a TLS byte stream, client side then server side (split at byte 1 of the rest), cut into TCP
-//      segments of sizes taken from byte 2, through TlsSession (records, handshake reassembly,
-//      ClientHello/ServerHello, fingerprints, alerts);
+//      segments of sizes taken from byte 2 (its top bit: every two segments arrive swapped; the next
+//      bit: the client acknowledges the server's stream start first), through TlsSession (records,
+//      handshake reassembly, reorder buffer, ClientHello/ServerHello, fingerprints, alerts);
 //   1: a ClientHello body for parseClientHello + JA3 + JA4;
 //   2: a UDP datagram for QuicSession (long headers, coalesced packets, key derivation, decryption
 //      failure paths), sent twice, from the client and from the server;
@@ -34,14 +35,25 @@ void fuzzTlsStream(std::span<const uint8_t> in) {
   MemoryAccount account;
   uint32_t seq[2] = {1, 1};
   PacketTime t = 0;
+  const bool swapPairs = in[1] & 0x80;
+  if (in[1] & 0x40) session.acknowledged(true, 1);
+  auto segmentAt = [&](bool fromClient, std::span<const uint8_t> bytes, size_t at) {
+    std::vector<uint8_t> copy(bytes.begin() + static_cast<ptrdiff_t>(at),
+                              bytes.begin() + static_cast<ptrdiff_t>(std::min(bytes.size(), at + segment)));
+    session.onSegment(fromClient, seq[fromClient ? 0 : 1] + static_cast<uint32_t>(at), copy,
+                      static_cast<uint32_t>(copy.size()), ++t, account);
+  };
   auto send = [&](bool fromClient, std::span<const uint8_t> bytes) {
     for (size_t at = 0; at < bytes.size(); at += segment) {
-      std::vector<uint8_t> copy(bytes.begin() + static_cast<ptrdiff_t>(at),
-                                bytes.begin() + static_cast<ptrdiff_t>(std::min(bytes.size(), at + segment)));
-      uint32_t& s = seq[fromClient ? 0 : 1];
-      session.onSegment(fromClient, s, copy, static_cast<uint32_t>(copy.size()), ++t, account);
-      s += static_cast<uint32_t>(copy.size());
+      if (swapPairs && at + segment < bytes.size()) {
+        segmentAt(fromClient, bytes, at + segment);
+        segmentAt(fromClient, bytes, at);
+        at += segment;
+      } else {
+        segmentAt(fromClient, bytes, at);
+      }
     }
+    seq[fromClient ? 0 : 1] += static_cast<uint32_t>(bytes.size());
   };
   send(true, rest.first(split));
   send(false, rest.subspan(split));

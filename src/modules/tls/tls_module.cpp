@@ -176,6 +176,7 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     c.app.analyzerDone = state.session.finished();
     return;
   }
+  if (payload.packet.tcpFlags & tcpflag::kAck) state.session.acknowledged(payload.fromClient(), payload.packet.tcpAck);
   const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
                                                  payload.wireLength, t, state.parserBuffers, &alerts);
   constexpr uint8_t kServerEvents =

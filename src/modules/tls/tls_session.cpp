@@ -1,12 +1,15 @@
 #include "modules/tls/tls_session.h"
 
+#include "modules/app/tcp_reorder_buffer.h"
 #include "modules/app/tcp_stream.h"
 
 namespace netmeter::tls {
 
 struct TlsSession::Direction {
   TcpStreamCursor cursor;
-  bool hole = false;  // bytes of the stream are missing: record boundaries are lost
+  TcpReorderBuffer ahead;  // segments that arrived before the bytes preceding them
+  bool hole = false;       // bytes of the stream are missing: record boundaries are lost
+  bool startHinted = false;  // cursor started at the peer's acknowledgement, no data seen yet
   TlsRecordParser records;
   uint32_t applicationRecords = 0;
   Direction(uint8_t awaited, uint32_t maxMessage) : records(awaited, maxMessage) {}
@@ -109,15 +112,43 @@ uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, std::span<const uin
   }
   Direction& d = fromClient ? parsing_->client : parsing_->server;
   if (d.hole) return 0;
-  const TcpStreamCursor::Piece piece = d.cursor.advance(seq, payload, wireLength);
+  const bool whole = !TcpStreamCursor::truncated(payload, wireLength);
+  if (d.startHinted) {
+    d.startHinted = false;
+    // Far ahead of what the peer acknowledged: the acknowledgement does not describe this stream
+    // (a capture that missed much of it); the stream starts here instead.
+    if (uint32_t(seq - d.cursor.next) > TcpReorderBuffer::kMaxBytes && int32_t(seq - d.cursor.next) > 0)
+      d.cursor.started = false;
+  }
+  // A segment ahead of the stream waits for the bytes before it (reordered, or sent after a loss
+  // whose retransmission is still to come); only when it cannot wait is it the hole it seems.
+  if (whole && d.cursor.started && int32_t(seq - d.cursor.next) > 0 && d.ahead.hold(seq, payload, account))
+    return 0;
   uint8_t events = 0;
+  TcpStreamCursor::Piece piece = d.cursor.advance(seq, payload, wireLength);
   if (!piece.gapBefore) events = onStream(fromClient, piece.bytes, t, account, alerts);
-  if (parsing_ && (piece.gapBefore || TcpStreamCursor::truncated(payload, wireLength))) {
+  // The held segments this one has reached follow it, in stream order, at this packet's time.
+  TcpReorderBuffer::Segment held;
+  while (parsing_ && !d.hole && !piece.gapBefore && whole && d.ahead.take(d.cursor.next, held, account)) {
+    piece = d.cursor.advance(held.seq, held.bytes(), held.length);
+    events |= onStream(fromClient, piece.bytes, t, account, alerts);
+  }
+  if (parsing_ && (piece.gapBefore || !whole)) {
     d.hole = true;
+    d.ahead.clear(account);
     d.records.release(account);
     checkFinished(account);
   }
   return events;
+}
+
+void TlsSession::acknowledged(bool fromClient, uint32_t ack) {
+  if (!parsing_) return;
+  Direction& peer = fromClient ? parsing_->server : parsing_->client;
+  if (peer.cursor.started) return;
+  peer.cursor.started = true;
+  peer.cursor.next = ack;
+  peer.startHinted = true;
 }
 
 uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t,
@@ -146,8 +177,10 @@ void TlsSession::release(MemoryAccount& account) {
   };
   handOver(parsing_->client, followers_[0]);
   handOver(parsing_->server, followers_[1]);
-  parsing_->client.records.release(account);
-  parsing_->server.records.release(account);
+  for (Direction* d : {&parsing_->client, &parsing_->server}) {
+    d->records.release(account);
+    d->ahead.clear(account);
+  }
   parsing_.reset();
 }
 

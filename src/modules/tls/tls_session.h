@@ -94,10 +94,17 @@ class TlsSession {
 
   // One TCP segment of the connection: `payload` is what was captured of its `wireLength` payload
   // bytes starting at sequence number `seq`. Returns event:: bits; `alerts`, when given, hears of
-  // every alert record. A hole in the stream (lost, reordered or, during the handshake,
-  // snap-length-cut data) ends that direction.
+  // every alert record. During the handshake a segment ahead of the stream waits in a
+  // TcpReorderBuffer for the bytes before it; a hole that cannot be waited for (the buffer is full,
+  // or snap-length-cut data) ends that direction's handshake parse, and after the handshake any hole
+  // ends that direction's record following.
   uint8_t onSegment(bool fromClient, uint32_t seq, std::span<const uint8_t> payload, uint32_t wireLength,
                     PacketTime t, MemoryAccount& account, AlertListener* alerts = nullptr);
+
+  // The sender of a segment (with the ACK flag) acknowledged the peer's stream up to `ack`: where the
+  // peer's stream starts when none of it has been seen yet, so that a first segment that overtook
+  // the one before it waits for it (TlsModule calls this before onSegment).
+  void acknowledged(bool fromClient, uint32_t ack);
 
   // The handshake analysis still holds its parsing state.
   bool parsing() const { return parsing_ != nullptr; }

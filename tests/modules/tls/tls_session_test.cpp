@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "modules/app/tcp_reorder_buffer.h"
 #include "modules/tls/hello_builder.h"
 #include "modules/tls/ja3.h"
 
@@ -115,9 +120,16 @@ TEST(TlsSession, RetransmissionsAreTrimmedAndGapsStopTheDirection) {
   Stream g;
   segment(g, 101, first, 1);
   EXPECT_GT(g.account.bytes, 0);  // message buffer held
-  segment(g, 101 + 60, Bytes(hello.begin() + 60, hello.end()), 2);
+  // Bytes 50..60 never come: the segments after them wait until the reorder buffer is full.
+  uint32_t at = 101 + 60;
+  for (size_t i = 0; i < TcpReorderBuffer::kMaxSegments; ++i, at += 10)
+    EXPECT_EQ(segment(g, at, Bytes(10, 0x41), 2), 0);
+  EXPECT_GT(g.account.bytes, 0);
+  segment(g, at, Bytes(10, 0x41), 3);  // one more cannot wait: the hole is final
   EXPECT_FALSE(g.session.info().hasClientHello);
-  EXPECT_EQ(g.account.bytes, 0);  // a gap frees the buffer
+  EXPECT_EQ(g.account.bytes, 0);  // a hole frees the message buffer and the waiting segments
+  segment(g, 101 + 50, Bytes(hello.begin() + 50, hello.begin() + 60), 4);
+  EXPECT_FALSE(g.session.info().hasClientHello);
 
   Stream cut;  // captured shorter than on the wire (snap length): the rest of the stream is a hole
   cut.session.onSegment(true, 101, first, 200, 1, cut.account);
@@ -349,6 +361,93 @@ TEST(TlsSession, ReleaseMidMessageFreesTheBuffer) {
   EXPECT_FALSE(s.session.info().hasClientHello);
   // The record layer goes on after the rest of the ClientHello record.
   EXPECT_EQ(s.send(true, record(21, {2, 10}), 3), event::kAlert);
+}
+
+// Segments that overtook others on the way (or were sent after a loss whose retransmission comes
+// later) wait for the bytes before them: the handshake is read as if they had come in order, dated
+// by the packet that completes it.
+TEST(TlsSession, ReorderedSegmentsAreReadInStreamOrder) {
+  Stream s;
+  s.send(true, clientHelloRecord(), 1'000'000);
+  Bytes flight = record(22, handshakeMessage(2, serverHelloBody(0xc02f)));
+  append(flight, record(22, handshakeMessage(11, Bytes(3000, 0x55))));
+  append(flight, record(20, {1}));
+  const uint32_t base = s.seq[1];
+  s.session.acknowledged(true, base);  // the ClientHello acknowledged the server's SYN: its stream starts there
+  auto piece = [&](size_t from, size_t to) { return Bytes(flight.begin() + from, flight.begin() + to); };
+  auto serverSegment = [&](size_t from, size_t to, PacketTime t) {
+    Bytes b = piece(from, to);
+    return s.session.onSegment(false, base + static_cast<uint32_t>(from), b, static_cast<uint32_t>(b.size()), t,
+                               s.account, &s.log);
+  };
+  EXPECT_EQ(serverSegment(1400, 2800, 2'000'000), 0);  // the third and second arrive first
+  EXPECT_EQ(serverSegment(30, 1400, 2'100'000), 0);
+  EXPECT_GT(s.account.bytes, 0);
+  EXPECT_FALSE(s.session.info().hasServerHello);
+  EXPECT_EQ(serverSegment(0, 40, 2'500'000), event::kServerHello);  // overlaps the one after it
+  EXPECT_EQ(s.session.info().serverHelloTime, 2'500'000);
+  EXPECT_EQ(serverSegment(2800, flight.size(), 2'600'000), 0);
+  s.seq[1] = base + static_cast<uint32_t>(flight.size());
+  // The stream went on in order behind the held segments: the first data exchange is measured.
+  Bytes finish = record(22, Bytes(70, 1));
+  append(finish, record(20, {1}));
+  append(finish, record(22, Bytes(40, 2)));
+  s.send(true, finish, 3'000'000);
+  s.send(true, record(23, Bytes(100, 3)), 4'000'000);
+  EXPECT_EQ(s.send(false, record(23, Bytes(500, 4)), 7'000'000), event::kFirstDataResponse);
+  EXPECT_EQ(s.session.info().firstDataResponseTime(), 3'000'000);
+  EXPECT_EQ(s.account.bytes, 0);
+
+  // An acknowledgement far behind the server's first segment does not describe its stream (the
+  // capture missed it): the stream starts at that segment.
+  Stream far;
+  far.send(true, clientHelloRecord(), 1);
+  far.session.acknowledged(true, base - 1'000'000);
+  far.session.onSegment(false, base, flight, static_cast<uint32_t>(flight.size()), 2, far.account);
+  EXPECT_TRUE(far.session.info().hasServerHello);
+}
+
+// Any order of up to kMaxSegments segments gives what the stream in order gives.
+TEST(TlsSession, AnyArrivalOrderGivesTheSameClientHello) {
+  const Bytes hello = clientHelloRecord("reordered.example.net");
+  Stream inOrder;
+  inOrder.send(true, hello, 1);
+  std::mt19937 random(7);
+  for (int round = 0; round < 200; ++round) {
+    const size_t pieces = 2 + random() % (TcpReorderBuffer::kMaxSegments - 1);
+    std::vector<size_t> cuts{0, hello.size()};
+    while (cuts.size() < pieces + 1) cuts.push_back(1 + random() % (hello.size() - 1));
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    std::vector<size_t> order(cuts.size() - 1);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), random);
+    Stream s;
+    // The first segment in the stream's order starts it: a capture joining mid-connection cannot
+    // know what came before its first segment.
+    std::stable_partition(order.begin(), order.end(), [](size_t i) { return i == 0; });
+    uint8_t events = 0;
+    for (size_t i : order) {
+      Bytes b(hello.begin() + cuts[i], hello.begin() + cuts[i + 1]);
+      events |= s.session.onSegment(true, 7 + static_cast<uint32_t>(cuts[i]), b, static_cast<uint32_t>(b.size()),
+                                    1, s.account);
+    }
+    ASSERT_EQ(events, event::kClientHello) << "round " << round;
+    EXPECT_EQ(s.session.info().client.sni, inOrder.session.info().client.sni);
+    EXPECT_EQ(s.session.info().client.ja3, inOrder.session.info().client.ja3);
+    EXPECT_EQ(s.account.bytes, 0);
+  }
+}
+
+TEST(TlsSession, ReleaseFreesTheWaitingSegments) {
+  Stream s;
+  Bytes hello = clientHelloRecord();
+  s.session.onSegment(true, 1, Bytes(hello.begin(), hello.begin() + 10), 10, 1, s.account);
+  s.session.onSegment(true, 31, Bytes(hello.begin() + 30, hello.end()), static_cast<uint32_t>(hello.size() - 30), 2,
+                      s.account);
+  EXPECT_GT(s.account.bytes, 0);
+  s.session.release(s.account);
+  EXPECT_EQ(s.account.bytes, 0);
 }
 
 }  // namespace
