@@ -38,7 +38,10 @@ int64_t QuicSession::heapBytes() const {
 
 bool QuicSession::looksLikeLongHeader(std::span<const uint8_t> datagram) {
   LongHeader h;
-  return parseLongHeader(datagram, h) == HeaderResult::kOk && h.knownVersion;
+  if (parseLongHeader(datagram, h) != HeaderResult::kOk || !h.knownVersion) return false;
+  // A reserved version is taken only for what a client's Initial must look like (RFC 9000 §14.1: a
+  // datagram of at least 1200 bytes), so that other UDP traffic is not mistaken for it.
+  return !isReservedVersion(h.version) || (h.type == PacketType::kInitial && datagram.size() >= 1200);
 }
 
 void QuicSession::release(MemoryAccount& account) {
@@ -56,7 +59,10 @@ uint8_t QuicSession::onDatagram(bool fromClient, std::span<const uint8_t> datagr
   while (!datagram.empty() && parsing_) {
     LongHeader h;
     if (parseLongHeader(datagram, h) != HeaderResult::kOk || !h.knownVersion) break;
-    if (info_.version == 0) info_.version = h.version;
+    // The first long header's version; a reserved one (sent to force a Version Negotiation) gives way
+    // to the version the client goes on with.
+    if (info_.version == 0 || (isReservedVersion(info_.version) && !isReservedVersion(h.version)))
+      info_.version = h.version;
     if (h.type == PacketType::kInitial) events |= onInitial(fromClient, datagram, h, t, scratch, account);
     if (h.type == PacketType::kRetry) {
       // The client's next Initials go to the Retry's Source Connection ID, and both sides' Initial
@@ -116,8 +122,22 @@ uint8_t QuicSession::onInitial(bool fromClient, std::span<const uint8_t> packet,
     p.keys[1].reset();
     if (p.keys[side]) frames = openPacket(packet, h, *p.keys[side], scratch);
   }
+  if (frames.empty() && p.version->assumed && p.version->salt != reservedVersionDraft29(h.version).salt) {
+    // A reserved version's first guess (v1's keys) failed: the second is draft 29's, kept when it
+    // authenticates.
+    const VersionParameters firstGuess = *p.version;
+    p.version = reservedVersionDraft29(h.version);
+    derive(std::span<const uint8_t>(p.dcid.data(), p.dcidLength));
+    if (p.keys[side]) frames = openPacket(packet, h, *p.keys[side], scratch);
+    if (frames.empty()) {
+      p.version = firstGuess;
+      p.keys[side].reset();
+    } else {
+      p.keys[1 - side].reset();
+    }
+  }
   if (frames.empty()) {
-    ++info_.decryptFailures;
+    if (!p.version->assumed) ++info_.decryptFailures;  // a reserved version's guess is no failure
     return 0;
   }
   return onFrames(fromClient, frames, t, account);

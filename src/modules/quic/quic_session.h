@@ -13,7 +13,7 @@ namespace netmeter::quic {
 
 // What netmeter keeps about one QUIC connection's handshake.
 struct QuicConnectionInfo {
-  uint32_t version = 0;  // of the first long-header packet
+  uint32_t version = 0;  // of the first long-header packet (a reserved one gives way to the next)
   bool hasClientHello = false;
   bool hasServerHello = false;
   tls::TlsClientSummary client;   // SNI, ALPN, versions, cipher suites, JA3, JA4 ('q')

@@ -23,6 +23,8 @@ std::optional<VersionParameters> versionParameters(uint32_t version) {
     return VersionParameters{version, "V-1", kSaltV1, "quic key", "quic iv", "quic hp", false};
   if (version == kVersion2)
     return VersionParameters{version, "V-2", kSaltV2, "quicv2 key", "quicv2 iv", "quicv2 hp", true};
+  if (isReservedVersion(version))
+    return VersionParameters{version, {}, kSaltV1, "quic key", "quic iv", "quic hp", false, true};
   if (version >= 0xff000017 && version <= 0xff000020) {
     uint32_t draft = version & 0xff;
     return VersionParameters{version,
@@ -34,6 +36,10 @@ std::optional<VersionParameters> versionParameters(uint32_t version) {
                              false};
   }
   return std::nullopt;
+}
+
+VersionParameters reservedVersionDraft29(uint32_t version) {
+  return VersionParameters{version, {}, kSaltDraft29, "quic key", "quic iv", "quic hp", false, true};
 }
 
 std::string_view versionName(uint32_t version) {

@@ -19,14 +19,28 @@ struct VersionParameters {
   std::string_view ivLabel;        // "quic iv" / "quicv2 iv"
   std::string_view hpLabel;        // "quic hp" / "quicv2 hp"
   bool v2PacketTypes = false;      // RFC 9369 §3.2 type encoding
+  bool assumed = false;            // a reserved version: v1's protection is only a guess
 };
 
 inline constexpr uint32_t kVersion1 = 0x00000001;
 inline constexpr uint32_t kVersion2 = 0x6b3343cf;
 
-// The parameters for versions whose Initial packets netmeter decrypts: v1, v2 and IETF drafts 23 to
-// 32 (0xff000017..0xff000020); nullopt for others (Google QUIC, version negotiation, unknown).
+// RFC 9000 §15: the versions 0x?a?a?a?a are reserved, to exercise version negotiation. A client that
+// sends its Initial with one (to force a Version Negotiation) has no protection defined for it; the
+// clients that do so protect it as the version they would otherwise use: v1, or draft 29 for the
+// clients of the draft era (Wireshark assumes draft 29 up to 4.0, v1 since). Both are tried; the
+// AEAD tag rejects a wrong guess.
+inline constexpr bool isReservedVersion(uint32_t version) {
+  return (version & 0x0f0f0f0f) == 0x0a0a0a0a;
+}
+
+// The parameters for versions whose Initial packets netmeter decrypts: v1, v2, IETF drafts 23 to 32
+// (0xff000017..0xff000020), and the reserved versions with v1's (`assumed`, no name); nullopt for
+// others (Google QUIC, version negotiation, unknown).
 std::optional<VersionParameters> versionParameters(uint32_t version);
+
+// The second guess for a reserved version: draft 29's salt (the first, versionParameters(), is v1's).
+VersionParameters reservedVersionDraft29(uint32_t version);
 
 // A name for any version ("V-1", "Draft-29", "Q046", "0x12345678"-style for unknown ones is left to
 // the caller): empty when unknown.

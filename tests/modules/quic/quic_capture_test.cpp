@@ -46,6 +46,25 @@ TEST(QuicCaptureRetry, ServerHelloAfterRetry) {
   EXPECT_EQ(f->quic.negotiatedVersion, 0x0304);
 }
 
+// quic_interop_V.pcapng (interop runs of the version negotiation test): every client Initial carries
+// the reserved version 0x0a0a0a0a (RFC 9000 §15) and is protected with v1's keys; tshark 4.0 reads
+// its ClientHello (frame 1: nghttp2.org, the drafts' ALPNs), nDPI reports only the version.
+TEST(QuicCaptureReservedVersion, ClientHelloOfAVersionNegotiationProbe) {
+  MemoryAccount account;
+  auto flows = handshakeFlows(sharedPcap("ndpi/quic_interop_V.pcapng"), account);
+  const HandshakeFlow* f = findClientHello(flows);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->quic.version, 0x0a0a0a0au);
+  EXPECT_EQ(f->sni, "nghttp2.org");
+  EXPECT_EQ(f->quic.client.alpn, "hq-30,h3-30,hq-29,h3-29,hq-28,h3-28,hq-27,h3-27");
+  EXPECT_EQ(f->ja3, "7d9e7f6dec1cb1dd8b79d72b1366b6cf");  // tshark tls.handshake.ja3
+  EXPECT_EQ(f->quic.decryptFailures, 0u);
+  size_t read = 0;
+  for (const auto& flow : flows) read += flow.protocol == "UDP" && flow.hasClientHello;
+  EXPECT_EQ(read, 63u);  // tshark: 63 connections with a ClientHello
+  EXPECT_EQ(account.bytes, 0);
+}
+
 // Values from the captures' nDPI expected outputs ([QUIC ver], [Hostname/SNI], [(Advertised) ALPNs]).
 INSTANTIATE_TEST_SUITE_P(
     Ndpi, QuicCapture,

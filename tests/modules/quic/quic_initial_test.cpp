@@ -157,6 +157,37 @@ TEST(QuicSession, DamagedAndTruncatedDatagramsAreRejectedQuietly) {
   EXPECT_FALSE(quic::QuicSession::looksLikeLongHeader(client));
 }
 
+// RFC 9000 §15 reserved versions (0x?a?a?a?a): a client Initial sent with one to force a Version
+// Negotiation is opened with v1's keys (as Wireshark does); one that does not authenticate is no
+// decryption failure, and the version the client goes on with replaces the reserved one.
+TEST(QuicSession, ReservedVersionInitialIsTriedWithV1Keys) {
+  auto reserved = quic::versionParameters(0x1a2a3a4a);
+  ASSERT_TRUE(reserved);
+  EXPECT_TRUE(reserved->assumed);
+  EXPECT_EQ(reserved->salt, quic::versionParameters(quic::kVersion1)->salt);
+  EXPECT_EQ(quic::versionName(0x1a2a3a4a), "");
+  EXPECT_FALSE(quic::isReservedVersion(0x1a2a3a4b));
+
+  const Bytes v1 = hexFixture("rfc9001_a2_client_initial.hex");
+  Bytes probe = v1;  // the same packet under a reserved version: its tag no longer matches
+  probe[1] = 0x0a, probe[2] = 0x1a, probe[3] = 0x2a, probe[4] = 0x3a;
+  ASSERT_TRUE(quic::QuicSession::looksLikeLongHeader(probe));
+  // Only what a client Initial looks like: a datagram of at least 1200 bytes.
+  EXPECT_FALSE(quic::QuicSession::looksLikeLongHeader(std::span<const uint8_t>(probe).first(1199)));
+
+  quic::QuicSession session;
+  MemoryAccount account;
+  Bytes scratch(65536);
+  EXPECT_EQ(session.onDatagram(true, probe, 10, scratch, account), 0);
+  EXPECT_EQ(session.info().version, 0x0a1a2a3au);
+  EXPECT_EQ(session.info().decryptFailures, 0u);
+  EXPECT_EQ(session.onDatagram(true, v1, 20, scratch, account), quic::event::kClientHello);
+  EXPECT_EQ(session.info().version, quic::kVersion1);
+  EXPECT_EQ(session.info().client.sni, "example.com");
+  session.release(account);
+  EXPECT_EQ(account.bytes, 0);
+}
+
 TEST(QuicVersion, NamesAndPacketTypes) {
   EXPECT_EQ(quic::versionName(0x00000001), "V-1");
   EXPECT_EQ(quic::versionName(0x6b3343cf), "V-2");
