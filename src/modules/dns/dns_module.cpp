@@ -12,16 +12,17 @@ namespace netmeter {
 
 namespace {
 
-// What the DNS analyzer keeps per connection: queries waiting for their reply and, over TCP, the
-// partial message of each direction.
+// What the DNS analyzer keeps per connection: its last transactions (queries and whether they were
+// answered) and, over TCP, the partial message of each direction.
 struct DnsConnectionState : ConnectionAnalysisState {
   struct Query {
     uint16_t id = 0;
     bool used = false;
-    PacketTime time = 0;
+    bool answered = false;
+    PacketTime time = 0;  // of the transaction's first query
   };
   static constexpr size_t kPendingQueries = 8;
-  std::array<Query, kPendingQueries> queries;
+  std::array<Query, kPendingQueries> queries;  // a ring; the newest is before nextQuery
   uint8_t nextQuery = 0;
   // TCP only.
   std::array<TcpStreamCursor, 2> stream;
@@ -41,6 +42,16 @@ DnsConnectionState& stateOf(Connection& c, MemoryAccount& account) {
     c.app.analyzerState = std::move(s);
   }
   return static_cast<DnsConnectionState&>(*c.app.analyzerState);
+}
+
+// The connection's newest transaction with this id, or null.
+DnsConnectionState::Query* newestTransaction(DnsConnectionState& s, uint16_t id) {
+  for (size_t i = 1; i <= DnsConnectionState::kPendingQueries; ++i) {
+    DnsConnectionState::Query& q = s.queries[(s.nextQuery + DnsConnectionState::kPendingQueries - i) %
+                                             DnsConnectionState::kPendingQueries];
+    if (q.used && q.id == id) return &q;
+  }
+  return nullptr;
 }
 
 uint16_t be16(const uint8_t* p) {
@@ -73,12 +84,15 @@ bool DnsModule::recognizes(const L7Payload& payload) {
   const Connection& c = payload.connection;
   if (c.serverPort != 53 && c.clientPort != 53) return false;
   std::span<const uint8_t> b = payload.bytes;
+  bool cut = b.size() < payload.wireLength;  // the capture's snap length cut the packet
   if (payload.tcp()) {  // a length prefix, then the message, possibly split over segments
     if (b.size() < 2 || be16(b.data()) < 12) return false;
+    const size_t length = be16(b.data());
     b = b.subspan(2);
     if (b.size() < 12) return true;
+    cut |= b.size() < length;
   }
-  return looksLikeDns(b);
+  return looksLikeDns(b, cut);
 }
 
 void DnsModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
@@ -146,27 +160,30 @@ void DnsModule::onMessage(const L7Payload& payload, std::span<const uint8_t> mes
   DnsConnectionState& s = stateOf(payload.connection, account);
   DnsServerRecord& r = servers_.findOrCreateHinted(server, s.serverHint, account);
   const PacketTime t = payload.time();
-  if (result == DnsParseResult::kMalformed) ++r.malformed;
+  if (result != DnsParseResult::kOk) ++r.malformed;
   if (!m.response) {
     r.add(t, {1, 0}, account);
     if (m.hasQuestion) ++r.queryTypes[dnsTypeSlot(m.qtype)];
     rememberQuestion(s, m, account);
+    // The same id again before the answer, within kRetransmissionWindow: a retransmission (or a
+    // duplicate), whose reply is timed from the first query. Otherwise a new transaction.
+    const DnsConnectionState::Query* last = newestTransaction(s, m.id);
+    if (last != nullptr && !last->answered && t - last->time < kRetransmissionWindow) return;
     DnsConnectionState::Query& q = s.queries[s.nextQuery];
     s.nextQuery = uint8_t((s.nextQuery + 1) % DnsConnectionState::kPendingQueries);
-    q = {m.id, true, t};
+    q = {m.id, true, false, t};
     return;
   }
   if (s.lastQuery.empty()) rememberQuestion(s, m, account);  // the query was not seen
   r.add(t, {0, 1}, account);
   ++r.replyCodes[m.rcode];
-  for (DnsConnectionState::Query& q : s.queries) {
-    if (q.used && q.id == m.id) {
-      const PacketTime rt = std::max<PacketTime>(0, t - q.time);  // a reply captured before its query: 0
-      r.responseTime.add(rt);
-      r.add(t, {0, 0, 1, uint64_t(rt)}, account);
-      q.used = false;
-      break;
-    }
+  // A reply answers the newest transaction with its id; a second reply to it (retransmitted or
+  // duplicated) is not timed again.
+  if (DnsConnectionState::Query* q = newestTransaction(s, m.id); q != nullptr && !q->answered) {
+    const PacketTime rt = std::max<PacketTime>(0, t - q->time);  // a reply captured before its query: 0
+    r.responseTime.add(rt);
+    r.add(t, {0, 0, 1, uint64_t(rt)}, account);
+    q->answered = true;
   }
   if (m.rcode == 0 && m.hasQuestion && m.nameLength != 0) {
     for (uint8_t i = 0; i < m.addressCount; ++i) {

@@ -15,6 +15,9 @@ namespace netmeter {
 class DnsModule {
  public:
   static constexpr uint32_t kMaxTcpMessage = 16 * 1024;  // longer DNS-over-TCP messages are skipped
+  // A query repeating the id of an unanswered one of the same connection less than this after it is a
+  // retransmission (tshark's dns.retransmission_timer): the reply is timed from the first query.
+  static constexpr PacketTime kRetransmissionWindow = 5'000'000'000;
 
   // Whether a connection's first payload is DNS (port 53 and a plausible message).
   static bool recognizes(const L7Payload& payload);

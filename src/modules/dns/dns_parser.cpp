@@ -9,34 +9,38 @@ constexpr int kMaxJumps = 16;
 
 uint16_t u16(std::span<const uint8_t> b, size_t at) { return uint16_t(b[at] << 8 | b[at + 1]); }
 
+constexpr size_t kDamaged = 0;
+constexpr size_t kOutOfBytes = SIZE_MAX;
+
 // Reads the name at `pos` into out (when not null); returns the position after the name in the
-// record (not after a jump target), or 0 when damaged.
+// record (not after a jump target), kDamaged, or kOutOfBytes when the bytes end inside the name.
 size_t readName(std::span<const uint8_t> b, size_t pos, DnsMessage* out) {
   size_t end = 0;  // position after the name where it started
   int jumps = 0;
   size_t length = 0;
   size_t limit = pos;  // pointers must point before the label that holds them
   for (;;) {
-    if (pos >= b.size()) return 0;
+    if (pos >= b.size()) return kOutOfBytes;
     const uint8_t len = b[pos];
     if ((len & 0xc0) == 0xc0) {
-      if (pos + 1 >= b.size() || ++jumps > kMaxJumps) return 0;
+      if (pos + 1 >= b.size()) return kOutOfBytes;
+      if (++jumps > kMaxJumps) return kDamaged;
       const size_t target = size_t(len & 0x3f) << 8 | b[pos + 1];
       if (end == 0) end = pos + 2;
-      if (target >= limit) return 0;
+      if (target >= limit) return kDamaged;
       limit = target;
       pos = target;
       continue;
     }
-    if ((len & 0xc0) != 0) return 0;  // extended label types are not used
+    if ((len & 0xc0) != 0) return kDamaged;  // extended label types are not used
     if (len == 0) {
       if (end == 0) end = pos + 1;
       if (out != nullptr) out->nameLength = uint8_t(length);
       return end;
     }
-    if (pos + 1 + len > b.size()) return 0;
     const size_t added = length == 0 ? len : len + 1;
-    if (length + added > DnsMessage::kMaxName) return 0;
+    if (length + added > DnsMessage::kMaxName) return kDamaged;
+    if (pos + 1 + len > b.size()) return kOutOfBytes;
     if (out != nullptr) {
       if (length != 0) out->nameBuffer[length] = '.';
       char* dst = out->nameBuffer.data() + length + (length != 0);
@@ -49,6 +53,13 @@ size_t readName(std::span<const uint8_t> b, size_t pos, DnsMessage* out) {
     pos += 1 + len;
     if (end == 0) limit = pos;
   }
+}
+
+// The result for a name read with readName that is followed by `fixed` bytes.
+DnsParseResult failure(std::span<const uint8_t> b, size_t next, size_t fixed) {
+  if (next == kDamaged) return DnsParseResult::kMalformed;
+  if (next == kOutOfBytes || next + fixed > b.size()) return DnsParseResult::kTruncated;
+  return DnsParseResult::kOk;
 }
 
 }  // namespace
@@ -65,7 +76,7 @@ DnsParseResult parseDnsMessage(std::span<const uint8_t> b, DnsMessage& out) {
   size_t pos = kHeader;
   for (uint16_t q = 0; q < out.questions; ++q) {
     const size_t next = readName(b, pos, q == 0 ? &out : nullptr);
-    if (next == 0 || next + 4 > b.size()) return DnsParseResult::kMalformed;
+    if (const DnsParseResult r = failure(b, next, 4); r != DnsParseResult::kOk) return r;
     if (q == 0) {
       out.hasQuestion = true;
       out.qtype = u16(b, next);
@@ -76,11 +87,11 @@ DnsParseResult parseDnsMessage(std::span<const uint8_t> b, DnsMessage& out) {
   }
   for (uint16_t a = 0; a < out.answers && a < DnsMessage::kMaxAnswers; ++a) {
     const size_t next = readName(b, pos, nullptr);
-    if (next == 0 || next + 10 > b.size()) return DnsParseResult::kMalformed;
+    if (const DnsParseResult r = failure(b, next, 10); r != DnsParseResult::kOk) return r;
     const uint16_t type = u16(b, next);
     const uint16_t rdlength = u16(b, next + 8);
     const size_t rdata = next + 10;
-    if (rdata + rdlength > b.size()) return DnsParseResult::kMalformed;
+    if (rdata + rdlength > b.size()) return DnsParseResult::kTruncated;
     if (type == 1 && rdlength == 4) {
       out.addresses[out.addressCount++] = IpAddress::v4(b.data() + rdata);
     } else if (type == 28 && rdlength == 16) {
@@ -91,14 +102,15 @@ DnsParseResult parseDnsMessage(std::span<const uint8_t> b, DnsMessage& out) {
   return DnsParseResult::kOk;
 }
 
-bool looksLikeDns(std::span<const uint8_t> b) {
+bool looksLikeDns(std::span<const uint8_t> b, bool cut) {
   if (b.size() < kHeader) return false;
   const uint8_t opcode = (b[2] >> 3) & 0x0f;
   const uint16_t questions = u16(b, 4);
   if (opcode > 6 || questions > 16 || (b[3] & 0x40) != 0) return false;  // Z bit must be 0
   if (questions == 0) return false;
   DnsMessage m;
-  return parseDnsMessage(b, m) != DnsParseResult::kTooShort && m.hasQuestion;
+  const DnsParseResult result = parseDnsMessage(b, m);
+  return m.hasQuestion || (cut && result == DnsParseResult::kTruncated);
 }
 
 std::string_view dnsTypeName(uint16_t type) {

@@ -38,13 +38,18 @@ struct DnsMessage {
 enum class DnsParseResult : uint8_t {
   kOk,
   kTooShort,   // less than a header
-  kMalformed,  // a question or answer is damaged or truncated (what was read before is kept)
+  kMalformed,  // a question or answer is damaged (what was read before is kept)
+  kTruncated,  // the bytes end inside a question or answer: cut by the capture's snap length, or
+               // the header counts more records than there are (what was read before is kept)
 };
 
 DnsParseResult parseDnsMessage(std::span<const uint8_t> bytes, DnsMessage& out);
 
-// Whether `bytes` plausibly start a DNS message (used to pick the DNS analyzer for a connection).
-bool looksLikeDns(std::span<const uint8_t> bytes);
+// Whether `bytes` plausibly start a DNS message (used to pick the DNS analyzer for a connection): a
+// plausible header and a readable first question. `cut`: the message goes on beyond `bytes` (a
+// packet cut by the capture's snap length, the first segment of a message over TCP), so a first
+// question that runs past their end is enough.
+bool looksLikeDns(std::span<const uint8_t> bytes, bool cut = false);
 
 // Name of a DNS record type ("A", "AAAA", ...) or empty when it has no common name.
 std::string_view dnsTypeName(uint16_t type);
