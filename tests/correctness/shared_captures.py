@@ -1,6 +1,9 @@
 """What the peer comparisons (tshark_*_test.py) share: the captures under ../shared/pcaps and the
 exit status that tells ctest a test was skipped (a peer tool is not installed)."""
+import argparse
 import os
+import shutil
+import sys
 
 SKIP_RETURN_CODE = 77
 
@@ -15,6 +18,32 @@ def find_captures(shared):
                 full = os.path.join(d, f)
                 found.append((os.path.relpath(full, root), full))
     return sorted(found)
+
+
+def comparison_setup(doc, examples, add_arguments=None):
+    """The command line every tshark comparison takes (--netmeter, --shared, --tshark, --only,
+    --examples; `add_arguments(parser)` adds a script's own) and the captures it compares. Exits
+    with SKIP_RETURN_CODE without tshark or captures, 2 without the netmeter binary."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--netmeter", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--tshark", default=shutil.which("tshark"))
+    ap.add_argument("--only", help="captures whose path under pcaps/ contains this")
+    ap.add_argument("--examples", type=int, default=examples, help="disagreements printed per field")
+    if add_arguments:
+        add_arguments(ap)
+    opts = ap.parse_args()
+    if not opts.tshark:
+        print("tshark not installed: skipped")
+        sys.exit(SKIP_RETURN_CODE)
+    if not os.path.exists(opts.netmeter):
+        print("netmeter binary not found: %s" % opts.netmeter)
+        sys.exit(2)
+    captures = [c for c in find_captures(opts.shared) if not opts.only or opts.only in c[0]]
+    if not captures:
+        print("no captures under %s/pcaps: skipped" % opts.shared)
+        sys.exit(SKIP_RETURN_CODE)
+    return opts, captures
 
 
 def tshark_environment(workdir):

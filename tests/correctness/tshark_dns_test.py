@@ -36,18 +36,16 @@ RECORDED_AGREEMENT. README.md next to this file explains each remaining disagree
 Exit status: 0 pass, 1 below the recorded level, 77 (ctest SKIP) without tshark, 2 usage errors.
 """
 
-import argparse
 import ipaddress
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
 
-from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, last, report_agreement,
-                             tshark_environment)
+from shared_captures import (comparison_setup, innermost_addresses, last, report_agreement,
+                            tshark_environment)
 
 TOLERANCE_NS = 1000
 
@@ -264,23 +262,7 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, not_com
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--netmeter", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("--tshark", default=shutil.which("tshark"))
-    ap.add_argument("--only", help="captures whose path contains this")
-    ap.add_argument("--examples", type=int, default=20, help="disagreements printed per figure")
-    opts = ap.parse_args()
-    if not opts.tshark:
-        print("tshark not installed: skipped")
-        return SKIP_RETURN_CODE
-    if not os.path.exists(opts.netmeter):
-        print("netmeter binary not found: %s" % opts.netmeter)
-        return 2
-    captures = [c for c in find_captures(opts.shared) if not opts.only or opts.only in c[0]]
-    if not captures:
-        print("no captures under %s/pcaps: skipped" % opts.shared)
-        return SKIP_RETURN_CODE
+    opts, captures = comparison_setup(__doc__, examples=20)
     totals = {f: [0, 0] for f in FIELD_NAMES}
     examples = defaultdict(list)
     not_compared = []

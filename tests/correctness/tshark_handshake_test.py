@@ -49,20 +49,18 @@ rate drops below RECORDED_AGREEMENT. README.md next to this file explains every 
 Exit status: 0 pass, 1 below the recorded level, 77 (ctest SKIP) without tshark, 2 usage errors.
 """
 
-import argparse
 import ipaddress
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, last, report_agreement,
-                             tshark_environment)
+from shared_captures import (comparison_setup, innermost_addresses, last, report_agreement,
+                            tshark_environment)
 
 # Agreement rates measured (tshark 4.0.17, the captures in ../shared); the test fails when a rate
 # drops below these. Raise them when netmeter improves.
@@ -388,24 +386,9 @@ def first_server_hello(group, ch):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--netmeter", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("--tshark", default=shutil.which("tshark"))
-    ap.add_argument("--only", help="captures whose path contains this")
-    ap.add_argument("--examples", type=int, default=20, help="disagreements printed per field")
-    ap.add_argument("--jobs", type=int, default=2, help="captures compared at a time")
-    opts = ap.parse_args()
-    if not opts.tshark:
-        print("tshark not installed: skipped")
-        return SKIP_RETURN_CODE
-    if not os.path.exists(opts.netmeter):
-        print("netmeter binary not found: %s" % opts.netmeter)
-        return 2
-    captures = [c for c in find_captures(opts.shared) if not opts.only or opts.only in c[0]]
-    if not captures:
-        print("no captures under %s/pcaps: skipped" % opts.shared)
-        return SKIP_RETURN_CODE
+    def add_arguments(parser):
+        parser.add_argument("--jobs", type=int, default=2, help="captures compared at a time")
+    opts, captures = comparison_setup(__doc__, examples=20, add_arguments=add_arguments)
     totals = {f: [0, 0] for f in FIELD_NAMES}
     examples = defaultdict(list)
     netmeter_only, notes = [], []

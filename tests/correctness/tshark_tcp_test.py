@@ -38,18 +38,15 @@ to this file explains every known disagreement.
 Exit status: 0 pass, 1 below the recorded level, 77 (ctest SKIP) without tshark, 2 usage errors.
 """
 
-import argparse
 import ipaddress
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 
-from shared_captures import (SKIP_RETURN_CODE, find_captures, innermost_addresses, report_agreement,
-                             tshark_environment)
+from shared_captures import comparison_setup, innermost_addresses, report_agreement, tshark_environment
 
 # Agreement rates measured when the test was written (tshark 4.0.17, the captures in ../shared);
 # the test fails when a rate drops below these. Raise them when netmeter improves.
@@ -216,22 +213,7 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, not_com
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--netmeter", required=True)
-    ap.add_argument("--shared", required=True)
-    ap.add_argument("--tshark", default=shutil.which("tshark"))
-    ap.add_argument("--examples", type=int, default=8, help="disagreements printed per field")
-    opts = ap.parse_args()
-    if not opts.tshark:
-        print("tshark not installed: skipped")
-        return SKIP_RETURN_CODE
-    if not os.path.exists(opts.netmeter):
-        print("netmeter binary not found: %s" % opts.netmeter)
-        return 2
-    captures = find_captures(opts.shared)
-    if not captures:
-        print("no captures under %s/pcaps: skipped" % opts.shared)
-        return SKIP_RETURN_CODE
+    opts, captures = comparison_setup(__doc__, examples=8)
     totals = {f: [0, 0] for f in COUNTED + PRESENT + ["initial_rtt"]}
     examples = defaultdict(list)
     not_comparable = []
