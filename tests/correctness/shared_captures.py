@@ -6,6 +6,8 @@ import shutil
 import sys
 
 SKIP_RETURN_CODE = 77
+# ../shared beside the repository, where CI has it.
+DEFAULT_SHARED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared"))
 
 
 def find_captures(shared):
@@ -26,7 +28,7 @@ def comparison_setup(doc, examples, add_arguments=None):
     with SKIP_RETURN_CODE without tshark or captures, 2 without the netmeter binary."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--netmeter", required=True)
-    ap.add_argument("--shared", required=True)
+    ap.add_argument("--shared", default=DEFAULT_SHARED, help="the shared folder (default: %(default)s)")
     ap.add_argument("--tshark", default=shutil.which("tshark"))
     ap.add_argument("--only", help="captures whose path under pcaps/ contains this")
     ap.add_argument("--examples", type=int, default=examples, help="disagreements printed per field")
