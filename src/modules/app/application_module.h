@@ -29,6 +29,11 @@ namespace netmeter {
 // a value in AppAnalyzer (flow/connection_application.h) and a bit in L7Analyzers (its `--l7` name);
 // a member here; one line in choose(), one case in onPacket()'s switch, one line in each
 // housekeeping function.
+//
+// Tunnels: after a 2xx answer to CONNECT, HttpModule hands the stream inside the tunnel back to the
+// dispatch (HttpTunnelReader), which offers it to TLS when its first bytes begin like TLS; the TLS
+// state then lives in the HTTP state (HttpTunnel::state), so the connection keeps one analyzer slot
+// and reports both its HTTP transactions and its TLS.
 class ApplicationModule {
  public:
   static constexpr uint8_t kMaxUndecidedPayloads = 4;
@@ -44,9 +49,11 @@ class ApplicationModule {
       case AppAnalyzer::kDns:
         dns.onPayload(payload, names, account);
         break;
-      case AppAnalyzer::kHttp:
-        http.onPayload(payload, names, account);
+      case AppAnalyzer::kHttp: {
+        TunnelToTls tunnel{*this};
+        http.onPayload(payload, names, account, &tunnel);
         break;
+      }
       case AppAnalyzer::kTls:
         tls.onPayload(payload, names, account);
         break;
@@ -92,6 +99,35 @@ class ApplicationModule {
   QuicModule quic;  // QUIC Initial decryption, the QUIC TLS server table
 
  private:
+  // Reads the stream inside an HTTP CONNECT tunnel: TLS when its first bytes (of either direction,
+  // from the tunnel's start) begin like TLS, else nothing.
+  struct TunnelToTls final : HttpTunnelReader {
+    ApplicationModule& app;
+    explicit TunnelToTls(ApplicationModule& a) : app(a) {}
+    void read(Connection& c, HttpTunnel& tunnel, const TcpStreamPiece& piece,
+              MemoryAccount& account) override {
+      if (tunnel.reader == HttpTunnel::Reader::kUndecided) {
+        // Decided on the first captured bytes at or after the direction's start (a retransmitted
+        // CONNECT or 2xx head is not the tunnel).
+        const uint32_t before = tunnel.start[piece.direction] - piece.seq;
+        if (int32_t(before) > 0 && before >= piece.bytes.size()) return;
+        const auto first = int32_t(before) > 0 ? piece.bytes.subspan(before) : piece.bytes;
+        if (first.empty()) return;
+        if (!app.enabled.has(L7Analyzers::kTls) ||
+            !TlsModule::beginsLikeTls(first, piece.fromClient(), true)) {
+          tunnel.reader = HttpTunnel::Reader::kNone;
+          c.app.analyzerDone = true;
+          return;
+        }
+        tunnel.reader = HttpTunnel::Reader::kTls;
+        TlsModule::startStream(tunnel.state, tunnel.start[kClientToServer], tunnel.start[kServerToClient],
+                               account);
+      }
+      if (tunnel.reader == HttpTunnel::Reader::kTls)
+        c.app.analyzerDone = app.tls.readStream(c, *tunnel.state, piece, app.names, account);
+    }
+  };
+
   // Picks the connection's analyzer from this payload; false while none recognises it.
   bool choose(const L7Payload& payload) const {
     ConnectionApplication& app = payload.connection.app;

@@ -22,4 +22,31 @@ struct L7Payload {
   bool tcp() const { return packet.l4Protocol == ipproto::kTcp; }
 };
 
+// A piece of one direction of a TCP connection's byte stream: a segment's payload, or the part of it
+// that an inner stream (a CONNECT tunnel) carries.
+struct TcpStreamPiece {
+  Direction direction = kClientToServer;
+  uint32_t seq = 0;                // sequence number of its first byte
+  std::span<const uint8_t> bytes;  // captured (may be shorter than on the wire)
+  uint32_t wireLength = 0;         // bytes on the wire
+  PacketTime time = 0;
+  bool hasAck = false;  // the segment acknowledged the peer's stream up to `ack`
+  uint32_t ack = 0;
+
+  bool fromClient() const { return direction == kClientToServer; }
+  static TcpStreamPiece of(const L7Payload& p) {
+    return {p.direction,    p.packet.tcpSeq, p.bytes,
+            p.wireLength,   p.time(),        (p.packet.tcpFlags & tcpflag::kAck) != 0,
+            p.packet.tcpAck};
+  }
+  // The piece without its first `n` captured bytes.
+  TcpStreamPiece from(size_t n) const {
+    TcpStreamPiece rest = *this;
+    rest.seq += uint32_t(n);
+    rest.bytes = bytes.subspan(n);
+    rest.wireLength -= uint32_t(n);
+    return rest;
+  }
+};
+
 }  // namespace netmeter

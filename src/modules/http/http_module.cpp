@@ -23,11 +23,21 @@ std::string_view text(std::span<const uint8_t> b) {
 
 // Reads one direction of an HTTP/1.x stream: heads are collected, bodies skipped by their framing.
 struct HttpDirectionReader {
-  enum class State : uint8_t { kHead, kBody, kChunkSize, kChunkData, kTrailer, kUntilClose, kLost };
+  enum class State : uint8_t {
+    kHead,
+    kBody,
+    kChunkSize,
+    kChunkData,
+    kTrailer,
+    kUntilClose,  // a body delimited by the connection's end
+    kLost,        // framing lost: waits for a message start
+    kTunnelWait,  // client, after a CONNECT head: its bytes are held (`buffer`) until the answer
+    kSwitched,    // the stream is no longer HTTP (101, a CONNECT tunnel)
+  };
   State state = State::kHead;
-  std::string buffer;  // partial head, chunk-size or trailer line
+  std::string buffer;  // partial head, chunk-size or trailer line; kTunnelWait: the held bytes
   uint64_t remaining = 0;
-  PacketTime headStart = 0;
+  PacketTime headStart = 0;  // packet time of the head's (kTunnelWait: the held bytes') first byte
   // Since the last response head (server side): the stream lost its framing (a hole it could not
   // skip, an unparsable or oversized head), so responses may have been missed; and how many
   // requests were made after the latest such loss (their responses cannot have been in the hole).
@@ -51,7 +61,7 @@ struct HttpDirectionReader {
       if (remaining == 0) state = state == State::kBody ? State::kHead : State::kChunkSize;
       return;
     }
-    if (state != State::kUntilClose) {
+    if (state != State::kUntilClose && state != State::kSwitched) {
       state = State::kLost;
       lostSync = true;
       requestsSinceLoss = 0;
@@ -65,6 +75,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
     PacketTime time = 0;
     bool head = false;              // HEAD: the response has no body
     bool connect = false;           // CONNECT: a 2xx response starts a tunnel
+    uint32_t endSeq = 0;            // sequence number of the client's byte after the request head
     size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
   };
   std::array<TcpStreamCursor, 2> stream;
@@ -80,10 +91,27 @@ struct HttpConnectionState : ConnectionAnalysisState {
   // the server's stream stands, so a capture that misses the server's first bytes sees that hole.
   uint32_t serverAckHint = 0;
   bool hasServerAckHint = false;
+  std::unique_ptr<HttpTunnel> tunnel;  // after a 2xx answer to CONNECT
 
-  // Feeds in-order bytes of direction d; calls the module for complete heads.
-  void feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
-            MemoryAccount& account);
+  // Feeds in-order bytes of direction d; calls the module for complete heads. Returns how many bytes
+  // of `in` were left when the stream stopped being HTTP (a protocol switch, a tunnel), else 0.
+  size_t feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
+              MemoryAccount& account);
+  // Hands a piece of the tunnel to its reader; the reader's state is accounted as part of this one.
+  void readTunnel(Connection& c, const TcpStreamPiece& piece, HttpTunnelReader* tunnelReader,
+                  MemoryAccount& account) {
+    if (tunnelReader == nullptr) {
+      tunnel->reader = HttpTunnel::Reader::kNone;
+      c.app.analyzerDone = true;
+      return;
+    }
+    const int64_t before = tunnelStateBytes();
+    tunnelReader->read(c, *tunnel, piece, account);
+    accountedBytes += tunnelStateBytes() - before;  // the reader charged the shard's account itself
+  }
+  int64_t tunnelStateBytes() const {
+    return tunnel != nullptr && tunnel->state != nullptr ? tunnel->state->accountedBytes : 0;
+  }
   // The first response head after the server's stream lost its framing: the responses in the hole
   // answered some of the waiting requests, which are closed as unanswered instead of taking later
   // responses (one lost response would shift every later pair). The head answers the oldest request
@@ -97,11 +125,13 @@ struct HttpConnectionState : ConnectionAnalysisState {
     server.lostSync = false;
   }
   // A complete head of payload's direction, read by `r`.
+  // `endSeq`: the sequence number of the byte after it.
   void onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r, std::string_view head,
-              HostNameTable& names, MemoryAccount& account);
+              uint32_t endSeq, HostNameTable& names, MemoryAccount& account);
   int64_t heapBytes() const {
     int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
-                int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes());
+                int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes()) +
+                (tunnel != nullptr ? int64_t(sizeof(HttpTunnel)) : 0);
     for (const HttpTransaction& t : transactions) n += t.heapBytes();
     return n;
   }
@@ -139,7 +169,14 @@ PacketTime HttpModule::maxResponseTime(const Connection& c) {
   return static_cast<const HttpConnectionState&>(*c.app.analyzerState).maxResponseTime;
 }
 
-void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account) {
+const ConnectionAnalysisState* HttpModule::tunnelState(const Connection& c, HttpTunnel::Reader reader) {
+  if (c.app.analyzer != AppAnalyzer::kHttp || c.app.analyzerState == nullptr) return nullptr;
+  const HttpTunnel* t = static_cast<const HttpConnectionState&>(*c.app.analyzerState).tunnel.get();
+  return t != nullptr && t->reader == reader ? t->state.get() : nullptr;
+}
+
+void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account,
+                           HttpTunnelReader* tunnelReader) {
   ConnectionApplication& app = payload.connection.app;
   if (app.analyzerState == nullptr) {
     auto s = std::make_unique<HttpConnectionState>(transactionsPerConnection_);
@@ -148,6 +185,10 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
     app.analyzerState = std::move(s);
   }
   auto& s = static_cast<HttpConnectionState&>(*app.analyzerState);
+  if (s.tunnel != nullptr) {  // inside a CONNECT tunnel: nothing of it is HTTP
+    s.readTunnel(payload.connection, TcpStreamPiece::of(payload), tunnelReader, account);
+    return;
+  }
   const int64_t before = s.heapBytes();
   const size_t d = payload.direction;
   const uint32_t seq = payload.packet.tcpSeq;
@@ -170,30 +211,65 @@ void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, Memor
       (d == kClientToServer ? looksLikeHttpRequest(piece.bytes) : looksLikeHttpResponse(piece.bytes))) {
     s.reader[d].state = HttpDirectionReader::State::kHead;  // resynchronised on a message start
   }
-  s.feed(*this, payload, piece.bytes, names, account);
-  if (payload.bytes.size() < payload.wireLength) s.reader[d].lose(payload.wireLength - payload.bytes.size());
+  const size_t rest = s.feed(*this, payload, piece.bytes, names, account);
+  if (s.tunnel != nullptr) {
+    // This payload's 2xx opened the tunnel. First the client bytes held since the CONNECT (sent
+    // before the answer came), then what follows the 2xx head in this segment.
+    HttpDirectionReader& client = s.reader[kClientToServer];
+    if (!client.buffer.empty()) {
+      const std::string early = std::move(client.buffer);
+      client.buffer = std::string();
+      const auto bytes = std::span(reinterpret_cast<const uint8_t*>(early.data()), early.size());
+      s.readTunnel(payload.connection,
+                   {kClientToServer, s.tunnel->start[kClientToServer], bytes, uint32_t(bytes.size()),
+                    client.headStart},
+                   tunnelReader, account);
+    }
+    const TcpStreamPiece tail = TcpStreamPiece::of(payload).from(payload.bytes.size() - rest);
+    if (tail.wireLength > 0 && !app.analyzerDone)
+      s.readTunnel(payload.connection, tail, tunnelReader, account);
+  } else if (payload.bytes.size() < payload.wireLength) {
+    s.reader[d].lose(payload.wireLength - payload.bytes.size());
+  }
   const int64_t grown = s.heapBytes() - before;
   s.accountedBytes += grown;
   account.add(grown);
 }
 
 void HttpConnectionState::onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r,
-                                 std::string_view head, HostNameTable& names, MemoryAccount& account) {
+                                 std::string_view head, uint32_t endSeq, HostNameTable& names,
+                                 MemoryAccount& account) {
   if (payload.direction == kClientToServer)
-    m.onRequest(payload, *this, head, names, account);
+    m.onRequest(payload, *this, head, endSeq, names, account);
   else
-    m.onResponse(payload, *this, head, r.headStart, account);
+    m.onResponse(payload, *this, head, r.headStart, endSeq, account);
 }
 
-void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in,
-                               HostNameTable& names, MemoryAccount& account) {
+size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in,
+                                 HostNameTable& names, MemoryAccount& account) {
   using State = HttpDirectionReader::State;
   HttpDirectionReader& r = reader[payload.direction];
+  // `in` is always a suffix of the payload's captured bytes: where it stands in the stream.
+  const auto seqAt = [&](std::span<const uint8_t> rest) {
+    return payload.packet.tcpSeq + uint32_t(payload.bytes.size() - rest.size());
+  };
   while (!in.empty()) {
     switch (r.state) {
       case State::kUntilClose:
       case State::kLost:
-        return;
+        return 0;
+      case State::kSwitched:
+        return in.size();
+      case State::kTunnelWait: {
+        // Client bytes after a CONNECT before its answer (an optimistic client): held for the tunnel.
+        if (r.buffer.empty()) r.headStart = payload.time();
+        if (r.buffer.size() + in.size() > HttpModule::kMaxHead) {
+          r.lose(1);  // too much to hold: the tunnel's reader will see the hole
+          return 0;
+        }
+        r.buffer.append(text(in));
+        return 0;
+      }
       case State::kBody:
       case State::kChunkData: {
         const uint64_t n = std::min<uint64_t>(r.remaining, in.size());
@@ -206,13 +282,13 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         if (r.buffer.empty()) {
           while (!in.empty() && (in[0] == '\r' || in[0] == '\n'))
             in = in.subspan(1);  // CRLF between messages
-          if (in.empty()) return;
+          if (in.empty()) return 0;
           r.headStart = payload.time();
           // The whole head in this segment (the common case): parsed where it is, not buffered.
           const std::string_view here = text(in.subspan(0, std::min(in.size(), HttpModule::kMaxHead)));
           if (const size_t headLength = findHeadEnd(here); headLength != 0) {
             in = in.subspan(headLength);
-            onHead(m, payload, r, here.substr(0, headLength), names, account);
+            onHead(m, payload, r, here.substr(0, headLength), seqAt(in), names, account);
             break;
           }
         }
@@ -233,7 +309,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.resize(headLength);
         std::string head;
         head.swap(r.buffer);
-        onHead(m, payload, r, head, names, account);
+        onHead(m, payload, r, head, seqAt(in), names, account);
         break;
       }
       case State::kChunkSize:
@@ -242,7 +318,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         const size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
         if (r.buffer.size() + take > 1024) {
           r.lose(1);
-          return;
+          return 0;
         }
         r.buffer.append(text(in.subspan(0, take)));
         in = in.subspan(take);
@@ -272,7 +348,7 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
         r.buffer.clear();
         if (digits == 0) {
           r.lose(1);
-          return;
+          return 0;
         }
         if (size == 0)
           r.state = State::kTrailer;
@@ -282,10 +358,11 @@ void HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::spa
       }
     }
   }
+  return 0;
 }
 
 void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
-                           HostNameTable& names, MemoryAccount& account) {
+                           uint32_t endSeq, HostNameTable& names, MemoryAccount& account) {
   HttpRequestHead req;
   HttpDirectionReader& r = s.reader[kClientToServer];
   if (!parseHttpRequestHead(head, req)) {
@@ -314,12 +391,14 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
   if (uint32_t& since = s.reader[kServerToClient].requestsSinceLoss; since < UINT32_MAX) ++since;
-  s.pending.push_back(
-      {t, req.method == "HEAD", req.method == "CONNECT", s.firstIndex + s.transactions.size() - 1});
+  const bool connect = req.method == "CONNECT";
+  s.pending.push_back({t, req.method == "HEAD", connect, endSeq, s.firstIndex + s.transactions.size() - 1});
+  // What the client sends next is HTTP again only if the proxy refuses the tunnel.
+  if (connect) r.state = HttpDirectionReader::State::kTunnelWait;
 }
 
 void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
-                            PacketTime start, MemoryAccount& account) {
+                            PacketTime start, uint32_t endSeq, MemoryAccount& account) {
   HttpResponseHead res;
   HttpDirectionReader& r = s.reader[kServerToClient];
   if (!parseHttpResponseHead(head, res)) {
@@ -352,11 +431,30 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
       tr.responseTime = rt;
     }
   }
+  HttpDirectionReader& client = s.reader[kClientToServer];
   if (res.status == 101 || (request.connect && res.status >= 200 && res.status < 300)) {
-    // Protocol switch or tunnel: what follows is not HTTP/1.x.
-    r.state = HttpDirectionReader::State::kUntilClose;
-    s.reader[kClientToServer].state = HttpDirectionReader::State::kUntilClose;
+    // Protocol switch or tunnel: what follows is not HTTP/1.x. The client's held bytes (kTunnelWait)
+    // are the tunnel's first; a partial head of another state is not.
+    if (client.state != HttpDirectionReader::State::kTunnelWait) client.buffer.clear();
+    r.state = HttpDirectionReader::State::kSwitched;
+    client.state = HttpDirectionReader::State::kSwitched;
+    if (res.status == 101) {
+      client.buffer.clear();
+      payload.connection.app.analyzerDone = true;  // nothing more to read (no analyzer for WebSocket, h2c)
+      return;
+    }
+    s.tunnel = std::make_unique<HttpTunnel>();
+    s.tunnel->start[kClientToServer] = request.endSeq;
+    s.tunnel->start[kServerToClient] = endSeq;
     return;
+  }
+  if (request.connect && client.state == HttpDirectionReader::State::kTunnelWait) {
+    // The proxy refused the tunnel: the client speaks HTTP again. Bytes it sent in between were meant
+    // for the tunnel: the client's stream resyncs on its next request.
+    if (client.buffer.empty())
+      client.state = HttpDirectionReader::State::kHead;
+    else
+      client.lose(1);
   }
   if (request.head || res.status == 204 || res.status == 304)
     r.bodyAfterHead(0, false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "modules/http/http_module.h"
 #include "modules/tls/tls_constants.h"
 
 namespace netmeter {
@@ -83,34 +84,49 @@ struct TlsConnectionState : ConnectionAnalysisState {
 
 }  // namespace
 
+namespace {
+
+// The TLS state of a connection: its own payload's, or that of the TLS inside its CONNECT tunnel.
+const TlsConnectionState* stateOf(const Connection& c) {
+  if (c.app.analyzer == AppAnalyzer::kTls)
+    return static_cast<const TlsConnectionState*>(c.app.analyzerState.get());
+  if (const ConnectionAnalysisState* inner = HttpModule::tunnelState(c, HttpTunnel::Reader::kTls))
+    return static_cast<const TlsConnectionState*>(inner);
+  return nullptr;
+}
+
+}  // namespace
+
 const tls::TlsConnectionInfo* TlsModule::connectionInfo(const Connection& c) {
-  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return nullptr;
-  return &static_cast<const TlsConnectionState&>(*c.app.analyzerState).session.info();
+  const TlsConnectionState* s = stateOf(c);
+  return s ? &s->session.info() : nullptr;
 }
 
 const tls::TlsSession* TlsModule::session(const Connection& c) {
-  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return nullptr;
-  return &static_cast<const TlsConnectionState&>(*c.app.analyzerState).session;
+  const TlsConnectionState* s = stateOf(c);
+  return s ? &s->session : nullptr;
 }
 
 int64_t TlsModule::connectionStateBytes(const Connection& c) {
-  if (c.app.analyzer != AppAnalyzer::kTls || c.app.analyzerState == nullptr) return 0;
-  return static_cast<const TlsConnectionState&>(*c.app.analyzerState).heldBytes();
+  const TlsConnectionState* s = stateOf(c);
+  return s ? s->heldBytes() : 0;
 }
 
-bool TlsModule::recognizes(const L7Payload& payload) {
-  // A TLS handshake record (SSL 3.0 .. TLS 1.3 record versions) starting the payload: from the client
-  // a ClientHello, from the server a ServerHello (when the capture missed the client's first bytes).
-  if (!payload.tcp()) return false;
-  const auto b = payload.bytes;
+bool TlsModule::beginsLikeTls(std::span<const uint8_t> b, bool fromClient, bool mayBePartial) {
   if (b.size() < 6) {
-    // The connection's first client payload may be only the start of the ClientHello's record header
-    // (as HTTP's first piece, HttpModule::recognizes): the record parser joins the pieces.
-    if (b.empty() || !payload.fromClient() || payload.connection.app.undecidedPayloads != 0) return false;
+    if (b.empty() || !fromClient || !mayBePartial) return false;
     return b[0] == tls::content::kHandshake && (b.size() < 2 || b[1] == 3) && (b.size() < 3 || b[2] <= 4);
   }
   if (b[0] != tls::content::kHandshake || b[1] != 3 || b[2] > 4) return false;
-  return b[5] == (payload.fromClient() ? tls::handshake::kClientHello : tls::handshake::kServerHello);
+  return b[5] == (fromClient ? tls::handshake::kClientHello : tls::handshake::kServerHello);
+}
+
+bool TlsModule::recognizes(const L7Payload& payload) {
+  // From the client a ClientHello, from the server a ServerHello (when the capture missed the client's
+  // first bytes). The connection's first client payload may be only the start of the ClientHello's
+  // record header (as HTTP's first piece, HttpModule::recognizes).
+  return payload.tcp() &&
+         beginsLikeTls(payload.bytes, payload.fromClient(), payload.connection.app.undecidedPayloads == 0);
 }
 
 void TlsModule::countClient(const IpAddress& client, const void** hint, const tls::TlsClientSummary& hello,
@@ -165,20 +181,39 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     c.app.analyzerState = std::make_unique<TlsConnectionState>();
     static_cast<TlsConnectionState&>(*c.app.analyzerState).sync(account);
   }
-  auto& state = static_cast<TlsConnectionState&>(*c.app.analyzerState);
-  const PacketTime t = payload.time();
+  // A session finishes only here: the dispatch stops offering the connection's payloads.
+  c.app.analyzerDone = read(c, *c.app.analyzerState, TcpStreamPiece::of(payload), true, names, account);
+}
+
+void TlsModule::startStream(std::unique_ptr<ConnectionAnalysisState>& slot, uint32_t clientSeq,
+                            uint32_t serverSeq, MemoryAccount& account) {
+  auto state = std::make_unique<TlsConnectionState>();
+  state->session.startAt(true, clientSeq);
+  state->session.startAt(false, serverSeq);
+  state->sync(account);
+  slot = std::move(state);
+}
+
+bool TlsModule::readStream(Connection& c, ConnectionAnalysisState& state, const TcpStreamPiece& piece,
+                           HostNameTable& names, MemoryAccount& account) {
+  return read(c, state, piece, false, names, account);
+}
+
+bool TlsModule::read(Connection& c, ConnectionAnalysisState& base, const TcpStreamPiece& piece,
+                     bool learnNames, HostNameTable& names, MemoryAccount& account) {
+  auto& state = static_cast<TlsConnectionState&>(base);
+  const PacketTime t = piece.time;
   ServerAlerts alerts(servers_, c, t, account);
   if (!state.session.parsing()) {
     // After the handshake only the record layer is followed (for alerts): nothing on the heap
     // changes, so the account stays as it is.
-    state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes, payload.wireLength, t,
+    state.session.onSegment(piece.fromClient(), piece.seq, piece.bytes, piece.wireLength, t,
                             state.parserBuffers, &alerts);
-    c.app.analyzerDone = state.session.finished();
-    return;
+    return state.session.finished();
   }
-  if (payload.packet.tcpFlags & tcpflag::kAck) state.session.acknowledged(payload.fromClient(), payload.packet.tcpAck);
-  const uint8_t events = state.session.onSegment(payload.fromClient(), payload.packet.tcpSeq, payload.bytes,
-                                                 payload.wireLength, t, state.parserBuffers, &alerts);
+  if (piece.hasAck) state.session.acknowledged(piece.fromClient(), piece.ack);
+  const uint8_t events = state.session.onSegment(piece.fromClient(), piece.seq, piece.bytes, piece.wireLength,
+                                                 t, state.parserBuffers, &alerts);
   constexpr uint8_t kServerEvents =
       tls::event::kClientHello | tls::event::kServerHello | tls::event::kFirstDataResponse;
   if (events & kServerEvents) {
@@ -193,7 +228,7 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
       for (uint16_t v : info.client.versions) server.announcedVersions.insert(v);
       for (uint16_t s : info.client.cipherSuites) server.announcedCiphers.insert(s);
       countClient(c.clientIp, c.records.hint(kClientToServer, &IpHints::tlsClient), info.client, t, account);
-      learnServerName(names, c, info.client.sni, t, account);
+      if (learnNames) learnServerName(names, c, info.client.sni, t, account);
     }
     if (events & tls::event::kServerHello) {
       if (info.hasClientHello) {
@@ -214,8 +249,7 @@ void TlsModule::onPayload(const L7Payload& payload, HostNameTable& names, Memory
     }
   }
   state.sync(account);
-  // A session finishes only here: the dispatch stops offering the connection's payloads.
-  c.app.analyzerDone = state.session.finished();
+  return state.session.finished();
 }
 
 }  // namespace netmeter

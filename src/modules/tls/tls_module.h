@@ -17,11 +17,30 @@ namespace netmeter {
 // - per client IP: JA3/JA4 fingerprints, announced and negotiated parameters (TlsClientRecord; QUIC
 //   ClientHellos are counted here too);
 // - per connection: the TlsConnectionInfo (TlsConnectionState, released with the connection).
-// SNI values become alternative names of the server IP.
+// SNI values become alternative names of the server IP, except for TLS inside a CONNECT tunnel: there
+// the SNI names the origin server behind the proxy, not the address the connection reaches.
+//
+// The TLS of a connection is either its own payload (AppAnalyzer::kTls, the state in
+// Connection::app.analyzerState) or the stream inside its HTTP CONNECT tunnel (AppAnalyzer::kHttp,
+// the state in the HTTP state's HttpTunnel, handed over by the application dispatch: readStream).
 class TlsModule {
  public:
   static bool recognizes(const L7Payload& payload);
+  // Whether `bytes`, the first bytes of a direction's stream, begin like TLS: a handshake record
+  // header (SSL 3.0 .. TLS 1.3 record versions) with a ClientHello from the client, a ServerHello from
+  // the server. `mayBePartial`: fewer than 6 client bytes are taken when they begin a record header
+  // (a ClientHello sent in pieces; the record parser joins them).
+  static bool beginsLikeTls(std::span<const uint8_t> bytes, bool fromClient, bool mayBePartial);
   void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
+
+  // TLS carried inside another stream (a CONNECT tunnel): `state` is the slot its per-connection state
+  // lives in, created by startStream with each direction's first sequence number. Records are keyed
+  // by the connection's server IP:port as for direct TLS; the SNI is not learned as an alternative
+  // name of that address. Returns whether the stream is finished (nothing more to read).
+  static void startStream(std::unique_ptr<ConnectionAnalysisState>& state, uint32_t clientSeq,
+                          uint32_t serverSeq, MemoryAccount& account);
+  bool readStream(Connection& c, ConnectionAnalysisState& state, const TcpStreamPiece& piece,
+                  HostNameTable& names, MemoryAccount& account);
 
   // Counts a ClientHello (TLS or QUIC) for its client IP. `hint`: the client address's hint to its
   // record (IpHints::tlsClient, for EntityTable::findOrCreateHinted), or null.
@@ -56,6 +75,9 @@ class TlsModule {
   static int64_t connectionStateBytes(const Connection& c);
 
  private:
+  bool read(Connection& c, ConnectionAnalysisState& state, const TcpStreamPiece& piece, bool learnNames,
+            HostNameTable& names, MemoryAccount& account);
+
   KeyedStats<TlsServerKey, TlsServerRecord> servers_;
   KeyedStats<IpAddress, TlsClientRecord> clients_;
 };

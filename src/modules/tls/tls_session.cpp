@@ -151,6 +151,14 @@ void TlsSession::acknowledged(bool fromClient, uint32_t ack) {
   peer.startHinted = true;
 }
 
+void TlsSession::startAt(bool fromClient, uint32_t seq) {
+  if (!parsing_) return;
+  Direction& d = fromClient ? parsing_->client : parsing_->server;
+  d.cursor.started = true;
+  d.cursor.next = seq;
+  d.startHinted = false;
+}
+
 uint8_t TlsSession::onStream(bool fromClient, std::span<const uint8_t> bytes, PacketTime t,
                              MemoryAccount& account, AlertListener* alerts) {
   if (!parsing_ || bytes.empty()) return 0;

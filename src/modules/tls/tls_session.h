@@ -105,6 +105,10 @@ class TlsSession {
   // peer's stream starts when none of it has been seen yet, so that a first segment that overtook
   // the one before it waits for it (TlsModule calls this before onSegment).
   void acknowledged(bool fromClient, uint32_t ack);
+  // The direction's stream starts at sequence number `seq` (a stream inside a CONNECT tunnel begins
+  // after the HTTP heads): earlier bytes are not TLS, and a segment after it waits for the bytes before
+  // it. Called before the direction's first segment.
+  void startAt(bool fromClient, uint32_t seq);
 
   // The handshake analysis still holds its parsing state.
   bool parsing() const { return parsing_ != nullptr; }
