@@ -19,6 +19,17 @@ std::string_view text(std::span<const uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// An absolute-form request target ("http://host/path"), which clients send to proxies.
+bool isAbsoluteUri(std::string_view target) {
+  auto startsWith = [&](std::string_view scheme) {
+    if (target.size() < scheme.size()) return false;
+    for (size_t i = 0; i < scheme.size(); ++i)
+      if ((target[i] | 0x20) != scheme[i]) return false;  // ASCII case-insensitive (':' and '/' have 0x20)
+    return true;
+  };
+  return startsWith("http://") || startsWith("https://");
+}
+
 }  // namespace
 
 // Reads one direction of an HTTP/1.x stream: heads are collected, bodies skipped by their framing.
@@ -382,16 +393,19 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   assignPrintable(tr.method, req.method.substr(0, 16));
   assignPrintable(tr.host, req.host.substr(0, HostNameTable::kMaxNameLength));
   assignPrintable(tr.url, url);
+  const bool connect = req.method == "CONNECT";
   if (!req.host.empty() && req.host.size() <= HostNameTable::kMaxNameLength) {
     std::string host = tr.host;
     for (char& ch : host) ch = ch >= 'A' && ch <= 'Z' ? char(ch - 'A' + 'a') : ch;
     server.hostNames.learn(host, NameSource::kHttp, t, account);
-    names.learn(c.serverIp, host, NameSource::kHttp, t, c.records.hint(kServerToClient, &IpHints::names),
-                account);
+    // A request to a proxy (CONNECT's authority form, or an absolute URI: RFC 9112 §3.2) names the
+    // origin server, not the one it is sent to: the proxy's address does not get that name.
+    if (!connect && !isAbsoluteUri(req.target))
+      names.learn(c.serverIp, host, NameSource::kHttp, t, c.records.hint(kServerToClient, &IpHints::names),
+                  account);
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
   if (uint32_t& since = s.reader[kServerToClient].requestsSinceLoss; since < UINT32_MAX) ++since;
-  const bool connect = req.method == "CONNECT";
   s.pending.push_back({t, req.method == "HEAD", connect, endSeq, s.firstIndex + s.transactions.size() - 1});
   // What the client sends next is HTTP again only if the proxy refuses the tunnel.
   if (connect) r.state = HttpDirectionReader::State::kTunnelWait;

@@ -1,8 +1,9 @@
 // HTTP protocol switches: TLS inside CONNECT tunnels (handed from the HTTP analyzer to TLS), CONNECT
 // refused by the proxy, 101 Switching Protocols, and a tunnel that does not carry TLS.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "l7_test_util.h"
 #include "modules/tls/hello_builder.h"
@@ -95,8 +96,8 @@ std::vector<std::string> namesOf(const nlohmann::json& report, const std::string
 }
 
 // CONNECT answered 200, then TLS: the connection shows the CONNECT transaction and the TLS read
-// from the tunnel, the TLS server is the proxy's IP:port, and the SNI (the origin server) does not
-// become an alternative name of the proxy's address (the CONNECT's Host does, as any Host header).
+// from the tunnel, the TLS server is the proxy's IP:port, and neither the SNI nor the CONNECT's Host
+// (both name the origin server) becomes an alternative name of the proxy's address.
 TEST(HttpTunnel, ReadsTlsInsideAConnectTunnel) {
   const auto makeFlow = [](ProxyFlow& flow) {
     flow.client(connectRequest("origin.example:443"), 0);
@@ -129,7 +130,7 @@ TEST(HttpTunnel, ReadsTlsInsideAConnectTunnel) {
   EXPECT_EQ(server["serverNames"][0]["name"], "sni.example");
   ASSERT_EQ(r.report["tlsClients"].size(), 1u);
   EXPECT_EQ(r.report["tlsClients"][0]["ip"], "10.0.0.1");
-  EXPECT_EQ(namesOf(r.report, "10.0.0.2"), std::vector<std::string>{"origin.example/HTTP"});
+  EXPECT_EQ(namesOf(r.report, "10.0.0.2"), std::vector<std::string>{});
   ASSERT_EQ(r.report["httpServers"].size(), 1u);
   EXPECT_EQ(r.report["httpServers"][0]["allTime"][0], 1);  // one request, one response: the tunnel
   EXPECT_EQ(r.report["httpServers"][0]["allTime"][1], 1);  // is not read as HTTP
@@ -300,6 +301,23 @@ TEST(HttpTunnel, TlsInsideTheConnectTunnelOfARealCapture) {
   // Results do not depend on the worker count.
   for (const char* key : {"connections", "tlsServers", "tlsClients", "httpServers", "hostNames"})
     EXPECT_EQ(reports[0][key], reports[1][key]) << key;
+}
+
+// A request in absolute form (RFC 9112 §3.2.2) goes to a proxy: its Host names the origin server, so
+// it is a name the proxy was asked for (httpServers) but not an alternative name of its address.
+TEST(HttpTunnel, ProxyRequestsDoNotNameTheProxy) {
+  ProxyFlow flow;
+  flow.client("GET HTTP://origin.example/index.html HTTP/1.1\r\nHost: origin.example\r\n\r\n", 0);
+  flow.server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 5);
+  flow.client("GET /direct HTTP/1.1\r\nHost: proxy.example\r\n\r\n", 6);
+  flow.server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 7);
+  const ProxyResult r = analyzeProxyFlow(flow);
+  EXPECT_EQ(namesOf(r.report, "10.0.0.2"), std::vector<std::string>{"proxy.example/HTTP"});
+  ASSERT_EQ(r.report["httpServers"].size(), 1u);
+  std::vector<std::string> asked;
+  for (const auto& n : r.report["httpServers"][0]["hostNames"]) asked.push_back(n.get<std::string>());
+  std::sort(asked.begin(), asked.end());
+  EXPECT_EQ(asked, (std::vector<std::string>{"origin.example", "proxy.example"}));
 }
 
 }  // namespace
