@@ -25,6 +25,10 @@ void decodeTcp(DecodeContext& ctx, ByteCursor cur) {
     return;
   }
   if (!cur.has(headerLength)) {
+    // Cut by the snap length (old tcpdump's 68 bytes cut a SYN's options): the options captured
+    // still count, as in tshark; one cut in the middle (a window scale not captured) is absent.
+    if ((out.tcpFlags & tcpflag::kSyn) && cur.remaining() > 20)
+      out.tcpSynOptions = parseTcpOptions(cur.bytes(20, cur.remaining() - 20), cur.remaining() - 20);
     ctx.fail(MalformedReason::kTruncatedTcp);
     return;
   }

@@ -56,7 +56,9 @@ struct TcpSideState {
   uint16_t lastWindowRaw = 0;
   bool windowKnown = false;
   bool sackPermitted = false;
-  uint32_t isn = 0;          // initial sequence number (when the SYN was seen)
+  // Initial sequence number: from its SYN; without it one before its first segment seen (Wireshark's
+  // base_seq), so that its data seen starts at isn + 1 either way.
+  uint32_t isn = 0;
   // Highest sequence number sent + 1 (serial arithmetic). Before this side's first segment
   // (!seqKnown, ackFloorKnown): the lowest number the peer had acknowledged, where the side's data
   // seen by the capture starts when its SYN was not seen (what lies between it and the first segment
@@ -66,7 +68,9 @@ struct TcpSideState {
   uint32_t highestAck = 0;   // highest acknowledgement number sent
   uint32_t minWindow = UINT32_MAX;  // announced receive window, scaled when the scale is known
   uint32_t maxWindow = 0;
-  uint32_t maxBytesInFlight = 0;    // its unacknowledged data at most
+  // Its unacknowledged data at most (RFC 5681 FlightSize); before the peer's first ACK, what it sent
+  // since its first segment seen. Shown only once the peer acknowledged (tcpMaxBytesInFlight).
+  uint32_t maxBytesInFlight = 0;
   uint32_t timedSeqEnd = 0;
   PacketTime timedAt = 0;
   PacketTime nextSeqTime = 0;  // when nextSeq last advanced

@@ -44,7 +44,7 @@ export interface ConnectionRow extends CounterRow {
 
 // The "tcp" object of a TCP connection (README "TCP health"); per side what that side sent/announced.
 export interface TcpSide {
-  mss?: number;
+  mss?: number | null;  // null: the side's SYN was not captured
   mssAnnounced?: boolean;
   windowScale?: number | null;
   windowSizeLimit?: number;
@@ -243,7 +243,7 @@ export function connectionColumns(): Column<ConnectionRow>[] {
     tcpNum('zeroWindows', 'TCP zero windows', 'zeroWindows', (s) => s.zeroWindows, (v) => fmt.integer(v)),
     tcpNum('outOfOrder', 'TCP out of order', 'outOfOrder', (s) => s.outOfOrder, (v) => fmt.integer(v)),
     { key: 'flags', label: 'SYN/SYN-ACK/FIN/RST c/s', hidden: true, render: (r) => `${dirs(r, 'syn')}, ${dirs(r, 'synAck')}, ${dirs(r, 'fin')}, ${dirs(r, 'rst')}` },
-    { key: 'mss', label: 'TCP MSS c/s', hidden: true, render: (r) => sides(r, (s) => (s.mss === undefined ? '–' : `${s.mss}${s.mssAnnounced ? '' : '*'}`)), title: '* not announced (default)' },
+    { key: 'mss', label: 'TCP MSS c/s', hidden: true, render: (r) => sides(r, (s) => (s.mss == null ? '–' : `${s.mss}${s.mssAnnounced ? '' : '*'}`)), title: '* not announced (default)' },
     { key: 'maxWindow', label: 'Max window c/s', hidden: true, render: (r) => sides(r, (s) => fmt.bytes(s.maxWindow)) },
     { key: 'minWindow', label: 'Min window c/s', hidden: true, render: (r) => sides(r, (s) => (s.minWindow === null || s.minWindow === undefined ? '–' : fmt.bytes(s.minWindow))) },
     { key: 'inFlight', label: 'Max bytes in flight c/s', hidden: true, render: (r) => sides(r, (s) => fmt.bytes(s.maxBytesInFlight)) },

@@ -225,13 +225,16 @@ void appendSideCsv(std::string& line, const Connection& c, Direction d) {
   const TcpSideState& side = st.side[d];
   const TcpSideCounters& k = side.counters;
   const uint64_t limit = uint64_t{65535} << tcpWindowShift(st, d);
-  num(tcpEffectiveMss(side, !c.clientIp.isV4()));
+  if (side.synSeen)
+    num(tcpEffectiveMss(side, !c.clientIp.isV4()));
+  else
+    empty();
   if (side.windowKnown) num(side.minWindow);
   else empty();
   num(side.maxWindow);
   num(limit);
   num(tcp_json::percent(side.maxWindow, limit));
-  num(side.maxBytesInFlight);
+  num(tcpMaxBytesInFlight(st, d));
   num(k.payloadBytes);
   num(k.retransmittedBytes);
   num(tcp_json::percent(k.retransmittedBytes, k.payloadBytes));

@@ -21,6 +21,19 @@ inline void saturatingIncrement(uint8_t& v) {
   if (v != 255) ++v;
 }
 
+// The segment's payload that was on the wire: the IP length's, unless that runs past the frame (a
+// damaged length, MalformedReason kBadIpv4TotalLength / kBadIpv6PayloadLength; the decoder keeps
+// it, as tcpdump does): then only what the frame holds, as tshark counts (tcp.len). Bytes that
+// were never sent are no data: they would advance the sequence and make the next real segment a
+// retransmission.
+inline uint32_t wirePayload(const DecodedPacket& p) {
+  if (p.malformed != MalformedReason::kBadIpv4TotalLength &&
+      p.malformed != MalformedReason::kBadIpv6PayloadLength)
+    return p.payloadLength;
+  const uint32_t inFrame = p.wireLength > p.payloadOffset ? p.wireLength - p.payloadOffset : 0;
+  return std::min(p.payloadLength, inFrame);
+}
+
 void onHandshake(TcpConnectionState& st, Direction dir, const DecodedPacket& p) {
   TcpSideState& s = st.side[dir];
   const bool syn = p.tcpFlags & tcpflag::kSyn;
@@ -104,13 +117,13 @@ void advance(TcpSideState& s, uint32_t end, PacketTime t) {
 
 // Sequence analysis of what `s` sends: new data, gaps, retransmissions, out-of-order, keep-alives and
 // zero-window probes. Returns whether the segment carried new payload.
-bool onSequence(TcpConnectionState& st, Direction dir, const DecodedPacket& p, TcpSegmentVerdict& v) {
+bool onSequence(TcpConnectionState& st, Direction dir, const DecodedPacket& p, uint32_t len,
+                TcpSegmentVerdict& v) {
   TcpSideState& s = st.side[dir];
   const TcpSideState& r = st.side[dir ^ 1];
   const uint8_t f = p.tcpFlags;
   const bool syn = f & tcpflag::kSyn;
   const bool fin = f & tcpflag::kFin;
-  const uint32_t len = p.payloadLength;
   const uint32_t seq = p.tcpSeq;
   const uint32_t segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
   const uint32_t end = seq + segLen;
@@ -119,6 +132,7 @@ bool onSequence(TcpConnectionState& st, Direction dir, const DecodedPacket& p, T
 
   if (!s.seqKnown) {
     s.seqKnown = true;
+    if (!syn) s.isn = seq - 1;
     // Without its SYN, the side's sequence space seen starts at the lowest number the peer had
     // acknowledged before: data between that and this segment went unseen (missed once acknowledged).
     // A SYN starts the sequence space itself; a jump of 2^30 or more is garbage, not data.
@@ -181,15 +195,16 @@ bool onSequence(TcpConnectionState& st, Direction dir, const DecodedPacket& p, T
 }
 
 // What `s`'s acknowledgement says about the data of the other side `r`.
-void onAck(TcpConnectionState& st, Direction dir, const DecodedPacket& p, TcpSegmentVerdict& v) {
+void onAck(TcpConnectionState& st, Direction dir, const DecodedPacket& p, uint32_t len,
+           TcpSegmentVerdict& v) {
   TcpSideState& s = st.side[dir];
   TcpSideState& r = st.side[dir ^ 1];
   const uint32_t a = p.tcpAck;
   const PacketTime t = p.timestamp;
   const uint8_t f = p.tcpFlags;
-  const bool isDup = p.payloadLength == 0 && !(f & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst)) &&
-                     s.ackKnown && a == s.lastAck && s.windowKnown && p.tcpWindow == s.lastWindowRaw &&
-                     p.tcpWindow != 0 && p.tcpSeq == s.nextSeq && !r.lastWasKeepAlive;
+  const bool isDup = len == 0 && !(f & (tcpflag::kSyn | tcpflag::kFin | tcpflag::kRst)) && s.ackKnown &&
+                     a == s.lastAck && s.windowKnown && p.tcpWindow == s.lastWindowRaw && p.tcpWindow != 0 &&
+                     p.tcpSeq == s.nextSeq && !r.lastWasKeepAlive;
   if (isDup) {
     ++s.counters.dupAcks;
     saturatingIncrement(s.dupAckRun);
@@ -302,6 +317,10 @@ uint8_t tcpWindowShift(const TcpConnectionState& st, Direction side) {
 
 bool tcpWindowScaleKnown(const TcpConnectionState& st) { return st.side[0].synSeen && st.side[1].synSeen; }
 
+uint32_t tcpMaxBytesInFlight(const TcpConnectionState& st, Direction side) {
+  return st.side[side ^ 1].ackKnown ? st.side[side].maxBytesInFlight : 0;
+}
+
 uint16_t tcpEffectiveMss(const TcpSideState& side, bool ipv6) {
   if (side.mss != 0) return side.mss;
   return ipv6 ? 1220 : 536;
@@ -322,17 +341,22 @@ TcpSegmentVerdict analyzeTcpSegment(TcpConnectionState& st, Direction dir, const
     return v;
   }
   onWindow(st, dir, p, v);
-  const bool newData = onSequence(st, dir, p, v);
-  if (f & tcpflag::kAck) onAck(st, dir, p, v);
-  if (p.payloadLength > 0) {
-    s.counters.payloadBytes += p.payloadLength;
+  const uint32_t len = wirePayload(p);
+  const bool newData = onSequence(st, dir, p, len, v);
+  if (f & tcpflag::kAck) onAck(st, dir, p, len, v);
+  if (len > 0) {
+    s.counters.payloadBytes += len;
     ++s.counters.payloadSegments;
     st.payloadSeen = true;
+    // Data sent and not yet acknowledged (RFC 5681 FlightSize): up to the highest byte sent; a FIN
+    // occupies a sequence number but is no data.
+    const uint32_t dataEnd = s.nextSeq - (s.finSeen || (f & tcpflag::kFin) ? 1 : 0);
+    // Before the peer's first ACK (a capture that starts after the handshake), everything sent since
+    // this side's first segment seen is unacknowledged at least; shown once the peer's ACK proves that
+    // the capture sees that direction (tcpMaxBytesInFlight).
     const TcpSideState& r = st.side[dir ^ 1];
-    if (r.ackKnown) {
-      const uint32_t inFlight = s.nextSeq - r.highestAck;
-      if (inFlight < kMaxPlausibleJump) s.maxBytesInFlight = std::max(s.maxBytesInFlight, inFlight);
-    }
+    const uint32_t inFlight = dataEnd - (r.ackKnown ? r.highestAck : s.isn + 1);
+    if (inFlight < kMaxPlausibleJump) s.maxBytesInFlight = std::max(s.maxBytesInFlight, inFlight);
   }
   if (newData) {
     if (!s.timing) {

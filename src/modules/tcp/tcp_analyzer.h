@@ -39,8 +39,14 @@ void finishTcpBurst(TcpConnectionState& state);
 uint8_t tcpWindowShift(const TcpConnectionState& state, Direction side);
 bool tcpWindowScaleKnown(const TcpConnectionState& state);
 
+// The most data `side` had sent and not yet seen acknowledged (RFC 5681 FlightSize: up to its highest
+// byte sent, minus the peer's highest ACK; a FIN is no byte), counting what it sent before the peer's
+// first ACK; 0 while no ACK of the peer was seen (one direction captured: nothing is known).
+uint32_t tcpMaxBytesInFlight(const TcpConnectionState& state, Direction side);
+
 // MSS of the segments `side` may receive... as announced by `side` in its SYN, or the default when it
-// announced none (536 for IPv4, 1220 for IPv6, RFC 9293 3.7.1 / RFC 8200).
+// announced none (536 for IPv4, 1220 for IPv6, RFC 9293 3.7.1 / RFC 8200). Meaningful only when its
+// SYN was seen (`side.synSeen`): the JSON and CSV leave it empty otherwise.
 uint16_t tcpEffectiveMss(const TcpSideState& side, bool ipv6);
 
 }  // namespace netmeter

@@ -37,7 +37,11 @@ void writeSide(W& w, const TcpConnectionState& st, Direction dir, bool ipv6) {
   const TcpSideState& s = st.side[dir];
   const TcpSideCounters& c = s.counters;
   w.beginObject();
-  w.field("mss", uint32_t{tcpEffectiveMss(s, ipv6)});
+  w.key("mss");  // unknown without the side's SYN
+  if (s.synSeen)
+    w.value(uint32_t{tcpEffectiveMss(s, ipv6)});
+  else
+    w.null();
   w.field("mssAnnounced", s.mss != 0);
   w.key("windowScale");
   if (s.windowScale == kNoWindowScale) w.null();
@@ -50,7 +54,7 @@ void writeSide(W& w, const TcpConnectionState& st, Direction dir, bool ipv6) {
   else w.null();
   w.field("maxWindow", uint64_t{s.maxWindow});
   w.field("windowLimitUsagePercent", percent(s.maxWindow, limit));
-  w.field("maxBytesInFlight", uint64_t{s.maxBytesInFlight});
+  w.field("maxBytesInFlight", uint64_t{tcpMaxBytesInFlight(st, dir)});
   w.field("sackPermitted", s.sackPermitted);
   w.field("payloadBytes", c.payloadBytes);
   w.field("payloadSegments", uint64_t{c.payloadSegments});

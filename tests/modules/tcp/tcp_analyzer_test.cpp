@@ -293,6 +293,75 @@ TEST_F(TcpAnalyzerTest, DataResponseTimeAndBytesInFlight) {
   EXPECT_EQ(st_.side[kServerToClient].dataResponseMaxNs, 5'000'000);
 }
 
+// RFC 5681 FlightSize counts data: a FIN occupies a sequence number but is not a byte in flight.
+TEST_F(TcpAnalyzerTest, BytesInFlightLeaveOutTheFin) {
+  handshake();
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1001, .ack = 5001, .len = 100, .t = ms(20)});
+  send({.dir = kClientToServer,
+        .flags = kFinAck | tcpflag::kPsh,
+        .seq = 1101,
+        .ack = 5001,
+        .len = 50,
+        .t = ms(21)});
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kClientToServer), 150u);
+  // Retransmitted after the FIN: still the 150 bytes of data.
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1001, .ack = 5001, .len = 100, .t = ms(300)});
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kClientToServer), 150u);
+}
+
+// A capture that starts after the handshake: the request goes out before anything of the server is
+// seen, and the server's first packet acknowledges it. The request was in flight meanwhile.
+TEST_F(TcpAnalyzerTest, BytesInFlightBeforeThePeersFirstAck) {
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1001, .ack = 5001, .len = 300, .t = ms(0)});
+  send({.dir = kClientToServer, .flags = kPshAck, .seq = 1301, .ack = 5001, .len = 200, .t = ms(1)});
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kClientToServer), 0u);  // the server's direction unseen so far
+  send({.dir = kServerToClient, .flags = kPshAck, .seq = 5001, .ack = 1501, .len = 700, .t = ms(30)});
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kClientToServer), 500u);
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kServerToClient), 700u);
+}
+
+// Only one direction captured (asymmetric routing): without the peer's ACKs nothing is known to be
+// in flight; the figure stays 0 rather than growing with everything sent.
+TEST_F(TcpAnalyzerTest, BytesInFlightNeedTheOtherDirection) {
+  for (uint32_t i = 0; i < 10; ++i)
+    send({.dir = kServerToClient,
+          .flags = kAck,
+          .seq = 5001 + i * 1000,
+          .ack = 1001,
+          .len = 1000,
+          .t = ms(i)});
+  EXPECT_EQ(tcpMaxBytesInFlight(st_, kServerToClient), 0u);
+}
+
+// An IPv4 total length beyond the frame (the frame ends 6 bytes early: a damaged length, not the
+// snap length): only the bytes the frame holds are payload, as tshark's tcp.len. Counting the
+// missing ones advanced the sequence, and the next real segment became a retransmission.
+TEST_F(TcpAnalyzerTest, PayloadBeyondTheFrameIsNoData) {
+  handshake();
+  DecodedPacket ack =
+      Segment{.dir = kServerToClient, .flags = kAck, .seq = 5001, .ack = 1001, .t = ms(20)}.packet();
+  ack.payloadLength = 6;  // IP total length 46, the frame holds a 40-byte IP packet
+  ack.payloadOffset = 54;
+  ack.wireLength = 54;
+  ack.malformed = MalformedReason::kBadIpv4TotalLength;
+  analyzeTcpSegment(st_, kServerToClient, ack);
+  EXPECT_EQ(server().payloadBytes, 0u);
+  EXPECT_EQ(server().payloadSegments, 0u);
+  const auto v =
+      send({.dir = kServerToClient, .flags = kPshAck, .seq = 5001, .ack = 1001, .len = 51, .t = ms(21)});
+  EXPECT_FALSE(v.retransmission);
+  EXPECT_FALSE(v.outOfOrder);
+  EXPECT_EQ(server().payloadBytes, 51u);
+  // A length beyond the captured bytes only (snap length) is the wire's: counted whole.
+  DecodedPacket cut =
+      Segment{.dir = kServerToClient, .flags = kPshAck, .seq = 5052, .ack = 1001, .len = 1400, .t = ms(22)}
+          .packet();
+  cut.capturedLength = 96;
+  cut.payloadOffset = 54;
+  analyzeTcpSegment(st_, kServerToClient, cut);
+  EXPECT_EQ(server().payloadBytes, 1451u);
+}
+
 TEST_F(TcpAnalyzerTest, ApplicationTimes) {
   handshake();
   // Request: two client segments (20, 22 ms); response: server 50..60 ms; second request at 100 ms.

@@ -73,5 +73,29 @@ TEST(TcpOptions, DecoderFillsSynOptionsOnly) {
   EXPECT_EQ(q.tcpSynOptions.mss, 0);
 }
 
+// A SYN whose options the snap length cut (zeek's truncated-header.pcap: 68 bytes): the MSS and
+// SACK-permitted captured are the SYN's, as tshark reads them; the window scale was not captured.
+TEST(TcpOptions, SnapLengthCutSynKeepsTheOptionsCaptured) {
+  test::FrameSpec spec;
+  spec.tcpFlags = 0x02;
+  auto frame = test::buildFrame(spec);
+  const size_t tcpStart = 14 + 20;
+  // MSS 1460, SACK-permitted, timestamps, NOP, window scale 7: a 40-byte header.
+  frame.insert(frame.begin() + tcpStart + 20,
+               {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7});
+  frame[tcpStart + 12] = 10 << 4;
+  const uint16_t total = static_cast<uint16_t>(frame.size() - 14);
+  frame[16] = total >> 8;
+  frame[17] = total & 0xff;
+  RawPacket raw = test::rawPacket(frame, 0);
+  raw.capturedLength = 68;  // 14 bytes of options captured: MSS, SACK-permitted, part of timestamps
+  DecodedPacket p;
+  decodePacket(raw, p);
+  EXPECT_EQ(p.malformed, MalformedReason::kTruncatedTcp);
+  EXPECT_EQ(p.tcpSynOptions.mss, 1460);
+  EXPECT_TRUE(p.tcpSynOptions.sackPermitted);
+  EXPECT_EQ(p.tcpSynOptions.windowScale, kNoWindowScale);
+}
+
 }  // namespace
 }  // namespace netmeter

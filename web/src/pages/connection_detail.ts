@@ -44,7 +44,7 @@ function directions(c: Detail): HTMLElement | null {
   const ts = c.tcp?.server;
   if (tc && ts) {
     const tcp = (name: string, f: (s: TcpSide) => Child) => rows.push([name, f(tc), f(ts)]);
-    tcp('TCP MSS', (s) => (s.mss === undefined ? '–' : `${s.mss}${s.mssAnnounced ? '' : ' (default)'}`));
+    tcp('TCP MSS', (s) => (s.mss == null ? '–' : `${s.mss}${s.mssAnnounced ? '' : ' (default)'}`));
     tcp('TCP window scale', (s) => show(s.windowScale));
     tcp('TCP window min / max', (s) => `${s.minWindow === null || s.minWindow === undefined ? '–' : fmt.bytes(s.minWindow)} / ${fmt.bytes(s.maxWindow)}`);
     tcp('TCP window size limit (usage)', (s) => `${fmt.bytes(s.windowSizeLimit)} (${(s.windowLimitUsagePercent ?? 0).toFixed(1)} %)`);
