@@ -90,6 +90,11 @@ void decodePppoeSession(DecodeContext& ctx, ByteCursor cur) {
     ctx.out.pppoeSessionId = cur.be16(2);
   }
   const uint16_t pppProtocol = cur.be16(6);
+  // The PPPoE length (RFC 2516: the payload's, the PPP protocol field included) ends the packet:
+  // bytes after it are Ethernet padding, whatever the inner IP header claims (tshark agrees).
+  // A length beyond the frame is taken as the frame's end, and 0 as not set.
+  if (const uint32_t length = cur.be16(4); length != 0 && 6 + length < cur.wireRemaining())
+    cur.limitTo(6 + length);
   cur.advance(8);
   const uint16_t etherType = pppToEtherType(pppProtocol);
   if (etherType != 0) dispatchEtherType(ctx, cur, etherType);

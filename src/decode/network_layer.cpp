@@ -1,4 +1,6 @@
 // Network layer: IPv4 and IPv6 (with extension headers).
+#include <algorithm>
+
 #include "decode/decode_context.h"
 
 namespace netmeter::decode_detail {
@@ -161,10 +163,11 @@ bool decodeIpv4(DecodeContext& ctx, ByteCursor cur) {
   out.hasIpOptions = headerLength > 20;
 
   if (totalLength != 0) {
-    // Longer than the frame on the wire: reported, but the payload is still decoded (as tcpdump does);
-    // longer than the captured bytes only: the snap length, not damage.
+    // Longer than the frame (or the enclosing PPPoE payload) on the wire: reported, and the payload
+    // is still decoded (as tcpdump does) up to where the frame ends — what lies beyond was never sent
+    // (tshark's tcp.len likewise); longer than the captured bytes only: the snap length, not damage.
     if (totalLength > cur.wireRemaining()) ctx.fail(MalformedReason::kBadIpv4TotalLength);
-    cur.limitTo(totalLength);  // drops Ethernet padding
+    cur.limitTo(std::min(totalLength, cur.wireRemaining()));  // drops Ethernet padding
   }
   cur.advance(headerLength);
   if (fragmentOffset != 0) {
@@ -200,7 +203,7 @@ bool decodeIpv6(DecodeContext& ctx, ByteCursor cur) {
   if (payloadLength != 0) {
     out.ipTotalLength = payloadLength + 40;
     if (out.ipTotalLength > cur.wireRemaining()) ctx.fail(MalformedReason::kBadIpv6PayloadLength);
-    cur.limitTo(out.ipTotalLength);
+    cur.limitTo(std::min<uint32_t>(out.ipTotalLength, cur.wireRemaining()));  // as IPv4's
   }  // else a jumbogram (or TSO): the payload runs to the end of the frame
   cur.advance(40);
   bool fragmented = false;

@@ -305,6 +305,42 @@ TEST(DecodeCrafted, Ipv4TotalLengthBeyondWireIsReportedButDecoded) {
   EXPECT_EQ(p.dstPort, 53);
 }
 
+// The frame ends before the IPv4 total length (a damaged length, not the snap length): reported, and
+// the payload ends with the frame, as tshark's tcp.len (counting bytes never sent would advance the
+// TCP sequence and make the next real segment a retransmission).
+TEST(DecodeCrafted, Ipv4TotalLengthBeyondWireEndsThePayloadAtTheFrame) {
+  PacketBuilder b;
+  b.ethernet(ethertype::kIpv4).ipv4(ipproto::kTcp, 1, 2).tcp(1, 2, 3, 4, tcpflag::kAck).zeros(10).finish();
+  b.patch16(16, uint16_t(b.size() - 14 + 6));
+  DecodedPacket p = test::decodeVector(b.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kBadIpv4TotalLength);
+  EXPECT_TRUE(p.isTcp());
+  EXPECT_EQ(p.payloadLength, 10u);
+  // Cut by the snap length as well: the payload on the wire still ends with the frame.
+  p = test::decodeBytes(b.bytes().data(), 60, static_cast<uint16_t>(LinkType::kEthernet), b.size());
+  EXPECT_EQ(p.payloadLength, 10u);
+}
+
+// The PPPoE length ends the packet (zeek/traces/pppoe-over-qinq.pcap: IPv4 total length 46 in a
+// PPPoE payload of 42 bytes, the rest Ethernet padding): tshark "IPv4 total length exceeds packet
+// length", tcp.len 0.
+TEST(DecodeCrafted, PppoeLengthEndsThePacket) {
+  PacketBuilder b;
+  b.ethernet(ethertype::kPppoeSession).raw({0x11, 0x00}).be16(0x3b).be16(42).be16(0x0021);
+  b.ipv4(ipproto::kTcp, 1, 2).tcp(1, 2, 3, 4, tcpflag::kAck).zeros(6).finish();  // IPv4 total length 46
+  DecodedPacket p = test::decodeVector(b.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kBadIpv4TotalLength);
+  EXPECT_TRUE(p.isTcp());
+  EXPECT_EQ(p.payloadLength, 0u);
+  // A PPPoE length that covers the IP packet changes nothing; 0 is taken as not set.
+  for (const uint16_t length : {uint16_t(48), uint16_t(0)}) {
+    b.patch16(18, length);
+    p = test::decodeVector(b.bytes());
+    EXPECT_EQ(p.malformed, MalformedReason::kNone) << length;
+    EXPECT_EQ(p.payloadLength, 6u) << length;
+  }
+}
+
 TEST(DecodeCrafted, Ipv4TsoZeroTotalLength) {
   PacketBuilder b;
   b.ethernet(ethertype::kIpv4).ipv4(ipproto::kTcp, 1, 2).tcp(1, 2, 3, 4, tcpflag::kAck).zeros(100).finish();

@@ -84,7 +84,12 @@ bool DnsModule::recognizes(const L7Payload& payload) {
   const Connection& c = payload.connection;
   if (c.serverPort != 53 && c.clientPort != 53) return false;
   std::span<const uint8_t> b = payload.bytes;
-  bool cut = b.size() < payload.wireLength;  // the capture's snap length cut the packet
+  // The message goes on beyond these bytes: the capture's snap length cut the packet, or its IP
+  // header claims more than the frame holds (the rest was lost on the way: tshark reads such a
+  // message as far as it goes too).
+  const MalformedReason damage = payload.packet.malformed;
+  bool cut = b.size() < payload.wireLength || damage == MalformedReason::kBadIpv4TotalLength ||
+             damage == MalformedReason::kBadIpv6PayloadLength;
   if (payload.tcp()) {  // a length prefix, then the message, possibly split over segments
     if (b.size() < 2 || be16(b.data()) < 12) return false;
     const size_t length = be16(b.data());

@@ -21,19 +21,6 @@ inline void saturatingIncrement(uint8_t& v) {
   if (v != 255) ++v;
 }
 
-// The segment's payload that was on the wire: the IP length's, unless that runs past the frame (a
-// damaged length, MalformedReason kBadIpv4TotalLength / kBadIpv6PayloadLength; the decoder keeps
-// it, as tcpdump does): then only what the frame holds, as tshark counts (tcp.len). Bytes that
-// were never sent are no data: they would advance the sequence and make the next real segment a
-// retransmission.
-inline uint32_t wirePayload(const DecodedPacket& p) {
-  if (p.malformed != MalformedReason::kBadIpv4TotalLength &&
-      p.malformed != MalformedReason::kBadIpv6PayloadLength)
-    return p.payloadLength;
-  const uint32_t inFrame = p.wireLength > p.payloadOffset ? p.wireLength - p.payloadOffset : 0;
-  return std::min(p.payloadLength, inFrame);
-}
-
 void onHandshake(TcpConnectionState& st, Direction dir, const DecodedPacket& p) {
   TcpSideState& s = st.side[dir];
   const bool syn = p.tcpFlags & tcpflag::kSyn;
@@ -341,7 +328,7 @@ TcpSegmentVerdict analyzeTcpSegment(TcpConnectionState& st, Direction dir, const
     return v;
   }
   onWindow(st, dir, p, v);
-  const uint32_t len = wirePayload(p);
+  const uint32_t len = p.payloadLength;
   const bool newData = onSequence(st, dir, p, len, v);
   if (f & tcpflag::kAck) onAck(st, dir, p, len, v);
   if (len > 0) {

@@ -333,35 +333,6 @@ TEST_F(TcpAnalyzerTest, BytesInFlightNeedTheOtherDirection) {
   EXPECT_EQ(tcpMaxBytesInFlight(st_, kServerToClient), 0u);
 }
 
-// An IPv4 total length beyond the frame (the frame ends 6 bytes early: a damaged length, not the
-// snap length): only the bytes the frame holds are payload, as tshark's tcp.len. Counting the
-// missing ones advanced the sequence, and the next real segment became a retransmission.
-TEST_F(TcpAnalyzerTest, PayloadBeyondTheFrameIsNoData) {
-  handshake();
-  DecodedPacket ack =
-      Segment{.dir = kServerToClient, .flags = kAck, .seq = 5001, .ack = 1001, .t = ms(20)}.packet();
-  ack.payloadLength = 6;  // IP total length 46, the frame holds a 40-byte IP packet
-  ack.payloadOffset = 54;
-  ack.wireLength = 54;
-  ack.malformed = MalformedReason::kBadIpv4TotalLength;
-  analyzeTcpSegment(st_, kServerToClient, ack);
-  EXPECT_EQ(server().payloadBytes, 0u);
-  EXPECT_EQ(server().payloadSegments, 0u);
-  const auto v =
-      send({.dir = kServerToClient, .flags = kPshAck, .seq = 5001, .ack = 1001, .len = 51, .t = ms(21)});
-  EXPECT_FALSE(v.retransmission);
-  EXPECT_FALSE(v.outOfOrder);
-  EXPECT_EQ(server().payloadBytes, 51u);
-  // A length beyond the captured bytes only (snap length) is the wire's: counted whole.
-  DecodedPacket cut =
-      Segment{.dir = kServerToClient, .flags = kPshAck, .seq = 5052, .ack = 1001, .len = 1400, .t = ms(22)}
-          .packet();
-  cut.capturedLength = 96;
-  cut.payloadOffset = 54;
-  analyzeTcpSegment(st_, kServerToClient, cut);
-  EXPECT_EQ(server().payloadBytes, 1451u);
-}
-
 TEST_F(TcpAnalyzerTest, ApplicationTimes) {
   handshake();
   // Request: two client segments (20, 22 ms); response: server 50..60 ms; second request at 100 ms.
