@@ -153,8 +153,10 @@ TEST(DnsModule, RetransmittedQueriesAndRepliesAreTimedOnce) {
   EXPECT_EQ(server->counters.allTime()[3], 30'000'000u);
 }
 
-// A capture with a small snap length cuts replies inside their question: the header (reply code) is
-// there and the connection is DNS (tshark counts such replies too).
+// A reply whose frame ends inside its question: the header (reply code) is there and the connection
+// is DNS (tshark counts such replies too). The frame here is complete and its IPv4 total length runs
+// beyond it (badpackets.pcap; the decoder cuts the payload at the frame's end); a small snap length
+// gives the same bytes with a longer wire length.
 TEST(DnsModule, AReplyCutByTheSnapLengthIsCounted) {
   test::SyntheticSource source;
   std::vector<uint8_t> cut = test::buildFrame(segment(false, dnsMessage(true, 3), 0, 53, 17));
