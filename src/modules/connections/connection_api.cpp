@@ -225,8 +225,8 @@ void appendSideCsv(std::string& line, const Connection& c, Direction d) {
   const TcpSideState& side = st.side[d];
   const TcpSideCounters& k = side.counters;
   const uint64_t limit = uint64_t{65535} << tcpWindowShift(st, d);
-  if (side.synSeen)
-    num(tcpEffectiveMss(side, !c.clientIp.isV4()));
+  if (const auto mss = tcpEffectiveMss(side, !c.clientIp.isV4()))
+    num(*mss);
   else
     empty();
   if (side.windowKnown) num(side.minWindow);

@@ -308,7 +308,8 @@ uint32_t tcpMaxBytesInFlight(const TcpConnectionState& st, Direction side) {
   return st.side[side ^ 1].ackKnown ? st.side[side].maxBytesInFlight : 0;
 }
 
-uint16_t tcpEffectiveMss(const TcpSideState& side, bool ipv6) {
+std::optional<uint16_t> tcpEffectiveMss(const TcpSideState& side, bool ipv6) {
+  if (!side.synSeen) return std::nullopt;
   if (side.mss != 0) return side.mss;
   return ipv6 ? 1220 : 536;
 }

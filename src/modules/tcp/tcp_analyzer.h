@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "decode/decoded_packet.h"
 #include "flow/connection.h"
 #include "flow/tcp_connection_state.h"
@@ -45,8 +47,8 @@ bool tcpWindowScaleKnown(const TcpConnectionState& state);
 uint32_t tcpMaxBytesInFlight(const TcpConnectionState& state, Direction side);
 
 // MSS of the segments `side` may receive... as announced by `side` in its SYN, or the default when it
-// announced none (536 for IPv4, 1220 for IPv6, RFC 9293 3.7.1 / RFC 8200). Meaningful only when its
-// SYN was seen (`side.synSeen`): the JSON and CSV leave it empty otherwise.
-uint16_t tcpEffectiveMss(const TcpSideState& side, bool ipv6);
+// announced none (536 for IPv4, 1220 for IPv6, RFC 9293 3.7.1 / RFC 8200); unknown (nullopt) when its
+// SYN was not seen.
+std::optional<uint16_t> tcpEffectiveMss(const TcpSideState& side, bool ipv6);
 
 }  // namespace netmeter

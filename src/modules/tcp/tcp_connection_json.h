@@ -37,9 +37,9 @@ void writeSide(W& w, const TcpConnectionState& st, Direction dir, bool ipv6) {
   const TcpSideState& s = st.side[dir];
   const TcpSideCounters& c = s.counters;
   w.beginObject();
-  w.key("mss");  // unknown without the side's SYN
-  if (s.synSeen)
-    w.value(uint32_t{tcpEffectiveMss(s, ipv6)});
+  w.key("mss");
+  if (const auto mss = tcpEffectiveMss(s, ipv6))
+    w.value(uint32_t{*mss});
   else
     w.null();
   w.field("mssAnnounced", s.mss != 0);

@@ -82,10 +82,6 @@ struct TlsConnectionState : ConnectionAnalysisState {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // The TLS state of a connection: its own payload's, or that of the TLS inside its CONNECT tunnel.
 const TlsConnectionState* stateOf(const Connection& c) {
   if (c.app.analyzer == AppAnalyzer::kTls)

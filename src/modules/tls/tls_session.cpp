@@ -117,8 +117,7 @@ uint8_t TlsSession::onSegment(bool fromClient, uint32_t seq, std::span<const uin
     d.startHinted = false;
     // Far ahead of what the peer acknowledged: the acknowledgement does not describe this stream
     // (a capture that missed much of it); the stream starts here instead.
-    if (uint32_t(seq - d.cursor.next) > TcpReorderBuffer::kMaxBytes && int32_t(seq - d.cursor.next) > 0)
-      d.cursor.started = false;
+    if (int32_t(seq - d.cursor.next) > int32_t{TcpReorderBuffer::kMaxBytes}) d.cursor.started = false;
   }
   // A segment ahead of the stream waits for the bytes before it (reordered, or sent after a loss
   // whose retransmission is still to come); only when it cannot wait is it the hole it seems.
