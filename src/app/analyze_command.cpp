@@ -43,6 +43,7 @@ void printAnalyzeUsage(std::FILE* out) {
       "                         [--starttime S] [--endtime S] [--values N] [--http-transactions N]\n"
       "                         [--http-csv OUT] [--http-csv-all]\n"
       "                         [--l7 all|off|LIST] [--tcp on|off] [--reader auto|thread|workers]\n"
+      "                         [--ip-reassembly SIZE|off]\n"
       "                         [--quiet]\n"
       "  FILE       pcap or pcapng file (gzip/zstd compressed too) or a directory of them;\n"
       "             several files are one trace, merged by timestamp\n"
@@ -64,6 +65,9 @@ void printAnalyzeUsage(std::FILE* out) {
       "             (e.g. dpi,dns: classification and the DNS analyzer only)\n"
       "  --tcp on|off  TCP health analysis: handshake and response times, retransmissions, windows,\n"
       "             TCP per IP and server ports (default on)\n"
+      "  --ip-reassembly SIZE|off  memory for IP fragments waiting for the rest of their datagram,\n"
+      "             taken from --memory (default 8M; incomplete datagrams are given up after 30 s of\n"
+      "             packet time); off: each fragment is analyzed alone\n"
       "  --reader WHO  who reads the files: a thread of its own besides the workers, or the workers\n"
       "             in turn when their queues run empty; auto (default): the workers when there are\n"
       "             at least as many of them as usable cores (same results either way)\n"
@@ -124,6 +128,16 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         return false;
       }
       args.values = size_t(*n);
+    } else if (a == "--ip-reassembly") {
+      const char* v = needValue("--ip-reassembly");
+      if (!v) return false;
+      const std::optional<int64_t> bytes = parseIpReassembly(v);
+      if (!bytes) {
+        std::fprintf(stderr,
+                     "netmeter analyze: --ip-reassembly '%s' is not off or a size from 64K to 1G (e.g. 8M)\n", v);
+        return false;
+      }
+      args.engine.ipReassemblyBytes = *bytes;
     } else if (a == "--http-transactions") {
       const char* v = needValue("--http-transactions");
       if (!v) return false;
@@ -223,6 +237,15 @@ void printSummary(const Engine& engine, const ModuleSet& merged, const std::vect
   });
   ips = merged.ip.ips().size();
   std::printf("IPs         %zu\nconnections %" PRIu64 "\n", ips, connections);
+  if (const IpReassemblyStats& r = t.reassembly; r.fragments != 0) {
+    std::printf("fragments   %" PRIu64 ", %" PRIu64 " datagrams reassembled", r.fragments, r.datagrams);
+    const uint64_t givenUp = r.incomplete + r.evicted + r.malformed + r.notCaptured;
+    if (givenUp != 0)
+      std::printf(", %" PRIu64 " given up (%" PRIu64 " incomplete, %" PRIu64 " for memory, %" PRIu64
+                  " damaged, %" PRIu64 " cut by the snap length)",
+                  givenUp, r.incomplete, r.evicted, r.malformed, r.notCaptured);
+    std::printf("\n");
+  }
   std::printf("memory      %s of statistics (budget %s for the process)\n",
               humanBytes(double(statisticsBytes)).c_str(),
               humanBytes(double(engine.options().memoryBytes)).c_str());

@@ -46,6 +46,13 @@ std::optional<ReaderMode> parseReaderMode(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<int64_t> parseIpReassembly(std::string_view text) {
+  if (text == "off") return 0;
+  const std::optional<int64_t> bytes = parseByteSize(text);
+  if (!bytes || *bytes < (int64_t{64} << 10) || *bytes > (int64_t{1} << 30)) return std::nullopt;
+  return bytes;
+}
+
 std::optional<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

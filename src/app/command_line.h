@@ -15,6 +15,8 @@ std::optional<int64_t> parseByteSize(std::string_view text);
 std::optional<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max);
 // --reader: "auto", "thread" (a reader thread beside the workers), "workers" (they read in turn).
 std::optional<ReaderMode> parseReaderMode(std::string_view text);
+// --ip-reassembly: "off" (0) or a size from 64K to 1G.
+std::optional<int64_t> parseIpReassembly(std::string_view text);
 
 }  // namespace netmeter
 

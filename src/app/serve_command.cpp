@@ -32,7 +32,7 @@ void printServeUsage(std::FILE* out) {
   std::fputs(
       "usage: netmeter serve --pcap FILE... [--listen ADDR:PORT] [--threads N] [--memory SIZE] [--pace PPS]\n"
       "                      [--reader auto|thread|workers] [--tls on|off|auto] [--cert FILE --key FILE]\n"
-      "                      [--state DIR] [--http-transactions N]\n"
+      "                      [--state DIR] [--http-transactions N] [--ip-reassembly SIZE|off]\n"
       "  --pcap FILE   capture file (pcap, pcapng, gzip/zstd) or directory to analyze; repeat for several\n"
       "                files, which are one trace merged by timestamp\n"
       "  --listen      where the API listens: PORT (loopback), ADDR:PORT or [V6ADDR]:PORT (default "
@@ -54,6 +54,9 @@ void printServeUsage(std::FILE* out) {
       "  --http-transactions N  HTTP request/response pairs kept per connection, 1 to 1000 (default 1;\n"
       "                the reference's \"Maximum number of HTTP requests per connection\"): what the\n"
       "                connection's \"http\" and the transactions CSV with all=true hold\n"
+      "  --ip-reassembly SIZE|off  memory for IP fragments waiting for the rest of their datagram,\n"
+      "                taken from --memory (default 8M; incomplete datagrams are given up after 30 s of\n"
+      "                packet time); off: each fragment is analyzed alone\n"
       "  --web DIR     the web UI's files (default: web/dist of the source tree the binary was built in,\n"
       "                when it exists; 'none' serves the API only)\n"
       "The first start creates the admin user with a random password, prints it once and says where it is\n"
@@ -119,6 +122,15 @@ bool parseServeArguments(int argc, char** argv, ServeArguments& args) {
         return false;
       }
       args.engine.reader = *mode;
+    } else if (a == "--ip-reassembly") {
+      const std::optional<int64_t> bytes = parseIpReassembly(v);
+      if (!bytes) {
+        std::fprintf(stderr,
+                     "netmeter serve: --ip-reassembly '%s' is not off or a size from 64K to 1G (e.g. 8M)\n",
+                     argv[i]);
+        return false;
+      }
+      args.engine.ipReassemblyBytes = *bytes;
     } else if (a == "--http-transactions") {
       auto n = parseInteger(v, 1, 1000);
       if (!n) {

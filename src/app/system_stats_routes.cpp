@@ -89,6 +89,10 @@ void registerSystemStatsRoutes(api::Server& server, const query::QuerySource& so
     j.field("bytesTotal", st.bytesTotal);
     j.field("progress", st.finished ? 1.0 : st.bytesTotal ? double(st.bytesConsumed) / double(st.bytesTotal) : 0.0);
     j.field("wallSeconds", st.wallSeconds);
+    j.key("ipReassembly");
+    j.beginObject();
+    totals.reassembly.forEachField([&](const char* name, uint64_t value) { j.field(name, value); });
+    j.endObject();
     j.key("oldestAnswerableSecond");
     if (retained == INT64_MIN) j.null();
     else j.value(retained);

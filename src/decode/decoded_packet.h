@@ -53,6 +53,16 @@ inline constexpr uint8_t kCwr = 0x80;
 // kMplsUdp (MPLS over UDP port 6635, RFC 7510) was added after the others; values are unchanged.
 enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo, kMplsUdp };
 
+// A fragment's part in IP reassembly (PacketReader's IpReassembler; kNone when reassembly is off or
+// the packet is no fragment).
+// - kPiece: a fragment whose datagram is not whole with it. Counted like any packet (its frame, its
+//   addresses; its datagram's connection once the first fragment has shown the ports) but analyzed by
+//   nothing above IP: no TCP analysis, no layer 7.
+// - kReassembled: the fragment that completed its datagram. Its frame fields (lengths, fragment
+//   fields) stay the fragment's own; its L3/L4 fields, tunnels included, describe the whole datagram,
+//   whose reassembled bytes are the packet's IP bytes.
+enum class FragmentRole : uint8_t { kNone = 0, kPiece, kReassembled };
+
 inline constexpr uint8_t kVlanNone = 0xff;   // sentinel for "no PCP"
 inline constexpr uint16_t kNoVlan = 0xffff;  // sentinel for "no VLAN id" (valid ids are 0..4095)
 inline constexpr size_t kMaxMplsLabels = 4;  // labels kept; deeper stacks are decoded but not kept
@@ -125,11 +135,17 @@ struct DecodedPacket {
   bool isFirstFragment = false;  // offset 0 with more-fragments set
   uint16_t fragmentOffset = 0;   // in bytes
   uint32_t fragmentId = 0;
+  // Offset of the fragment's data (after the IPv4 header or the IPv6 fragment header) in the packet
+  // bytes; set for fragments only.
+  uint16_t fragmentDataOffset = 0;
+  FragmentRole fragmentRole = FragmentRole::kNone;
   bool hasIpOptions = false;
 
   // --- layer 4 ---
   uint8_t l4Protocol = 0;  // IP protocol number of the innermost payload (after extension headers)
-  bool hasPorts = false;   // TCP/UDP/SCTP header decoded (false for non-first fragments)
+  // TCP/UDP/SCTP header decoded; on a non-first fragment only when IP reassembly gave it its
+  // datagram's ports (fragmentRole kPiece, fragmentOffset != 0: filters do not match its ports).
+  bool hasPorts = false;
   uint16_t srcPort = 0;
   uint16_t dstPort = 0;
   uint8_t tcpFlags = 0;

@@ -21,4 +21,27 @@ void decodePacket(const RawPacket& raw, DecodedPacket& out) {
   decode_detail::decodeLink(ctx, decode_detail::ByteCursor(raw.data, available, raw.originalLength));
 }
 
+void decodeReassembled(const uint8_t* frame, uint32_t length, DecodedPacket& p) {
+  const bool firstFragment = p.isFirstFragment;
+  const uint16_t fragmentOffset = p.fragmentOffset;
+  const uint32_t fragmentId = p.fragmentId;
+  const uint16_t fragmentDataOffset = p.fragmentDataOffset;
+  const uint32_t wireLength = p.wireLength;
+  p.malformed = MalformedReason::kNone;
+  p.capturedLength = length;
+  p.wireLength = length;
+  decode_detail::DecodeContext ctx{p};
+  ctx.recordL2 = false;  // the frame's layer 2 was decoded with the fragment
+  decode_detail::ByteCursor cur(frame, length, length);
+  cur.advance(p.ipOffset);
+  decode_detail::decodeIpByVersion(ctx, cur);
+  p.wireLength = wireLength;
+  p.isFragment = true;
+  p.isFirstFragment = firstFragment;
+  p.fragmentOffset = fragmentOffset;
+  p.fragmentId = fragmentId;
+  p.fragmentDataOffset = fragmentDataOffset;
+  p.fragmentRole = FragmentRole::kReassembled;
+}
+
 }  // namespace netmeter

@@ -11,11 +11,19 @@ namespace netmeter {
 // past capturedLength, never allocates, never throws: damage is reported in DecodedPacket::malformed and
 // the layers decoded before it stay filled in.
 //
-// Decoding stops at the first damage; IPv4/IPv6 fragments are not reassembled (the first fragment
-// carries the ports, later ones only addresses). Tunnels (IP-in-IP, 6in4, GRE, VXLAN on UDP 4789,
+// Decoding stops at the first damage. A packet is decoded alone: a fragment's first piece carries the
+// ports, later ones only addresses, until IpReassembler (the reader's, after decodePacket) and
+// decodeReassembled() make the whole datagram of them. Tunnels (IP-in-IP, 6in4, GRE, VXLAN on UDP 4789,
 // GTP-U on UDP 2152, Teredo on UDP 3544 or on any UDP port when the datagram is exactly one IPv6
 // packet to or from 2001:0::/32, MPLS over UDP 6635) are removed up to 4 levels; see
 // DecodedPacket for which fields describe which layer.
 void decodePacket(const RawPacket& raw, DecodedPacket& out);
+
+// `p`: a fragment that completed its datagram (IpReassembler::add), `frame`/`length` what add()
+// returned. Decodes the whole datagram from p's IP header on (its layer-2 fields, and the tunnels it
+// was found in, stay); the fragment's own frame fields (wire and captured length, fragment fields)
+// stay too, and fragmentRole becomes kReassembled. Damage inside the datagram is reported as for any
+// packet.
+void decodeReassembled(const uint8_t* frame, uint32_t length, DecodedPacket& p);
 
 }  // namespace netmeter

@@ -60,6 +60,10 @@ std::string_view malformedReasonName(MalformedReason reason) {
       return "truncated_gtp";
     case MalformedReason::kTunnelTooDeep:
       return "tunnel_too_deep";
+    case MalformedReason::kOverlappingIpFragment:
+      return "overlapping_ip_fragment";
+    case MalformedReason::kIpDatagramTooLarge:
+      return "ip_datagram_too_large";
     case MalformedReason::kCount:
       break;
   }

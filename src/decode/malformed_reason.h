@@ -37,6 +37,9 @@ enum class MalformedReason : uint8_t {
   // added after the first release of the list (values of the reasons above are unchanged)
   kBadIpVersion,          // raw IP link whose first nibble is neither 4 nor 6
   kBadIpv6PayloadLength,  // payload length beyond the frame on the wire (decoding continues)
+  // Set by IP reassembly (IpReassembler) on the fragment that showed the damage; its datagram is dropped.
+  kOverlappingIpFragment,  // overlaps a fragment of the same datagram with different bytes
+  kIpDatagramTooLarge,     // reaches beyond 65535 bytes, or the datagram's fragments disagree on its end
   kCount                  // number of reasons; keep last
 };
 

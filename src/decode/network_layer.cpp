@@ -24,6 +24,8 @@ void resetNetworkFields(DecodedPacket& out) {
   out.isFirstFragment = false;
   out.fragmentOffset = 0;
   out.fragmentId = 0;
+  out.fragmentDataOffset = 0;
+  out.fragmentRole = FragmentRole::kNone;
   out.hasIpOptions = false;
   out.l4Protocol = 0;
   out.hasPorts = false;
@@ -91,6 +93,7 @@ bool walkIpv6Extensions(DecodeContext& ctx, ByteCursor& cur, uint8_t& next, bool
       fragmented = out.isFragment;
       next = cur.u8(0);
       cur.advance(8);
+      if (out.isFragment) out.fragmentDataOffset = offset16(cur.pos());
       if (offset != 0) {
         setNonFirstFragmentPayload(out, cur, next);
         return false;
@@ -170,6 +173,7 @@ bool decodeIpv4(DecodeContext& ctx, ByteCursor cur) {
     cur.limitTo(std::min(totalLength, cur.wireRemaining()));  // drops Ethernet padding
   }
   cur.advance(headerLength);
+  if (out.isFragment) out.fragmentDataOffset = offset16(cur.pos());
   if (fragmentOffset != 0) {
     setNonFirstFragmentPayload(out, cur, protocol);
     return true;

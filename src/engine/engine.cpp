@@ -22,7 +22,7 @@ constexpr int64_t kBaseOverheadBytes = int64_t{48} << 20;
 int64_t Engine::statisticsBudgetPerShard(const EngineOptions& o, int64_t queuedBatchBytes) {
   const unsigned threads = std::max(1u, o.threads);
   const int64_t forStats =
-      std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - queuedBatchBytes, int64_t{4} << 20);
+      std::max<int64_t>(o.memoryBytes - kBaseOverheadBytes - queuedBatchBytes - o.ipReassemblyBytes, int64_t{4} << 20);
   // History vectors grow by doubling, so up to half of what they reserve can be unused capacity that
   // the account does not see; keep a quarter of the budget for that slack.
   return forStats / 4 * 3 / threads;
@@ -61,6 +61,7 @@ TraceTotals Engine::totals() const {
   t.bytes = published_.bytes.load(std::memory_order_relaxed);
   t.firstPacket = published_.first.load(std::memory_order_relaxed);
   t.lastPacket = published_.last.load(std::memory_order_relaxed);
+  t.reassembly = published_.reassembly.load();
   return t;
 }
 

@@ -21,6 +21,7 @@ struct TraceTotals {
   uint64_t bytes = 0;  // sum of original frame lengths
   PacketTime firstPacket = INT64_MAX;
   PacketTime lastPacket = INT64_MIN;
+  IpReassemblyStats reassembly;  // what the reader's IP reassembly did (zero when it is off)
 };
 
 // The packet path: the reader (PacketReader: the calling thread, or the workers in turn) reads and

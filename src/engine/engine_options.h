@@ -29,6 +29,12 @@ struct EngineOptions {
   // Reads at most this many packets per second of wall-clock time (0: as fast as possible): replays a
   // file like live traffic (`netmeter serve --pace`), e.g. to watch live captures and statistics grow.
   uint64_t pacePacketsPerSecond = 0;
+  // --ip-reassembly: memory for IP fragments waiting for the rest of their datagram (the reader's
+  // IpReassembler; taken from --memory); 0 turns reassembly off (each fragment is then analyzed
+  // alone, the first one with the ports, later ones as port-0 connections). Incomplete datagrams are
+  // given up after ipReassemblyTimeout of packet time.
+  int64_t ipReassemblyBytes = int64_t{8} << 20;
+  PacketTime ipReassemblyTimeout = 30 * kNanosPerSecond;
 };
 
 }  // namespace netmeter

@@ -24,6 +24,26 @@ static_assert(PacketReader::kTurnBatches + 2 <= Worker::kMinBatchesPerWorker);
 
 }  // namespace
 
+void PacketReader::Published::Reassembly::store(const IpReassemblyStats& s) {
+  fragments.store(s.fragments, std::memory_order_relaxed);
+  datagrams.store(s.datagrams, std::memory_order_relaxed);
+  incomplete.store(s.incomplete, std::memory_order_relaxed);
+  evicted.store(s.evicted, std::memory_order_relaxed);
+  malformed.store(s.malformed, std::memory_order_relaxed);
+  notCaptured.store(s.notCaptured, std::memory_order_relaxed);
+}
+
+IpReassemblyStats PacketReader::Published::Reassembly::load() const {
+  IpReassemblyStats s;
+  s.fragments = fragments.load(std::memory_order_relaxed);
+  s.datagrams = datagrams.load(std::memory_order_relaxed);
+  s.incomplete = incomplete.load(std::memory_order_relaxed);
+  s.evicted = evicted.load(std::memory_order_relaxed);
+  s.malformed = malformed.load(std::memory_order_relaxed);
+  s.notCaptured = notCaptured.load(std::memory_order_relaxed);
+  return s;
+}
+
 PacketReader::PacketReader(PacketSource& source, const std::vector<std::unique_ptr<Worker>>& workers,
                            LiveCaptureTable& live, const EngineOptions& options, TimeOffsetIndex* timeIndex,
                            const std::atomic<bool>& stopRequested,
@@ -46,6 +66,8 @@ PacketReader::PacketReader(PacketSource& source, const std::vector<std::unique_p
       unflushed_(workers.size(), false),
       nextProgress_(std::chrono::steady_clock::now()),
       paceStart_(std::chrono::steady_clock::now()) {
+  if (options.ipReassemblyBytes > 0)
+    reassembler_.emplace(IpReassembler::Limits{options.ipReassemblyBytes, options.ipReassemblyTimeout});
   // With one worker the reader decodes straight into the worker's open batch (see place()).
   if (n_ == 1) open_[0] = workers_[0]->takeFreeBatch();
 }
@@ -129,14 +151,19 @@ PacketReader::Turn PacketReader::place(size_t w, size_t self) {
   const uint32_t keep = workersReadIpBytes_ ? ipBytesToKeep(decoded) : 0;
   const uint16_t ipOffset = decoded.ipOffset;
   const uint32_t frameBytes = (raw_.capturedLength + 7) & ~7u;
-  const bool keepFrame = live_.anyActive() && frameBytes <= PacketBatch::kArenaBytes;
+  // A reassembled datagram's IP bytes are the reassembler's, copied into the arena (after the
+  // fragment's own frame while live captures run).
+  const bool reassembled = !reassembled_.empty();
+  const bool keepFrame = live_.anyActive() && frameBytes + (reassembled ? keep : 0) <= PacketBatch::kArenaBytes;
+  const uint8_t* const frame = reassembled ? reassembled_.data() : raw_.data;
   // The IP bytes stay where the input read them when the batch can hold their chunk (no copy), else
   // they are copied into the batch's arena (as whole frames while live captures run). A batch that
   // is full (packets, arena or held chunks) is handed over as it is.
-  io::BufferChunk* const chunk = !keepFrame && keep != 0 ? raw_.chunk : nullptr;
+  io::BufferChunk* const chunk = !keepFrame && keep != 0 && !reassembled ? raw_.chunk : nullptr;
   bool refer = chunk != nullptr;
+  const uint32_t arenaBytes = keepFrame ? frameBytes + (reassembled ? keep : 0) : keep;
   Turn turn = Turn::kGoOn;
-  if (refer ? !batch->canHold(chunk) : !batch->arenaHasRoom(keepFrame ? frameBytes : keep)) {
+  if (refer ? !batch->canHold(chunk) : !batch->arenaHasRoom(arenaBytes)) {
     if (!handOver(w, self, batch, turn)) return waitForWorker(w);
   }
   if (refer && !batch->hold(chunk)) {  // the input's holding budget is used up: copy
@@ -147,15 +174,17 @@ PacketReader::Turn PacketReader::place(size_t w, size_t self) {
   if (n_ != 1) copySmall(batch->packets[index], scratch_);
   batch->seq[index] = seq_;
   if (keepFrame) {
-    batch->keepFrame(index, raw_.data, raw_.capturedLength, ipOffset, keep);
+    batch->keepFrame(index, raw_.data, raw_.capturedLength, ipOffset, reassembled ? 0 : keep);
+    if (reassembled) batch->keepBytes(index, frame + ipOffset, keep);
     batch->framesKept = true;
   } else {
     if (refer)
       batch->referBytes(index, raw_.data + ipOffset, keep);
     else
-      batch->keepBytes(index, raw_.data + ipOffset, keep);
+      batch->keepBytes(index, frame + ipOffset, keep);
     batch->frameOffset[index] = PacketBatch::kNoFrame;
   }
+  reassembled_ = {};
   ++batch->count;
   batch->prefetchSlotForWrite(batch->count + (n_ == 1 ? 3 : 1));
   ++seq_;
@@ -207,6 +236,10 @@ void PacketReader::readLoop(size_t self) {
     // decodePacket resets it, and zeroing it for every packet was 3 % of the reader's time).
     DecodedPacket* const target = n_ == 1 ? &open_[0]->packets[open_[0]->count] : &scratch_;
     decodePacket(raw_, *target);
+    if (target->isFragment && reassembler_) {
+      reassembled_ = reassembler_->add(raw_.data, *target);
+      if (!reassembled_.empty()) decodeReassembled(reassembled_.data(), uint32_t(reassembled_.size()), *target);
+    }
     const size_t w = n_ == 1 ? 0 : shardHash(*target) % n_;
     if (place(w, self) != Turn::kGoOn) return;
   }
@@ -235,6 +268,7 @@ void PacketReader::handOverOpenBatches(bool stall) {
 }
 
 void PacketReader::endInput() {
+  if (reassembler_) reassembler_->finish();
   publish();
   live_.readerEnd(seq_);  // live captures end with the trace; their mergers drain what is left
   for (size_t i = 0; i < n_; ++i) {
@@ -256,6 +290,7 @@ void PacketReader::publish() {
   published_.bytes.store(bytes_, std::memory_order_relaxed);
   published_.first.store(first_, std::memory_order_relaxed);
   published_.last.store(last_, std::memory_order_relaxed);
+  if (reassembler_) published_.reassembly.store(reassembler_->stats());
 }
 
 // The source is about to wait for input (io/input_stall.h): hand what was read over now. A worker

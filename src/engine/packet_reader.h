@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "decode/decoded_packet.h"
+#include "decode/ip_reassembler.h"
 #include "engine/engine_options.h"
 #include "io/packet_source.h"
 #include "io/raw_packet.h"
@@ -47,6 +50,12 @@ class PacketReader {
     std::atomic<uint64_t> bytes{0};
     std::atomic<PacketTime> first{INT64_MAX};
     std::atomic<PacketTime> last{INT64_MIN};
+    // IpReassemblyStats, field by field (each read on its own: a total may lag another by a packet).
+    struct Reassembly {
+      std::atomic<uint64_t> fragments{0}, datagrams{0}, incomplete{0}, evicted{0}, malformed{0}, notCaptured{0};
+      void store(const IpReassemblyStats& s);
+      IpReassemblyStats load() const;
+    } reassembly;
   };
 
   // Batches a worker reads for itself in one turn, at most (shared mode): enough that turns are
@@ -130,6 +139,9 @@ class PacketReader {
   std::vector<bool> unflushed_;
   RawPacket raw_;
   DecodedPacket scratch_;
+  std::optional<IpReassembler> reassembler_;  // EngineOptions::ipReassemblyBytes != 0
+  // raw_ completed a datagram: the frame IpReassembler::add returned (its IP bytes go to the worker).
+  std::span<const uint8_t> reassembled_;
   bool pending_ = false;              // raw_ is decoded but not placed yet (its worker had no free batch)
   size_t turnHolder_ = SIZE_MAX;      // shared mode: the worker reading now (SIZE_MAX: none)
   int64_t processedInTurnNanos_ = 0;  // CPU time the turn's holder spent on its own batches (onStall)

@@ -160,6 +160,12 @@ Match l7Matches(const Program& prog, const Instr& in, L7State state, uint16_t pr
   return toMatch(inRanges(prog, in, protocol) || (master != kL7Unknown && inRanges(prog, in, master)));
 }
 
+// Port and TCP flag predicates match only a frame that carries the L4 header, as in tcpdump: not a
+// later fragment, even when IP reassembly gave it its datagram's ports (DecodedPacket::fragmentRole).
+bool portsHere(const DecodedPacket& p) {
+  return p.hasPorts && p.fragmentOffset == 0;
+}
+
 bool isV4Fragment(const DecodedPacket& p) {
   return p.ipVersion == 4 && p.isFragment;
 }
@@ -175,15 +181,15 @@ Match leaf(const Program& prog, std::vector<RegexMatcher>& regexes, const Instr&
       return toMatch(p.isIp() && (inNet(in, p.srcIp) || inNet(in, p.dstIp)));
     case Op::kIpNetPort:
       return toMatch(
-          p.isIp() && p.hasPorts &&
+          p.isIp() && portsHere(p) &&
           ((inNet(in, p.srcIp) && p.srcPort == in.a) || (inNet(in, p.dstIp) && p.dstPort == in.a)));
     case Op::kMac:
       return toMatch((p.hasMac || p.srcMac.asInteger() != 0) &&
                      (p.srcMac.asInteger() == in.netHi || (p.hasMac && p.dstMac.asInteger() == in.netHi)));
     case Op::kPorts:
-      return toMatch(p.hasPorts && (inRanges(prog, in, p.srcPort) || inRanges(prog, in, p.dstPort)));
+      return toMatch(portsHere(p) && (inRanges(prog, in, p.srcPort) || inRanges(prog, in, p.dstPort)));
     case Op::kServerPorts:
-      return toMatch(p.hasPorts && inRanges(prog, in, serverPort(p, ctx)));
+      return toMatch(portsHere(p) && inRanges(prog, in, serverPort(p, ctx)));
     case Op::kEtherType:
       return toMatch(p.macProtocol == in.a);
     case Op::kNonIp:
@@ -236,7 +242,7 @@ Match leaf(const Program& prog, std::vector<RegexMatcher>& regexes, const Instr&
                      p.fragmentOffset == 0 && p.l4Offset != 0 && size_t{p.l4Offset} + 2 <= p.capturedLength &&
                      p.icmpType == in.a);
     case Op::kTcpFlags:
-      return toMatch(p.isTcp() && (p.tcpFlags & in.a) == in.a);
+      return toMatch(p.isTcp() && portsHere(p) && (p.tcpFlags & in.a) == in.a);
     case Op::kCallId:
       return toMatch(ctx != nullptr && ctx->callIdHash == in.netHi);
     case Op::kIpFragment:

@@ -9,8 +9,10 @@ namespace netmeter {
 
 namespace {
 
+// A TCP header the connection's state follows: not a fragment whose datagram is not whole with it
+// (its flags come again with the reassembled datagram; DecodedPacket::fragmentRole).
 bool isTcp(const DecodedPacket& p) {
-  return p.l4Protocol == ipproto::kTcp && p.hasPorts;
+  return p.l4Protocol == ipproto::kTcp && p.hasPorts && p.fragmentRole != FragmentRole::kPiece;
 }
 
 // Decides whether the packet's sender is the client of a new connection.
@@ -56,7 +58,7 @@ inline void saturatingIncrement(uint8_t& v) {
 
 void updateDirection(DirectionAttributes& d, const DecodedPacket& p, bool first) {
   d.mtu = std::max(d.mtu, p.l2PayloadLength);
-  if (p.l4Protocol == ipproto::kTcp && p.hasPorts) {
+  if (isTcp(p)) {
     const uint8_t f = p.tcpFlags;
     if ((f & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn) saturatingIncrement(d.syn);
     if ((f & (tcpflag::kSyn | tcpflag::kAck)) == (tcpflag::kSyn | tcpflag::kAck))

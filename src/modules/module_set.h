@@ -63,9 +63,12 @@ struct ModuleSet {
       deferTraffic(p, flow, account);
     else
       mac.onPacket(p, account);  // not IP
-    if (tcpAnalysis) tcp.onPacket(p, flow, account);
+    // A fragment whose datagram is not whole with it is counted (its connection's L7 traffic too),
+    // not analyzed: the fragment that completes the datagram brings it whole (DecodedPacket::fragmentRole).
+    const bool analyzed = p.fragmentRole != FragmentRole::kPiece;
+    if (tcpAnalysis && analyzed) tcp.onPacket(p, flow, account);
     if (l7.has(L7Analyzers::kDpi)) dpi.onPacket(p, bytes, flow, account);
-    if (l7.anyApplication()) app.onPacket(p, bytes, flow, account);
+    if (l7.anyApplication() && analyzed) app.onPacket(p, bytes, flow, account);
   }
 
   // Adds the traffic every connection accumulated since its last flush to the per-entity statistics

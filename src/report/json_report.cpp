@@ -39,6 +39,10 @@ void writeTrace(ReportJson& w, const Engine& engine, const ReportInput& in) {
   w.field("bytes", t.bytes);
   w.field("firstPacket", t.packets ? t.firstPacket : 0);
   w.field("lastPacket", t.packets ? t.lastPacket : 0);
+  w.key("ipReassembly");
+  w.beginObject();
+  t.reassembly.forEachField([&](const char* name, uint64_t value) { w.field(name, value); });
+  w.endObject();
   if (in.window) {
     w.field("starttime", in.window->fromSecond);
     w.field("endtime", in.window->toSecond);

@@ -175,6 +175,9 @@ TEST(DecodeMalformed, EveryReasonHasACraftedPacket) {
     seen.insert(c.expected);
   }
   for (int i = 1; i < static_cast<int>(MalformedReason::kCount); ++i) {
+    const auto reason = static_cast<MalformedReason>(i);
+    // Set by IP reassembly, not by decoding one packet (tests/decode/ip_reassembler_test.cpp).
+    if (reason == MalformedReason::kOverlappingIpFragment || reason == MalformedReason::kIpDatagramTooLarge) continue;
     EXPECT_TRUE(seen.count(static_cast<MalformedReason>(i)) != 0)
         << "no crafted packet for " << malformedReasonName(static_cast<MalformedReason>(i));
   }

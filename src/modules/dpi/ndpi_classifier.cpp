@@ -80,8 +80,10 @@ bool NdpiClassifier::classify(Connection& c, NdpiFlowState& state, const Decoded
     decide(c, 0, 0);
     return true;
   }
-  // nDPI reads neither non-first fragments nor packets whose IP length exceeds what it is given.
-  const bool usable = bytes.length >= 20 && (!p.isFragment || p.isFirstFragment);
+  // nDPI reads neither non-first fragments nor packets whose IP length exceeds what it is given; with
+  // IP reassembly it reads the whole datagram, on the fragment that completed it (fragmentRole).
+  const bool usable = bytes.length >= 20 && p.fragmentRole != FragmentRole::kPiece &&
+                      (!p.isFragment || p.isFirstFragment || p.fragmentRole == FragmentRole::kReassembled);
   // TCP segments without payload (the handshake, acknowledgements, FIN/RST: more than half of what a
   // connection sends) give nDPI's dissectors nothing to read: they count towards the limit, unseen.
   // nDPI starts its sequence tracking from the first segment it is given, so it does not need them

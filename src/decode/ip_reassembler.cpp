@@ -1,0 +1,233 @@
+#include "decode/ip_reassembler.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace netmeter {
+
+namespace {
+
+constexpr uint32_t kMaxIpPacket = 65535;
+
+// The more-fragments flag of the fragment `p` decoded from `frame`.
+bool moreFragments(const uint8_t* frame, const DecodedPacket& p) {
+  if (p.ipVersion == 4) return (frame[p.ipOffset + 6] & 0x20) != 0;
+  return (frame[p.fragmentDataOffset - 8 + 3] & 0x01) != 0;  // the IPv6 fragment header's M flag
+}
+
+}  // namespace
+
+void IpReassembler::recharge(Datagram& d) {
+  const int64_t now = int64_t(sizeof(Datagram) + d.data.capacity() + d.header.capacity());
+  charged_ += now - d.charged;
+  d.charged = now;
+}
+
+void IpReassembler::release(uint32_t slot) {
+  Datagram& d = slots_[slot];
+  index_.erase(d.key);
+  (d.older == kNone ? oldest_ : slots_[d.older].newer) = d.newer;
+  (d.newer == kNone ? newest_ : slots_[d.newer].older) = d.older;
+  charged_ -= d.charged;
+  d = Datagram{};  // frees the buffers
+  freeSlots_.push_back(slot);
+}
+
+void IpReassembler::expire(PacketTime now) {
+  while (oldest_ != kNone && now - slots_[oldest_].first > limits_.timeout) {
+    ++stats_.incomplete;
+    release(oldest_);
+  }
+}
+
+void IpReassembler::finish() {
+  while (oldest_ != kNone) {
+    ++stats_.incomplete;
+    release(oldest_);
+  }
+}
+
+void IpReassembler::enforceLimit(uint32_t keep) {
+  while (memoryBytes() > limits_.memoryBytes && oldest_ != kNone) {
+    const uint32_t victim = oldest_ != keep ? oldest_ : slots_[keep].newer;
+    if (victim == kNone) break;
+    ++stats_.evicted;
+    release(victim);
+  }
+  if (memoryBytes() > limits_.memoryBytes && oldest_ == keep && keep != kNone) {
+    ++stats_.evicted;  // the datagram alone does not fit
+    release(keep);
+  }
+}
+
+void IpReassembler::drop(uint32_t slot, DecodedPacket& p, MalformedReason reason) {
+  if (p.malformed == MalformedReason::kNone) p.malformed = reason;
+  ++stats_.malformed;
+  release(slot);
+}
+
+bool IpReassembler::addRange(Datagram& d, uint32_t begin, uint32_t end) {
+  // Ranges are sorted and disjoint; merge every one that touches [begin, end).
+  size_t i = 0;
+  while (i < d.rangeCount && d.ranges[i].end < begin) ++i;
+  size_t j = i;
+  while (j < d.rangeCount && d.ranges[j].begin <= end) {
+    begin = std::min(begin, d.ranges[j].begin);
+    end = std::max(end, d.ranges[j].end);
+    ++j;
+  }
+  if (i == j) {  // touches nothing: insert at i
+    if (d.rangeCount == kMaxRanges) return false;
+    std::copy_backward(d.ranges.begin() + i, d.ranges.begin() + d.rangeCount, d.ranges.begin() + d.rangeCount + 1);
+    d.ranges[i] = {begin, end};
+    ++d.rangeCount;
+    return true;
+  }
+  d.ranges[i] = {begin, end};
+  std::copy(d.ranges.begin() + j, d.ranges.begin() + d.rangeCount, d.ranges.begin() + i + 1);
+  d.rangeCount = uint8_t(d.rangeCount - (j - i - 1));
+  return true;
+}
+
+std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket& p) {
+  p.fragmentRole = FragmentRole::kPiece;
+  ++stats_.fragments;
+  now_ = std::max(now_, p.timestamp);
+  expire(now_);
+
+  Key key;
+  key.src = p.srcIp;
+  key.dst = p.dstIp;
+  key.id = p.fragmentId;
+  key.outerVlan = p.outerVlan;
+  key.innerVlan = p.innerVlan;
+  key.interfaceId = p.interfaceId;
+  key.protocol = p.ipVersion == 4 ? frame[p.ipOffset + 9] : 0;
+  key.tunnelDepth = p.tunnelDepth;
+
+  // The fragment's data: from after its IPv4 header (IPv6: fragment header) to the end its IP length
+  // gives. Without a length (a TSO capture's 0) or with one beyond the frame there is nothing to use.
+  const uint32_t dataBegin = p.fragmentDataOffset;
+  const uint32_t ipEnd = p.ipOffset + p.ipTotalLength;
+  const bool usable = dataBegin != 0 && p.ipTotalLength != 0 && dataBegin <= ipEnd &&
+                      p.malformed != MalformedReason::kBadIpv4TotalLength &&
+                      p.malformed != MalformedReason::kBadIpv6PayloadLength;
+  // A fragment reassembly cannot use is analyzed alone, as without reassembly (the first one, say,
+  // as a message cut short).
+  if (!usable) {
+    p.fragmentRole = FragmentRole::kNone;
+    return {};
+  }
+  auto found = index_.find(key);
+  if (ipEnd > p.capturedLength) {  // cut by the snap length: the datagram can never be whole
+    p.fragmentRole = FragmentRole::kNone;
+    if (found != index_.end()) {
+      ++stats_.notCaptured;
+      release(found->second);
+    }
+    return {};
+  }
+
+  uint32_t slot;
+  if (found != index_.end()) {
+    slot = found->second;
+  } else {
+    if (freeSlots_.empty()) {
+      slot = uint32_t(slots_.size());
+      slots_.emplace_back();
+    } else {
+      slot = freeSlots_.back();
+      freeSlots_.pop_back();
+    }
+    Datagram& d = slots_[slot];
+    d.key = key;
+    d.first = now_;
+    d.older = newest_;
+    (newest_ == kNone ? oldest_ : slots_[newest_].newer) = slot;
+    newest_ = slot;
+    index_.emplace(key, slot);
+    recharge(d);
+  }
+  Datagram& d = slots_[slot];
+
+  const uint32_t offset = p.fragmentOffset;
+  const uint32_t length = ipEnd - dataBegin;
+  const uint32_t end = offset + length;
+  const bool more = moreFragments(frame, p);
+  const uint32_t headerLength = dataBegin - p.ipOffset;  // this fragment's; the datagram's is the first's
+  const uint32_t limit = p.ipVersion == 4 ? kMaxIpPacket - headerLength : kMaxIpPacket + 40 - headerLength;
+  if (end > limit || (d.endKnown && (end > d.end || (!more && end != d.end))) ||
+      (!more && d.rangeCount != 0 && d.ranges[d.rangeCount - 1].end > end)) {
+    drop(slot, p, MalformedReason::kIpDatagramTooLarge);
+    return {};
+  }
+  if (d.data.size() < end) d.data.resize(end);
+  const uint8_t* bytes = frame + dataBegin;
+  for (size_t i = 0; i < d.rangeCount && d.ranges[i].begin < end; ++i) {
+    const uint32_t from = std::max(offset, d.ranges[i].begin), to = std::min(end, d.ranges[i].end);
+    if (from < to && std::memcmp(d.data.data() + from, bytes + (from - offset), to - from) != 0) {
+      drop(slot, p, MalformedReason::kOverlappingIpFragment);
+      return {};
+    }
+  }
+  if (!addRange(d, offset, end)) {  // a flood of holes: given up like a damaged datagram, no packet to blame
+    ++stats_.malformed;
+    release(slot);
+    return {};
+  }
+  if (length != 0) std::memcpy(d.data.data() + offset, bytes, length);
+  if (!more) {
+    d.endKnown = true;
+    d.end = end;
+  }
+  if (offset == 0 && !d.haveFirst) {
+    d.haveFirst = true;
+    d.header.assign(frame + p.ipOffset, frame + dataBegin);
+    d.hasPorts = p.hasPorts;
+    d.l4Protocol = p.l4Protocol;
+    d.srcPort = p.srcPort;
+    d.dstPort = p.dstPort;
+  } else if (offset != 0 && d.haveFirst) {
+    p.hasPorts = d.hasPorts;
+    p.l4Protocol = d.l4Protocol;
+    p.srcPort = d.hasPorts ? d.srcPort : 0;
+    p.dstPort = d.hasPorts ? d.dstPort : 0;
+  }
+  recharge(d);
+
+  const bool whole = d.haveFirst && d.endKnown && d.rangeCount == 1 && d.ranges[0].begin == 0 &&
+                     d.ranges[0].end == d.end;
+  if (!whole) {
+    enforceLimit(slot);
+    return {};
+  }
+  const uint32_t ipLength = uint32_t(d.header.size()) + d.end;
+  if (p.ipVersion == 4 ? ipLength > kMaxIpPacket : ipLength - 40 > kMaxIpPacket) {
+    drop(slot, p, MalformedReason::kIpDatagramTooLarge);  // the first fragment's header is longer
+    return {};
+  }
+  whole_.resize(p.ipOffset + ipLength);
+  uint8_t* out = whole_.data();
+  std::memcpy(out, frame, p.ipOffset);
+  uint8_t* ip = out + p.ipOffset;
+  std::memcpy(ip, d.header.data(), d.header.size());
+  std::memcpy(ip + d.header.size(), d.data.data(), d.end);
+  if (p.ipVersion == 4) {
+    ip[2] = uint8_t(ipLength >> 8);
+    ip[3] = uint8_t(ipLength);
+    ip[6] &= 0x40;  // keeps don't-fragment; more-fragments and the offset are cleared
+    ip[7] = 0;
+  } else {
+    const uint32_t payload = ipLength - 40;
+    ip[4] = uint8_t(payload >> 8);
+    ip[5] = uint8_t(payload);
+    uint8_t* fragmentHeader = ip + d.header.size() - 8;
+    fragmentHeader[2] = 0;  // offset 0, no more fragments: an atomic fragment (RFC 6946), a whole packet
+    fragmentHeader[3] = 0;
+  }
+  ++stats_.datagrams;
+  release(slot);
+  return {whole_.data(), whole_.size()};
+}
+
+}  // namespace netmeter
