@@ -310,13 +310,14 @@ TEST(Engine, StopEndsReadingInTurn) {
 // Capture file `path` analyzed with `threads` workers (read by `reader`): its report, for all time
 // or (`windowed`) with a history of the whole trace.
 nlohmann::json reportOfFile(const std::string& path, unsigned threads, bool windowed = false,
-                            ReaderMode reader = ReaderMode::kDedicated) {
+                            ReaderMode reader = ReaderMode::kDedicated, int64_t ipReassemblyBytes = int64_t{8} << 20) {
   auto opened = openCaptureFiles({path});
   EXPECT_TRUE(opened.source) << opened.error.toString();
   if (!opened.source) return {};
   EngineOptions options;
   options.threads = threads;
   options.reader = reader;
+  options.ipReassemblyBytes = ipReassemblyBytes;
   Engine engine(options);
   engine.run(*opened.source);
   std::optional<ReportWindow> window;
@@ -484,11 +485,77 @@ TEST(Engine, MergedFilesGiveTheSameReportWithBytesHeldOrCopied) {
 }
 
 TEST(Engine, RealCapturesGiveIdenticalResultsForOneAndTwoThreads) {
-  for (const char* name : {"ndpi/1kxun.pcap", "ndpi/sites.pcapng", "zeek/traces/wikipedia.pcap"}) {
+  for (const char* name : {"ndpi/1kxun.pcap", "ndpi/sites.pcapng", "zeek/traces/wikipedia.pcap", "ndpi/dns_fragmented.pcap",
+                           "zeek/traces/tunnels/gtp/gtp1_gn_normal_incl_fragmentation.pcap",
+                           "ndpi/ip_fragmented_garbage.pcap"}) {
     const auto one = reportOfFile(test::sharedPcap(name).string(), 1);
     const auto two = reportOfFile(test::sharedPcap(name).string(), 2);
     EXPECT_TRUE(two == one) << name << ": " << nlohmann::json::diff(one, two).dump().substr(0, 2000);
   }
+}
+
+const nlohmann::json* findByIp(const nlohmann::json& rows, const std::string& ip) {
+  for (const auto& row : rows)
+    if (row["ip"] == ip) return &row;
+  return nullptr;
+}
+
+size_t portZeroConnections(const nlohmann::json& report) {
+  size_t n = 0;
+  for (const auto& c : report["connections"])
+    n += (c["l4Protocol"] == 6 || c["l4Protocol"] == 17) && c["clientPort"] == 0 && c["serverPort"] == 0;
+  return n;
+}
+
+// Fragmented DNS replies (EDNS0 answers of 1.5-1.9 KB): reassembled, each is timed at its last
+// fragment, as tshark's dns.time does (frames 3, 12, 17, 42: 589, 625, 303 and 13008 us), and the
+// later fragments are counted on the reply's connection instead of port-0 connections. Without
+// reassembly a reply was timed at its first fragment (263 us .. 12.97 ms).
+TEST(Engine, FragmentedDnsRepliesAreReassembledAndTimedWhenWhole) {
+  const std::string path = test::sharedPcap("ndpi/dns_fragmented.pcap").string();
+  const auto on = reportOfFile(path, 1);
+  const auto off = reportOfFile(path, 1, false, ReaderMode::kDedicated, 0);
+  const nlohmann::json* server = findByIp(on["dnsServers"], "193.24.227.238");
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ((*server)["responseTime"]["count"], 4);
+  EXPECT_EQ((*server)["responseTime"]["min"], 303000);
+  EXPECT_EQ((*server)["responseTime"]["max"], 13008000);
+  EXPECT_EQ((*server)["responseTime"]["avg"], (589000.0 + 625000 + 303000 + 13008000) / 4);
+  const nlohmann::json* unreassembled = findByIp(off["dnsServers"], "193.24.227.238");
+  ASSERT_NE(unreassembled, nullptr);
+  EXPECT_EQ((*unreassembled)["responseTime"]["min"], 263000);
+  EXPECT_EQ(portZeroConnections(on), 0u);
+  EXPECT_EQ(portZeroConnections(off), 7u);
+  EXPECT_EQ(on["connections"].size() + 7, off["connections"].size());
+  EXPECT_EQ(on["trace"]["ipReassembly"]["fragments"], 14);
+  EXPECT_EQ(on["trace"]["ipReassembly"]["datagrams"], 7);
+  EXPECT_EQ(off["trace"]["ipReassembly"]["fragments"], 0);
+  // Every packet is still counted once, on the same addresses (only the port-0 connections are gone).
+  ASSERT_EQ(on["ips"].size(), off["ips"].size());
+  for (size_t i = 0; i < on["ips"].size(); ++i) {
+    EXPECT_EQ(on["ips"][i]["allTime"], off["ips"][i]["allTime"]) << on["ips"][i]["ip"];
+    EXPECT_EQ(on["ips"][i]["udpPackets"], off["ips"][i]["udpPackets"]) << on["ips"][i]["ip"];
+  }
+}
+
+// A GTP-U carrier fragmented on the Gn interface (Zeek's outer_ip_frag test): reassembled, the
+// carrier is decapsulated and the inner HTTP connection (Zeek's conn.log: 10.131.47.185:1923 ->
+// 79.101.110.141:80, http) is analyzed with its request; without reassembly the fragmented
+// datagrams stayed on the carrier.
+TEST(Engine, FragmentedTunnelCarrierIsDecapsulatedWhenWhole) {
+  const std::string path = test::sharedPcap("zeek/traces/tunnels/gtp/gtp1_gn_normal_incl_fragmentation.pcap").string();
+  auto httpHosts = [](const nlohmann::json& report) {
+    std::vector<std::string> hosts;
+    for (const auto& c : report["connections"])
+      if (c["clientIp"] == "10.131.47.185" && c["serverPort"] == 80 && c.contains("http"))
+        for (const auto& t : c["http"]) hosts.push_back(t["host"]);
+    return hosts;
+  };
+  const auto on = reportOfFile(path, 1);
+  const auto off = reportOfFile(path, 1, false, ReaderMode::kDedicated, 0);
+  EXPECT_EQ(httpHosts(on), std::vector<std::string>{"o-o.preferred.telekomrs-beg1.v2.lscache8.c.youtube.com"});
+  EXPECT_TRUE(httpHosts(off).empty());
+  EXPECT_EQ(portZeroConnections(on), 0u);
 }
 
 // The two TCP health defects found on 1kxun.pcap: connections ending by timeout or still open at the

@@ -324,6 +324,27 @@ TEST(FilterMatch, IpFragments) {
   EXPECT_TRUE(yes("ipFragment == 0", v6));
 }
 
+// IP reassembly gives a later fragment its datagram's ports (for its connection); port and TCP flag
+// predicates still match only the frame with the L4 header, as tcpdump's do.
+TEST(FilterMatch, PortsOnlyOnTheFragmentWithTheL4Header) {
+  Pkt first = make(tcp("10.0.0.1", 1000, "10.0.0.2", 53, tcpflag::kSyn));
+  first.d.isFragment = first.d.isFirstFragment = true;
+  first.d.fragmentRole = FragmentRole::kPiece;
+  EXPECT_TRUE(yes("port == 53", first));
+  EXPECT_TRUE(yes("ip == 10.0.0.2:53", first));
+  EXPECT_TRUE(yes("tcpFlags == syn", first));
+  Pkt later = first;
+  later.d.isFirstFragment = false;
+  later.d.fragmentOffset = 1480;
+  EXPECT_FALSE(yes("port == 53", later));
+  EXPECT_FALSE(yes("ip == 10.0.0.2:53", later));
+  EXPECT_FALSE(yes("serverport == 53", later));
+  EXPECT_FALSE(yes("tcpFlags == syn", later));
+  EXPECT_TRUE(yes("ip == 10.0.0.2", later));
+  later.d.fragmentRole = FragmentRole::kReassembled;  // completes the datagram: still no L4 header in its frame
+  EXPECT_FALSE(yes("port == 53", later));
+}
+
 Connection makeConnection() {
   Connection c;
   c.clientIp = *IpAddress::parse("10.0.0.1");
