@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -56,7 +57,8 @@ class IpReassembler {
     PacketTime timeout = 30 * kNanosPerSecond;
   };
 
-  explicit IpReassembler(Limits limits) : limits_(limits) {}
+  explicit IpReassembler(Limits limits)
+      : limits_(limits), maxSlots_(std::max<size_t>(1, size_t(std::max<int64_t>(limits.memoryBytes, 0)) / sizeof(Datagram))) {}
 
   // `p`: a fragment (p.isFragment) decoded from `frame` (p.capturedLength bytes). Sets
   // p.fragmentRole (kPiece, or kNone for a fragment it cannot use) and, on a non-first fragment whose
@@ -70,7 +72,9 @@ class IpReassembler {
   void finish();
 
   const IpReassemblyStats& stats() const { return stats_; }
-  // Buffered bytes and bookkeeping now (at most about Limits::memoryBytes).
+  // Buffered bytes and bookkeeping of the datagrams in progress (kept at most Limits::memoryBytes),
+  // and of the index. The datagram slots, reserved at the first fragment, hold at most
+  // Limits::memoryBytes / sizeof(Datagram) of them.
   int64_t memoryBytes() const { return charged_ + int64_t(index_.capacity() * (sizeof(Key) + 8)); }
   size_t datagramsInProgress() const { return index_.size(); }
 
@@ -130,6 +134,7 @@ class IpReassembler {
   static bool addRange(Datagram& d, uint32_t begin, uint32_t end);
 
   Limits limits_;
+  size_t maxSlots_;
   IpReassemblyStats stats_;
   absl::flat_hash_map<Key, uint32_t> index_;
   std::vector<Datagram> slots_;
