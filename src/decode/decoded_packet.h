@@ -80,8 +80,9 @@ inline constexpr size_t kMaxMplsLabels = 4;  // labels kept; deeper stacks are d
 // A recognised tunnel whose header or inner IP header is damaged keeps `tunnel*`/`outer*` set (the
 // attempt) while the L3/L4 fields still describe the carrier packet (e.g. UDP to port 4789) and
 // `malformed` names the damage. A tunnel carrying no IP (ARP in VXLAN, PPP control in PPTP) also
-// keeps the carrier's L3/L4 fields (isArp may then be set together with an IP version). Fragmented
-// carriers are not decapsulated (no reassembly): the first fragment shows the carrier's ports.
+// keeps the carrier's L3/L4 fields (isArp may then be set together with an IP version). A fragmented
+// carrier is not decapsulated by decodePacket (the first fragment shows the carrier's ports); IP
+// reassembly (IpReassembler) gives its fragments the inner view and decodes the whole datagram.
 //
 // Damage: `malformed` is the first reason found; the layers decoded before it stay filled in.
 // Decoding stops at the damage, except for IP lengths beyond the frame on the wire

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "decode/decoder.h"
+
 namespace netmeter {
 
 namespace {
@@ -16,6 +18,70 @@ bool moreFragments(const uint8_t* frame, const DecodedPacket& p) {
 }
 
 }  // namespace
+
+IpReassembler::View IpReassembler::View::of(const DecodedPacket& p) {
+  View v;
+  v.ipVersion = p.ipVersion;
+  v.srcIp = p.srcIp;
+  v.dstIp = p.dstIp;
+  v.ttl = p.ttl;
+  v.dscp = p.dscp;
+  v.ecn = p.ecn;
+  v.l4Protocol = p.l4Protocol;
+  v.hasPorts = p.hasPorts;
+  v.srcPort = p.hasPorts ? p.srcPort : 0;
+  v.dstPort = p.hasPorts ? p.dstPort : 0;
+  v.tunnel = p.tunnel;
+  v.tunnelDepth = p.tunnelDepth;
+  v.tunnelId = p.tunnelId;
+  v.outerSrcIp = p.outerSrcIp;
+  v.outerDstIp = p.outerDstIp;
+  return v;
+}
+
+void IpReassembler::View::applyTo(DecodedPacket& p) const {
+  p.ipVersion = ipVersion;
+  p.srcIp = srcIp;
+  p.dstIp = dstIp;
+  p.ttl = ttl;
+  p.dscp = dscp;
+  p.ecn = ecn;
+  p.l4Protocol = l4Protocol;
+  p.hasPorts = hasPorts;
+  p.srcPort = srcPort;
+  p.dstPort = dstPort;
+  p.tunnel = tunnel;
+  p.tunnelDepth = tunnelDepth;
+  p.tunnelId = tunnelId;
+  p.outerSrcIp = outerSrcIp;
+  p.outerDstIp = outerDstIp;
+}
+
+uint32_t IpReassembler::writeWhole(const uint8_t* frame, const DecodedPacket& p, const uint8_t* header,
+                                   uint32_t headerLength, const uint8_t* data, uint32_t dataLength) {
+  const uint32_t ipLength = headerLength + dataLength;
+  if (p.ipVersion == 4 ? ipLength > kMaxIpPacket : ipLength - 40 > kMaxIpPacket) return 0;
+  whole_.resize(p.ipOffset + ipLength);
+  uint8_t* out = whole_.data();
+  std::memcpy(out, frame, p.ipOffset);
+  uint8_t* ip = out + p.ipOffset;
+  std::memcpy(ip, header, headerLength);
+  if (dataLength != 0) std::memcpy(ip + headerLength, data, dataLength);
+  if (p.ipVersion == 4) {
+    ip[2] = uint8_t(ipLength >> 8);
+    ip[3] = uint8_t(ipLength);
+    ip[6] &= 0x40;  // keeps don't-fragment; more-fragments and the offset are cleared
+    ip[7] = 0;
+  } else {
+    const uint32_t payload = ipLength - 40;
+    ip[4] = uint8_t(payload >> 8);
+    ip[5] = uint8_t(payload);
+    uint8_t* fragmentHeader = ip + headerLength - 8;
+    fragmentHeader[2] = 0;  // offset 0, no more fragments: an atomic fragment (RFC 6946), a whole packet
+    fragmentHeader[3] = 0;
+  }
+  return ipLength;
+}
 
 void IpReassembler::recharge(Datagram& d) {
   const int64_t now = int64_t(sizeof(Datagram) + d.data.capacity() + d.header.capacity());
@@ -190,15 +256,25 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
   if (offset == 0 && !d.haveFirst) {
     d.haveFirst = true;
     d.header.assign(frame + p.ipOffset, frame + dataBegin);
-    d.hasPorts = p.hasPorts;
-    d.l4Protocol = p.l4Protocol;
-    d.srcPort = p.srcPort;
-    d.dstPort = p.dstPort;
+    // The first fragment decoded as if it were the whole datagram shows what a tunnel carries (the
+    // decoder does not enter tunnels in fragments): its fragments then count where the reassembled
+    // packet will, on the inner addresses, as an unfragmented tunnel packet does.
+    d.view = View::of(p);
+    if (writeWhole(frame, p, frame + p.ipOffset, headerLength, bytes, length) != 0) {
+      if (p.isUdp() && p.l4Offset >= dataBegin && uint32_t{p.l4Offset} + 8 <= ipEnd) {
+        // The UDP length covers the whole datagram: here the header ends where the fragment does.
+        const uint32_t udpLength = ipEnd - p.l4Offset;
+        whole_[p.l4Offset + 4] = uint8_t(udpLength >> 8);
+        whole_[p.l4Offset + 5] = uint8_t(udpLength);
+      }
+      DecodedPacket inner = p;
+      decodeReassembled(whole_.data(), uint32_t(whole_.size()), inner);
+      if (inner.tunnelDepth > p.tunnelDepth && (inner.srcIp != p.srcIp || inner.dstIp != p.dstIp))
+        d.view = View::of(inner);
+    }
+    d.view.applyTo(p);
   } else if (offset != 0 && d.haveFirst) {
-    p.hasPorts = d.hasPorts;
-    p.l4Protocol = d.l4Protocol;
-    p.srcPort = d.hasPorts ? d.srcPort : 0;
-    p.dstPort = d.hasPorts ? d.dstPort : 0;
+    d.view.applyTo(p);
   }
   recharge(d);
 
@@ -208,29 +284,9 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
     enforceLimit(slot);
     return {};
   }
-  const uint32_t ipLength = uint32_t(d.header.size()) + d.end;
-  if (p.ipVersion == 4 ? ipLength > kMaxIpPacket : ipLength - 40 > kMaxIpPacket) {
+  if (writeWhole(frame, p, d.header.data(), uint32_t(d.header.size()), d.data.data(), d.end) == 0) {
     drop(slot, p, MalformedReason::kIpDatagramTooLarge);  // the first fragment's header is longer
     return {};
-  }
-  whole_.resize(p.ipOffset + ipLength);
-  uint8_t* out = whole_.data();
-  std::memcpy(out, frame, p.ipOffset);
-  uint8_t* ip = out + p.ipOffset;
-  std::memcpy(ip, d.header.data(), d.header.size());
-  std::memcpy(ip + d.header.size(), d.data.data(), d.end);
-  if (p.ipVersion == 4) {
-    ip[2] = uint8_t(ipLength >> 8);
-    ip[3] = uint8_t(ipLength);
-    ip[6] &= 0x40;  // keeps don't-fragment; more-fragments and the offset are cleared
-    ip[7] = 0;
-  } else {
-    const uint32_t payload = ipLength - 40;
-    ip[4] = uint8_t(payload >> 8);
-    ip[5] = uint8_t(payload);
-    uint8_t* fragmentHeader = ip + d.header.size() - 8;
-    fragmentHeader[2] = 0;  // offset 0, no more fragments: an atomic fragment (RFC 6946), a whole packet
-    fragmentHeader[3] = 0;
   }
   ++stats_.datagrams;
   release(slot);

@@ -40,7 +40,9 @@ struct IpReassemblyStats {
 // after decoding and before the packet is given to its worker, so that the whole datagram, tunnels
 // inside it included, reaches the worker that owns its innermost addresses. Every fragment stays a
 // packet of its own (counted with its frame); the one that completes a datagram carries the whole
-// datagram for analysis (DecodedPacket::fragmentRole).
+// datagram for analysis (DecodedPacket::fragmentRole). The first fragment, decoded as if it were the
+// whole datagram, gives the fragments from it on their datagram's view: its ports and, when it holds a
+// tunnel's inner headers, the inner addresses (View), so that they count where the whole datagram will.
 //
 // A datagram is keyed by its addresses, identification, IPv4 protocol, VLANs, interface and tunnel
 // depth. Overlapping fragments are accepted when the overlapping bytes agree (a repeated fragment)
@@ -61,8 +63,9 @@ class IpReassembler {
       : limits_(limits), maxSlots_(std::max<size_t>(1, size_t(std::max<int64_t>(limits.memoryBytes, 0)) / sizeof(Datagram))) {}
 
   // `p`: a fragment (p.isFragment) decoded from `frame` (p.capturedLength bytes). Sets
-  // p.fragmentRole (kPiece, or kNone for a fragment it cannot use) and, on a non-first fragment whose
-  // datagram's first fragment came before it, the datagram's protocol and ports; sets p.malformed when
+  // p.fragmentRole (kPiece, or kNone for a fragment it cannot use) and, on the first fragment and on a
+  // later one whose datagram's first fragment came before it, the datagram's View (its protocol and
+  // ports, a tunnel's inner addresses and ports); sets p.malformed when
   // the fragment damages its datagram. When `p` completes its datagram, returns a frame made of p's
   // bytes up to its IP header followed by the whole reassembled IP packet (valid until the next
   // call): decodeReassembled() then describes p by it. Otherwise returns nothing.
@@ -100,6 +103,28 @@ class IpReassembler {
     uint32_t begin = 0;
     uint32_t end = 0;
   };
+  // What the first fragment showed of the datagram, given to the fragments after it: its innermost
+  // addresses and ports (inside a tunnel whose inner headers the first fragment holds).
+  struct View {
+    uint8_t ipVersion = 0;
+    IpAddress srcIp;
+    IpAddress dstIp;
+    uint8_t ttl = 0;
+    uint8_t dscp = 0;
+    uint8_t ecn = 0;
+    uint8_t l4Protocol = 0;
+    bool hasPorts = false;
+    uint16_t srcPort = 0;
+    uint16_t dstPort = 0;
+    TunnelType tunnel = TunnelType::kNone;
+    uint8_t tunnelDepth = 0;
+    uint32_t tunnelId = 0;
+    IpAddress outerSrcIp;
+    IpAddress outerDstIp;
+
+    static View of(const DecodedPacket& p);
+    void applyTo(DecodedPacket& p) const;
+  };
   static constexpr uint32_t kNone = UINT32_MAX;
   // Disjoint runs of received data a datagram may have; one more gives it up (a flood of holes).
   static constexpr size_t kMaxRanges = 32;
@@ -114,10 +139,7 @@ class IpReassembler {
     uint8_t rangeCount = 0;
     bool endKnown = false;  // the last fragment (more-fragments clear) was seen
     bool haveFirst = false;
-    bool hasPorts = false;
-    uint8_t l4Protocol = 0;
-    uint16_t srcPort = 0;
-    uint16_t dstPort = 0;
+    View view;         // once haveFirst
     uint32_t end = 0;  // the data's length, once endKnown
     int64_t charged = 0;
   };
@@ -132,6 +154,10 @@ class IpReassembler {
   void drop(uint32_t slot, DecodedPacket& p, MalformedReason reason);
   // Records [begin, end) as received; false when that makes too many disjoint runs.
   static bool addRange(Datagram& d, uint32_t begin, uint32_t end);
+  // Writes into whole_ `frame` up to p's IP header, then `header` (patched to describe a whole packet
+  // of `dataLength` more bytes) and `data`; returns the IP packet's length, 0 when beyond 65535.
+  uint32_t writeWhole(const uint8_t* frame, const DecodedPacket& p, const uint8_t* header, uint32_t headerLength,
+                      const uint8_t* data, uint32_t dataLength);
 
   Limits limits_;
   size_t maxSlots_;

@@ -556,6 +556,12 @@ TEST(Engine, FragmentedTunnelCarrierIsDecapsulatedWhenWhole) {
   EXPECT_EQ(httpHosts(on), std::vector<std::string>{"o-o.preferred.telekomrs-beg1.v2.lscache8.c.youtube.com"});
   EXPECT_TRUE(httpHosts(off).empty());
   EXPECT_EQ(portZeroConnections(on), 0u);
+  // Every fragment counts where its datagram's inner packet does, as an unfragmented tunnel packet:
+  // the first fragment holds the inner headers. One connection, all 108 frames.
+  ASSERT_EQ(on["connections"].size(), 1u);
+  const auto& all = on["connections"][0]["allTime"];
+  EXPECT_EQ(all[0].get<uint64_t>() + all[2].get<uint64_t>(), 108u);
+  EXPECT_EQ(off["connections"].size(), 3u);  // inner (unfragmented packets), carrier, port-0 carrier
 }
 
 // The two TCP health defects found on 1kxun.pcap: connections ending by timeout or still open at the
