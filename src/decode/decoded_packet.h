@@ -147,6 +147,10 @@ struct DecodedPacket {
   // TCP/UDP/SCTP header decoded; on a non-first fragment only when IP reassembly gave it its
   // datagram's ports (fragmentRole kPiece, fragmentOffset != 0: filters do not match its ports).
   bool hasPorts = false;
+  // The TCP header's data offset is below 20 bytes or beyond the IP payload (kBadTcpHeaderLength): the
+  // ports count (the segment belongs to its connection), its flags, sequence numbers and window do
+  // not (a receiver drops it, RFC 9293 3.1; tshark shows no flags): TCP state and analysis skip it.
+  bool badTcpHeader = false;
   uint16_t srcPort = 0;
   uint16_t dstPort = 0;
   uint8_t tcpFlags = 0;

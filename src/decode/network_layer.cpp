@@ -29,6 +29,7 @@ void resetNetworkFields(DecodedPacket& out) {
   out.hasIpOptions = false;
   out.l4Protocol = 0;
   out.hasPorts = false;
+  out.badTcpHeader = false;
   out.srcPort = 0;
   out.dstPort = 0;
   out.tcpFlags = 0;

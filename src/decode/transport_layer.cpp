@@ -21,6 +21,7 @@ void decodeTcp(DecodeContext& ctx, ByteCursor cur) {
   out.tcpFlags = cur.u8(13);
   out.tcpWindow = cur.be16(14);
   if (headerLength < 20 || headerLength > cur.wireRemaining()) {
+    out.badTcpHeader = true;
     ctx.fail(MalformedReason::kBadTcpHeaderLength);
     return;
   }

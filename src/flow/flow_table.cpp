@@ -10,9 +10,10 @@ namespace netmeter {
 namespace {
 
 // A TCP header the connection's state follows: not a fragment whose datagram is not whole with it
-// (its flags come again with the reassembled datagram; DecodedPacket::fragmentRole).
+// (its flags come again with the reassembled datagram; DecodedPacket::fragmentRole), nor a header with
+// an impossible data offset (DecodedPacket::badTcpHeader).
 bool isTcp(const DecodedPacket& p) {
-  return p.l4Protocol == ipproto::kTcp && p.hasPorts && p.fragmentRole != FragmentRole::kPiece;
+  return p.l4Protocol == ipproto::kTcp && p.hasPorts && p.fragmentRole != FragmentRole::kPiece && !p.badTcpHeader;
 }
 
 // Decides whether the packet's sender is the client of a new connection.

@@ -96,6 +96,28 @@ TEST_F(FlowTableTest, RstIsTerminationReason) {
   EXPECT_EQ(u.connection->dir[kServerToClient].rst, 1);
 }
 
+// A TCP header with an impossible data offset (ip_fragmented_garbage.pcap's reassembled datagrams:
+// 16 and 8 bytes) belongs to its connection by its ports, but its flags are not taken: a receiver
+// drops it (RFC 9293 3.1), tshark shows none. Here a RST with data offset 4 closes nothing.
+TEST_F(FlowTableTest, BadTcpHeaderLengthCountsButItsFlagsDoNot) {
+  feed(tcp(true, tcpflag::kSyn), kT0);
+  frames_.push_back(test::buildFrame(tcp(false, tcpflag::kRst | tcpflag::kAck)));
+  std::vector<uint8_t>& frame = frames_.back();
+  DecodedPacket good;
+  decodePacket(test::rawPacket(frame, kT0 + 10), good);
+  frame[good.l4Offset + 12] = 0x40;  // data offset 4 words
+  DecodedPacket p;
+  decodePacket(test::rawPacket(frame, kT0 + 10), p);
+  EXPECT_EQ(p.malformed, MalformedReason::kBadTcpHeaderLength);
+  EXPECT_TRUE(p.badTcpHeader);
+  const FlowUpdate u = table_.update(p, account_);
+  ASSERT_NE(u.connection, nullptr);
+  EXPECT_FALSE(u.isNew);
+  EXPECT_EQ(u.connection->termination, TerminationReason::kActive);
+  EXPECT_EQ(u.connection->dir[kServerToClient].rst, 0);
+  EXPECT_FALSE(u.connection->finSeen[kServerToClient]);
+}
+
 TEST_F(FlowTableTest, IdleTimeoutEndsConnection) {
   FrameSpec udp;
   udp.l4Protocol = 17;

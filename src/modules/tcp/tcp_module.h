@@ -21,7 +21,7 @@ namespace netmeter {
 class TcpModule {
  public:
   void onPacket(const DecodedPacket& p, const FlowUpdate& flow, MemoryAccount& account) {
-    if (!p.isTcp() || flow.connection == nullptr) return;
+    if (!p.isTcp() || p.badTcpHeader || flow.connection == nullptr) return;
     onSegment(p, *flow.connection, flow.direction, account);
   }
   // Adds every changed connection's growth to the per-IP and global statistics.
