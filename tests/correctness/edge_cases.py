@@ -11,6 +11,11 @@ exactly 120 s and of 120.5 s (netmeter's idle timeout is strict); bad IPv4 heade
 VLAN tags; IPv4-mapped IPv6; out-of-order timestamps; a host talking to itself on one port; MPLS
 with IPv6; GTP-U with an extension header; GRE with checksum, key and sequence; Teredo with origin
 indication; a VXLAN packet cut by the snap length inside the inner IP header; Ethernet padding.
+IP reassembly (netmeter's IpReassembler): fragments out of order (a later one before the first);
+a fragmented VXLAN carrier (the completing fragment counts on the inner packet); a repeated
+fragment with the same bytes; an overlap with different bytes (the datagram dropped); fragments 31 s
+apart (the first given up after 30 s); a first fragment cut by the snap length; a RST in a first
+fragment whose datagram never completes, then a new SYN (the RST is not followed).
 """
 
 import socket
@@ -35,6 +40,19 @@ def ip4(src, dst, proto, payload, opts=b"", total_length=None):
     h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, tl, 1, 0, 64, proto, 0,
                     socket.inet_aton(src), socket.inet_aton(dst)) + opts
     return h[:10] + struct.pack("!H", checksum(h)) + h[12:] + payload
+
+
+def ip4_fragment(src, dst, proto, ident, offset, more, data):
+    """An IPv4 fragment: `data` at byte `offset` of datagram `ident`."""
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), ident, (0x2000 if more else 0) | offset // 8,
+                    64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    return h[:10] + struct.pack("!H", checksum(h)) + h[12:] + data
+
+
+def fragments(src, dst, proto, ident, datagram, size):
+    """The datagram's payload in fragments of `size` bytes (a multiple of 8), in order."""
+    return [ip4_fragment(src, dst, proto, ident, off, off + size < len(datagram), datagram[off:off + size])
+            for off in range(0, len(datagram), size)]
 
 
 def ip6(src, dst, next_header, payload):
@@ -148,6 +166,41 @@ def packets():
     add(frame[:14 + 20 + 8 + 8 + 14 + 10], orig=len(frame))
     # Ethernet padding after the IP packet.
     add(eth(ip4("10.14.0.1", "10.14.0.2", 6, tcp(1, 2, ACK))) + b"\0" * 6)
+
+    # IP reassembly. Out of order: the last fragment (before the first: a port-0 connection for
+    # netmeter), the first, the middle one (completes the datagram).
+    first, middle, last = fragments("10.20.0.1", "10.20.0.2", 17, 0x1001, udp(7001, 7002, b"o" * 40), 16)
+    for f in (last, first, middle):
+        add(eth(f))
+    # A fragmented VXLAN carrier: the first fragment counts on the outer addresses and UDP
+    # connection, the last one (it completes the datagram) on the inner packet.
+    vx = vxlan(44, eth(ip4("10.21.0.1", "10.21.0.2", 17, udp(9000, 9001, b"v" * 100))))
+    for f in fragments("192.0.2.50", "192.0.2.51", 17, 0x1002, udp(40002, 4789, vx), 64):
+        add(eth(f))
+    # A repeated first fragment (same bytes: kept), then the rest.
+    frags = fragments("10.22.0.1", "10.22.0.2", 17, 0x2001, udp(7101, 7102, b"r" * 16), 16)
+    for f in (frags[0], frags[0], frags[1]):
+        add(eth(f))
+    # An overlap with different bytes: netmeter drops the datagram there; the last fragment then
+    # starts a datagram without its first fragment (tshark reassembles all four).
+    frags = fragments("10.23.0.1", "10.23.0.2", 17, 0x3001, udp(7201, 7202, b"c" * 32), 16)
+    other = ip4_fragment("10.23.0.1", "10.23.0.2", 17, 0x3001, 16, True, b"C" * 16)
+    for f in (frags[0], frags[1], other, frags[2]):
+        add(eth(f))
+    # Fragments 31 s apart: the first is given up after 30 s; the last has no first fragment then.
+    frags = fragments("10.24.0.1", "10.24.0.2", 17, 0x4001, udp(7301, 7302, b"t" * 16), 16)
+    add(eth(frags[0]))
+    add(eth(frags[1]), dt=31)
+    # A first fragment cut by the snap length (analyzed alone), then the last fragment.
+    frags = fragments("10.25.0.1", "10.25.0.2", 17, 0x5001, udp(7401, 7402, b"s" * 40), 32)
+    add(eth(frags[0])[:14 + 20 + 16], orig=len(eth(frags[0])))
+    add(eth(frags[1]))
+    # A RST in a first fragment whose datagram never completes: netmeter does not follow the flags
+    # of a fragment until its datagram is whole, so the SYN after it stays on the same connection.
+    add(eth(ip4("10.26.0.1", "10.26.0.2", 6, tcp(6001, 80, SYN, seq=100))))
+    rst = tcp(80, 6001, RST | ACK, seq=0, data=b"x" * 20)
+    add(eth(ip4_fragment("10.26.0.2", "10.26.0.1", 6, 0x6001, 0, True, rst[:24])))
+    add(eth(ip4("10.26.0.1", "10.26.0.2", 6, tcp(6001, 80, SYN, seq=5000))), dt=1)
     return out
 
 

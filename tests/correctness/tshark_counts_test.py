@@ -11,22 +11,33 @@ corner cases (edge_cases.py) and for two traces made by netmeter-generate, this 
 Bytes are the original frame length (pcap "len", layer 2 included, FCS not), as tshark counts them.
 See README.md next to this file for how tshark counts and for every known, justified difference.
 
-How the comparison is built (three links, each one checked):
+How the comparison is built (each link checked):
 
- 1. tshark's own tables (`-q -z endpoints,ip -z endpoints,ipv6 -z conv,ip -z conv,ipv6 -z conv,tcp
-    -z conv,udp`, default preferences) are the reference. Their conversation tables print bytes
-    rounded down to kB/MB above 9999 bytes, so exact bytes come from link 2.
- 2. A second tshark run prints one line per packet (frame length, protocol stack, every IP / TCP /
-    UDP layer) together with the same tables. The test rebuilds tshark's tables from those lines
-    ("tshark model") and requires them to equal tshark's printed tables exactly (frames, exact bytes
-    where printed, the kB/MB rendering otherwise). Only then are the per-packet lines trusted. This
-    run disables IP reassembly (see README: netmeter does not reassemble); the test checks that this
-    changes nothing but TCP/UDP conversations that contain IP fragments.
- 3. From the same per-packet lines the test derives "netmeter's view" of the traffic by applying
-    netmeter's documented semantics, each one explained where it is applied below (innermost IP of a
-    tunnel, no ICMP-error payloads, no reassembly, netmeter's connection split rules and VLAN key).
-    netmeter's JSON must equal that view exactly. Where the view differs from tshark's raw tables the
-    test prints what was excluded or split and why.
+ 1. tshark's own tables (`-z endpoints,ip -z endpoints,ipv6 -z conv,ip -z conv,ipv6 -z conv,tcp
+    -z conv,udp`) are the reference. Their conversation tables print bytes rounded down to kB/MB
+    above 9999 bytes, so exact bytes come from link 2.
+ 2. tshark prints one line per packet (frame length, protocol stack, every IP / TCP / UDP layer)
+    together with the same tables. The test rebuilds tshark's tables from those lines ("tshark
+    model") and requires them to equal tshark's printed tables exactly (frames, exact bytes where
+    printed, the kB/MB rendering otherwise). Only then are the per-packet lines trusted. This run
+    has IP reassembly off, so that every fragment shows its own headers. For a capture with IP
+    fragments, a second such run with reassembly on (tshark's default) is checked the same way
+    against its own tables, and the two runs' tables must differ only where fragments are.
+ 3. netmeter reassembles IP datagrams (src/decode/ip_reassembler.*). Its rules are replayed on the
+    fragments (ip_reassembly_model.py: which fragments it can use, the datagram key, overlaps,
+    inconsistent ends, the 30 s timeout, when a datagram becomes whole), reading each fragment's
+    header and data from the frame bytes of a third tshark run (JSON with raw bytes, fragments
+    only) at the position tshark dissected it. Every datagram the replay completes must be one
+    tshark's reassembly completes in the same frame with the same length; the reassembly-on line of
+    that frame then gives the whole datagram's layers (the inner packet of a tunnel carrier). A
+    datagram only tshark completes needs a reason from the replay (netmeter dropped it or gave it
+    up). The replay's totals must equal the ones netmeter reports (trace.ipReassembly).
+ 4. From the per-packet lines (reassembly off) and the replay the test derives "netmeter's view" of
+    the traffic by applying netmeter's documented semantics, each one explained where it is applied
+    below (innermost IP of a tunnel, no ICMP-error payloads, fragments as its reassembly treats them,
+    netmeter's connection split rules and VLAN key). netmeter's JSON must equal that view exactly.
+    Where the view differs from tshark's raw tables the test prints what was excluded or split and
+    why.
 
 Exit status: 0 when every capture matches, 1 on any unexplained mismatch, 77 (ctest SKIP) when
 tshark is not installed, 2 on usage errors.
@@ -34,16 +45,20 @@ tshark is not installed, 2 on usage errors.
 
 import argparse
 import concurrent.futures
+import copy
 import ipaddress
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import ip_reassembly_model  # noqa: E402 (after the line above)
 from shared_captures import SKIP_RETURN_CODE, find_captures
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -75,7 +90,11 @@ FIELDS = [
     "ipv6.routing.type", "ipv6.routing.segleft", "ipv6.routing.src.addr",
     "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.flags", "tcp.hdr_len",
     "udp.srcport", "udp.dstport", "udp.stream",
-    "vlan.id", "ieee8021ad.id", "_ws.short", "_ws.malformed", "_ws.unreassembled",
+    "vlan.id", "ieee8021ad.id", "tcp.len",
+    # Only in the run with IP reassembly on: on the IP header of the fragment that completes a datagram.
+    "ip.reassembled.length", "ipv6.reassembled.length",
+    "ip.fragment.overlap.conflict", "ipv6.fragment.overlap.conflict",
+    "_ws.short", "_ws.malformed", "_ws.unreassembled",
 ]
 F = {name: i for i, name in enumerate(FIELDS)}
 
@@ -198,21 +217,26 @@ class IpLayer:
     # tapped: tshark's IP tap counts this layer (see parse_packet).
     # l4dst: the destination tshark gives the TCP/UDP header (see parse_packet).
     # damaged: tshark's dissection of this header raised an exception (cut short or malformed).
+    # reassembled: with IP reassembly on, the datagram length tshark reassembled at this header
+    # (this frame completes it), else None.
     __slots__ = ("fam", "src", "dst", "frag", "later_frag", "tok", "in_error", "tapped", "l4dst",
-                 "damaged")
+                 "damaged", "reassembled")
 
 
 class L4Layer:
     # tapped: tshark's TCP/UDP tap counts this layer; ports: netmeter can read the ports.
+    # bogus: a TCP header length below 20 with 20 bytes there: tshark stops before the flags and
+    # its tap, netmeter reads the ports and flags (flags then None: the model supplies them).
     __slots__ = ("proto", "sport", "dport", "stream", "flags", "tok", "in_error", "ip", "tapped",
-                 "ports")
+                 "ports", "bogus")
 
 
 class Packet:
     # bogus_l3: the first IP header has no addresses (tshark: "Bogus IPv4 version" and the like).
     # bad_time: the record's sub-second field is out of range (tshark prints 10 fraction digits).
+    # conflict: tshark reports conflicting bytes in the fragments it reassembled in this frame.
     __slots__ = ("num", "length", "ns", "rel", "tokens", "ips", "l4s", "vlans", "bogus_l3",
-                 "bad_time")
+                 "bad_time", "conflict")
 
 
 def _occ(row, name):
@@ -238,9 +262,10 @@ def _last_index(tokens, tok):
     return max((i for i, t in enumerate(tokens) if t == tok), default=-1)
 
 
-def parse_packet(line):
-    """One per-packet line -> Packet. Layers are placed with frame.protocols (the protocol stack,
-    outermost first); every IP / TCP / UDP token consumes the next occurrence of its fields.
+def parse_packet(line, reassembly=False):
+    """One per-packet line -> Packet (`reassembly`: from the run with IP reassembly on). Layers are
+    placed with frame.protocols (the protocol stack, outermost first); every IP / TCP / UDP token
+    consumes the next occurrence of its fields.
 
     Which layers tshark's taps count (each rule is checked against tshark's tables, link 2):
     - not the IP/TCP/UDP headers quoted inside an ICMP/ICMPv6 error (pinfo->flags.in_error_pkt);
@@ -249,9 +274,14 @@ def parse_packet(line):
       header cut short is dissected partly but not counted;
     - not an IPv6 header whose fragment header has a non-zero offset: tshark's IPv6 tap runs only
       for a packet whose payload it dissects (the first fragment when reassembly is off, the
-      reassembling fragment when it is on), whereas the IPv4 tap counts every fragment;
+      reassembling fragment when it is on: with reassembly on, an IPv6 fragment header's packet is
+      counted only in the frame that completes the datagram), whereas the IPv4 tap counts every
+      fragment;
     - not a TCP header that does not fit in the IP payload (a first fragment carrying only part of
-      it): tshark shows the fields it can read but leaves before its tap (no tcp.len).
+      it): tshark shows the fields it can read but leaves before its tap (no tcp.len);
+    - not a TCP header whose length field says less than 20 bytes ("bogus TCP header length"):
+      tshark shows the ports and leaves before the flags and its tap. netmeter reads the ports
+      and flags of such a header when 20 bytes are there (src/decode/transport_layer.cpp).
     An IPv6 type 0 routing header with segments left makes tshark give the TCP/UDP header the
     routing header's final address as destination (pinfo->dst, for the pseudo-header)."""
     row = line.split("\t")
@@ -317,6 +347,7 @@ def parse_packet(line):
             layer.in_error = in_error
             layer.tapped = not in_error and layer.dst is not None
             layer.damaged = False
+            layer.reassembled = None
             if layer.src is None or layer.dst is None:
                 # No addresses: tshark could not read this header and does not count it. When it is
                 # the first one (an IPv4 EtherType with a version 6 header, which tshark then
@@ -347,22 +378,48 @@ def parse_packet(line):
             stream = take(tok + ".stream")
             flags = take("tcp.flags") if tok == "tcp" else "0"
             hlen = take("tcp.hdr_len") if tok == "tcp" else "8"
-            # A TCP header length below 20 is bogus (tshark stops before its tap). A header that
-            # runs past the end of a first fragment raises an exception that tshark reports as
-            # "Unreassembled Packet" (also before the tap); netmeter has no complete header then.
+            seglen = take("tcp.len") if tok == "tcp" else None
+            # A TCP header length below 20 is bogus (tshark stops before the flags and its tap;
+            # netmeter reads ports and flags when the 20 bytes of a header are there, tcp.len then
+            # being what follows the bogus length). A header that runs past the end of a first
+            # fragment raises an exception that tshark reports as "Unreassembled Packet" (also
+            # before the tap); netmeter has no complete header then.
             complete = hlen is not None and int(hlen) >= 20 if tok == "tcp" else True
+            layer.bogus = (tok == "tcp" and hlen is not None and int(hlen) < 20 and seglen is not None
+                           and int(hlen) + int(seglen) >= 20)
             if excepted.get(tok) == "unreassembled" and t_index == _last_index(p.tokens, tok):
                 complete = False
-            layer.ports = sport is not None and dport is not None and flags is not None and complete
+            layer.ports = sport is not None and dport is not None and (
+                flags is not None and complete or layer.bogus)
             layer.sport = int(sport) if sport is not None else 0
             layer.dport = int(dport) if dport is not None else 0
             layer.stream = int(stream) if stream is not None else -1
             layer.flags = int(flags, 16) if flags not in (None, "0") else 0
+            if layer.bogus:
+                layer.flags = None  # not shown by tshark; netmeter reads them
             layer.tok = t_index
             layer.in_error = in_error
             layer.ip = len(p.ips) - 1  # the IP header this segment travels in (pinfo->src/dst)
-            layer.tapped = not in_error and layer.ports and stream is not None and layer.ip >= 0
+            layer.tapped = (not in_error and layer.ports and not layer.bogus and stream is not None
+                            and layer.ip >= 0)
             p.l4s.append(layer)
+    p.conflict = False
+    if reassembly:
+        # The reassembled datagram's fields are in the IP tree of the header whose fragment
+        # completed it: one occurrence per such header, which must be a fragment.
+        for fam, name in ((4, "ip."), (6, "ipv6.")):
+            lengths = occ[name + "reassembled.length"]
+            frags = [l for l in p.ips if l.fam == fam and l.frag and not l.in_error]
+            if lengths and len(lengths) != len(frags):
+                raise HarnessError("frame %d: %d reassembled %s datagram(s) for %d fragment header(s)"
+                                   % (p.num, len(lengths), name[:-1], len(frags)))
+            for layer, length in zip(frags if lengths else [], lengths):
+                layer.reassembled = int(length)
+            for layer in frags:
+                if fam == 6:
+                    # IPv6 tap: only where tshark dissects the payload (see above).
+                    layer.tapped = layer.reassembled is not None
+            p.conflict = p.conflict or bool(occ[name + "fragment.overlap.conflict"])
     # An exception names the protocol that raised it; it is the last layer of that protocol (a
     # layer without addresses, which is not in p.ips, may be the one).
     for tok in excepted:
@@ -485,8 +542,9 @@ def innermost_ip(p):
         return None
     cur, depth = candidates[0], 0
     for nxt in candidates[1:]:
-        # A fragmented carrier is not decapsulated (netmeter does not reassemble; the first
-        # fragment shows the carrier's ports, later ones no ports).
+        # A fragment is not decapsulated (its first piece shows the carrier's ports, later ones no
+        # ports); the fragment that completes the datagram is decoded from the whole datagram,
+        # which the replay of netmeter's reassembly gives as a packet whose header is no fragment.
         if p.ips[cur].frag:
             break
         if not netmeter_decapsulates(p.tokens[p.ips[cur].tok + 1:p.ips[nxt].tok]):
@@ -514,7 +572,7 @@ def classify(p, idx, reasons):
     if any(i > idx for i in tapped):
         cur = p.ips[idx]
         if cur.frag:
-            why = "carrier is an IP fragment (netmeter does not reassemble)"
+            why = "carrier is an IP fragment whose datagram is not whole with it"
         elif sum(1 for i in range(idx) if not p.ips[i].in_error) >= NETMETER_MAX_TUNNEL_DEPTH:
             why = "more than %d tunnel levels" % NETMETER_MAX_TUNNEL_DEPTH
         elif idx + 1 < len(p.ips) and p.ips[idx + 1].damaged:
@@ -536,7 +594,10 @@ def classify(p, idx, reasons):
             reasons["%s header on a tunnel carrier or inside an undecapsulated tunnel: tshark "
                     "conversation, not a netmeter connection" % PROTO_NAME[l4.proto]] += 1
     for l4 in view_l4:
-        if not l4.tapped:
+        if l4.bogus:
+            reasons["tcp header length below 20 (tshark: \"bogus TCP header length\", no flags, no "
+                    "conversation): netmeter reads its ports and flags and counts it"] += 1
+        elif not l4.tapped:
             reasons["%s header tshark dissected with an exception (malformed, or options cut by "
                     "the capture length): not in tshark's table, netmeter read the ports and counts "
                     "it" % PROTO_NAME[l4.proto]] += 1
@@ -545,24 +606,49 @@ def classify(p, idx, reasons):
                     "header's destination" % PROTO_NAME[l4.proto]] += 1
 
 
-def netmeter_view(packets, timeouts):
+def netmeter_view(packets, timeouts, plan=None):
     """The traffic as netmeter's documented semantics count it, from tshark's dissection:
     - IP statistics for the innermost IP header of a decapsulated tunnel only;
     - connections from the TCP/UDP header carried by that innermost IP header, keyed by protocol,
-      outer VLAN id and both endpoints, split by netmeter's rules (module docstring)."""
+      outer VLAN id and both endpoints, split by netmeter's rules (module docstring);
+    - IP fragments as netmeter's reassembly treats them (`plan`, from replay_reassembly): each is
+      counted with its own frame and addresses; a later fragment whose datagram's first fragment
+      came before it on the datagram's connection (else on a port-0 connection, not compared);
+      the fragment that completes a datagram as the whole datagram (tunnels inside decapsulated);
+      no TCP flags of a fragment that does not complete its datagram (FlowTable follows them only
+      from the whole datagram)."""
     c = Counts()
     active = {}
     tcp_to, tcp_closed_to, udp_to = (t * 10**9 for t in timeouts)
+    plan = plan or {}
     for p in packets:
-        idx = innermost_ip(p)
-        classify(p, idx, c.reasons)
+        dec = plan.get(p.num)
+        q = dec.whole if dec is not None and dec.role == "whole" else p
+        idx = innermost_ip(q)
+        classify(q, idx, c.reasons)
+        if dec is not None:
+            c.reasons[REASSEMBLY_REASONS[dec.role if dec.role != "piece" else
+                                         "first" if dec.ports == "own" else
+                                         "later" if dec.ports is not None else "orphan"]] += 1
         if idx is None:
             continue
-        ip = p.ips[idx]
+        ip = q.ips[idx]
         c.add_ip(ip.src, ip.dst, p.length)
-        l4 = next((l for l in p.l4s if l.ip == idx and not l.in_error and l.ports), None)
+        l4 = next((l for l in q.l4s if l.ip == idx and not l.in_error and l.ports), None)
+        flags = l4.flags if l4 is not None else 0
+        if dec is not None and dec.role == "piece":
+            flags = 0  # not followed (FlowTable isTcp: not a kPiece)
+            if dec.ports is None:
+                l4 = None  # a port-0 connection (not compared)
+            elif dec.ports != "own":
+                proto, sport, dport = dec.ports
+                l4 = L4Layer()
+                l4.proto, l4.sport, l4.dport, l4.stream = proto, sport, dport, -1
         if l4 is None:
             continue
+        if l4.proto == TCP and flags is None:
+            raise HarnessError("frame %d: a bogus TCP header length outside a datagram the model "
+                               "reassembled: its flags are not known" % p.num)
         src, dst = (ip.src, l4.sport), (ip.dst, l4.dport)
         vlan = p.vlans[0] if p.vlans else None
         key = (l4.proto, vlan, frozenset((src, dst)))
@@ -571,20 +657,115 @@ def netmeter_view(packets, timeouts):
             closed = conv.proto == TCP and (len(conv.fin) == 2 or conv.rst)
             timeout = (tcp_closed_to if closed else tcp_to) if conv.proto == TCP else udp_to
             idle = p.ns - conv.last_ns > timeout
-            pure_syn = l4.proto == TCP and (l4.flags & 0x12) == 0x02
+            pure_syn = l4.proto == TCP and (flags & 0x12) == 0x02
             if idle or (closed and pure_syn):
                 conv = None
         if conv is None:
             conv = active[key] = Conv(l4.proto, vlan, src, p)
             c.convs[(key, len(c.convs))] = conv
         conv.add(src, dst, p)
-        conv.streams.add(l4.stream)
+        if l4.stream >= 0:
+            conv.streams.add(l4.stream)
         if l4.proto == TCP:
-            if l4.flags & 0x01:
+            if flags & 0x01:
                 conv.fin.add(src)
-            if l4.flags & 0x04:
+            if flags & 0x04:
                 conv.rst = True
     return c
+
+
+REASSEMBLY_REASONS = {
+    "none": "IP fragment netmeter's reassembly cannot use (IP length missing or beyond the frame, "
+            "cut by the snap length): analyzed alone, as without reassembly",
+    "first": "first IP fragment, datagram not whole with it: counted on the connection of the "
+             "transport header it holds (port 0 without one), TCP flags not followed",
+    "later": "later IP fragment counted on its datagram's TCP/UDP connection (the first fragment "
+             "came before it); tshark's per-packet tables count it in no conversation",
+    "orphan": "later IP fragment before its datagram's first fragment (or without ports): netmeter's "
+              "port-0 connection, not compared",
+    "whole": "IP fragment that completes its datagram: counted as the whole datagram (its transport "
+             "header and tunnels inside), as tshark's reassembly counts it",
+}
+
+
+def replay_reassembly(packets, packets3, frags):
+    """netmeter's IP reassembly replayed on the capture (ip_reassembly_model.Reassembler), each link
+    checked: the fragments' headers read from the frame bytes must be the ones tshark dissected;
+    every datagram the replay completes must be one tshark's reassembly (run with reassembly on,
+    `packets3`) completes in the same frame, with the same length and without conflicting bytes,
+    and tshark's dissection of that frame then gives the whole datagram's layers (the inner ones of
+    a tunnel carrier); a datagram tshark completes and the replay does not needs a reason from the
+    replay (netmeter dropped or gave it up, or could not use the completing fragment).
+
+    Returns ({frame: Decision}, model, notes); a "whole" Decision carries `whole`, the frame's
+    packet from `packets3` with the completed header made a whole packet."""
+    model = ip_reassembly_model.Reassembler()
+    plan, notes = {}, []
+    by_num = {q.num: q for q in packets3}
+    for p in packets:
+        idx = innermost_ip(p)
+        if idx is None or not p.ips[idx].frag:
+            continue
+        f = frags.get(p.num)
+        # The IP headers tshark's JSON lists are the packet's, quoted ones (ICMP errors) aside.
+        ordinal = sum(1 for layer in p.ips[:idx] if not layer.in_error)
+        h = f.ips[ordinal] if f is not None and ordinal < len(f.ips) else None
+        if h is None or (h.src, h.dst) != (p.ips[idx].src, p.ips[idx].dst) or not h.frag:
+            raise HarnessError("frame %d: the fragment's header is not where tshark's JSON puts it" % p.num)
+        own = next(((l.proto, l.sport, l.dport) for l in p.l4s
+                    if l.ip == idx and not l.in_error and l.ports and l.proto in (TCP, UDP)), None)
+        dec = model.add(p.num, p.ns, f, ordinal, p.vlans, ordinal, own)
+        dec.whole = None
+        plan[p.num] = dec
+        if dec.role != "whole":
+            continue
+        q = by_num.get(p.num)
+        layer = q.ips[idx] if q is not None and idx < len(q.ips) else None
+        if layer is None or (layer.src, layer.dst) != (p.ips[idx].src, p.ips[idx].dst) or \
+                layer.reassembled is None:
+            raise HarnessError("frame %d completes a datagram (frames %s) for netmeter; tshark's reassembly "
+                               "does not complete it there, so its inner layers are unknown"
+                               % (p.num, frames_text(dec.frames)))
+        if layer.reassembled != dec.length:
+            raise HarnessError("frame %d: tshark reassembled %d bytes, the replay %d"
+                               % (p.num, layer.reassembled, dec.length))
+        if q.conflict:
+            raise HarnessError("frame %d: tshark reports conflicting fragment bytes the replay found equal"
+                               % p.num)
+        whole = copy.copy(q)
+        whole.ips = list(q.ips)
+        whole.ips[idx] = copy.copy(layer)
+        whole.ips[idx].frag = whole.ips[idx].later_frag = False
+        whole.l4s = [copy.copy(l) for l in q.l4s]
+        for l4 in whole.l4s:
+            if l4.ip != idx or l4.in_error or not l4.ports:
+                continue
+            # The transport header right after the reassembled IP header is the datagram's first
+            # bytes: its ports must be tshark's; a bogus TCP header's flags come from there.
+            if dec.data[0:4] != struct.pack("!HH", l4.sport, l4.dport):
+                raise HarnessError("frame %d: the reassembled datagram's ports are not tshark's" % p.num)
+            if l4.bogus:
+                l4.flags = dec.data[13]
+        dec.whole = whole
+    model.finish()
+    for q in packets3:
+        dec = plan.get(q.num)
+        for k, layer in enumerate(q.ips):
+            if layer.reassembled is None or (dec is not None and dec.role == "whole"):
+                continue
+            # Why the replay does not complete it: what happened to datagrams with that header's
+            # addresses and identification up to this frame.
+            f = frags.get(q.num)
+            ordinal = sum(1 for x in q.ips[:k] if not x.in_error)
+            h = f.ips[ordinal] if f is not None and ordinal < len(f.ips) else None
+            why = [text for frame, key, text in model.events
+                   if h is not None and frame <= q.num and key[1:4] == (h.src, h.dst, h.ident)]
+            if not why:
+                raise HarnessError("tshark completes a datagram in frame %d that netmeter's reassembly "
+                                   "(replayed) does not, for no reason the replay knows" % q.num)
+            notes.append("reassembly: tshark completes a datagram in frame %d, netmeter does not: %s"
+                         % (q.num, "; ".join(why[-2:])))
+    return plan, model, notes
 
 
 # --------------------------------------------------------------------------------------------------
@@ -667,10 +848,10 @@ def fragment_scope(packets):
 
 
 def check_reassembly_effect(spec, nodefrag, packets):
-    """tshark's default run (reassembly on) must differ from the per-packet run (reassembly off) only
-    where fragments are: reassembly moves the counting of a datagram's payload (and of the IPv6
-    header, see parse_packet) to the fragment that completes it. Returns notes; raises HarnessError
-    for a difference elsewhere."""
+    """tshark's tables with reassembly on must differ from the ones with reassembly off only where
+    fragments are: reassembly moves the counting of a datagram's payload (and of the IPv6 header,
+    see parse_packet) to the fragment that completes it. Returns notes; raises HarnessError for a
+    difference elsewhere."""
     addrs, pairs, l4 = fragment_scope(packets)
     notes = []
     diff = [ip for ip in set(spec["endpoints"]) | set(nodefrag["endpoints"])
@@ -695,10 +876,10 @@ def check_reassembly_effect(spec, nodefrag, packets):
                                        "carries no fragment" % (name, sorted(k)))
                 changed += 1
     if changed:
-        notes.append("reassembly: tshark's default tables count a reassembled datagram's payload (and "
-                     "IPv6 fragments) on the completing fragment; %d table entr(ies) differ from the "
-                     "per-fragment counting netmeter does (no reassembly), compared per fragment"
-                     % changed)
+        notes.append("reassembly: tshark's tables with and without IP reassembly differ in %d entr(ies), "
+                     "all where fragments are (with reassembly a datagram's transport header, and an "
+                     "IPv6 fragment's header, count only on the fragment that completes it); netmeter's "
+                     "view follows the replay of its own reassembly" % changed)
     return notes
 
 
@@ -910,13 +1091,30 @@ def check_capture(name, path, opts, workdir):
         nodefrag = parse_tables(table_lines)
         tsm = tshark_model(packets)
         check_model_against_tables(tsm, nodefrag, "IP reassembly off")
+        plan = model = None
         if any(layer.frag for p in packets for layer in p.ips):
             # tshark's default tables (reassembly on) differ only where fragments are; without
             # fragments the two runs are the same (the two preferences act on fragments only), so
-            # the default run is only needed here.
-            rc2, out2, err2 = run_tshark(opts.tshark, path, decode_as + ["-q"], env)
-            res.notes += check_reassembly_effect(parse_tables(out2), nodefrag, packets)
-        view = netmeter_view(packets, (opts.tcp_timeout, opts.tcp_closed_timeout, opts.udp_timeout))
+            # the default run is only needed here. It prints the per-packet lines too, checked
+            # against its own tables like the first run's: they give the layers of the frames that
+            # complete a datagram. A third run gives the fragments' bytes for the replay of
+            # netmeter's reassembly (replay_reassembly).
+            fields = ["-T", "fields", "-E", "occurrence=a", "-E", "separator=/t"] + sum((["-e", f] for f in FIELDS), [])
+            rc2, out2, err2 = run_tshark(opts.tshark, path, decode_as + fields, env)
+            rows3, tables3 = split_output(out2)
+            packets3 = [parse_packet(l, reassembly=True) for l in rows3 if l.strip()]
+            defrag = parse_tables(tables3)
+            check_model_against_tables(tshark_model(packets3), defrag, "IP reassembly on")
+            if [q.num for q in packets3] != [p.num for p in packets]:
+                raise HarnessError("the runs with and without IP reassembly show different frames")
+            res.notes += check_reassembly_effect(defrag, nodefrag, packets)
+            try:
+                frags = ip_reassembly_model.fragment_layers(opts.tshark, path, decode_as, env)
+                plan, model, notes = replay_reassembly(packets, packets3, frags)
+            except ip_reassembly_model.ModelError as e:
+                raise HarnessError("IP reassembly replay: %s" % e)
+            res.notes += notes
+        view = netmeter_view(packets, (opts.tcp_timeout, opts.tcp_closed_timeout, opts.udp_timeout), plan)
         res.notes += explain_view(tsm, view)
         if tshark_damage:
             res.notes.append("tshark: %s" % "; ".join(tshark_damage[:2]))
@@ -957,7 +1155,7 @@ def check_capture(name, path, opts, workdir):
                              "unsupported_link_type and left out" % (
                                  ", ".join(NETMETER_UNDECODED_LINKS[l] for l in links), unsupported))
             kept = [p for p in packets if not (p.tokens and p.tokens[0] in NETMETER_UNDECODED_LINKS)]
-            view = netmeter_view(kept, (opts.tcp_timeout, opts.tcp_closed_timeout, opts.udp_timeout))
+            view = netmeter_view(kept, (opts.tcp_timeout, opts.tcp_closed_timeout, opts.udp_timeout), plan)
         else:
             res.ok = False
             res.lines.append("netmeter reports %d packet(s) of an unsupported link type; tshark decodes "
@@ -978,6 +1176,12 @@ def check_capture(name, path, opts, workdir):
         # bits), netmeter clamps it. No right answer; connection times are not compared here.
         res.notes.append("invalid timestamps in frame(s) %s: tshark and netmeter normalise them "
                          "differently; connection start/last times not compared" % frames_text(bad_times))
+    if model is not None:
+        # netmeter's own reassembly totals (the report's trace.ipReassembly) against the replay's.
+        got = trace.get("ipReassembly")
+        if got != model.stats:
+            res.ok = False
+            res.lines.append("IP reassembly totals: replay %s, netmeter %s" % (model.stats, got))
     res.stats, bad = compare_with_netmeter(view, report, compare_times=not bad_times)
     if bad:
         res.ok = False

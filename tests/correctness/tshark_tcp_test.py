@@ -3,9 +3,12 @@
 
 For every capture under <shared>/pcaps that contains TCP, this test runs
 
-  tshark -r FILE -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields ... (one line per TCP
-  packet: the innermost addresses and ports, flags, length, window, SYN options, tcp.analysis.*)
+  tshark -r FILE -T fields ... (one line per TCP packet: the innermost addresses and ports, flags,
+  length, window, SYN options, tcp.analysis.*)
   netmeter analyze FILE --json OUT
+
+both reassembling IP fragments (tshark's default, netmeter's default): a fragmented segment is
+one TCP packet, the fragment that completes its datagram, analyzed whole by both
 
 and compares, per direction of a TCP connection (client->server, server->client), the number of
 packets tshark flags as
@@ -20,7 +23,9 @@ packets tshark flags as
 
 the bytes and segments
 
-  payload_bytes        sum of tcp.len vs .payloadBytes
+  payload_bytes        sum of tcp.len vs .payloadBytes (none for a header length below 20 bytes:
+                       tshark shows "bogus TCP header length" and analyzes nothing of it; its
+                       tcp.len is what follows the bogus length, netmeter's payload is none)
   payload_segments     packets with tcp.len > 0 vs .payloadSegments
   retransmitted_bytes  sum of tcp.len over the packets counted as retransmission above (all three
                        kinds) vs .retransmittedBytes
@@ -98,14 +103,17 @@ RECORDED_AGREEMENT = {
     "sack_permitted": 1.0,         # 2753 / 2753
     "min_window": 1.0,             # 534 / 534 directions with both SYNs seen
     "max_window": 1.0,             # 534 / 534
-    "max_bytes_in_flight": 0.9832,  # 2707 / 2753 (difference 8: definitions)
+    # 2710 / 2759 (difference 8: definitions). 2707 / 2753 before the comparison reassembled IP
+    # (2026-12): 6 more directions, 3 of them difference 8 (ip_fragmented_garbage.pcap's one-segment
+    # directions; gtp1_gn_normal_incl_fragmentation.pcap's server, whose capture lost 4 fragments).
+    "max_bytes_in_flight": 0.9822,
     "closed_by": 1.0,              # 2390 / 2390
     "termination": 1.0,            # 2390 / 2390
 }
 
 FIELDS = [
     "frame.number", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
-    "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.flags",
+    "tcp.srcport", "tcp.dstport", "tcp.stream", "tcp.flags", "tcp.hdr_len",
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
     "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
     "tcp.analysis.duplicate_ack", "tcp.analysis.zero_window", "tcp.analysis.initial_rtt",
@@ -161,7 +169,7 @@ def new_direction():
 
 
 def tshark_directions(tshark, capture, env):
-    cmd = [tshark, "-n", "-r", capture, "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE",
+    cmd = [tshark, "-n", "-r", capture,
            "-Y", "tcp", "-T", "fields", "-E", "occurrence=a", "-E", "separator=/t"]
     for f in FIELDS:
         cmd += ["-e", f]
@@ -194,6 +202,8 @@ def tshark_directions(tshark, capture, env):
         frame = row[F["frame.number"]]
         flags = int(row[F["tcp.flags"]], 16) if row[F["tcp.flags"]] else 0
         length = int(row[F["tcp.len"]]) if row[F["tcp.len"]] else 0
+        if row[F["tcp.hdr_len"]] and int(row[F["tcp.hdr_len"]]) < 20:
+            length = 0  # a bogus header: no payload (docstring)
         if row[F["tcp.analysis.ack_lost_segment"]]:  # about the data of the other direction
             other = directions[(key[2], key[3], key[0], key[1])]
             other["ack_lost_segment"] += 1
