@@ -159,7 +159,7 @@ def fragment_layers(tshark, capture, extra, env):
 
 class Datagram:
     __slots__ = ("key", "first", "data", "ranges", "end_known", "end", "have_first", "ports",
-                 "header_len", "frames", "fam")
+                 "header_len", "frames", "fam", "view")
 
 
 class Decision:
@@ -172,13 +172,15 @@ class Decision:
     a first fragment (its own header); None otherwise (a port-0 connection).
     data, length, frames: for "whole", the reassembled IP payload (bytes), its length and the frames
     of its fragments. event: why the fragment damaged or gave up its datagram, if it did.
-    whole: set by the caller for "whole", the frame's layers as the whole datagram."""
-    __slots__ = ("role", "ports", "data", "frames", "event", "layer", "length", "whole")
+    whole: set by the caller for "whole", the frame's layers as the whole datagram.
+    view: for a first fragment and a later one whose first fragment came before it, what the first
+    fragment showed of the datagram (IpReassembler::View), as the caller gave it to add()."""
+    __slots__ = ("role", "ports", "data", "frames", "event", "layer", "length", "whole", "view")
 
     def __init__(self, role, layer):
         self.role, self.layer = role, layer
         self.ports, self.data, self.frames, self.event, self.length = None, None, None, None, None
-        self.whole = None
+        self.whole = self.view = None
 
 
 class Reassembler:
@@ -215,10 +217,11 @@ class Reassembler:
                             % (frame, why, _frames(d.frames + [frame]))))
         return why
 
-    def add(self, num, ns, frame, index, vlans, depth, own_ports):
+    def add(self, num, ns, frame, index, vlans, depth, own_ports, view=None):
         """Frame `num` (time `ns`, FrameFragments `frame`) whose IP header `index` is the fragment
         netmeter decodes (its innermost header; `depth` tunnels outside it); `own_ports`: whether the
-        fragment's own decode shows the L4 ports (a first fragment whose header fits). Returns a
+        fragment's own decode shows the L4 ports (a first fragment whose header fits); `view`: for a
+        first fragment, what it shows of its datagram (given to the fragments after it). Returns a
         Decision."""
         h = frame.ips[index]
         if not h.decoded or not h.frag:
@@ -252,7 +255,7 @@ class Reassembler:
             d = self.datagrams[key] = Datagram()
             d.key, d.first, d.fam = key, self.now, h.fam
             d.data, d.ranges, d.end_known, d.end, d.have_first = bytearray(), [], False, 0, False
-            d.ports, d.header_len, d.frames = None, 0, []
+            d.ports, d.header_len, d.frames, d.view = None, 0, [], None
         offset, data = h.offset, frame.bytes[h.data_begin:ip_end]
         if offset == 0:
             dec.ports = "own"  # what the fragment's own decode shows, whatever happens below
@@ -284,9 +287,10 @@ class Reassembler:
             d.end_known, d.end = True, end
         if offset == 0 and not d.have_first:
             d.have_first, d.header_len = True, header_len
-            d.ports = own_ports
+            d.ports, d.view = own_ports, view
+            dec.view = view
         elif offset != 0 and d.have_first:
-            dec.ports = d.ports
+            dec.ports, dec.view = d.ports, d.view
         whole = d.have_first and d.end_known and d.ranges == [[0, d.end]]
         if not whole:
             if sum(len(x.data) + 512 for x in self.datagrams.values()) > MODEL_MEMORY_CEILING:

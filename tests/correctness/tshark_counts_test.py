@@ -535,8 +535,11 @@ def netmeter_decapsulates(between):
     return False
 
 
-def innermost_ip(p):
-    """Index of the IP layer netmeter accounts the packet to (None without IP)."""
+def innermost_ip(p, first_fragment=None):
+    """Index of the IP layer netmeter accounts the packet to (None without IP). `first_fragment`:
+    the index of a first fragment's IP header to decode as if it were the whole datagram, as
+    netmeter's reassembly does to find the view it gives the datagram's fragments (the inner
+    addresses of a tunnel the first fragment holds)."""
     candidates = [i for i, layer in enumerate(p.ips) if not layer.in_error]
     if not candidates or p.bogus_l3:
         return None
@@ -545,7 +548,7 @@ def innermost_ip(p):
         # A fragment is not decapsulated (its first piece shows the carrier's ports, later ones no
         # ports); the fragment that completes the datagram is decoded from the whole datagram,
         # which the replay of netmeter's reassembly gives as a packet whose header is no fragment.
-        if p.ips[cur].frag:
+        if p.ips[cur].frag and cur != first_fragment:
             break
         if not netmeter_decapsulates(p.tokens[p.ips[cur].tok + 1:p.ips[nxt].tok]):
             break
@@ -596,7 +599,7 @@ def classify(p, idx, reasons):
     for l4 in view_l4:
         if l4.bogus:
             reasons["tcp header length below 20 (tshark: \"bogus TCP header length\", no flags, no "
-                    "conversation): netmeter reads its ports and flags and counts it"] += 1
+                    "conversation): netmeter reads its ports and counts it, not its flags"] += 1
         elif not l4.tapped:
             reasons["%s header tshark dissected with an exception (malformed, or options cut by "
                     "the capture length): not in tshark's table, netmeter read the ports and counts "
@@ -625,7 +628,9 @@ def netmeter_view(packets, timeouts, plan=None):
         dec = plan.get(p.num)
         q = dec.whole if dec is not None and dec.role == "whole" else p
         idx = innermost_ip(q)
-        classify(q, idx, c.reasons)
+        piece_view = dec.view if dec is not None and dec.role == "piece" else None
+        # A first fragment counts where its view says (inside the tunnel it holds).
+        classify(q, piece_view[0] if piece_view is not None and dec.ports == "own" else idx, c.reasons)
         if dec is not None:
             c.reasons[REASSEMBLY_REASONS[dec.role if dec.role != "piece" else
                                          "first" if dec.ports == "own" else
@@ -633,15 +638,21 @@ def netmeter_view(packets, timeouts, plan=None):
         if idx is None:
             continue
         ip = q.ips[idx]
-        c.add_ip(ip.src, ip.dst, p.length)
+        src_ip, dst_ip = (piece_view[1], piece_view[2]) if piece_view is not None else (ip.src, ip.dst)
+        c.add_ip(src_ip, dst_ip, p.length)
         l4 = next((l for l in q.l4s if l.ip == idx and not l.in_error and l.ports), None)
         flags = l4.flags if l4 is not None else 0
+        if l4 is not None and l4.bogus:
+            flags = 0  # an impossible data offset: its flags are not followed (DecodedPacket::badTcpHeader)
         if dec is not None and dec.role == "piece":
             flags = 0  # not followed (FlowTable isTcp: not a kPiece)
-            if dec.ports is None:
+            if piece_view is None:
+                if dec.ports != "own":
+                    l4 = None  # a port-0 connection (not compared); a first fragment keeps its own header
+            elif piece_view[3] is None:
                 l4 = None  # a port-0 connection (not compared)
-            elif dec.ports != "own":
-                proto, sport, dport = dec.ports
+            else:
+                proto, sport, dport = piece_view[3]
                 l4 = L4Layer()
                 l4.proto, l4.sport, l4.dport, l4.stream = proto, sport, dport, -1
         if l4 is None:
@@ -649,7 +660,7 @@ def netmeter_view(packets, timeouts, plan=None):
         if l4.proto == TCP and flags is None:
             raise HarnessError("frame %d: a bogus TCP header length outside a datagram the model "
                                "reassembled: its flags are not known" % p.num)
-        src, dst = (ip.src, l4.sport), (ip.dst, l4.dport)
+        src, dst = (src_ip, l4.sport), (dst_ip, l4.dport)
         vlan = p.vlans[0] if p.vlans else None
         key = (l4.proto, vlan, frozenset((src, dst)))
         conv = active.get(key)
@@ -714,7 +725,18 @@ def replay_reassembly(packets, packets3, frags):
             raise HarnessError("frame %d: the fragment's header is not where tshark's JSON puts it" % p.num)
         own = next(((l.proto, l.sport, l.dport) for l in p.l4s
                     if l.ip == idx and not l.in_error and l.ports and l.proto in (TCP, UDP)), None)
-        dec = model.add(p.num, p.ns, f, ordinal, p.vlans, ordinal, own)
+        # What a first fragment shows of its datagram (IpReassembler::View): decoded as if whole,
+        # the inner addresses and ports of a tunnel it holds, else its own.
+        view = None
+        if not p.ips[idx].later_frag:
+            inner = innermost_ip(p, first_fragment=idx)
+            if inner is not None and inner != idx:
+                l4 = next(((l.proto, l.sport, l.dport) for l in p.l4s
+                           if l.ip == inner and l.ports and l.proto in (TCP, UDP)), None)
+                view = (inner, p.ips[inner].src, p.ips[inner].dst, l4)
+            else:
+                view = (idx, p.ips[idx].src, p.ips[idx].dst, own)
+        dec = model.add(p.num, p.ns, f, ordinal, p.vlans, ordinal, own, view)
         dec.whole = None
         plan[p.num] = dec
         if dec.role != "whole":
