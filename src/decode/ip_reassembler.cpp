@@ -111,6 +111,12 @@ void IpReassembler::finish() {
     ++stats_.incomplete;
     release(oldest_);
   }
+  // Nothing is added after the end of the input: the index, the slots and the last datagram's frame
+  // are freed too (the reader, and with it the reassembler, lives as long as its analysis).
+  index_ = {};
+  slots_ = {};
+  freeSlots_ = {};
+  whole_ = {};
 }
 
 void IpReassembler::enforceLimit(uint32_t keep) {
@@ -129,7 +135,7 @@ void IpReassembler::enforceLimit(uint32_t keep) {
 void IpReassembler::drop(uint32_t slot, DecodedPacket& p, MalformedReason reason) {
   if (p.malformed == MalformedReason::kNone) p.malformed = reason;
   ++stats_.malformed;
-  release(slot);
+  if (slot != kNone) release(slot);
 }
 
 bool IpReassembler::addRange(Datagram& d, uint32_t begin, uint32_t end) {
@@ -194,6 +200,19 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
     return {};
   }
 
+  const uint32_t offset = p.fragmentOffset;
+  const uint32_t length = ipEnd - dataBegin;
+  const uint32_t end = offset + length;
+  const bool more = moreFragments(frame, p);
+  const uint32_t headerLength = dataBegin - p.ipOffset;  // this fragment's; the datagram's is the first's
+  const uint32_t limit = p.ipVersion == 4 ? kMaxIpPacket - headerLength : kMaxIpPacket + 40 - headerLength;
+  // Checked before a datagram is begun for the fragment: one begun and dropped at once could have
+  // grown the index past the memory limit, which only a fragment kept enforces.
+  if (end > limit) {
+    drop(found != index_.end() ? found->second : kNone, p, MalformedReason::kIpDatagramTooLarge);
+    return {};
+  }
+
   uint32_t slot;
   if (found != index_.end()) {
     slot = found->second;
@@ -222,14 +241,7 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
     recharge(d);
   }
   Datagram& d = slots_[slot];
-
-  const uint32_t offset = p.fragmentOffset;
-  const uint32_t length = ipEnd - dataBegin;
-  const uint32_t end = offset + length;
-  const bool more = moreFragments(frame, p);
-  const uint32_t headerLength = dataBegin - p.ipOffset;  // this fragment's; the datagram's is the first's
-  const uint32_t limit = p.ipVersion == 4 ? kMaxIpPacket - headerLength : kMaxIpPacket + 40 - headerLength;
-  if (end > limit || (d.endKnown && (end > d.end || (!more && end != d.end))) ||
+  if ((d.endKnown && (end > d.end || (!more && end != d.end))) ||
       (!more && d.rangeCount != 0 && d.ranges[d.rangeCount - 1].end > end)) {
     drop(slot, p, MalformedReason::kIpDatagramTooLarge);
     return {};
@@ -253,6 +265,11 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
     d.endKnown = true;
     d.end = end;
   }
+  // The fragment takes the datagram's view when it is the first one or comes after it, unless it
+  // completes the datagram: decodeReassembled() then describes it from its own decoding (the
+  // carrier's IP version, offsets and tunnel depth, which the view of a tunnel's inner packet
+  // contradicts), so the view is applied only on the way out without a whole datagram.
+  const bool takesView = offset == 0 ? !d.haveFirst : d.haveFirst;
   if (offset == 0 && !d.haveFirst) {
     d.haveFirst = true;
     d.header.assign(frame + p.ipOffset, frame + dataBegin);
@@ -272,19 +289,18 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
       if (inner.tunnelDepth > p.tunnelDepth && (inner.srcIp != p.srcIp || inner.dstIp != p.dstIp))
         d.view = View::of(inner);
     }
-    d.view.applyTo(p);
-  } else if (offset != 0 && d.haveFirst) {
-    d.view.applyTo(p);
   }
   recharge(d);
 
   const bool whole = d.haveFirst && d.endKnown && d.rangeCount == 1 && d.ranges[0].begin == 0 &&
                      d.ranges[0].end == d.end;
   if (!whole) {
+    if (takesView) d.view.applyTo(p);
     enforceLimit(slot);
     return {};
   }
   if (writeWhole(frame, p, d.header.data(), uint32_t(d.header.size()), d.data.data(), d.end) == 0) {
+    if (takesView) d.view.applyTo(p);
     drop(slot, p, MalformedReason::kIpDatagramTooLarge);  // the first fragment's header is longer
     return {};
   }

@@ -68,10 +68,11 @@ class IpReassembler {
   // ports, a tunnel's inner addresses and ports); sets p.malformed when
   // the fragment damages its datagram. When `p` completes its datagram, returns a frame made of p's
   // bytes up to its IP header followed by the whole reassembled IP packet (valid until the next
-  // call): decodeReassembled() then describes p by it. Otherwise returns nothing.
+  // call), and leaves p as decoded (no View): decodeReassembled() then describes p by it. Otherwise
+  // returns nothing.
   std::span<const uint8_t> add(const uint8_t* frame, DecodedPacket& p);
 
-  // The input has ended: every datagram still incomplete is given up.
+  // The input has ended: every datagram still incomplete is given up, and the memory is freed.
   void finish();
 
   const IpReassemblyStats& stats() const { return stats_; }
@@ -150,7 +151,7 @@ class IpReassembler {
   // Gives the oldest datagrams up while over the memory limit (`keep`, the one being added to, last).
   void enforceLimit(uint32_t keep);
   void recharge(Datagram& d);
-  // Marks `p` damaged (when nothing else is) and gives its datagram up.
+  // Marks `p` damaged (when nothing else is) and gives its datagram (if any: kNone) up.
   void drop(uint32_t slot, DecodedPacket& p, MalformedReason reason);
   // Records [begin, end) as received; false when that makes too many disjoint runs.
   static bool addRange(Datagram& d, uint32_t begin, uint32_t end);

@@ -63,7 +63,7 @@ void decodeUdp(DecodeContext& ctx, ByteCursor cur, bool fragmented) {
   }
   if (fragmented) {
     out.payloadLength = ipPayload - 8;
-    return;  // tunnels in fragmented packets are not decapsulated (no reassembly)
+    return;  // a fragment's tunnel is decapsulated from the whole datagram (decodeReassembled)
   }
   out.payloadLength = length - 8;
   cur.limitTo(length);

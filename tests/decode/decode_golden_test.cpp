@@ -373,7 +373,8 @@ TEST(DecodeGolden, ZeekTeredo) {
 }
 
 // Zeek traces/tunnels/gtp/gtp1_gn_normal_incl_fragmentation.pcap: GTP-U whose outer IP is
-// fragmented. Unfragmented packets are decapsulated; fragments keep the carrier (no reassembly).
+// fragmented. Unfragmented packets are decapsulated; fragments decoded alone keep the carrier
+// (IpReassembler.ZeekGtpWithOuterFragments reassembles them).
 TEST(DecodeGolden, ZeekGtpWithFragments) {
   std::string error;
   const auto packets =

@@ -27,6 +27,10 @@ class PacketBuilder {
     bytes_.insert(bytes_.end(), v);
     return *this;
   }
+  PacketBuilder& append(const uint8_t* data, size_t n) {
+    bytes_.insert(bytes_.end(), data, data + n);
+    return *this;
+  }
   PacketBuilder& zeros(size_t n) {
     bytes_.insert(bytes_.end(), n, 0);
     return *this;
@@ -73,6 +77,12 @@ class PacketBuilder {
     raw({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, dstLast});
     return *this;
   }
+  // IPv6 fragment header: `offset` in bytes (a multiple of 8), M flag `more`.
+  PacketBuilder& ipv6Fragment(uint8_t next, uint16_t offset, bool more, uint32_t id) {
+    return u8(next).u8(0).be16(uint16_t((offset & 0xfff8) | (more ? 1 : 0))).be32(id);
+  }
+  // An 8-byte IPv6 destination options (or hop-by-hop) header holding one PadN option.
+  PacketBuilder& ipv6Options8(uint8_t next) { return u8(next).u8(0).u8(1).u8(4).be32(0); }
   PacketBuilder& tcp(uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win = 1000,
                      size_t optionWords = 0) {
     be16(sp)
