@@ -140,6 +140,9 @@ struct DecodedPacket {
   // bytes; set for fragments only.
   uint16_t fragmentDataOffset = 0;
   FragmentRole fragmentRole = FragmentRole::kNone;
+  // The IP version of the header that is the fragment (4 or 6; 0 for no fragment): it stays when IP
+  // reassembly gives a fragmented tunnel carrier's fragments the inner packet's addresses.
+  uint8_t fragmentIpVersion = 0;
   bool hasIpOptions = false;
 
   // --- layer 4 ---

@@ -26,6 +26,7 @@ void decodeReassembled(const uint8_t* frame, uint32_t length, DecodedPacket& p) 
   const uint16_t fragmentOffset = p.fragmentOffset;
   const uint32_t fragmentId = p.fragmentId;
   const uint16_t fragmentDataOffset = p.fragmentDataOffset;
+  const uint8_t fragmentIpVersion = p.fragmentIpVersion;
   const uint32_t wireLength = p.wireLength;
   p.malformed = MalformedReason::kNone;
   p.capturedLength = length;
@@ -41,6 +42,7 @@ void decodeReassembled(const uint8_t* frame, uint32_t length, DecodedPacket& p) 
   p.fragmentOffset = fragmentOffset;
   p.fragmentId = fragmentId;
   p.fragmentDataOffset = fragmentDataOffset;
+  p.fragmentIpVersion = fragmentIpVersion;
   p.fragmentRole = FragmentRole::kReassembled;
 }
 

@@ -176,6 +176,11 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
   key.interfaceId = p.interfaceId;
   key.protocol = p.ipVersion == 4 ? frame[p.ipOffset + 9] : 0;
   key.tunnelDepth = p.tunnelDepth;
+  if (p.tunnelDepth != 0) {
+    key.tunnelId = p.tunnelId;
+    key.outerSrc = p.outerSrcIp;
+    key.outerDst = p.outerDstIp;
+  }
 
   // The fragment's data: from after its IPv4 header (IPv6: fragment header) to the end its IP length
   // gives. Without a length (a TSO capture's 0) or with one beyond the frame there is nothing to use.

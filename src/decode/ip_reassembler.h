@@ -44,9 +44,9 @@ struct IpReassemblyStats {
 // whole datagram, gives the fragments from it on their datagram's view: its ports and, when it holds a
 // tunnel's inner headers, the inner addresses (View), so that they count where the whole datagram will.
 //
-// A datagram is keyed by its addresses, identification, IPv4 protocol, VLANs, interface and tunnel
-// depth. Overlapping fragments are accepted when the overlapping bytes agree (a repeated fragment)
-// and drop the datagram when they differ (RFC 5722; Linux does the same for IPv4), as does a
+// A datagram is keyed by its addresses, identification, IPv4 protocol, VLANs, interface and, inside a
+// tunnel, the tunnel's depth, id and outer addresses. Overlapping fragments are accepted when the
+// overlapping bytes agree (a repeated fragment) and drop the datagram when they differ (RFC 5722; Linux does the same for IPv4), as does a
 // datagram longer than 65535 bytes or whose fragments disagree on where it ends. Incomplete
 // datagrams are given up `timeout` of packet time after their first fragment (Linux: 30 s) and,
 // oldest first, when the buffered bytes and bookkeeping exceed `memoryBytes`. A fragment whose data
@@ -92,12 +92,18 @@ class IpReassembler {
     uint16_t interfaceId = 0;
     uint8_t protocol = 0;  // IPv4 only (an IPv6 datagram is identified without it)
     uint8_t tunnelDepth = 0;
+    // A fragment inside a tunnel: the tunnel's outermost addresses and id (VNI, TEID, GRE key), so
+    // that two tunnels carrying the same inner addresses and identification are kept apart.
+    uint32_t tunnelId = 0;
+    IpAddress outerSrc;
+    IpAddress outerDst;
 
     friend bool operator==(const Key&, const Key&) = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
       return H::combine(std::move(h), k.src.high(), k.src.low(), k.dst.high(), k.dst.low(), k.src.family, k.id,
-                        k.outerVlan, k.innerVlan, k.interfaceId, k.protocol, k.tunnelDepth);
+                        k.outerVlan, k.innerVlan, k.interfaceId, k.protocol, k.tunnelDepth, k.tunnelId,
+                        k.outerSrc.high(), k.outerSrc.low(), k.outerDst.high(), k.outerDst.low());
     }
   };
   struct Range {

@@ -26,6 +26,7 @@ void resetNetworkFields(DecodedPacket& out) {
   out.fragmentId = 0;
   out.fragmentDataOffset = 0;
   out.fragmentRole = FragmentRole::kNone;
+  out.fragmentIpVersion = 0;
   out.hasIpOptions = false;
   out.l4Protocol = 0;
   out.hasPorts = false;
@@ -94,7 +95,10 @@ bool walkIpv6Extensions(DecodeContext& ctx, ByteCursor& cur, uint8_t& next, bool
       fragmented = out.isFragment;
       next = cur.u8(0);
       cur.advance(8);
-      if (out.isFragment) out.fragmentDataOffset = offset16(cur.pos());
+      if (out.isFragment) {
+        out.fragmentDataOffset = offset16(cur.pos());
+        out.fragmentIpVersion = 6;
+      }
       if (offset != 0) {
         setNonFirstFragmentPayload(out, cur, next);
         return false;
@@ -174,7 +178,10 @@ bool decodeIpv4(DecodeContext& ctx, ByteCursor cur) {
     cur.limitTo(std::min(totalLength, cur.wireRemaining()));  // drops Ethernet padding
   }
   cur.advance(headerLength);
-  if (out.isFragment) out.fragmentDataOffset = offset16(cur.pos());
+  if (out.isFragment) {
+    out.fragmentDataOffset = offset16(cur.pos());
+    out.fragmentIpVersion = 4;
+  }
   if (fragmentOffset != 0) {
     setNonFirstFragmentPayload(out, cur, protocol);
     return true;

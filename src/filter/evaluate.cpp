@@ -167,7 +167,7 @@ bool portsHere(const DecodedPacket& p) {
 }
 
 bool isV4Fragment(const DecodedPacket& p) {
-  return p.ipVersion == 4 && p.isFragment;
+  return p.isFragment && p.fragmentIpVersion == 4;  // the fragment's own header (a tunnel carrier's too)
 }
 
 Match leaf(const Program& prog, std::vector<RegexMatcher>& regexes, const Instr& in, const PacketView& v) {

@@ -264,6 +264,32 @@ TEST(IpReassembler, VlanProtocolAndInterfaceSeparateDatagrams) {
   }
 }
 
+// Fragments inside a tunnel (IP-in-IP here) are told apart by the tunnel around them: two tunnels
+// carrying the same inner addresses and identification make two datagrams.
+TEST(IpReassembler, TunnelsAroundFragmentsSeparateDatagrams) {
+  const Bytes segment = udpSegment(5353, 53, 3000);
+  const std::vector<Bytes> inner = Ipv4Fragments().cut(segment, {0, 1480, 2960});
+  auto inTunnel = [](const Bytes& frame, uint32_t outerSrc) {
+    PacketBuilder b;
+    b.ethernet(ethertype::kIpv4).ipv4(ipproto::kIpIp, outerSrc, 0x0a000063);
+    b.append(frame.data() + 14, frame.size() - 14).finish();  // the inner IP packet, without Ethernet
+    return b.bytes();
+  };
+  Reader reader;
+  reader.feed(inTunnel(inner[0], 0x0a000001), 0);
+  reader.feed(inTunnel(inner[1], 0x0a000002), 0);
+  const Fed other = reader.feed(inTunnel(inner[2], 0x0a000002), 0);
+  EXPECT_EQ(other.packet.tunnelDepth, 1);
+  EXPECT_EQ(other.packet.fragmentRole, FragmentRole::kPiece);
+  EXPECT_TRUE(other.whole.empty());
+  EXPECT_EQ(reader.reassembler.datagramsInProgress(), 2u);
+  reader.feed(inTunnel(inner[1], 0x0a000001), 0);
+  const Fed whole = reader.feed(inTunnel(inner[2], 0x0a000001), 0);
+  ASSERT_FALSE(whole.whole.empty());
+  EXPECT_EQ(whole.packet.outerSrcIp, IpAddress::v4(0x0a000001));
+  EXPECT_EQ(whole.packet.payloadLength, 3000u);
+}
+
 // --- real captures ---
 
 // Drives a capture through the reassembler; returns every packet as the reader hands it on.

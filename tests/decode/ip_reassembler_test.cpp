@@ -286,6 +286,7 @@ TEST(IpReassembler, CompletingFragmentTakesNoView) {
         ASSERT_TRUE(fed.whole.empty());
         EXPECT_EQ(p.fragmentRole, FragmentRole::kPiece);
         EXPECT_EQ(p.ipOffset, 14);
+        EXPECT_EQ(p.fragmentIpVersion, 4);  // an IPv4 fragment, whatever view it takes
         if (firstSeen) {  // the inner packet's view
           EXPECT_EQ(p.ipVersion, 6);
           EXPECT_EQ(p.tunnel, TunnelType::kGtpU);
@@ -304,6 +305,7 @@ TEST(IpReassembler, CompletingFragmentTakesNoView) {
       EXPECT_EQ((fed.whole[16] << 8) | fed.whole[17], 20 + payload.size());
       EXPECT_EQ(fed.whole[20] & 0x3f, 0);
       EXPECT_EQ(p.fragmentRole, FragmentRole::kReassembled);
+      EXPECT_EQ(p.fragmentIpVersion, 4);
       EXPECT_EQ(p.ipVersion, 6);
       EXPECT_EQ(p.ipOffset, 14 + 20 + innerAt);
       EXPECT_EQ(p.tunnel, TunnelType::kGtpU);

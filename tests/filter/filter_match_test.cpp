@@ -317,11 +317,17 @@ TEST(FilterMatch, IpFragments) {
   Pkt p = make(tcp("10.0.0.1", 1, "10.0.0.2", 2));
   EXPECT_TRUE(yes("ipFragment == 0", p));
   p.d.isFragment = true;
+  p.d.fragmentIpVersion = 4;
   EXPECT_TRUE(yes("ipFragment == 1", p));
   EXPECT_TRUE(yes("ipFragment != 0", p));
   Pkt v6 = make(tcp("::1", 1, "::2", 2));
   v6.d.isFragment = true;  // only IPv4 fragments count, as the reference says
+  v6.d.fragmentIpVersion = 6;
   EXPECT_TRUE(yes("ipFragment == 0", v6));
+  // A fragmented IPv4 tunnel carrier's fragment, given the inner IPv6 packet's view by reassembly:
+  // still an IPv4 fragment.
+  v6.d.fragmentIpVersion = 4;
+  EXPECT_TRUE(yes("ipFragment == 1", v6));
 }
 
 // IP reassembly gives a later fragment its datagram's ports (for its connection); port and TCP flag

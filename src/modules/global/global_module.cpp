@@ -8,7 +8,7 @@ void GlobalModule::onPacket(const DecodedPacket& p, MemoryAccount& account) {
   const L3Class l3 = p.ipVersion == 4 ? L3Class::kIpv4 : p.ipVersion == 6 ? L3Class::kIpv6 : L3Class::kNonIp;
   l3_[static_cast<size_t>(l3)].add(p.timestamp, one, account);
   if (p.ipVersion != 0) l4Cache_.get(l4_, p.l4Protocol, p.l4Protocol, account).add(p.timestamp, one, account);
-  if (p.ipVersion == 4 && p.isFragment) ipv4Fragments_.add(p.timestamp, one, account);
+  if (p.isFragment && p.fragmentIpVersion == 4) ipv4Fragments_.add(p.timestamp, one, account);
   ++malformed_[static_cast<size_t>(p.malformed)];
 }
 
