@@ -176,6 +176,9 @@ class ServeApiTest(unittest.TestCase):
         self.assertEqual(p["state"], "finished")
         self.assertEqual(p["packets"], self.report["trace"]["packets"])
         self.assertEqual(p["errors"], [])
+        self.assertEqual(p["ipReassembly"], self.report["trace"]["ipReassembly"])
+        self.assertEqual(set(p["ipReassembly"]), {"fragments", "datagrams", "incomplete", "evicted", "malformed",
+                                                  "notCaptured"})
         load = self.server.get("/API/stats/load")
         self.assertEqual(load["workerThreads"], ARGS.threads)
 
