@@ -161,7 +161,7 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         std::fprintf(
             stderr,
             "netmeter analyze: --l7 '%s' is not all, off or a comma-separated list of dpi, dns, http, "
-            "tls, quic\n",
+            "tls, quic, starttls\n",
             v);
         return false;
       }
