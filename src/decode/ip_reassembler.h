@@ -95,8 +95,8 @@ class IpReassembler {
     friend bool operator==(const Key&, const Key&) = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.src.high(), k.src.low(), k.dst.high(), k.dst.low(), k.src.family, k.id,
-                        k.outerVlan, k.innerVlan, k.interfaceId, k.protocol, k.tunnelDepth);
+      return H::combine(std::move(h), k.src.high(), k.src.low(), k.dst.high(), k.dst.low(), k.src.family,
+                        k.id, k.outerVlan, k.innerVlan, k.interfaceId, k.protocol, k.tunnelDepth);
     }
   };
   struct Range {

@@ -402,6 +402,12 @@ class StartTlsApiTest(unittest.TestCase):
                     self.assertEqual(r["serverName"], r["tls"]["sni"])
                 detail = server.get(M + "/ip/connections/" + rows[0]["id"])
                 self.assertEqual(detail["starttls"], rows[0]["starttls"])
+                resp, body = server.get(M + "/ip/globalConnections/csv", {"csv": "true", "sort": "start"})
+                table = list(csv.DictReader(io.StringIO(body.decode())))
+                self.assertEqual([line["metadata"] for line in table],
+                                 [r["starttls"]["protocol"] + " STARTTLS" for r in rows])
+                self.assertEqual([line["tlsNegotiatedVersion"] for line in table],
+                                 [r["tls"]["negotiatedVersion"] for r in rows])
                 # The servers' TLS records are keyed by their own IP:port; the SNI names them.
                 ssl = server.get(M + "/ssl/servers", {"count": 100})
                 self.assertEqual(sorted((s["ip"], s["port"]) for s in ssl["displayedItems"]),
