@@ -1,8 +1,9 @@
 // libFuzzer target for the application dispatch and its analyzers. The input is a sequence of
 // segments of one connection, each: 1 byte flags (bit 0 server->client, bit 1 UDP, bit 2 server port
-// 53 instead of 80, bit 3 not fully captured), 1 byte sequence step (signed: retransmissions, holes),
-// 2 bytes length (big endian), then the payload. Every payload is copied to a buffer of exactly its
-// size so that ASan catches reads past it.
+// 53, else bits 4-5 the server port: 80, 25, 21, 143; bit 3 not fully captured, bit 6 with an
+// acknowledgement of all the peer's bytes so far), 1 byte sequence step (signed: retransmissions,
+// holes), 2 bytes length (big endian), then the payload. Every payload is copied to a buffer of
+// exactly its size so that ASan catches reads past it.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     pos += 4;
     const bool fromServer = flags & 1;
     c.l4Protocol = (flags & 2) ? ipproto::kUdp : ipproto::kTcp;
-    c.serverPort = (flags & 4) ? 53 : 80;
+    static constexpr uint16_t kPorts[] = {80, 25, 21, 143};
+    c.serverPort = (flags & 4) ? 53 : kPorts[(flags >> 4) & 3];
     std::vector<uint8_t> bytes(data + pos, data + pos + length);
     pos += length;
     DecodedPacket p;
@@ -47,11 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s += uint32_t(int32_t(step));
     p.tcpSeq = s;
     s += p.payloadLength;
+    if (flags & 0x40) {
+      p.tcpFlags = tcpflag::kAck;
+      p.tcpAck = seq[!fromServer];
+    }
     FlowUpdate flow;
     flow.connection = &c;
     flow.direction = fromServer ? kServerToClient : kClientToServer;
     app.onPacket(p, IpBytes{bytes.empty() ? nullptr : bytes.data(), uint32_t(length)}, flow, account);
   }
+  // What reports read of the connection (an inner stream's TLS state, the STARTTLS status).
+  if (const tls::TlsConnectionInfo* info = TlsModule::connectionInfo(c)) (void)info->handshakeResponseTime();
+  if (const auto status = StartTlsModule::status(c)) (void)startTlsProtocolName(status->protocol);
+  (void)TlsModule::connectionStateBytes(c);
   c.app.release(account);
   return 0;
 }

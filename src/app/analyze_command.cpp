@@ -60,9 +60,10 @@ void printAnalyzeUsage(std::FILE* out) {
       "  --http-csv OUT\n"
       "             write each HTTP connection with its last request/response pair as CSV\n"
       "  --http-csv-all  with --http-csv: one line per kept pair instead\n"
-      "  --l7 WHAT  layer-7 analysis: all (default: nDPI classification and the DNS, HTTP, TLS and\n"
-      "             QUIC analyzers), off, or a comma-separated list of dpi, dns, http, tls, quic\n"
-      "             (e.g. dpi,dns: classification and the DNS analyzer only)\n"
+      "  --l7 WHAT  layer-7 analysis: all (default: nDPI classification and the DNS, HTTP, TLS,\n"
+      "             QUIC and STARTTLS analyzers), off, or a comma-separated list of dpi, dns, http,\n"
+      "             tls, quic, starttls (e.g. dpi,dns: classification and the DNS analyzer only;\n"
+      "             the TLS after a STARTTLS upgrade needs both starttls and tls)\n"
       "  --tcp on|off  TCP health analysis: handshake and response times, retransmissions, windows,\n"
       "             TCP per IP and server ports (default on)\n"
       "  --ip-reassembly SIZE|off  memory for IP fragments waiting for the rest of their datagram,\n"
@@ -160,7 +161,7 @@ bool parseArguments(int argc, char** argv, AnalyzeArguments& args) {
         std::fprintf(
             stderr,
             "netmeter analyze: --l7 '%s' is not all, off or a comma-separated list of dpi, dns, http, "
-            "tls, quic\n",
+            "tls, quic, starttls\n",
             v);
         return false;
       }

@@ -46,8 +46,9 @@ enum class AppAnalyzer : uint8_t {
   kNone,       // nothing recognised in the first payloads: payload is no longer looked at
   kDns,
   kHttp,
-  kTls,   // TLS over TCP (modules/tls)
-  kQuic,  // QUIC over UDP (modules/quic)
+  kTls,       // TLS over TCP (modules/tls)
+  kQuic,      // QUIC over UDP (modules/quic)
+  kStartTls,  // SMTP, IMAP, POP3, FTP followed until a STARTTLS upgrade, then TLS (modules/starttls)
 };
 
 // Everything application-level a connection carries: its L7 classification, the records the DPI

@@ -7,12 +7,13 @@ namespace netmeter {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, L7Analyzers::Bit>, 5> kNames{{
+constexpr std::array<std::pair<std::string_view, L7Analyzers::Bit>, 6> kNames{{
     {"dpi", L7Analyzers::kDpi},
     {"dns", L7Analyzers::kDns},
     {"http", L7Analyzers::kHttp},
     {"tls", L7Analyzers::kTls},
     {"quic", L7Analyzers::kQuic},
+    {"starttls", L7Analyzers::kStartTls},
 }};
 
 }  // namespace

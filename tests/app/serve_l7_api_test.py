@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The REST API of the L7 modules (dpi, dns, http, ssl, quic), the TCP and L7 columns of connection
-lists, connection detail by id and alternative names in IP rows: `netmeter serve` on shared captures,
-every figure cross-checked with `netmeter analyze --json` on the same file.
+lists, connection detail by id and alternative names in IP rows: `netmeter serve` on shared captures
+(and on STARTTLS sessions written at run time), every figure cross-checked with `netmeter analyze
+--json` on the same file.
 
 Usage: serve_l7_api_test.py --netmeter BIN --shared DIR [--threads N]
 """
@@ -371,6 +372,52 @@ class QuicApiTest(unittest.TestCase):
             self.assertEqual(sorted(str(r["quic"]) for r in rows if "quic" in r), sorted(str(c["quic"]) for c in quic))
         finally:
             server.stop()
+
+
+class StartTlsApiTest(unittest.TestCase):
+    """TLS after STARTTLS: the sessions tests/correctness/starttls_trace.py writes (SMTP, IMAP, POP3,
+    FTP around the TLS of two shared captures; no shared capture has STARTTLS)."""
+
+    def test_starttls_connections(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "correctness"))
+        import starttls_trace  # noqa: E402
+        import tempfile
+        packets, sessions = starttls_trace.sessions(base.ARGS.shared)
+        with tempfile.TemporaryDirectory() as workdir:
+            path = os.path.join(workdir, "starttls.pcap")
+            starttls_trace.write_pcap(path, packets)
+            server = base.Server([path], base.ARGS.threads)
+            try:
+                server.wait_finished()
+                report = base.analyze(path, base.ARGS.threads)
+                expected = {key_of(c): c for c in report["connections"]}
+                rows, total = base.all_pages(server, M + "/ip/globalConnections", {"sort": "start"})
+                self.assertEqual(total, len(sessions))
+                for r in rows:
+                    e = expected[key_of(r)]
+                    protocol = next(p for p, port, _ in sessions if port == r["clientPort"])
+                    self.assertEqual(r["starttls"], {"protocol": protocol, "upgraded": True})
+                    self.assertEqual(r["starttls"], e["starttls"])
+                    self.assertEqual(r["tls"], e["tls"])
+                    self.assertEqual(r["serverName"], r["tls"]["sni"])
+                detail = server.get(M + "/ip/connections/" + rows[0]["id"])
+                self.assertEqual(detail["starttls"], rows[0]["starttls"])
+                resp, body = server.get(M + "/ip/globalConnections/csv", {"csv": "true", "sort": "start"})
+                table = list(csv.DictReader(io.StringIO(body.decode())))
+                self.assertEqual([line["metadata"] for line in table],
+                                 [r["starttls"]["protocol"] + " STARTTLS" for r in rows])
+                self.assertEqual([line["tlsNegotiatedVersion"] for line in table],
+                                 [r["tls"]["negotiatedVersion"] for r in rows])
+                # The servers' TLS records are keyed by their own IP:port; the SNI names them.
+                ssl = server.get(M + "/ssl/servers", {"count": 100})
+                self.assertEqual(sorted((s["ip"], s["port"]) for s in ssl["displayedItems"]),
+                                 sorted((r["serverIp"], r["serverPort"]) for r in rows))
+                named = [r for r in rows if r["tls"]["sni"]]
+                self.assertGreater(len(named), 0)
+                for r in named:
+                    self.assertIn(r["tls"]["sni"], server.get(M + "/ip/ips/" + r["serverIp"])["alternativeNames"])
+            finally:
+                server.stop()
 
 
 def main():

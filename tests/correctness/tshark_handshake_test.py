@@ -40,7 +40,8 @@ reads the first.
 Connections are keyed by protocol and the innermost unordered 4-tuple; when netmeter has several
 connections on one key (port reuse), a hello belongs to the one whose start..lastActivity holds its
 packet time. A server port on which netmeter found TLS (QUIC) but that tshark does not dissect as
-such by default is given to tshark with `-d tcp.port==P,tls` (`-d udp.port==P,quic`).
+such by default is given to tshark with `-d tcp.port==P,tls` (`-d udp.port==P,quic`), except for
+connections netmeter read through a STARTTLS upgrade (tshark follows STARTTLS itself).
 ClientHellos netmeter read where tshark saw none are listed apart ("netmeter only").
 
 It prints, per field, the agreement rate over all captures and the disagreements, and fails when a
@@ -260,7 +261,8 @@ def netmeter_connections(netmeter, capture, out_json):
         client = (norm_ip(c["clientIp"]), c["clientPort"])
         server = (norm_ip(c["serverIp"]), c["serverPort"])
         conns[(c["l4Protocol"], tuple(sorted([client, server])))].append(
-            {"client": client, "server": server, "start": c["start"], "last": c["lastActivity"], "hs": hs})
+            {"client": client, "server": server, "start": c["start"], "last": c["lastActivity"], "hs": hs,
+             "starttls": "starttls" in c})
     for v in conns.values():
         v.sort(key=lambda e: e["start"])
     return conns
@@ -312,7 +314,8 @@ def compare_capture(name, capture, opts, env, workdir):
     if conns is None:
         notes.append("%s: netmeter wrote no report" % name)
         return False, totals, examples, netmeter_only, notes
-    tls_ports = {c["server"][1] for (p, _), v in conns.items() if p == 6 for c in v if c["hs"]}
+    # TLS after STARTTLS is left to tshark's own STARTTLS dissection (SMTP, IMAP, POP3, FTP ports).
+    tls_ports = {c["server"][1] for (p, _), v in conns.items() if p == 6 for c in v if c["hs"] and not c["starttls"]}
     quic_ports = {c["server"][1] for (p, _), v in conns.items() if p == 17 for c in v if c["hs"]}
     _, hellos, skipped = tshark_hellos(opts.tshark, capture, tls_ports, quic_ports, env)
     if skipped:

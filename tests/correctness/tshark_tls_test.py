@@ -20,11 +20,12 @@ and compares, for every TCP connection netmeter read as TLS (connections[] with 
 
 Connections are keyed by the unordered 4-tuple; when netmeter splits one into several connections
 (port reuse), their counts are summed. A server port on which netmeter found TLS but that tshark
-does not dissect as TLS by default is given to tshark with `-d tcp.port==P,tls`.
+does not dissect as TLS by default is given to tshark with `-d tcp.port==P,tls` (not when netmeter read
+it through a STARTTLS upgrade: tshark follows STARTTLS itself).
 
 Alert records tshark shows on a connection netmeter did not read as TLS are listed apart ("tshark
-only": TLS that does not start the connection, e.g. STARTTLS, or a connection whose ClientHello was
-not captured). TLS inside an HTTP CONNECT tunnel is read by netmeter and compared.
+only": TLS that does not start the connection and that netmeter does not follow, or a connection
+whose ClientHello was not captured). TLS inside an HTTP CONNECT tunnel is read by netmeter and compared.
 
 TLS 1.3 alerts after the handshake are application_data records (content type 23) for both tools:
 neither can tell them apart, so they are counted by neither. README.md next to this file explains
@@ -141,7 +142,7 @@ def netmeter_connections(netmeter, capture, out_json):
         server = (norm_ip(c["serverIp"]), c["serverPort"])
         key = tuple(sorted([client, server]))
         e = conns.setdefault(key, {"client": client, "server": server, "alerts": 0, "encrypted": 0,
-                                   "last": None})
+                                   "last": None, "starttls": "starttls" in c})
         t = c["tls"]
         e["encrypted"] += t["encryptedAlerts"]
         if t.get("alert"):
@@ -156,7 +157,8 @@ def compare_capture(name, capture, opts, env, workdir, totals, examples, tshark_
     if conns is None:
         print("  %s: netmeter wrote no report" % name)
         return False
-    ports = {e["server"][1] for e in conns.values()}
+    # TLS after STARTTLS is left to tshark's own STARTTLS dissection (SMTP, IMAP, POP3, FTP ports).
+    ports = {e["server"][1] for e in conns.values() if not e["starttls"]}
     _, alerts, seen = tshark_records(opts.tshark, capture, ports, env)
     if not seen and not conns:
         return False

@@ -25,7 +25,8 @@ inline std::vector<CapturedPacket> readCapture(const std::filesystem::path& path
                                                std::string* error = nullptr) {
   std::vector<CapturedPacket> packets;
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* handle = pcap_open_offline(path.c_str(), errbuf);
+  // Timestamps in ns (libpcap scales µs files up; the ts.tv_usec field then holds nanoseconds).
+  pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (handle == nullptr) {
     if (error != nullptr) *error = errbuf;
     return packets;
@@ -42,6 +43,7 @@ inline std::vector<CapturedPacket> readCapture(const std::filesystem::path& path
     packet.wireLength = header->len;
     packet.linkType = linkType;
     RawPacket raw;
+    raw.timestamp = PacketTime(header->ts.tv_sec) * kNanosPerSecond + PacketTime(header->ts.tv_usec);
     raw.data = packet.bytes.data();
     raw.capturedLength = header->caplen;
     raw.originalLength = header->len;

@@ -17,7 +17,9 @@ TEST(L7Analyzers, ParsesAllOffAndLists) {
   EXPECT_EQ(L7Analyzers::parse("dpi")->bits, L7Analyzers::kDpi);
   EXPECT_EQ(L7Analyzers::parse("dpi,dns")->bits, L7Analyzers::kDpi | L7Analyzers::kDns);
   EXPECT_EQ(L7Analyzers::parse("quic,http")->bits, L7Analyzers::kQuic | L7Analyzers::kHttp);
-  EXPECT_EQ(L7Analyzers::parse("dpi,dns,http,tls,quic")->bits, L7Analyzers::kAll);
+  EXPECT_EQ(L7Analyzers::parse("dpi,dns,http,tls,quic,starttls")->bits, L7Analyzers::kAll);
+  EXPECT_EQ(L7Analyzers::parse("dpi,dns,http,tls,quic")->bits, L7Analyzers::kAll & ~L7Analyzers::kStartTls);
+  EXPECT_EQ(L7Analyzers::parse("starttls,tls")->bits, L7Analyzers::kStartTls | L7Analyzers::kTls);
   for (const char* bad :
        {"", ",", "dpi,", ",dns", "dns,,http", "DNS", "smtp", "dns,dns", "all,dns", "off,dpi", "dpi dns"})
     EXPECT_FALSE(L7Analyzers::parse(bad).has_value()) << '"' << bad << '"';

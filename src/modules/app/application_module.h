@@ -9,6 +9,7 @@
 #include "modules/http/http_module.h"
 #include "modules/l7_analyzers.h"
 #include "modules/quic/quic_module.h"
+#include "modules/starttls/starttls_module.h"
 #include "modules/tls/tls_module.h"
 
 namespace netmeter {
@@ -28,12 +29,14 @@ namespace netmeter {
 // `onPayload(const L7Payload&, HostNameTable&, MemoryAccount&)` and the housekeeping hooks below;
 // a value in AppAnalyzer (flow/connection_application.h) and a bit in L7Analyzers (its `--l7` name);
 // a member here; one line in choose(), one case in onPacket()'s switch, one line in each
-// housekeeping function.
+// housekeeping function (none for an analyzer without records of its own, as StartTlsModule).
 //
-// Tunnels: after a 2xx answer to CONNECT, HttpModule hands the stream inside the tunnel back to the
-// dispatch (HttpTunnelReader), which offers it to TLS when its first bytes begin like TLS; the TLS
-// state then lives in the HTTP state (HttpTunnel::state), so the connection keeps one analyzer slot
-// and reports both its HTTP transactions and its TLS.
+// Inner streams: a connection whose protocol switches to TLS in-band keeps its one analyzer and state
+// slot. After a 2xx answer to CONNECT (HttpModule) or a positive answer to STARTTLS (StartTlsModule),
+// that analyzer hands the stream after the switch back to the dispatch (InnerToTls, an
+// InnerStreamReader), which offers it to TLS when its first bytes begin like TLS; the TLS state then
+// lives in the analyzer's state (InnerStream::state), so the connection reports both (its `http` or
+// `starttls`, and its `tls`).
 class ApplicationModule {
  public:
   static constexpr uint8_t kMaxUndecidedPayloads = 4;
@@ -50,8 +53,8 @@ class ApplicationModule {
         dns.onPayload(payload, names, account);
         break;
       case AppAnalyzer::kHttp: {
-        TunnelToTls tunnel{*this};
-        http.onPayload(payload, names, account, &tunnel);
+        InnerToTls inner{*this};
+        http.onPayload(payload, names, account, &inner);
         break;
       }
       case AppAnalyzer::kTls:
@@ -60,6 +63,11 @@ class ApplicationModule {
       case AppAnalyzer::kQuic:
         quic.onPayload(payload, names, tls, account);
         break;
+      case AppAnalyzer::kStartTls: {
+        InnerToTls inner{*this};
+        starttls.onPayload(payload, account, &inner);
+        break;
+      }
       case AppAnalyzer::kUndecided:
       case AppAnalyzer::kNone:
         break;
@@ -97,34 +105,36 @@ class ApplicationModule {
   HttpModule http;
   TlsModule tls;    // TLS over TCP; also counts QUIC ClientHellos per client
   QuicModule quic;  // QUIC Initial decryption, the QUIC TLS server table
+  StartTlsModule starttls;  // SMTP, IMAP, POP3, FTP until STARTTLS (no records of its own)
 
  private:
-  // Reads the stream inside an HTTP CONNECT tunnel: TLS when its first bytes (of either direction,
-  // from the tunnel's start) begin like TLS, else nothing.
-  struct TunnelToTls final : HttpTunnelReader {
+  // Reads an inner stream (a CONNECT tunnel, the TLS after STARTTLS): TLS when its first bytes (of
+  // either direction, from the stream's start) begin like TLS, else nothing.
+  struct InnerToTls final : InnerStreamReader {
     ApplicationModule& app;
-    explicit TunnelToTls(ApplicationModule& a) : app(a) {}
-    void read(Connection& c, HttpTunnel& tunnel, const TcpStreamPiece& piece,
+    explicit InnerToTls(ApplicationModule& a) : app(a) {}
+    void read(Connection& c, InnerStream& stream, const TcpStreamPiece& piece,
               MemoryAccount& account) override {
-      if (tunnel.reader == HttpTunnel::Reader::kUndecided) {
+      if (stream.reader == InnerStream::Reader::kUndecided) {
         // Decided on the first captured bytes at or after the direction's start (a retransmitted
-        // CONNECT or 2xx head is not the tunnel).
-        const uint32_t before = tunnel.start[piece.direction] - piece.seq;
+        // CONNECT, 2xx head, STARTTLS command or answer is not the inner stream).
+        const uint32_t before = stream.start[piece.direction] - piece.seq;
         if (int32_t(before) > 0 && before >= piece.bytes.size()) return;
         const auto first = int32_t(before) > 0 ? piece.bytes.subspan(before) : piece.bytes;
         if (first.empty()) return;
         if (!app.enabled.has(L7Analyzers::kTls) ||
             !TlsModule::beginsLikeTls(first, piece.fromClient(), true)) {
-          tunnel.reader = HttpTunnel::Reader::kNone;
+          stream.reader = InnerStream::Reader::kNone;
           c.app.analyzerDone = true;
           return;
         }
-        tunnel.reader = HttpTunnel::Reader::kTls;
-        TlsModule::startStream(tunnel.state, tunnel.start[kClientToServer], tunnel.start[kServerToClient],
+        stream.reader = InnerStream::Reader::kTls;
+        TlsModule::startStream(stream.state, stream.start[kClientToServer], stream.start[kServerToClient],
                                account);
       }
-      if (tunnel.reader == HttpTunnel::Reader::kTls)
-        c.app.analyzerDone = app.tls.readStream(c, *tunnel.state, piece, app.names, account);
+      if (stream.reader == InnerStream::Reader::kTls)
+        c.app.analyzerDone =
+            app.tls.readStream(c, *stream.state, piece, stream.namesServer, app.names, account);
     }
   };
 
@@ -145,6 +155,11 @@ class ApplicationModule {
     }
     if (enabled.has(L7Analyzers::kQuic) && QuicModule::recognizes(payload)) {
       app.analyzer = AppAnalyzer::kQuic;
+      return true;
+    }
+    // Last: its greetings ("220 ", "+OK", "* OK") are the loosest patterns.
+    if (enabled.has(L7Analyzers::kStartTls) && StartTlsModule::recognizes(payload)) {
+      app.analyzer = AppAnalyzer::kStartTls;
       return true;
     }
     if (++app.undecidedPayloads >= kMaxUndecidedPayloads) app.analyzer = AppAnalyzer::kNone;

@@ -9,6 +9,7 @@
 #include "modules/dpi/ndpi_classifier.h"
 #include "modules/http/http_module.h"
 #include "modules/quic/quic_module.h"
+#include "modules/starttls/starttls_module.h"
 #include "modules/tls/ja3.h"
 #include "modules/tls/tls_module.h"
 #include "modules/tls/tls_text.h"
@@ -66,7 +67,8 @@ void clientHello(W& w, const tls::TlsClientSummary& c) {
 }  // namespace app_json
 
 // "l7Protocol" (nDPI's name, "unclassified" or "pending"), then "dns": {query, type} of a DNS
-// connection and "http": [the last transactions kept] of an HTTP connection.
+// connection, "http": [the last transactions kept] of an HTTP connection and "starttls": {protocol,
+// upgraded} of a connection read by the STARTTLS analyzer.
 template <typename W>
 void writeConnectionL7Fields(W& w, const Connection& c) {
   w.field("l7Protocol", std::string_view(l7DisplayName(c.app.l7)));
@@ -94,6 +96,13 @@ void writeConnectionL7Fields(W& w, const Connection& c) {
       w.endObject();
     }
     w.endArray();
+  }
+  if (const auto starttls = StartTlsModule::status(c)) {
+    w.key("starttls");
+    w.beginObject();
+    w.field("protocol", startTlsProtocolName(starttls->protocol));
+    w.field("upgraded", starttls->upgraded);
+    w.endObject();
   }
 }
 

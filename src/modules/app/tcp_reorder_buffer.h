@@ -54,10 +54,25 @@ class TcpReorderBuffer {
 
   // Takes out the held segment the stream has reached (it starts at or before `next`), the lowest
   // such first; false when every held segment still lies ahead.
-  bool take(uint32_t next, Segment& out, MemoryAccount& account) {
+  bool take(uint32_t next, Segment& out, MemoryAccount& account) { return takeLowest(&next, out, account); }
+  // Takes out the held segment lowest in the stream whether the stream has reached it or not (the
+  // stream goes on with another reader, which orders the segments itself); false when none is held.
+  bool takeAny(Segment& out, MemoryAccount& account) { return takeLowest(nullptr, out, account); }
+
+  // Frees every held segment (the parse is over or has given up).
+  void clear(MemoryAccount& account) {
+    account.add(-static_cast<int64_t>(bytes_));
+    for (size_t i = 0; i < count_; ++i) held_[i] = Segment{};
+    count_ = 0;
+    bytes_ = 0;
+  }
+
+ private:
+  // The lowest held segment that starts at or before `*next` (any when null).
+  bool takeLowest(const uint32_t* next, Segment& out, MemoryAccount& account) {
     size_t best = count_;
     for (size_t i = 0; i < count_; ++i) {
-      if (int32_t(held_[i].seq - next) > 0) continue;
+      if (next != nullptr && int32_t(held_[i].seq - *next) > 0) continue;
       if (best == count_ || int32_t(held_[i].seq - held_[best].seq) < 0) best = i;
     }
     if (best == count_) return false;
@@ -70,15 +85,6 @@ class TcpReorderBuffer {
     return true;
   }
 
-  // Frees every held segment (the parse is over or has given up).
-  void clear(MemoryAccount& account) {
-    account.add(-static_cast<int64_t>(bytes_));
-    for (size_t i = 0; i < count_; ++i) held_[i] = Segment{};
-    count_ = 0;
-    bytes_ = 0;
-  }
-
- private:
   std::array<Segment, kMaxSegments> held_{};
   uint32_t bytes_ = 0;
   uint8_t count_ = 0;

@@ -192,7 +192,8 @@ std::string connectionCsvHeader() {
 
 namespace {
 
-// The reference's "Meta data" column: the last HTTP request and its status, or the DNS question.
+// The reference's "Meta data" column: the last HTTP request and its status, the DNS question, or the
+// STARTTLS protocol ("smtp STARTTLS" once upgraded, else "smtp").
 std::string connectionMetadata(const Connection& c) {
   if (const auto* transactions = HttpModule::transactions(c); transactions && !transactions->empty()) {
     const HttpTransaction& t = transactions->back();
@@ -202,6 +203,11 @@ std::string connectionMetadata(const Connection& c) {
   }
   DnsModule::Query query;
   if (DnsModule::lastQuery(c, query)) return std::string(query.name);
+  if (const auto starttls = StartTlsModule::status(c)) {
+    std::string out(startTlsProtocolName(starttls->protocol));
+    if (starttls->upgraded) out += " STARTTLS";
+    return out;
+  }
   return {};
 }
 

@@ -102,17 +102,17 @@ struct HttpConnectionState : ConnectionAnalysisState {
   // the server's stream stands, so a capture that misses the server's first bytes sees that hole.
   uint32_t serverAckHint = 0;
   bool hasServerAckHint = false;
-  std::unique_ptr<HttpTunnel> tunnel;  // after a 2xx answer to CONNECT
+  std::unique_ptr<InnerStream> tunnel;  // after a 2xx answer to CONNECT
 
   // Feeds in-order bytes of direction d; calls the module for complete heads. Returns how many bytes
   // of `in` were left when the stream stopped being HTTP (a protocol switch, a tunnel), else 0.
   size_t feed(HttpModule& m, const L7Payload& payload, std::span<const uint8_t> in, HostNameTable& names,
               MemoryAccount& account);
   // Hands a piece of the tunnel to its reader; the reader's state is accounted as part of this one.
-  void readTunnel(Connection& c, const TcpStreamPiece& piece, HttpTunnelReader* tunnelReader,
+  void readTunnel(Connection& c, const TcpStreamPiece& piece, InnerStreamReader* tunnelReader,
                   MemoryAccount& account) {
     if (tunnelReader == nullptr) {
-      tunnel->reader = HttpTunnel::Reader::kNone;
+      tunnel->reader = InnerStream::Reader::kNone;
       c.app.analyzerDone = true;
       return;
     }
@@ -142,7 +142,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
   int64_t heapBytes() const {
     int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
                 int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes()) +
-                (tunnel != nullptr ? int64_t(sizeof(HttpTunnel)) : 0);
+                (tunnel != nullptr ? int64_t(sizeof(InnerStream)) : 0);
     for (const HttpTransaction& t : transactions) n += t.heapBytes();
     return n;
   }
@@ -180,14 +180,13 @@ PacketTime HttpModule::maxResponseTime(const Connection& c) {
   return static_cast<const HttpConnectionState&>(*c.app.analyzerState).maxResponseTime;
 }
 
-const ConnectionAnalysisState* HttpModule::tunnelState(const Connection& c, HttpTunnel::Reader reader) {
+const InnerStream* HttpModule::tunnel(const Connection& c) {
   if (c.app.analyzer != AppAnalyzer::kHttp || c.app.analyzerState == nullptr) return nullptr;
-  const HttpTunnel* t = static_cast<const HttpConnectionState&>(*c.app.analyzerState).tunnel.get();
-  return t != nullptr && t->reader == reader ? t->state.get() : nullptr;
+  return static_cast<const HttpConnectionState&>(*c.app.analyzerState).tunnel.get();
 }
 
 void HttpModule::onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account,
-                           HttpTunnelReader* tunnelReader) {
+                           InnerStreamReader* tunnelReader) {
   ConnectionApplication& app = payload.connection.app;
   if (app.analyzerState == nullptr) {
     auto s = std::make_unique<HttpConnectionState>(transactionsPerConnection_);
@@ -457,7 +456,7 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
       payload.connection.app.analyzerDone = true;  // nothing more to read (no analyzer for WebSocket, h2c)
       return;
     }
-    s.tunnel = std::make_unique<HttpTunnel>();
+    s.tunnel = std::make_unique<InnerStream>();
     s.tunnel->start[kClientToServer] = request.endSeq;
     s.tunnel->start[kServerToClient] = endSeq;
     return;

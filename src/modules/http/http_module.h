@@ -5,6 +5,7 @@
 
 #include "core/ip_address.h"
 #include "modules/app/host_names.h"
+#include "modules/app/inner_stream.h"
 #include "modules/app/l7_payload.h"
 #include "modules/common/bounded_queue.h"
 #include "modules/common/keyed_stats.h"
@@ -13,31 +14,6 @@
 namespace netmeter {
 
 struct HttpConnectionState;
-
-// The stream inside an HTTP CONNECT tunnel: what follows a CONNECT request and its 2xx response on
-// the connection. The HTTP state owns it (allocated only for such a connection), and with it the state
-// of the analyzer that reads the tunnel (TLS), so that a connection keeps its one analyzer slot.
-struct HttpTunnel {
-  enum class Reader : uint8_t {
-    kUndecided,  // no tunnel byte seen yet
-    kTls,        // the first bytes began like TLS: `state` is TlsModule's
-    kNone,       // anything else: nobody reads the tunnel
-  };
-  Reader reader = Reader::kUndecided;
-  std::array<uint32_t, 2> start{};  // per Direction, the sequence number of the first tunnel byte
-  std::unique_ptr<ConnectionAnalysisState> state;  // of `reader`; its bytes are in the HTTP state's account
-};
-
-// Reads the stream inside a CONNECT tunnel (the application dispatch hands it to TLS). HttpModule
-// calls it with every piece of the tunnel in packet order, at most twice per packet.
-class HttpTunnelReader {
- public:
-  virtual void read(Connection& c, HttpTunnel& tunnel, const TcpStreamPiece& piece,
-                    MemoryAccount& account) = 0;
-
- protected:
-  ~HttpTunnelReader() = default;
-};
 
 // HTTP/1.x: follows requests and responses on a connection (heads parsed, bodies skipped by
 // Content-Length or chunked framing, pipelining matched in order; after a response stream lost its
@@ -48,17 +24,17 @@ class HttpTunnelReader {
 //
 // A protocol switch ends the HTTP analysis of a connection: after `101 Switching Protocols` (WebSocket,
 // h2c) nothing more is read (Connection::app.analyzerDone); after a 2xx answer to CONNECT the stream is
-// a tunnel (HttpTunnel), whose bytes from the one after each direction's last head (the CONNECT, the
-// 2xx) go to `tunnelReader`: client bytes sent after the CONNECT before the answer came (at most
-// kMaxHead, held meanwhile), then the rest of the segment that ends the 2xx head, then every later
-// segment. Any other answer to CONNECT (407, ...) leaves the stream HTTP.
+// a tunnel (an InnerStream owned by the HTTP state), whose bytes from the one after each direction's
+// last head (the CONNECT, the 2xx) go to `tunnelReader`: client bytes sent after the CONNECT before the
+// answer came (at most kMaxHead, held meanwhile), then the rest of the segment that ends the 2xx head, then
+// every later segment. Any other answer to CONNECT (407, ...) leaves the stream HTTP.
 class HttpModule {
  public:
   static constexpr size_t kMaxHead = 16 * 1024;  // a longer head is not read (the stream resyncs)
 
   static bool recognizes(const L7Payload& payload);
   void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account,
-                 HttpTunnelReader* tunnelReader = nullptr);
+                 InnerStreamReader* tunnelReader = nullptr);
   void setTransactionsPerConnection(uint32_t n) { transactionsPerConnection_ = n == 0 ? 1 : n; }
 
   void compact(int64_t nowSecond, const RetentionPolicy& policy, MemoryAccount& account) {
@@ -75,8 +51,8 @@ class HttpModule {
   static const BoundedQueue<HttpTransaction>* transactions(const Connection& c);
   // The longest response time of all the connection's transactions (kept or not); -1 without any.
   static PacketTime maxResponseTime(const Connection& c);
-  // The state of the analyzer `reader` reading the connection's CONNECT tunnel; null when it has none.
-  static const ConnectionAnalysisState* tunnelState(const Connection& c, HttpTunnel::Reader reader);
+  // The stream inside the connection's CONNECT tunnel; null when it has none.
+  static const InnerStream* tunnel(const Connection& c);
 
  private:
   friend struct HttpConnectionState;

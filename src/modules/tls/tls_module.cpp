@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "modules/http/http_module.h"
+#include "modules/starttls/starttls_module.h"
 #include "modules/tls/tls_constants.h"
 
 namespace netmeter {
@@ -82,13 +83,24 @@ struct TlsConnectionState : ConnectionAnalysisState {
   }
 };
 
-// The TLS state of a connection: its own payload's, or that of the TLS inside its CONNECT tunnel.
+// The TLS state of a connection: its own payload's, or that of the TLS inside its CONNECT tunnel or
+// after its STARTTLS upgrade.
 const TlsConnectionState* stateOf(const Connection& c) {
-  if (c.app.analyzer == AppAnalyzer::kTls)
-    return static_cast<const TlsConnectionState*>(c.app.analyzerState.get());
-  if (const ConnectionAnalysisState* inner = HttpModule::tunnelState(c, HttpTunnel::Reader::kTls))
-    return static_cast<const TlsConnectionState*>(inner);
-  return nullptr;
+  const InnerStream* inner = nullptr;
+  switch (c.app.analyzer) {
+    case AppAnalyzer::kTls:
+      return static_cast<const TlsConnectionState*>(c.app.analyzerState.get());
+    case AppAnalyzer::kHttp:
+      inner = HttpModule::tunnel(c);
+      break;
+    case AppAnalyzer::kStartTls:
+      inner = StartTlsModule::upgraded(c);
+      break;
+    default:
+      break;
+  }
+  if (inner == nullptr || inner->reader != InnerStream::Reader::kTls) return nullptr;
+  return static_cast<const TlsConnectionState*>(inner->state.get());
 }
 
 }  // namespace
@@ -191,8 +203,8 @@ void TlsModule::startStream(std::unique_ptr<ConnectionAnalysisState>& slot, uint
 }
 
 bool TlsModule::readStream(Connection& c, ConnectionAnalysisState& state, const TcpStreamPiece& piece,
-                           HostNameTable& names, MemoryAccount& account) {
-  return read(c, state, piece, false, names, account);
+                           bool namesServer, HostNameTable& names, MemoryAccount& account) {
+  return read(c, state, piece, namesServer, names, account);
 }
 
 bool TlsModule::read(Connection& c, ConnectionAnalysisState& base, const TcpStreamPiece& piece,

@@ -21,8 +21,9 @@ namespace netmeter {
 // the SNI names the origin server behind the proxy, not the address the connection reaches.
 //
 // The TLS of a connection is either its own payload (AppAnalyzer::kTls, the state in
-// Connection::app.analyzerState) or the stream inside its HTTP CONNECT tunnel (AppAnalyzer::kHttp,
-// the state in the HTTP state's HttpTunnel, handed over by the application dispatch: readStream).
+// Connection::app.analyzerState) or an InnerStream of another analyzer's state, handed over by the
+// application dispatch (readStream): the stream inside an HTTP CONNECT tunnel (AppAnalyzer::kHttp),
+// the TLS after a STARTTLS upgrade (AppAnalyzer::kStartTls).
 class TlsModule {
  public:
   static bool recognizes(const L7Payload& payload);
@@ -33,14 +34,15 @@ class TlsModule {
   static bool beginsLikeTls(std::span<const uint8_t> bytes, bool fromClient, bool mayBePartial);
   void onPayload(const L7Payload& payload, HostNameTable& names, MemoryAccount& account);
 
-  // TLS carried inside another stream (a CONNECT tunnel): `state` is the slot its per-connection state
-  // lives in, created by startStream with each direction's first sequence number. Records are keyed
-  // by the connection's server IP:port as for direct TLS; the SNI is not learned as an alternative
-  // name of that address. Returns whether the stream is finished (nothing more to read).
+  // TLS carried as another analyzer's inner stream (a CONNECT tunnel, after STARTTLS): `state` is the
+  // slot its per-connection state lives in, created by startStream with each direction's first
+  // sequence number. Records are keyed by the connection's server IP:port as for direct TLS; the SNI
+  // is learned as an alternative name of that address only when `namesServer` (InnerStream::namesServer).
+  // Returns whether the stream is finished (nothing more to read).
   static void startStream(std::unique_ptr<ConnectionAnalysisState>& state, uint32_t clientSeq,
                           uint32_t serverSeq, MemoryAccount& account);
   bool readStream(Connection& c, ConnectionAnalysisState& state, const TcpStreamPiece& piece,
-                  HostNameTable& names, MemoryAccount& account);
+                  bool namesServer, HostNameTable& names, MemoryAccount& account);
 
   // Counts a ClientHello (TLS or QUIC) for its client IP. `hint`: the client address's hint to its
   // record (IpHints::tlsClient, for EntityTable::findOrCreateHinted), or null.
