@@ -20,6 +20,8 @@ import socket
 import struct
 import sys
 
+from edge_cases import checksum
+
 SYN, PSH, ACK, FIN = 0x02, 0x08, 0x10, 0x01
 DEFAULT_SHARED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared"))
 
@@ -107,15 +109,6 @@ def tls_segments(path, limit):
         segments = segments[:limit]
     first = segments[0][0]
     return [(t - first, c, p) for t, c, p in segments]
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
 
 
 def frame(src, dst, sport, dport, flags, seq, ack, data=b""):

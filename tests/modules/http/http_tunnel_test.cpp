@@ -8,7 +8,7 @@
 #include "l7_test_util.h"
 #include "modules/tls/hello_builder.h"
 #include "report/json_report.h"
-#include "support/report_text.h"
+#include "support/one_connection_analysis.h"
 
 namespace netmeter {
 namespace {
@@ -59,31 +59,12 @@ struct ProxyFlow {
   void lose(bool fromClient, size_t n) { (fromClient ? clientSeq : serverSeq) += uint32_t(n); }
 };
 
-struct ProxyResult {
-  nlohmann::json report;
-  nlohmann::json connection;  // the report's one connection
-  bool analyzerDone = false;
-  int64_t accountedBytes = 0;  // the connection's analyzer state, as accounted
-  int64_t tlsStateBytes = 0;   // of which the TLS state inside the tunnel
-};
+using ProxyResult = test::OneConnection;
 
 ProxyResult analyzeProxyFlow(ProxyFlow& flow, const EngineOptions& options = {}) {
   EngineOptions o = options;
   if (o.httpTransactionsPerConnection == 1) o.httpTransactionsPerConnection = 4;
-  Engine engine(o);
-  engine.run(flow.source);
-  ProxyResult r;
-  r.report = nlohmann::json::parse(test::reportText(engine, ReportInput{}));
-  EXPECT_EQ(r.report["connections"].size(), 1u);
-  if (!r.report["connections"].empty()) r.connection = r.report["connections"][0];
-  engine.forEachShard([&](const Shard& s) {
-    s.flows().forEach([&](const Connection& c) {
-      r.analyzerDone = c.app.analyzerDone;
-      r.accountedBytes = c.app.analyzerState ? c.app.analyzerState->accountedBytes : 0;
-      r.tlsStateBytes = TlsModule::connectionStateBytes(c);
-    });
-  });
-  return r;
+  return test::analyzeOneConnection(flow.source, o);
 }
 
 std::vector<std::string> namesOf(const nlohmann::json& report, const std::string& ip) {

@@ -12,7 +12,7 @@
 #include "l7_test_util.h"
 #include "modules/app/tcp_reorder_buffer.h"
 #include "report/json_report.h"
-#include "support/report_text.h"
+#include "support/one_connection_analysis.h"
 
 namespace netmeter {
 namespace {
@@ -112,32 +112,13 @@ struct MailFlow {
   }
 };
 
-struct MailResult {
-  nlohmann::json report;
-  nlohmann::json connection;
-  bool analyzerDone = false;
-  int64_t accountedBytes = 0;
-  int64_t tlsStateBytes = 0;
-};
+using MailResult = test::OneConnection;
 
 MailResult analyzeMailFlow(MailFlow& flow, const char* l7 = "all", unsigned threads = 1) {
   EngineOptions o;
   o.l7 = *L7Analyzers::parse(l7);
   o.threads = threads;
-  Engine engine(o);
-  engine.run(flow.source);
-  MailResult r;
-  r.report = nlohmann::json::parse(test::reportText(engine, ReportInput{}));
-  EXPECT_EQ(r.report["connections"].size(), 1u);
-  if (!r.report["connections"].empty()) r.connection = r.report["connections"][0];
-  engine.forEachShard([&](const Shard& s) {
-    s.flows().forEach([&](const Connection& c) {
-      r.analyzerDone = c.app.analyzerDone;
-      r.accountedBytes = c.app.analyzerState ? c.app.analyzerState->accountedBytes : 0;
-      r.tlsStateBytes = TlsModule::connectionStateBytes(c);
-    });
-  });
-  return r;
+  return test::analyzeOneConnection(flow.source, o);
 }
 
 nlohmann::json upgradedAs(const char* protocol, bool upgraded = true) {
