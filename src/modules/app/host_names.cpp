@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "modules/app/printable_text.h"
 
 namespace netmeter {
@@ -11,10 +12,6 @@ namespace {
 // Heap bytes a name holds beyond the record (short names live in the string itself).
 int64_t heapBytes(const std::string& s) {
   return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
 }
 
 bool olderThan(const HostName& a, PacketTime t, std::string_view name) {
@@ -82,7 +79,7 @@ bool HostNameRecord::contains(std::string_view needle) const {
   for (uint8_t i = 0; i < count; ++i) {
     const std::string& hay = names[i].name;
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                          [](char a, char b) { return lower(a) == lower(b); });
+                          [](char a, char b) { return asciiLower(a) == asciiLower(b); });
     if (it != hay.end() || needle.empty()) return true;
   }
   return false;
@@ -100,7 +97,7 @@ void HostNameTable::learn(const IpAddress& ip, std::string_view name, NameSource
                           const void** hint, MemoryAccount& account) {
   if (name.empty() || name.size() > kMaxNameLength) return;
   std::array<char, kMaxNameLength> lowered;
-  for (size_t i = 0; i < name.size(); ++i) lowered[i] = printableByte(lower(name[i]));
+  for (size_t i = 0; i < name.size(); ++i) lowered[i] = printableByte(asciiLower(name[i]));
   HostNameRecord& r = table_.findOrCreateHinted(ip, hint, account);
   r.touch(t);
   r.learn(std::string_view(lowered.data(), name.size()), source, t, account);

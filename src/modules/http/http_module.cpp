@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/text.h"
 #include "modules/app/printable_text.h"
 #include "modules/app/tcp_stream.h"
 #include "modules/http/http_parser.h"
@@ -15,19 +16,9 @@ int64_t stringHeap(const std::string& s) {
   return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
 }
 
-std::string_view text(std::span<const uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
 // An absolute-form request target ("http://host/path"), which clients send to proxies.
 bool isAbsoluteUri(std::string_view target) {
-  auto startsWith = [&](std::string_view scheme) {
-    if (target.size() < scheme.size()) return false;
-    for (size_t i = 0; i < scheme.size(); ++i)
-      if ((target[i] | 0x20) != scheme[i]) return false;  // ASCII case-insensitive (':' and '/' have 0x20)
-    return true;
-  };
-  return startsWith("http://") || startsWith("https://");
+  return startsWithNoCase(target, "http://") || startsWithNoCase(target, "https://");
 }
 
 }  // namespace
@@ -277,7 +268,7 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
           r.lose(1);  // too much to hold: the tunnel's reader will see the hole
           return 0;
         }
-        r.buffer.append(text(in));
+        r.buffer.append(bytesAsText(in));
         return 0;
       }
       case State::kBody:
@@ -295,7 +286,7 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
           if (in.empty()) return 0;
           r.headStart = payload.time();
           // The whole head in this segment (the common case): parsed where it is, not buffered.
-          const std::string_view here = text(in.subspan(0, std::min(in.size(), HttpModule::kMaxHead)));
+          const std::string_view here = bytesAsText(in.subspan(0, std::min(in.size(), HttpModule::kMaxHead)));
           if (const size_t headLength = findHeadEnd(here); headLength != 0) {
             in = in.subspan(headLength);
             onHead(m, payload, r, here.substr(0, headLength), seqAt(in), names, account);
@@ -306,7 +297,7 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
         const bool scanned = r.buffer.empty();
         const size_t scanFrom = r.buffer.size() > 3 ? r.buffer.size() - 3 : 0;
         const size_t take = std::min(in.size(), HttpModule::kMaxHead - r.buffer.size());
-        r.buffer.append(text(in.subspan(0, take)));
+        r.buffer.append(bytesAsText(in.subspan(0, take)));
         const size_t end = scanned ? 0 : findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
         if (end == 0) {
           in = in.subspan(take);
@@ -324,13 +315,13 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
       }
       case State::kChunkSize:
       case State::kTrailer: {
-        const size_t nl = text(in).find('\n');
+        const size_t nl = bytesAsText(in).find('\n');
         const size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
         if (r.buffer.size() + take > 1024) {
           r.lose(1);
           return 0;
         }
-        r.buffer.append(text(in.subspan(0, take)));
+        r.buffer.append(bytesAsText(in.subspan(0, take)));
         in = in.subspan(take);
         if (nl == std::string_view::npos) break;
         std::string_view line = r.buffer;

@@ -13,18 +13,10 @@ constexpr std::array<std::string_view, 14> kMethods = {
     "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
     "PATCH ", "TRACE ", "PROPFIND ", "PROPPATCH ", "MKCOL ",  "MOVE ",    "COPY "};
 
-std::string_view asText(std::span<const uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
   return true;
 }
 
@@ -79,14 +71,14 @@ std::string_view hostWithoutPort(std::string_view host) {
 }  // namespace
 
 bool looksLikeHttpRequest(std::span<const uint8_t> bytes) {
-  const std::string_view t = asText(bytes);
+  const std::string_view t = bytesAsText(bytes);
   for (std::string_view m : kMethods)
     if (t.size() > m.size() && t.substr(0, m.size()) == m) return true;
   return false;
 }
 
 bool beginsLikeHttpRequest(std::span<const uint8_t> bytes) {
-  const std::string_view t = asText(bytes);
+  const std::string_view t = bytesAsText(bytes);
   if (t.empty()) return false;
   for (std::string_view m : kMethods)
     if (t.size() <= m.size() && m.substr(0, t.size()) == t) return true;
@@ -94,7 +86,7 @@ bool beginsLikeHttpRequest(std::span<const uint8_t> bytes) {
 }
 
 bool looksLikeHttpResponse(std::span<const uint8_t> bytes) {
-  const std::string_view t = asText(bytes);
+  const std::string_view t = bytesAsText(bytes);
   return t.size() >= 12 && t.substr(0, 7) == "HTTP/1." && t[8] == ' ';
 }
 

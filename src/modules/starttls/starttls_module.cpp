@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/text.h"
 #include "modules/app/tcp_reorder_buffer.h"
 #include "modules/app/tcp_stream.h"
 
@@ -31,30 +32,14 @@ std::string_view startTlsProtocolName(StartTlsProtocol p) {
 namespace starttls {
 namespace {
 
-std::string_view text(std::span<const uint8_t> b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-// `s` begins with `prefix` (lower case), ASCII case-insensitively.
-bool startsWith(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (lower(s[i]) != prefix[i]) return false;
-  return true;
-}
-
 // `s` is `word` (lower case), ASCII case-insensitively.
 bool equalsWord(std::string_view s, std::string_view word) {
-  return s.size() == word.size() && startsWith(s, word);
+  return s.size() == word.size() && startsWithNoCase(s, word);
 }
 
 // `s` is `word` (lower case), or `word` followed by a space and more.
 bool isWord(std::string_view s, std::string_view word) {
-  return startsWith(s, word) && (s.size() == word.size() || s[word.size()] == ' ');
+  return startsWithNoCase(s, word) && (s.size() == word.size() || s[word.size()] == ' ');
 }
 
 bool isDigit(char c) {
@@ -69,7 +54,7 @@ int replyCode(std::string_view line) {
 }
 
 std::optional<StartTlsProtocol> protocolOf(const L7Payload& payload) {
-  const std::string_view b = text(payload.bytes);
+  const std::string_view b = bytesAsText(payload.bytes);
   if (!payload.fromClient()) {
     if (b.size() >= 4 && b.substr(0, 3) == "220" && (b[3] == ' ' || b[3] == '-')) {
       const uint16_t port = payload.connection.serverPort;
@@ -77,11 +62,11 @@ std::optional<StartTlsProtocol> protocolOf(const L7Payload& payload) {
       if (port == 25 || port == 587) return StartTlsProtocol::kSmtp;
       return StartTlsProtocol::kSmtpOrFtp;
     }
-    if (startsWith(b, "* ok")) return StartTlsProtocol::kImap;
-    if (startsWith(b, "+ok")) return StartTlsProtocol::kPop3;
+    if (startsWithNoCase(b, "* ok")) return StartTlsProtocol::kImap;
+    if (startsWithNoCase(b, "+ok")) return StartTlsProtocol::kPop3;
     return std::nullopt;
   }
-  if (startsWith(b, "ehlo ") || startsWith(b, "helo ")) return StartTlsProtocol::kSmtp;
+  if (startsWithNoCase(b, "ehlo ") || startsWithNoCase(b, "helo ")) return StartTlsProtocol::kSmtp;
   return std::nullopt;
 }
 
@@ -298,7 +283,7 @@ class Reader {
   void hold(std::span<const uint8_t> in, PacketTime t) {
     if (s_.held.size() + in.size() > StartTlsModule::kMaxHeld) return s_.giveUp(c_);
     if (s_.held.empty()) s_.heldTime = t;
-    s_.held.append(text(in));
+    s_.held.append(bytesAsText(in));
   }
 
   void expect(Command c) {
@@ -326,7 +311,7 @@ class Reader {
       case StartTlsProtocol::kFtp:
         // AUTH TLS, AUTH SSL (RFC 4217), and the TLS-C / TLS-P of older clients.
         if (whole && isWord(bare, "auth") && bare.size() > 5 &&
-            (startsWith(bare.substr(5), "tls") || startsWith(bare.substr(5), "ssl")))
+            (startsWithNoCase(bare.substr(5), "tls") || startsWithNoCase(bare.substr(5), "ssl")))
           return upgradeAsked(end);
         return expect(Command::kOther);
       case StartTlsProtocol::kPop3: {
@@ -390,8 +375,8 @@ class Reader {
           if (line == ".") s.pop3Body = false;
           return;
         }
-        const bool ok = startsWith(line, "+ok");
-        if (!startsWith(line, "+") && !startsWith(line, "-err")) return s.giveUp(c_);
+        const bool ok = startsWithNoCase(line, "+ok");
+        if (!startsWithNoCase(line, "+") && !startsWithNoCase(line, "-err")) return s.giveUp(c_);
         const std::optional<Command> command = s.pop();  // "+ ..." continues a command (SASL)
         if (!command) return;
         if (*command == Command::kMultiLine && ok) s.pop3Body = true;
