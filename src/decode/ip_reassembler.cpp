@@ -222,12 +222,8 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
   if (found != index_.end()) {
     slot = found->second;
   } else {
-    // At most as many datagrams as the limit holds bookkeeping for, the slots reserved once: a flood
-    // of first fragments pushes the oldest datagrams out instead of growing the table.
-    if (freeSlots_.empty() && slots_.size() == maxSlots_ && oldest_ != kNone) {
-      ++stats_.evicted;
-      release(oldest_);
-    }
+    // Every datagram charges at least sizeof(Datagram) and enforceLimit keeps the charge within the
+    // limit, so fewer than maxSlots_ are ever in progress: the slots, reserved once, never move.
     if (freeSlots_.empty()) {
       if (slots_.empty()) slots_.reserve(maxSlots_);
       slot = uint32_t(slots_.size());
