@@ -17,6 +17,32 @@ bool moreFragments(const uint8_t* frame, const DecodedPacket& p) {
   return (frame[p.fragmentDataOffset - 8 + 3] & 0x01) != 0;  // the IPv6 fragment header's M flag
 }
 
+// In the IPv6 packet `ip` whose fragment header starts at `fragmentHeader`, the offset of the
+// next-header field that names it: the IPv6 header's or that of the last extension header before it
+// (RFC 8200 4.1); 0 when the chain does not lead there.
+uint32_t nextHeaderNamingFragmentHeader(const uint8_t* ip, uint32_t fragmentHeader) {
+  uint32_t field = 6;
+  uint32_t at = 40;
+  while (at < fragmentHeader) {
+    const uint8_t type = ip[field];
+    if (at + 8 > fragmentHeader) return 0;
+    // The extension headers the decoder walks (network_layer.cpp), an atomic fragment header among them.
+    uint32_t length;
+    if (type == 51) {  // authentication header (RFC 4302)
+      length = (uint32_t{ip[at + 1]} + 2) * 4;
+    } else if (type == 44) {
+      length = 8;
+    } else if (type == 0 || type == 43 || type == 60 || type == 135 || type == 139 || type == 140) {
+      length = (uint32_t{ip[at + 1]} + 1) * 8;
+    } else {
+      return 0;
+    }
+    field = at;
+    at += length;
+  }
+  return at == fragmentHeader && ip[field] == 44 ? field : 0;
+}
+
 }  // namespace
 
 IpReassembler::View IpReassembler::View::of(const DecodedPacket& p) {
@@ -59,14 +85,20 @@ void IpReassembler::View::applyTo(DecodedPacket& p) const {
 
 uint32_t IpReassembler::writeWhole(const uint8_t* frame, const DecodedPacket& p, const uint8_t* header,
                                    uint32_t headerLength, const uint8_t* data, uint32_t dataLength) {
-  const uint32_t ipLength = headerLength + dataLength;
+  // IPv6: the fragment header goes, as in the packet that was fragmented (RFC 8200 4.5), unless the
+  // headers before it cannot be followed; it then stays as an atomic fragment (RFC 6946): offset 0,
+  // no more fragments, a whole packet all the same.
+  const uint32_t nextHeaderField =
+      p.ipVersion == 6 ? nextHeaderNamingFragmentHeader(header, headerLength - 8) : 0;
+  const uint32_t kept = nextHeaderField != 0 ? headerLength - 8 : headerLength;
+  const uint32_t ipLength = kept + dataLength;
   if (p.ipVersion == 4 ? ipLength > kMaxIpPacket : ipLength - 40 > kMaxIpPacket) return 0;
   whole_.resize(p.ipOffset + ipLength);
   uint8_t* out = whole_.data();
   std::memcpy(out, frame, p.ipOffset);
   uint8_t* ip = out + p.ipOffset;
-  std::memcpy(ip, header, headerLength);
-  if (dataLength != 0) std::memcpy(ip + headerLength, data, dataLength);
+  std::memcpy(ip, header, kept);
+  if (dataLength != 0) std::memcpy(ip + kept, data, dataLength);
   if (p.ipVersion == 4) {
     ip[2] = uint8_t(ipLength >> 8);
     ip[3] = uint8_t(ipLength);
@@ -76,9 +108,13 @@ uint32_t IpReassembler::writeWhole(const uint8_t* frame, const DecodedPacket& p,
     const uint32_t payload = ipLength - 40;
     ip[4] = uint8_t(payload >> 8);
     ip[5] = uint8_t(payload);
-    uint8_t* fragmentHeader = ip + headerLength - 8;
-    fragmentHeader[2] = 0;  // offset 0, no more fragments: an atomic fragment (RFC 6946), a whole packet
-    fragmentHeader[3] = 0;
+    if (nextHeaderField != 0) {
+      ip[nextHeaderField] = header[headerLength - 8];  // what the fragment header named
+    } else {
+      uint8_t* fragmentHeader = ip + headerLength - 8;
+      fragmentHeader[2] = 0;
+      fragmentHeader[3] = 0;
+    }
   }
   return ipLength;
 }
@@ -210,7 +246,8 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
   const uint32_t end = offset + length;
   const bool more = moreFragments(frame, p);
   const uint32_t headerLength = dataBegin - p.ipOffset;  // this fragment's; the datagram's is the first's
-  const uint32_t limit = p.ipVersion == 4 ? kMaxIpPacket - headerLength : kMaxIpPacket + 40 - headerLength;
+  // IPv6: the payload length of the whole packet counts neither the IPv6 header nor the fragment header.
+  const uint32_t limit = p.ipVersion == 4 ? kMaxIpPacket - headerLength : kMaxIpPacket + 48 - headerLength;
   // Checked before a datagram is begun for the fragment: one begun and dropped at once could have
   // grown the index past the memory limit, which only a fragment kept enforces.
   if (end > limit) {
@@ -278,12 +315,15 @@ std::span<const uint8_t> IpReassembler::add(const uint8_t* frame, DecodedPacket&
     // decoder does not enter tunnels in fragments): its fragments then count where the reassembled
     // packet will, on the inner addresses, as an unfragmented tunnel packet does.
     d.view = View::of(p);
-    if (writeWhole(frame, p, frame + p.ipOffset, headerLength, bytes, length) != 0) {
+    const uint32_t ipLength = writeWhole(frame, p, frame + p.ipOffset, headerLength, bytes, length);
+    if (ipLength != 0) {
       if (p.isUdp() && p.l4Offset >= dataBegin && uint32_t{p.l4Offset} + 8 <= ipEnd) {
-        // The UDP length covers the whole datagram: here the header ends where the fragment does.
+        // The UDP length covers the whole datagram: here the header ends where the fragment does
+        // (moved forward by the IPv6 fragment header writeWhole took out).
         const uint32_t udpLength = ipEnd - p.l4Offset;
-        whole_[p.l4Offset + 4] = uint8_t(udpLength >> 8);
-        whole_[p.l4Offset + 5] = uint8_t(udpLength);
+        const uint32_t udpAt = p.l4Offset - (headerLength + length - ipLength);
+        whole_[udpAt + 4] = uint8_t(udpLength >> 8);
+        whole_[udpAt + 5] = uint8_t(udpLength);
       }
       DecodedPacket inner = p;
       decodeReassembled(whole_.data(), uint32_t(whole_.size()), inner);

@@ -162,7 +162,8 @@ class IpReassembler {
   // Records [begin, end) as received; false when that makes too many disjoint runs.
   static bool addRange(Datagram& d, uint32_t begin, uint32_t end);
   // Writes into whole_ `frame` up to p's IP header, then `header` (patched to describe a whole packet
-  // of `dataLength` more bytes) and `data`; returns the IP packet's length, 0 when beyond 65535.
+  // of `dataLength` more bytes; IPv6: without its fragment header) and `data`; returns the IP packet's
+  // length, 0 when beyond 65535.
   uint32_t writeWhole(const uint8_t* frame, const DecodedPacket& p, const uint8_t* header, uint32_t headerLength,
                       const uint8_t* data, uint32_t dataLength);
 

@@ -261,7 +261,9 @@ class Reassembler:
             dec.ports = "own"  # what the fragment's own decode shows, whatever happens below
         end = offset + len(data)
         header_len = h.data_begin - h.start
-        limit = MAX_IP_PACKET - header_len if h.fam == 4 else MAX_IP_PACKET + 40 - header_len
+        # IPv6: the whole packet's payload length counts neither the IPv6 nor the fragment header
+        # (RFC 8200 4.5; netmeter takes the fragment header out of the whole packet).
+        limit = MAX_IP_PACKET - header_len if h.fam == 4 else MAX_IP_PACKET + 48 - header_len
         if end > limit or (d.end_known and (end > d.end or (not h.more and end != d.end))) or (
                 not h.more and d.ranges and d.ranges[-1][1] > end):
             dec.event = self._drop(d, num, "ends the datagram at %d where its fragments disagree or pass "
@@ -298,7 +300,7 @@ class Reassembler:
                                  "(evictions are not replayed)" % num)
             return dec
         ip_length = d.header_len + d.end
-        if (ip_length if h.fam == 4 else ip_length - 40) > MAX_IP_PACKET:
+        if (ip_length if h.fam == 4 else ip_length - 48) > MAX_IP_PACKET:
             dec.event = self._drop(d, num, "completes a datagram longer than 65535 bytes "
                                    "(ip_datagram_too_large)")
             return dec

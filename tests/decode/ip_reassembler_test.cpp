@@ -91,8 +91,8 @@ TEST(IpReassembler, Ipv4UdpDatagramInEveryOrder) {
 }
 
 // IPv6 (RFC 8200): a destination options header before the fragment header is part of every
-// fragment; the reassembled packet keeps the fragment header as an atomic fragment and decodes as a
-// whole packet.
+// fragment; the reassembled packet is the one that was fragmented: the destination options name UDP
+// and the fragment header is gone (4.5), as in tshark's reassembled packet.
 TEST(IpReassembler, Ipv6UdpDatagramWithDestinationOptions) {
   const Bytes segment = udpSegment(53, 40000, 3000);
   const Ipv6Fragments fragments;
@@ -116,21 +116,21 @@ TEST(IpReassembler, Ipv6UdpDatagramWithDestinationOptions) {
         firstSeen = firstSeen || i == 0;
         continue;
       }
-      ASSERT_EQ(fed.whole.size(), kHeaders + 3008);
-      EXPECT_TRUE(sameBytes(fed.whole, kHeaders, segment));
-      EXPECT_EQ((fed.whole[14 + 4] << 8) | fed.whole[14 + 5], 16 + 3008);  // payload length
-      EXPECT_EQ(fed.whole[14 + 48 + 2], 0);  // fragment header: offset 0, M clear
-      EXPECT_EQ(fed.whole[14 + 48 + 3], 0);
+      ASSERT_EQ(fed.whole.size(), kHeaders - 8 + 3008);
+      EXPECT_TRUE(sameBytes(fed.whole, kHeaders - 8, segment));
+      EXPECT_EQ((fed.whole[14 + 4] << 8) | fed.whole[14 + 5], 8 + 3008);  // payload length
+      EXPECT_EQ(fed.whole[14 + 6], 60);                                   // destination options
+      EXPECT_EQ(fed.whole[14 + 40], ipproto::kUdp);                       // which name UDP
       EXPECT_EQ(p.fragmentRole, FragmentRole::kReassembled);
       EXPECT_TRUE(p.isFragment);
       EXPECT_EQ(p.fragmentId, 0xdeadbeefu);
       EXPECT_EQ(p.wireLength, frames[i].size());
       EXPECT_EQ(p.ipVersion, 6);
-      EXPECT_EQ(p.ipTotalLength, 40u + 16 + 3008);
+      EXPECT_EQ(p.ipTotalLength, 40u + 8 + 3008);
       EXPECT_TRUE(p.isUdp());
       EXPECT_EQ(p.srcPort, 53);
       EXPECT_EQ(p.dstPort, 40000);
-      EXPECT_EQ(p.payloadOffset, kHeaders + 8);
+      EXPECT_EQ(p.payloadOffset, kHeaders - 8 + 8);
       EXPECT_EQ(p.payloadLength, 3000u);
 
       // The reassembled frame on its own is a whole packet.
@@ -143,6 +143,37 @@ TEST(IpReassembler, Ipv6UdpDatagramWithDestinationOptions) {
     EXPECT_EQ(reader.reassembler.stats().datagrams, 1u);
     EXPECT_EQ(reader.reassembler.datagramsInProgress(), 0u);
   } while (std::next_permutation(order.begin(), order.end()));
+}
+
+// Hop-by-hop options and a routing header (24 bytes) before the fragment header: the next-header
+// field that named the fragment header, the routing header's, names UDP in the whole packet.
+TEST(IpReassembler, Ipv6FragmentHeaderLeavesTheChainOfHeadersBeforeIt) {
+  const Bytes segment = udpSegment(53, 40000, 2000);
+  auto frame = [&](size_t from, size_t to, bool more) {
+    PacketBuilder b;
+    b.ethernet(ethertype::kIpv6).ipv6(0, 1, 2).ipv6Options8(43);
+    b.u8(44).u8(2).u8(2).u8(0).be32(0);  // routing header type 2, no segments left, one address
+    b.raw({0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9});
+    b.ipv6Fragment(ipproto::kUdp, uint16_t(from), more, 7).append(segment.data() + from, to - from).finish();
+    return b.bytes();
+  };
+  constexpr size_t kKept = 14 + 40 + 8 + 24;
+  Reader reader;
+  EXPECT_TRUE(reader.feed(frame(1200, segment.size(), false), 0).whole.empty());
+  const Fed fed = reader.feed(frame(0, 1200, true), 1);
+  ASSERT_EQ(fed.whole.size(), kKept + segment.size());
+  EXPECT_EQ(fed.whole[14 + 6], 0);               // IPv6: hop-by-hop
+  EXPECT_EQ(fed.whole[14 + 40], 43);             // hop-by-hop: routing
+  EXPECT_EQ(fed.whole[14 + 48], ipproto::kUdp);  // routing: UDP, not the fragment header
+  EXPECT_EQ((fed.whole[14 + 4] << 8) | fed.whole[14 + 5], 32 + segment.size());
+  EXPECT_TRUE(sameBytes(fed.whole, kKept, segment));
+  const DecodedPacket& p = fed.packet;
+  EXPECT_EQ(p.fragmentRole, FragmentRole::kReassembled);
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_TRUE(p.isUdp());
+  EXPECT_EQ(p.ipTotalLength, 40u + 32 + segment.size());
+  EXPECT_EQ(p.payloadLength, 2000u);
+  EXPECT_FALSE(test::decodeVector(fed.whole).isFragment);
 }
 
 // A destination options header after the fragment header belongs to the fragmentable part: the
@@ -452,7 +483,8 @@ TEST(IpReassembler, Ipv6DatagramBeyond65535BytesIsDropped) {
   Ipv6Fragments fragments;
   fragments.destinationOptions = false;
   fragments.next = 253;
-  // Payload length at most 65535: 8 bytes of fragment header, so data may end at 65527.
+  // The whole packet's payload length at most 65535 (RFC 8200 4.5; the fragment header is not part
+  // of it), so data may end at 65535.
   Reader reader;
   // Offset 0 and no M: an atomic fragment (RFC 6946), a whole packet, not offered to reassembly.
   EXPECT_FALSE(reader.feed(fragments.frame(data, 0, 7, false), 0).packet.isFragment);
@@ -463,9 +495,9 @@ TEST(IpReassembler, Ipv6DatagramBeyond65535BytesIsDropped) {
     frame[14 + 40 + 3] = uint8_t(65520 & 0xf8);
     return frame;
   };
-  EXPECT_EQ(reader.feed(at(7), 1).packet.malformed, MalformedReason::kNone);
+  EXPECT_EQ(reader.feed(at(15), 1).packet.malformed, MalformedReason::kNone);
   EXPECT_EQ(reader.reassembler.datagramsInProgress(), 1u);
-  EXPECT_EQ(reader.feed(at(8), 2).packet.malformed, MalformedReason::kIpDatagramTooLarge);
+  EXPECT_EQ(reader.feed(at(16), 2).packet.malformed, MalformedReason::kIpDatagramTooLarge);
   EXPECT_EQ(reader.reassembler.datagramsInProgress(), 0u);
   EXPECT_EQ(reader.reassembler.stats().malformed, 1u);
 }
