@@ -12,7 +12,8 @@ endpoints (either orientation; among several with the same endpoints, the closes
 packet counts). Each baseline is compared on its own (a trace read by several Zeek tests counts once
 per baseline: they are different Zeek runs, some bare). Fields:
 
-conn.log (TCP and UDP; ICMP is keyed by type/code in Zeek and not compared)
+conn.log (TCP, UDP and ICMP: Zeek's ICMP "ports" are type and code, each kind of message a
+connection of its own; netmeter has one ICMP connection per address pair, matched as such)
   connections   per endpoint pair: Zeek's lines  vs  netmeter's connections. When Zeek has several
                 and netmeter one (Zeek ends connections sooner), the fields below are compared with
                 Zeek's lines summed (packets, missed bytes; history letters and services united;
@@ -61,6 +62,11 @@ Known disagreements (README.md, "Zeek", explains each; none is a netmeter error 
                 reply (67 -> 68) was captured; Zeek knows 67 is DHCP's server port, netmeter takes
                 the first sender as client when both ports are below 1024 (described, not fixed: the
                 flow table's client decision)
+  connections   tunnels/gre-sample.pcap (2 baselines): an ICMP echo exchange and two port
+                unreachables between the same addresses: 2 Zeek connections (by ICMP type), 1 for
+                netmeter (its ICMP connection is the address pair; packets compared summed)
+  connections   tunnels/geneve.pcap: netmeter does not decapsulate Geneve, so the inner ICMP
+                connection is not there (the outer UDP 6081 one is, and is not compared)
   connections   tunnels/Teredo.pcap, 4 endpoint pairs: Zeek ends a TCP connection 5 s after its
                 FINs or RST (tcp_close_delay, tcp_reset_delay) and a later packet opens a new one;
                 its DNS connections end after 10 s idle (dns_session_timeout); netmeter keeps a closed
@@ -118,11 +124,11 @@ MAX_NAMES = 4  # HostNameRecord::kMaxNames
 # Agreement measured when the test was written (Zeek 9.1-dev baselines in ../shared); the test fails
 # when a rate drops below these. Raise them when netmeter improves.
 RECORDED_AGREEMENT = {
-    "connections":          0.9663,   # 115 / 119
-    "originator":           0.9821,   # 110 / 112
-    "orig_pkts":            0.9827,   # 114 / 116
-    "resp_pkts":            0.9913,   # 115 / 116
-    "duration":             0.9009,   # 100 / 111
+    "connections":          0.9469,   # 125 / 132
+    "originator":           0.9836,   # 120 / 122
+    "orig_pkts":            0.9843,   # 126 / 128
+    "resp_pkts":            0.9921,   # 127 / 128
+    "duration":             0.909,    # 110 / 121
     "missed_bytes":         0.975,    # 39 / 40
     "service":              0.8815,   # 67 / 76
     "termination":          1.0,      # 41 / 41
@@ -220,10 +226,12 @@ def looks_like_endpoints(cols):
 def endpoints(row):
     """(proto or None, orig ip, orig port, resp ip, resp port) of a log row, None without them."""
     try:
-        return (row.get("proto"), norm_ip(row["id.orig_h"]), int(row["id.orig_p"]), norm_ip(row["id.resp_h"]),
-                int(row["id.resp_p"]))
+        e = (row.get("proto"), norm_ip(row["id.orig_h"]), int(row["id.orig_p"]), norm_ip(row["id.resp_h"]),
+             int(row["id.resp_p"]))
     except (KeyError, ValueError):
         return None
+    # Zeek's ICMP "ports" are the type and code; netmeter's ICMP connection is the address pair.
+    return (e[0], e[1], 0, e[3], 0) if e[0] == "icmp" else e
 
 
 def baseline_logs(zeek_dir, row):
@@ -296,7 +304,7 @@ def run_netmeter(netmeter, trace, out_json):
         return json.load(f)
 
 
-PROTOS = {6: "tcp", 17: "udp"}
+PROTOS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}
 
 
 class Netmeter:
@@ -449,8 +457,8 @@ def compare_conn(nm, rows, where, bare, tally, notes):
     groups = defaultdict(list)
     for row in rows:
         e = endpoints(row)
-        if e is None or e[0] not in ("tcp", "udp"):
-            notes["conn: not TCP/UDP"] += 1
+        if e is None or e[0] not in ("tcp", "udp", "icmp"):
+            notes["conn: not TCP/UDP/ICMP"] += 1
             continue
         if row.get("_tunnel") or zeek_service(row) in TUNNEL_SERVICES:
             notes["conn: tunnel carrier"] += 1
