@@ -54,11 +54,17 @@ quic.log
   server_name   vs  quic.sni
   client_protocol  the client's first ALPN  vs  quic.alpn
 
+Baselines of several traces: a renamed conn.log (`mv conn.log conn-1.log` in INDEX.tsv's command) or
+a `#file <trace>` section is the trace's; otherwise the lines whose endpoints netmeter saw in the
+trace. Lines without endpoints take them from a log of the same run by uid, or, when the run logged
+one uid and netmeter saw one TCP/UDP connection, from that connection (originator not compared).
+
 Not compared (README.md, "Zeek"): orig_ip_bytes/resp_ip_bytes (netmeter counts frame bytes, Zeek IP
-bytes), orig_bytes/resp_bytes, conn_state, ssl.log's established and next_protocol (the server's ALPN:
-netmeter keeps the client's first), tunnel carrier connections (netmeter removes the tunnel and keeps
-the inner connection only), baselines that mix several traces without saying which lines are whose,
-`.log.cut` files with neither endpoints nor a uid known from another log of their run.
+bytes), orig_bytes/resp_bytes (the sequence range: not netmeter's payload figures), conn_state (its
+information is in history), ssl.log's established and next_protocol (the server's ALPN: netmeter
+keeps the client's first), tunnel carrier connections (in the run's tunnel.log or with a tunnel
+service: netmeter removes the tunnel and keeps the inner connection only), lines whose endpoints
+cannot be told.
 
 Known disagreements (README.md, "Zeek", explains each; none is a netmeter error but the first):
   originator    dhcp/dhcp.pcap 128.2.6.97:68 and 128.2.6.189:68 > 128.2.6.152:67: only the server's
