@@ -16,6 +16,17 @@ bool isTcp(const DecodedPacket& p) {
   return p.l4Protocol == ipproto::kTcp && p.hasPorts && p.fragmentRole != FragmentRole::kPiece && !p.badTcpHeader;
 }
 
+// Services whose clients send from a well-known port of their own: the server's port, when the
+// client's is the other (DHCP, RFC 2131 4.1: server 67, client 68; DHCPv6, RFC 8415 7.2: 547, 546).
+// 0 for any other pair.
+uint16_t serverPortOfFixedPortPair(uint16_t a, uint16_t b) {
+  constexpr struct { uint16_t server, client; } kPairs[] = {{67, 68}, {547, 546}};
+  for (const auto& pair : kPairs) {
+    if ((a == pair.server && b == pair.client) || (a == pair.client && b == pair.server)) return pair.server;
+  }
+  return 0;
+}
+
 // Decides whether the packet's sender is the client of a new connection.
 bool senderIsClient(const DecodedPacket& p, ClientDecision& how) {
   if (isTcp(p)) {
@@ -35,6 +46,12 @@ bool senderIsClient(const DecodedPacket& p, ClientDecision& how) {
     if (srcWellKnown != dstWellKnown) {
       how = ClientDecision::kPortHeuristic;
       return dstWellKnown;
+    }
+    if (p.l4Protocol == ipproto::kUdp) {
+      if (const uint16_t server = serverPortOfFixedPortPair(p.srcPort, p.dstPort); server != 0) {
+        how = ClientDecision::kPortHeuristic;  // a DHCP reply captured without its request, say
+        return p.dstPort == server;
+      }
     }
     if (isTcp(p)) {  // mid-stream TCP: the lower port is more likely the service
       how = ClientDecision::kPortHeuristic;

@@ -66,11 +66,12 @@ keeps the client's first), tunnel carrier connections (in the run's tunnel.log o
 service: netmeter removes the tunnel and keeps the inner connection only), lines whose endpoints
 cannot be told.
 
-Known disagreements (README.md, "Zeek", explains each; none is a netmeter error but the first):
-  originator    dhcp/dhcp.pcap 128.2.6.97:68 and 128.2.6.189:68 > 128.2.6.152:67: only the server's
-                reply (67 -> 68) was captured; Zeek knows 67 is DHCP's server port, netmeter takes
-                the first sender as client when both ports are below 1024 (described, not fixed: the
-                flow table's client decision)
+Known disagreements (README.md, "Zeek", explains each; none is a netmeter error):
+  originator    a DHCP server's message seen before any from its client on that address pair:
+                netmeter makes the server port (DHCP 67, DHCPv6 547) the server. Zeek flips to the
+                client only for unicast DHCP, not for a reply broadcast to 255.255.255.255:68
+                (dhcp/dhcp.pcap) nor for DHCPv6, which it does not analyze (pppoe.pcap: an Advertise
+                547 -> 546 whose Solicit went to ff02::1:2)
   connections   tunnels/gre-sample.pcap (2 baselines): an ICMP echo exchange and two port
                 unreachables between the same addresses: 2 Zeek connections (by ICMP type), 1 for
                 netmeter (its ICMP connection is the address pair; packets compared summed)

@@ -76,6 +76,37 @@ TEST_F(FlowTableTest, MidStreamUsesWellKnownPort) {
   EXPECT_EQ(u.connection->clientDecision, ClientDecision::kPortHeuristic);
 }
 
+// Both DHCP ports are below 1024: the server's reply seen first (a capture that missed the client's
+// broadcast; Zeek's dhcp/dhcp.pcap) still makes port 67 the server, DHCPv6's 547 likewise.
+TEST_F(FlowTableTest, DhcpReplyFirstMakesTheReceiverTheClient) {
+  FrameSpec reply;
+  reply.l4Protocol = ipproto::kUdp;
+  reply.srcIp = "10.0.0.1", reply.srcPort = 67, reply.dstIp = "10.0.0.7", reply.dstPort = 68;
+  auto u = feed(reply, kT0);
+  EXPECT_EQ(u.direction, kServerToClient);
+  EXPECT_EQ(u.connection->serverPort, 67);
+  EXPECT_EQ(u.connection->clientIp.toString(), "10.0.0.7");
+  EXPECT_EQ(u.connection->clientDecision, ClientDecision::kPortHeuristic);
+
+  FrameSpec v6 = reply;
+  v6.srcIp = "2001:db8::1", v6.srcPort = 547, v6.dstIp = "2001:db8::7", v6.dstPort = 546;
+  u = feed(v6, kT0 + 1);
+  EXPECT_EQ(u.connection->serverPort, 547);
+  EXPECT_EQ(u.connection->clientPort, 546);
+
+  FrameSpec request = reply;  // the client's request first: the sender stays the client
+  request.srcIp = "10.0.0.8", request.srcPort = 68, request.dstIp = "10.0.0.1", request.dstPort = 67;
+  u = feed(request, kT0 + 2);
+  EXPECT_EQ(u.direction, kClientToServer);
+  EXPECT_EQ(u.connection->serverPort, 67);
+
+  FrameSpec ntp = reply;  // other pairs of well-known ports: the first sender is the client
+  ntp.srcPort = 123, ntp.dstPort = 514;
+  u = feed(ntp, kT0 + 3);
+  EXPECT_EQ(u.direction, kClientToServer);
+  EXPECT_EQ(u.connection->clientDecision, ClientDecision::kFirstPacket);
+}
+
 TEST_F(FlowTableTest, FinBothWaysEndsAndNewSynStartsNewConnection) {
   feed(tcp(true, tcpflag::kSyn), kT0);
   feed(tcp(true, tcpflag::kFin | tcpflag::kAck), kT0 + 10);
