@@ -156,7 +156,7 @@ void appendIpCsv(std::string& out, const IpAddress& ip, const IpRecord& r, const
     num(tcp->payloadBytes);
     num(tcp->retransmittedBytes);
   } else {
-    line += ",,,,";
+    line += ",,,,,";  // the five TCP columns, empty
   }
   out += line;
   out += "\r\n";
