@@ -60,6 +60,13 @@ api::Expected<std::shared_ptr<RowFilter>> RowFilter::parse(std::string_view text
   return f;
 }
 
+std::optional<api::ApiError> refuseFilter(const ListParams& p) {
+  auto filter = RowFilter::parse(p.filter);
+  if (!filter) return filter.error();
+  if ((*filter)->empty()) return std::nullopt;
+  return api::badParameter("filter", "this list takes no filter");
+}
+
 bool RowFilter::containsText(std::string_view haystack) const {
   if (substring_.empty()) return true;
   if (haystack.size() < substring_.size()) return false;

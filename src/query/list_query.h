@@ -63,6 +63,11 @@ class RowFilter {
   std::optional<filter::Filter> expression_;
 };
 
+// For the lists that take no filter (small tables, an IP's aggregates): a filter that is not empty
+// is refused (400 naming `filter`; a bad expression with its position), never ignored: a script
+// would otherwise take every row for the rows it asked for.
+std::optional<api::ApiError> refuseFilter(const ListParams& p);
+
 // A row key and its sort value.
 template <typename Key>
 struct Ranked {

@@ -20,7 +20,8 @@ KeyedStats<Key, Record> mergedTable(const Engine& engine, TableOf table) {
 }
 
 // A paged list of a merged table. Sort columns: the traffic columns and `keyColumn` (by key).
-// `include(key, record)` filters rows; `writeRow(j, key, record)` writes one row object.
+// `include(key, record)` filters rows (the request's `filter` is refused: refuseFilter);
+// `writeRow(j, key, record)` writes one row object.
 template <typename Key, typename Record, typename Include, typename WriteRow>
 api::Response tableList(const api::Request& req, const TimeWindow& w, const KeyedStats<Key, Record>& table,
                         std::string_view keyColumn, std::string_view defaultSort, Include include,
@@ -30,6 +31,7 @@ api::Response tableList(const api::Request& req, const TimeWindow& w, const Keye
   columns.push_back(keyColumn);
   auto params = parseListParams(req, columns, defaultSort);
   if (!params) return params.errorResponse();
+  if (auto refused = refuseFilter(*params)) return refused->toResponse();
   const auto metric = trafficMetric(params->sort);
   std::vector<Ranked<Key>> rows;
   table.forEach([&](const Key& k, const Record& r) {

@@ -414,6 +414,7 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::m
       "rxbps", "txbps",   "pps",     "rxpps",   "txpps",     "connections"};
   auto params = query::parseListParams(req, columns, "bytes");
   if (!params) return params.errorResponse();
+  if (auto refused = query::refuseFilter(*params)) return refused->toResponse();
   const auto metric = query::trafficMetric(params->sort);
   std::vector<query::Ranked<Key>> ranked;
   ranked.reserve(rows.size());
