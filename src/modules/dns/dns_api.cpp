@@ -14,6 +14,7 @@
 #include "query/json_out.h"
 #include "query/path_params.h"
 #include "query/record_list.h"
+#include "query/seen_ip.h"
 
 namespace netmeter {
 
@@ -201,7 +202,7 @@ void registerDnsRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(Method::Get, base + "/names", Role::ReadOnly,
                [&source](const api::Request& req) { return nameList(source.open(), req); });
   // The IP's DNS tab: its DNS server statistics (null when it answered none) and the names DNS
-  // resolved to it.
+  // resolved to it; 404 for an address neither seen nor resolved.
   server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/dns", Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
@@ -212,6 +213,10 @@ void registerDnsRoutes(api::Server& server, const query::QuerySource& source) {
                  const Engine& engine = ctx.engine();
                  auto r = query::mergedRecord<DnsServerRecord>(engine, dnsServersOf, *ip);
                  auto names = resolvedNames(engine, &*ip);
+                 // An address DNS resolved names to has a tab even if no packet went to it.
+                 if (!r && names.empty() && !query::ipSeen(engine, *ip))
+                   return api::notFound("IP " + ip->toString() + " has not been seen, nor resolved by DNS")
+                       .toResponse();
                  std::sort(names.begin(), names.end(),
                            [](const ResolvedName& a, const ResolvedName& b) { return a.name < b.name; });
                  JsonOut j;

@@ -219,6 +219,10 @@ void registerDpiRoutes(api::Server& server, const query::QuerySource& source) {
     const query::QueryContext ctx = source.open();
     auto protocol = protocolParam(req);
     if (!protocol) return protocol.errorResponse();
+    // 404 for a protocol never seen, as protocols/:protocol answers.
+    if (!query::mergedRecord<DpiProtocolRecord>(ctx.engine(), protocolsOf, *protocol))
+      return api::notFound("L7 protocol " + std::string(l7ProtocolName(*protocol)) + " has not been seen")
+          .toResponse();
     return protocolIpList(ctx, req, *protocol);
   });
 }

@@ -16,6 +16,7 @@
 #include "query/json_out.h"
 #include "query/path_params.h"
 #include "query/record_list.h"
+#include "query/seen_ip.h"
 
 namespace netmeter {
 
@@ -256,11 +257,12 @@ void registerHttpRoutes(api::Server& server, const query::QuerySource& source) {
     };
     return query::recordList(req, w, table, std::move(spec));
   });
-  // One server; `tab`: the IP's tab, where an IP that served no HTTP gets zero counters, not 404.
+  // One server; `tab`: the IP's tab, where an IP that served no HTTP gets zero counters, not 404 (which
+  // is for an IP never seen).
   auto detail = [&source](bool tab) {
     return [&source, tab](const api::Request& req) -> api::Response {
       const query::QueryContext ctx = source.open();
-      auto ip = query::ipParam(req);
+      auto ip = tab ? query::seenIpParam(req, ctx.engine()) : query::ipParam(req);
       if (!ip) return ip.errorResponse();
       auto window = ctx.window(req, 100);
       if (!window) return window.errorResponse();
@@ -280,7 +282,7 @@ void registerHttpRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/httpTransactions", Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
-                 auto ip = query::ipParam(req);
+                 auto ip = query::seenIpParam(req, ctx.engine());
                  if (!ip) return ip.errorResponse();
                  return transactionList(ctx, req, &*ip);
                });

@@ -14,6 +14,7 @@
 #include "modules/tcp/tcp_ip_columns.h"
 #include "query/counters.h"
 #include "query/list_query.h"
+#include "query/seen_ip.h"
 #include "query/traffic_ranking.h"
 
 namespace netmeter {
@@ -317,12 +318,6 @@ api::Response ipList(const query::QueryContext& ctx, const api::Request& req, Ip
   return api::Response::json(j.take());
 }
 
-api::Expected<IpAddress> ipParam(const api::Request& req) {
-  auto ip = IpAddress::parse(req.param("ip"));
-  if (!ip) return api::badParameter("ip", "'" + std::string(req.param("ip")) + "' is not an IPv4 or IPv6 address");
-  return *ip;
-}
-
 // The IP's peers: every IP pair it belongs to (each pair lives in exactly one shard).
 api::Response peerList(const query::QueryContext& ctx, const api::Request& req, const IpAddress& ip) {
   auto window = ctx.window(req, 0);
@@ -437,11 +432,12 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::m
   return api::Response::json(j.take());
 }
 
-// Wraps a handler for /ips/:ip/...: parses the address and the time window first.
+// Wraps a handler for /ips/:ip/...: parses the address first (400 when it is not one, 404 when the IP
+// has never been seen, query/seen_ip.h).
 template <typename F>
-api::Handler ipHandler(F f) {
-  return [f](const api::Request& req) -> api::Response {
-    auto ip = ipParam(req);
+api::Handler ipHandler(const query::QuerySource& source, F f) {
+  return [&source, f](const api::Request& req) -> api::Response {
+    auto ip = query::seenIpParam(req, source.open().engine());
     if (!ip) return ip.errorResponse();
     return f(req, *ip);
   };
@@ -507,7 +503,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
     return ipList(source.open(), req, *ranking);
   });
   server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
@@ -519,19 +515,19 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  return connectionList(
                      ctx, req, [ip](const Connection& c) { return c.clientIp == ip || c.serverIp == ip; },
                      "connections-" + ip.toString() + ".csv");
                }));
   server.route(Method::Get, base + "/ips/:ip/peers", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  return peerList(source.open(), req, ip);
                }));
   // L4 endpoints: per (role, L4 protocol, server port).
   server.route(Method::Get, base + "/ips/:ip/ports", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
@@ -549,7 +545,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                }));
   // Peers with the server ports used between them.
   server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
@@ -569,7 +565,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
   // Protocols: the IP's L7 (DPI) protocols as in the reference (layer=l7, the default), or per L4
   // protocol (layer=l4).
   server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto layer = api::choiceParam(req, "layer", {"l7", "l4"}, "l7");
                  if (!layer) return layer.errorResponse();
@@ -585,7 +581,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                }));
   // QoS: per DSCP the IP sent with (null: nothing sent).
   server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
-               ipHandler([&source](const api::Request& req, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
@@ -600,7 +596,7 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  });
                }));
   server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
-               ipHandler([&source](const api::Request&, const IpAddress& ip) {
+               ipHandler(source, [&source](const api::Request&, const IpAddress& ip) {
                  const query::QueryContext ctx = source.open();
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
                  if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();

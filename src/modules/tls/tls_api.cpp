@@ -21,6 +21,7 @@
 #include "query/json_out.h"
 #include "query/path_params.h"
 #include "query/record_list.h"
+#include "query/seen_ip.h"
 
 namespace netmeter {
 
@@ -330,7 +331,7 @@ void registerSslRoutes(api::Server& server, const query::QuerySource& source) {
   server.route(Method::Get, "/API/stats/modules/ip/ips/:ip/ssl", Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
-                 auto ip = query::ipParam(req);
+                 auto ip = query::seenIpParam(req, ctx.engine());
                  if (!ip) return ip.errorResponse();
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
