@@ -55,7 +55,7 @@ export function ipsPage(_p: Record<string, string>, query: URLSearchParams): Pag
     path: api.ipsPaged,
     layout: 'rxtx',
     initialFilter: query.get('filter') ?? undefined,
-    filter: 'Filter: part of an address or name, or (expression) e.g. (ip == 10.0.0.0/8 and tcp)',
+    filter: 'Filter: part of an address or name, or (expression) e.g. (ip == 10.0.0.0/8 and ip != 10.1.0.0/16)',
     keyColumns: [
       { key: 'ip', label: 'IP', sort: 'ip', numeric: false, render: (r) => ipLink(r.ip) },
       { key: 'names', label: 'Alternative names', render: (r) => names(r.alternativeNames ?? r.names), title: 'Names from DNS answers, HTTP Host headers and TLS/QUIC SNI' },
