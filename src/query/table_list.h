@@ -5,6 +5,7 @@
 
 #include "modules/common/keyed_stats.h"
 #include "query/counters.h"
+#include "query/json_rows_csv.h"
 #include "query/list_query.h"
 
 namespace netmeter::query {
@@ -21,11 +22,12 @@ KeyedStats<Key, Record> mergedTable(const Engine& engine, TableOf table) {
 
 // A paged list of a merged table. Sort columns: the traffic columns and `keyColumn` (by key).
 // `include(key, record)` filters rows (the request's `filter` is refused: refuseFilter);
-// `writeRow(j, key, record)` writes one row object.
+// `writeRow(j, key, record)` writes one row object. With csv=true the whole list as `csvName`
+// (JsonRowsCsv).
 template <typename Key, typename Record, typename Include, typename WriteRow>
 api::Response tableList(const api::Request& req, const TimeWindow& w, const KeyedStats<Key, Record>& table,
-                        std::string_view keyColumn, std::string_view defaultSort, Include include,
-                        WriteRow writeRow) {
+                        std::string_view keyColumn, std::string_view defaultSort, std::string_view csvName,
+                        Include include, WriteRow writeRow) {
   std::vector<std::string_view> columns = {"bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets",
                                            "bps",   "rxbps",   "txbps",   "pps",     "rxpps",     "txpps"};
   columns.push_back(keyColumn);
@@ -38,6 +40,9 @@ api::Response tableList(const api::Request& req, const TimeWindow& w, const Keye
     if (!include(k, r)) return;
     rows.push_back({k, metric ? metricValue(r.counters, *metric, w) : 0.0});
   });
+  if (params->csv)
+    return rowsAsCsv(rows, params->reverse, csvName,
+                     [&](JsonOut& j, const Key& k) { writeRow(j, k, *table.find(k)); });
   const size_t total = rows.size();
   const auto page = pageKeys(rows, *params);
   JsonOut j;

@@ -12,6 +12,7 @@
 #include "modules/module_routes.h"
 #include "query/counters.h"
 #include "query/json_out.h"
+#include "query/json_rows_csv.h"
 #include "query/record_list.h"
 
 namespace netmeter {
@@ -133,20 +134,22 @@ api::Response protocolIpList(const query::QueryContext& ctx, const api::Request&
     });
   });
   auto rows = collector.take();
-  const size_t total = rows.size();
-  const auto page = query::pageKeys(rows, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, total, w);
-  for (const IpAddress& ip : page) {
+  auto writeRow = [&](JsonOut& j, const IpAddress& ip) {
     auto r = query::mergedRecord<DpiIpRecord>(engine, dpiIpsOf, DpiIpKey{ip, protocol});
-    if (!r) continue;
+    if (!r) return;
     j.beginObject();
     j.field("ip", ip.toString());
     writeAlternativeNames(j, engine, ip);
     j.field("connections", r->connections);
     query::writeTraffic(j, *r, w);
     j.endObject();
-  }
+  };
+  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "protocol_ips.csv", writeRow);
+  const size_t total = rows.size();
+  const auto page = query::pageKeys(rows, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, total, w);
+  for (const IpAddress& ip : page) writeRow(j, ip);
   query::endPagedList(j);
   return api::Response::json(j.take());
 }

@@ -1,5 +1,3 @@
-#include "modules/module_routes.h"
-
 #include <map>
 #include <optional>
 #include <tuple>
@@ -11,8 +9,10 @@
 #include "modules/connections/connection_api.h"
 #include "modules/dpi/dpi_api.h"
 #include "modules/mac/oui_database.h"
+#include "modules/module_routes.h"
 #include "modules/tcp/tcp_ip_columns.h"
 #include "query/counters.h"
+#include "query/json_rows_csv.h"
 #include "query/list_query.h"
 #include "query/seen_ip.h"
 #include "query/traffic_ranking.h"
@@ -354,14 +354,10 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
       rows.push_back({peer, v});
     });
   });
-  const size_t total = rows.size();
-  const auto page = query::pageKeys(rows, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, total, w);
-  for (const IpAddress& peer : page) {
+  auto writePeer = [&](JsonOut& j, const IpAddress& peer) {
     const IpPairKey key = ip < peer ? IpPairKey{ip, peer} : IpPairKey{peer, ip};
     auto r = query::mergedRecord<IpPairRecord>(ctx.engine(), pairsOf, key);
-    if (!r) continue;
+    if (!r) return;
     j.beginObject();
     j.field("ip", peer.toString());
     writeAlternativeNames(j, ctx.engine(), peer);
@@ -369,7 +365,13 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
     j.timeField("firstActivity", r->firstActivity);
     j.timeField("lastActivity", r->lastActivity);
     j.endObject();
-  }
+  };
+  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "peers.csv", writePeer);
+  const size_t total = rows.size();
+  const auto page = query::pageKeys(rows, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, total, w);
+  for (const IpAddress& peer : page) writePeer(j, peer);
   query::endPagedList(j);
   return api::Response::json(j.take());
 }
@@ -402,7 +404,8 @@ std::map<Key, ConnectionAggregate> aggregateConnections(const query::QueryContex
 
 // A paged list over aggregated rows; `writeKey(j, key)` writes the row's identifying fields.
 template <typename Key, typename WriteKey>
-api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::map<Key, ConnectionAggregate> rows,
+api::Response aggregateList(const api::Request& req, const TimeWindow& w,
+                            std::map<Key, ConnectionAggregate> rows, std::string_view csvName,
                             WriteKey writeKey) {
   static const std::vector<std::string_view> columns = {
       "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps",
@@ -415,10 +418,7 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::m
   ranked.reserve(rows.size());
   for (const auto& [key, a] : rows)
     ranked.push_back({key, metric ? query::metricValue(a.counters, *metric, w) : double(a.connections)});
-  const auto page = query::pageKeys(ranked, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, rows.size(), w);
-  for (const Key& key : page) {
+  auto writeRow = [&](JsonOut& j, const Key& key) {
     const ConnectionAggregate& a = rows.at(key);
     j.beginObject();
     writeKey(j, key);
@@ -427,7 +427,12 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w, std::m
     j.timeField("firstActivity", a.first);
     j.timeField("lastActivity", a.last);
     j.endObject();
-  }
+  };
+  if (params->csv) return query::rowsAsCsv(ranked, params->reverse, csvName, writeRow);
+  const auto page = query::pageKeys(ranked, *params);
+  JsonOut j;
+  query::beginPagedList(j, *params, rows.size(), w);
+  for (const Key& key : page) writeRow(j, key);
   query::endPagedList(j);
   return api::Response::json(j.take());
 }
@@ -535,13 +540,14 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  auto rows = aggregateConnections<Key>(ctx, ip, *window, [](const Connection& c, bool isClient) {
                    return Key{!isClient, c.l4Protocol, c.serverPort};
                  });
-                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const Key& k) {
-                   j.field("role", std::get<0>(k) ? "server" : "client");
-                   j.field("l4Protocol", uint32_t{std::get<1>(k)});
-                   j.field("l4ProtocolName", ipProtocolName(std::get<1>(k)));
-                   j.field("port", uint32_t{std::get<2>(k)});
-                   j.field("service", usualServiceName(std::get<1>(k), std::get<2>(k)));
-                 });
+                 return aggregateList(req, *window, std::move(rows), "ports.csv",
+                                      [](JsonOut& j, const Key& k) {
+                                        j.field("role", std::get<0>(k) ? "server" : "client");
+                                        j.field("l4Protocol", uint32_t{std::get<1>(k)});
+                                        j.field("l4ProtocolName", ipProtocolName(std::get<1>(k)));
+                                        j.field("port", uint32_t{std::get<2>(k)});
+                                        j.field("service", usualServiceName(std::get<1>(k), std::get<2>(k)));
+                                      });
                }));
   // Peers with the server ports used between them.
   server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
@@ -553,14 +559,15 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  auto rows = aggregateConnections<Key>(ctx, ip, *window, [](const Connection& c, bool isClient) {
                    return Key{isClient ? c.serverIp : c.clientIp, !isClient, c.l4Protocol, c.serverPort};
                  });
-                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const Key& k) {
-                   j.field("peer", std::get<0>(k).toString());
-                   j.field("role", std::get<1>(k) ? "server" : "client");
-                   j.field("l4Protocol", uint32_t{std::get<2>(k)});
-                   j.field("l4ProtocolName", ipProtocolName(std::get<2>(k)));
-                   j.field("port", uint32_t{std::get<3>(k)});
-                   j.field("service", usualServiceName(std::get<2>(k), std::get<3>(k)));
-                 });
+                 return aggregateList(req, *window, std::move(rows), "peers_ports.csv",
+                                      [](JsonOut& j, const Key& k) {
+                                        j.field("peer", std::get<0>(k).toString());
+                                        j.field("role", std::get<1>(k) ? "server" : "client");
+                                        j.field("l4Protocol", uint32_t{std::get<2>(k)});
+                                        j.field("l4ProtocolName", ipProtocolName(std::get<2>(k)));
+                                        j.field("port", uint32_t{std::get<3>(k)});
+                                        j.field("service", usualServiceName(std::get<2>(k), std::get<3>(k)));
+                                      });
                }));
   // Protocols: the IP's L7 (DPI) protocols as in the reference (layer=l7, the default), or per L4
   // protocol (layer=l4).
@@ -574,10 +581,11 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window,
                                                            [](const Connection& c, bool) { return c.l4Protocol; });
-                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const uint8_t& k) {
-                   j.field("l4Protocol", uint32_t{k});
-                   j.field("name", ipProtocolName(k));
-                 });
+                 return aggregateList(req, *window, std::move(rows), "protocols.csv",
+                                      [](JsonOut& j, const uint8_t& k) {
+                                        j.field("l4Protocol", uint32_t{k});
+                                        j.field("name", ipProtocolName(k));
+                                      });
                }));
   // QoS: per DSCP the IP sent with (null: nothing sent).
   server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
@@ -588,12 +596,15 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window, [](const Connection& c, bool isClient) {
                    return c.dir[isClient ? kClientToServer : kServerToClient].dscp;
                  });
-                 return aggregateList(req, *window, std::move(rows), [](JsonOut& j, const uint8_t& k) {
-                   j.key("dscp");
-                   if (k == 0xff) j.null();
-                   else j.value(uint32_t{k});
-                   j.field("name", k == 0xff ? std::string_view() : dscpName(k));
-                 });
+                 return aggregateList(req, *window, std::move(rows), "qos.csv",
+                                      [](JsonOut& j, const uint8_t& k) {
+                                        j.key("dscp");
+                                        if (k == 0xff)
+                                          j.null();
+                                        else
+                                          j.value(uint32_t{k});
+                                        j.field("name", k == 0xff ? std::string_view() : dscpName(k));
+                                      });
                }));
   server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
                ipHandler(source, [&source](const api::Request&, const IpAddress& ip) {

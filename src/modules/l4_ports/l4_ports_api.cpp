@@ -34,16 +34,19 @@ void registerL4PortRoutes(api::Server& server, const query::QuerySource& source)
   const std::string base = "/API/stats/modules/l4_ports";
   for (const auto& [name, proto] : {std::pair{"tcp", kTcp}, std::pair{"udp", kUdp}, std::pair{"sctp", kSctp}}) {
     const uint8_t protocol = proto;
+    const std::string csvName = std::string(name) + "_ports.csv";
     server.route(api::Method::Get, base + "/" + name + "_ports_paged", api::Role::ReadOnly,
-                 [&source, protocol](const api::Request& req) {
+                 [&source, protocol, csvName](const api::Request& req) {
                    const query::QueryContext ctx = source.open();
                    auto window = ctx.window(req, 0);
                    if (!window) return window.errorResponse();
                    const auto table = mergedPorts(ctx);
                    return query::tableList(
-                       req, *window, table, "serverPort", "bytes",
+                       req, *window, table, "serverPort", "bytes", csvName,
                        [protocol](const L4PortKey& k, const auto&) { return k.l4Protocol == protocol; },
-                       [&](query::JsonOut& j, const L4PortKey& k, const L4PortRecord& r) { writePort(j, k, r, *window); });
+                       [&](query::JsonOut& j, const L4PortKey& k, const L4PortRecord& r) {
+                         writePort(j, k, r, *window);
+                       });
                  });
     server.route(api::Method::Get, base + "/" + name + "_port/:port", api::Role::ReadOnly,
                  [&source, protocol](const api::Request& req) {

@@ -2,6 +2,7 @@
 #include "modules/mac/oui_database.h"
 #include "modules/module_routes.h"
 #include "query/counters.h"
+#include "query/json_rows_csv.h"
 #include "query/list_query.h"
 
 namespace netmeter {
@@ -69,12 +70,16 @@ api::Response macList(const query::QueryContext& ctx, const api::Request& req) {
     std::sort(names.begin(), names.end());
     for (size_t rank = 0; rank < names.size(); ++rank) rows[names[rank].second].value = double(rank);
   }
+  auto writeRow = [&](JsonOut& j, const MacAddress& mac) {
+    if (auto r = query::mergedRecord<MacRecord>(ctx.engine(), macsOf, mac))
+      writeMac(j, mac, *r, w, ctx.vendors);
+  };
+  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "macs.csv", writeRow);
   const size_t total = rows.size();
   const auto page = query::pageKeys(rows, *params);
   JsonOut j;
   query::beginPagedList(j, *params, total, w);
-  for (const MacAddress& mac : page)
-    if (auto r = query::mergedRecord<MacRecord>(ctx.engine(), macsOf, mac)) writeMac(j, mac, *r, w, ctx.vendors);
+  for (const MacAddress& mac : page) writeRow(j, mac);
   query::endPagedList(j);
   return api::Response::json(j.take());
 }

@@ -15,7 +15,8 @@ void registerMacProtocolRoutes(api::Server& server, const query::QuerySource& so
                  const auto table = query::mergedTable<uint16_t, TrafficRecord<2>>(
                      ctx.engine(), [](const Shard& s) -> const auto& { return s.modules().macProtocols.table; });
                  return query::tableList(
-                     req, *window, table, "etherType", "bytes", [](uint16_t, const auto&) { return true; },
+                     req, *window, table, "etherType", "bytes", "mac_protocols.csv",
+                     [](uint16_t, const auto&) { return true; },
                      [&](query::JsonOut& j, uint16_t type, const TrafficRecord<2>& r) {
                        j.beginObject();
                        j.field("etherType", uint32_t{type});

@@ -21,7 +21,7 @@ void registerQosRoutes(api::Server& server, const query::QuerySource& source) {
         ctx.engine(), [](const Shard& s) -> const auto& { return s.modules().qos.table; });
     const std::string wanted = *kind;
     return query::tableList(
-        req, *window, table, "class", "class",
+        req, *window, table, "class", "class", "qos_classes.csv",
         [wanted](const QosKey& k, const auto&) {
           return wanted == "all" || wanted == kKinds[static_cast<size_t>(k.kind)];
         },

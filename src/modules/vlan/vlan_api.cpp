@@ -13,7 +13,7 @@ void registerVlanRoutes(api::Server& server, const query::QuerySource& source) {
     const auto table = query::mergedTable<uint16_t, VlanRecord>(
         ctx.engine(), [](const Shard& s) -> const auto& { return s.modules().vlan.table; });
     return query::tableList(
-        req, *window, table, "vlan", "vlan", [](uint16_t, const VlanRecord&) { return true; },
+        req, *window, table, "vlan", "vlan", "vlans.csv", [](uint16_t, const VlanRecord&) { return true; },
         [&](query::JsonOut& j, uint16_t id, const VlanRecord& r) {
           j.beginObject();
           j.field("vlan", uint32_t{id});
