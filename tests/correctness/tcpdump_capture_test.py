@@ -210,7 +210,9 @@ def check_capture(path, netmeter, workdir):
     readable, why = tcpdump_readable(path)
     if not readable:
         return ["skipped: tcpdump cannot read it (%s)" % why.strip().splitlines()[-1]], [], 0, 0
-    base = os.path.join(workdir, os.path.basename(path).replace(".", "_"))
+    # Named by the whole path: captures of the same name (geneve.pcap, vxlan.pcap, ntp.pcap, pppoe.pcap
+    # in tcpdump/, zeek/ and ndpi/) are checked at the same time.
+    base = os.path.join(workdir, os.path.abspath(path).strip(os.sep).replace(os.sep, "_").replace(".", "_"))
     params = parameters(path)
     # netmeter's precision decides tcpdump's: read it from an unfiltered capture's header.
     probe = base + "-probe.pcap"
