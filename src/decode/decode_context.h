@@ -33,7 +33,8 @@ inline uint16_t offset16(uint32_t offset) {
 
 // --- link_layer.cpp ---
 void decodeLink(DecodeContext& ctx, ByteCursor cur);
-// An Ethernet frame starting with the destination MAC (top level, VXLAN, GRE 0x6558, pseudowire).
+// An Ethernet frame starting with the destination MAC (top level, VXLAN, Geneve and GRE 0x6558,
+// pseudowire).
 void decodeEthernet(DecodeContext& ctx, ByteCursor cur);
 // Payload identified by an EtherType (after any VLAN tags).
 void dispatchEtherType(DecodeContext& ctx, ByteCursor cur, uint16_t etherType);

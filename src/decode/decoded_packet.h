@@ -50,8 +50,9 @@ inline constexpr uint8_t kEce = 0x40;
 inline constexpr uint8_t kCwr = 0x80;
 }  // namespace tcpflag
 
-// kMplsUdp (MPLS over UDP port 6635, RFC 7510) was added after the others; values are unchanged.
-enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo, kMplsUdp };
+// kMplsUdp (MPLS over UDP port 6635, RFC 7510) and kGeneve (UDP port 6081, RFC 8926) were added after
+// the others; values are unchanged.
+enum class TunnelType : uint8_t { kNone = 0, kIpInIp, kGre, kVxlan, kGtpU, kTeredo, kMplsUdp, kGeneve };
 
 // A fragment's part in IP reassembly (PacketReader's IpReassembler; kNone when reassembly is off or
 // the packet is no fragment).
@@ -70,10 +71,10 @@ inline constexpr size_t kMaxMplsLabels = 4;  // labels kept; deeper stacks are d
 // Everything the engine reads from one packet, decoded without allocating: fixed fields plus offsets
 // into the packet bytes. Layers that are absent keep their zero / sentinel values.
 //
-// Tunnelled traffic (IP-in-IP, 6in4, GRE, VXLAN, GTP-U, Teredo, MPLS over UDP; up to 4 levels):
+// Tunnelled traffic (IP-in-IP, 6in4, GRE, VXLAN, Geneve, GTP-U, Teredo, MPLS over UDP; up to 4 levels):
 // - the L2 fields (MACs, VLANs, MPLS, PPPoE, macProtocol, l2PayloadLength) always describe the
-//   OUTERMOST frame as seen on the wire; Ethernet frames inside VXLAN / GRE / pseudowires are decoded
-//   but their L2 headers are not kept;
+//   OUTERMOST frame as seen on the wire; Ethernet frames inside VXLAN / Geneve / GRE / pseudowires are
+//   decoded but their L2 headers are not kept;
 // - the L3/L4 fields describe the innermost IP packet that was decoded completely;
 // - `outerSrcIp/outerDstIp` keep the outermost IP header, `tunnel`/`tunnelId` the last encapsulation
 //   recognised and `tunnelDepth` how many were recognised.
@@ -174,7 +175,7 @@ struct DecodedPacket {
   uint8_t tunnelDepth = 0;
   IpAddress outerSrcIp;
   IpAddress outerDstIp;
-  uint32_t tunnelId = 0;  // VXLAN VNI, GTP TEID, GRE key (PPTP: call id), MPLS-over-UDP top label
+  uint32_t tunnelId = 0;  // VXLAN/Geneve VNI, GTP TEID, GRE key (PPTP: call id), MPLS-over-UDP top label
 
   // --- damage ---
   MalformedReason malformed = MalformedReason::kNone;

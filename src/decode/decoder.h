@@ -14,9 +14,9 @@ namespace netmeter {
 // Decoding stops at the first damage. A packet is decoded alone: a fragment's first piece carries the
 // ports, later ones only addresses, until IpReassembler (the reader's, after decodePacket) and
 // decodeReassembled() make the whole datagram of them. Tunnels (IP-in-IP, 6in4, GRE, VXLAN on UDP 4789,
-// GTP-U on UDP 2152, Teredo on UDP 3544 or on any UDP port when the datagram is exactly one IPv6
-// packet to or from 2001:0::/32, MPLS over UDP 6635) are removed up to 4 levels; see
-// DecodedPacket for which fields describe which layer.
+// Geneve on UDP 6081, GTP-U on UDP 2152, Teredo on UDP 3544 or on any UDP port when the datagram is exactly
+// one IPv6 packet to or from 2001:0::/32, MPLS over UDP 6635) are removed up to 4 levels; see DecodedPacket
+// for which fields describe which layer.
 void decodePacket(const RawPacket& raw, DecodedPacket& out);
 
 // `p`: a fragment that completed its datagram (IpReassembler::add), `frame`/`length` what add()

@@ -56,6 +56,8 @@ std::string_view malformedReasonName(MalformedReason reason) {
       return "truncated_gre";
     case MalformedReason::kTruncatedVxlan:
       return "truncated_vxlan";
+    case MalformedReason::kTruncatedGeneve:
+      return "truncated_geneve";
     case MalformedReason::kTruncatedGtp:
       return "truncated_gtp";
     case MalformedReason::kTunnelTooDeep:

@@ -40,7 +40,8 @@ enum class MalformedReason : uint8_t {
   // Set by IP reassembly (IpReassembler) on the fragment that showed the damage; its datagram is dropped.
   kOverlappingIpFragment,  // overlaps a fragment of the same datagram with different bytes
   kIpDatagramTooLarge,     // reaches beyond 65535 bytes, or the datagram's fragments disagree on its end
-  kCount                  // number of reasons; keep last
+  kTruncatedGeneve,        // the Geneve header or its options reach beyond the UDP datagram or the capture
+  kCount                   // number of reasons; keep last
 };
 
 // Stable, snake_case name used in JSON and the API ("truncated_ipv4").

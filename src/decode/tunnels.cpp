@@ -1,4 +1,4 @@
-// Tunnels: IP-in-IP / 6in4, GRE (v0 and PPTP v1), VXLAN, GTP-U, Teredo, MPLS over UDP.
+// Tunnels: IP-in-IP / 6in4, GRE (v0 and PPTP v1), VXLAN, Geneve, GTP-U, Teredo, MPLS over UDP.
 //
 // Policy: when a tunnel header is recognised, `tunnel`, `tunnelDepth`, `tunnelId` and (for the first
 // one) `outerSrcIp/outerDstIp` are set at once: they say a decapsulation was attempted. The L3/L4
@@ -11,6 +11,7 @@ namespace netmeter::decode_detail {
 namespace {
 
 constexpr uint16_t kVxlanPort = 4789;
+constexpr uint16_t kGenevePort = 6081;  // RFC 8926
 constexpr uint16_t kGtpUserPort = 2152;
 constexpr uint16_t kTeredoPort = 3544;
 constexpr uint16_t kMplsOverUdpPort = 6635;  // RFC 7510
@@ -20,8 +21,11 @@ constexpr uint16_t kGreRouting = 0x4000;
 constexpr uint16_t kGreKey = 0x2000;
 constexpr uint16_t kGreSequence = 0x1000;
 constexpr uint16_t kGreAck = 0x0080;  // enhanced GRE (v1)
-constexpr uint16_t kGreTransparentEthernet = 0x6558;
+constexpr uint16_t kTransparentEthernet = 0x6558;  // GRE and Geneve protocol type of an Ethernet frame
 constexpr uint16_t kGrePpp = 0x880b;
+
+constexpr uint8_t kGeneveVersion = 0;
+constexpr uint8_t kGeneveOptionLength = 0x3f;  // in 4-byte words, after the 8-byte fixed header
 
 constexpr uint8_t kGtpVersion1 = 1;
 constexpr uint8_t kGtpProtocolType = 0x10;
@@ -138,8 +142,8 @@ void decodeMplsOverUdp(DecodeContext& ctx, ByteCursor cur) {
   decodeMpls(ctx, cur);
 }
 
-// GRE payload by protocol type.
-void decodeGrePayload(DecodeContext& ctx, ByteCursor cur, uint16_t protocol) {
+// GRE and Geneve payload by protocol type (an EtherType).
+void decodeTunnelPayload(DecodeContext& ctx, ByteCursor cur, uint16_t protocol) {
   if (cur.wireRemaining() == 0) return;  // keepalive replies and other empty payloads
   switch (protocol) {
     case ethertype::kIpv4:
@@ -148,7 +152,7 @@ void decodeGrePayload(DecodeContext& ctx, ByteCursor cur, uint16_t protocol) {
     case ethertype::kIpv6:
       decodeIpv6(ctx, cur);
       return;
-    case kGreTransparentEthernet:
+    case kTransparentEthernet:
       decodeEthernet(ctx, cur);
       return;
     case ethertype::kMplsUnicast:
@@ -161,6 +165,29 @@ void decodeGrePayload(DecodeContext& ctx, ByteCursor cur, uint16_t protocol) {
     default:
       return;
   }
+}
+
+// Geneve (RFC 8926): version (2 bits), options length (6 bits, in 4-byte words), O (control
+// packet), C (critical options), reserved (6 bits), protocol type (2), VNI (3), reserved (1), then
+// the options. Another version than 0 is not Geneve (an endpoint drops it, section 3.4): the packet
+// stays UDP. Control packets (O) and critical options (C) are decapsulated like any other (tshark,
+// tcpdump and Zeek do the same); the options are skipped, not read.
+void decodeGeneve(DecodeContext& ctx, ByteCursor cur) {
+  if (cur.has(1) && (cur.u8(0) >> 6) != kGeneveVersion) return;
+  if (!beginTunnel(ctx, TunnelType::kGeneve)) return;
+  if (!cur.has(8)) {
+    ctx.fail(MalformedReason::kTruncatedGeneve);
+    return;
+  }
+  ctx.out.tunnelId = cur.be32(4) >> 8;
+  const uint32_t length = 8 + (cur.u8(0) & kGeneveOptionLength) * 4u;
+  if (!cur.has(length)) {  // the VNI was read: it stays
+    ctx.fail(MalformedReason::kTruncatedGeneve);
+    return;
+  }
+  const uint16_t protocol = cur.be16(2);
+  cur.advance(length);
+  decodeTunnelPayload(ctx, cur, protocol);
 }
 
 }  // namespace
@@ -209,12 +236,14 @@ void decodeGre(DecodeContext& ctx, ByteCursor cur) {
     return;
   }
   cur.advance(length);
-  decodeGrePayload(ctx, cur, protocol);
+  decodeTunnelPayload(ctx, cur, protocol);
 }
 
 void decodeUdpTunnel(DecodeContext& ctx, ByteCursor cur, uint16_t srcPort, uint16_t dstPort) {
   if (dstPort == kVxlanPort) {
     decodeVxlan(ctx, cur);
+  } else if (dstPort == kGenevePort) {
+    decodeGeneve(ctx, cur);
   } else if (dstPort == kGtpUserPort || srcPort == kGtpUserPort) {
     decodeGtpUser(ctx, cur);
   } else if (dstPort == kTeredoPort || srcPort == kTeredoPort) {

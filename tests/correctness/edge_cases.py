@@ -10,9 +10,10 @@ and below 8; TCP port reuse after FIN both ways; a SYN after RST with the same I
 exactly 120 s and of 120.5 s (netmeter's idle timeout is strict); bad IPv4 header lengths; three
 VLAN tags; IPv4-mapped IPv6; out-of-order timestamps; a host talking to itself on one port; MPLS
 with IPv6; GTP-U with an extension header; GRE with checksum, key and sequence; Teredo with origin
-indication; a VXLAN packet cut by the snap length inside the inner IP header; Ethernet padding.
+indication; a VXLAN packet cut by the snap length inside the inner IP header; Ethernet padding;
+Geneve with options and IPv6 inside, and Geneve from port 6081 (not decapsulated by netmeter).
 IP reassembly (netmeter's IpReassembler): fragments out of order (a later one before the first);
-a fragmented VXLAN carrier (the completing fragment counts on the inner packet); a repeated
+fragmented VXLAN and Geneve carriers (the completing fragment counts on the inner packet); a repeated
 fragment with the same bytes; an overlap with different bytes (the datagram dropped); fragments 31 s
 apart (the first given up after 30 s); a first fragment cut by the snap length; a RST in a first
 fragment whose datagram never completes, then a new SYN (the RST is not followed).
@@ -78,6 +79,14 @@ def eth(payload, ethertype=0x0800, tags=()):
 
 def vxlan(vni, frame):
     return struct.pack("!II", 0x08000000, vni << 8) + frame
+
+
+def geneve(vni, protocol, payload, option_words=0):
+    """Geneve (RFC 8926) version 0; one option of `option_words` 4-byte words (critical, C set)."""
+    options = b""
+    if option_words:
+        options = struct.pack("!HBB", 0x0102, 0x80, option_words - 1) + b"\0" * (4 * (option_words - 1))
+    return struct.pack("!BBHI", option_words, 0x40 if option_words else 0, protocol, vni << 8) + options + payload
 
 
 def packets():
@@ -166,6 +175,13 @@ def packets():
     add(frame[:14 + 20 + 8 + 8 + 14 + 10], orig=len(frame))
     # Ethernet padding after the IP packet.
     add(eth(ip4("10.14.0.1", "10.14.0.2", 6, tcp(1, 2, ACK))) + b"\0" * 6)
+    # Geneve with IPv6 right after two option words (protocol type 0x86DD), then a Geneve packet
+    # from port 6081 to another port: tshark takes it for Geneve, netmeter not (RFC 8926: the
+    # destination port), so it stays on its outer addresses.
+    inner = ip6("2001:db8:4::1", "2001:db8:4::2", 6, tcp(4000, 443, SYN))
+    add(eth(ip4("192.0.2.60", "192.0.2.61", 17, udp(50000, 6081, geneve(0x123456, 0x86DD, inner, 2)))))
+    inner = eth(ip4("10.15.0.1", "10.15.0.2", 17, udp(5353, 53, b"g" * 12)))
+    add(eth(ip4("192.0.2.61", "192.0.2.60", 17, udp(6081, 50001, geneve(7, 0x6558, inner)))))
 
     # IP reassembly. Out of order: the last fragment (before the first: a port-0 connection for
     # netmeter), the first, the middle one (completes the datagram).
@@ -176,6 +192,10 @@ def packets():
     # connection, the last one (it completes the datagram) on the inner packet.
     vx = vxlan(44, eth(ip4("10.21.0.1", "10.21.0.2", 17, udp(9000, 9001, b"v" * 100))))
     for f in fragments("192.0.2.50", "192.0.2.51", 17, 0x1002, udp(40002, 4789, vx), 64):
+        add(eth(f))
+    # The same with Geneve (an option word, Ethernet inside).
+    gv = geneve(45, 0x6558, eth(ip4("10.21.1.1", "10.21.1.2", 17, udp(9002, 9003, b"g" * 100))), 1)
+    for f in fragments("192.0.2.52", "192.0.2.53", 17, 0x1003, udp(40003, 6081, gv), 64):
         add(eth(f))
     # A repeated first fragment (same bytes: kept), then the rest.
     frags = fragments("10.22.0.1", "10.22.0.2", 17, 0x2001, udp(7101, 7102, b"r" * 16), 16)

@@ -24,7 +24,7 @@ record by record, but leaves those records out: it finds them with extra tcpdump
 
   * VLAN tags, MPLS labels, PPPoE: netmeter's ip/port/... look through them, BPF needs `vlan`,
     `mpls`, `pppoes` spelled out (pairs on vlan operands are compared on every packet instead).
-  * Tunnels (IP-in-IP, 6in4, GRE, VXLAN, GTP-U, Teredo, MPLS over UDP): netmeter's ip/port/
+  * Tunnels (IP-in-IP, 6in4, GRE, VXLAN, Geneve, GTP-U, Teredo, MPLS over UDP): netmeter's ip/port/
     l4Protocol/tcpFlags/icmpType describe the innermost packet, BPF the outer one.
   * IPv6 packets whose next header is not TCP/UDP/ICMPv6/SCTP/no-next-header (extension headers):
     netmeter walks them to the L4 header, BPF's `port`, `tcp[]`, `icmp6[]` do not.
@@ -51,7 +51,7 @@ SKIP_RETURN_CODE = 77
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TUNNELS = ("ip proto 4 or ip proto 41 or ip proto 47 or ip6 proto 4 or ip6 proto 41 or ip6 proto 47 "
-           "or udp port 4789 or udp port 2152 or udp port 3544 or udp port 6635"
+           "or udp port 4789 or udp port 2152 or udp port 3544 or udp port 6635 or udp dst port 6081"
            # Teredo on another port, as netmeter recognizes it: one IPv6 packet filling the datagram,
            # to or from 2001:0::/32
            " or (udp and udp[8] & 0xf0 = 0x60 and udp[4:2] = udp[12:2] + 48"
@@ -210,7 +210,9 @@ def check_capture(path, netmeter, workdir):
     readable, why = tcpdump_readable(path)
     if not readable:
         return ["skipped: tcpdump cannot read it (%s)" % why.strip().splitlines()[-1]], [], 0, 0
-    base = os.path.join(workdir, os.path.basename(path).replace(".", "_"))
+    # Named by the whole path: captures of the same name (geneve.pcap, vxlan.pcap, ntp.pcap, pppoe.pcap
+    # in tcpdump/, zeek/ and ndpi/) are checked at the same time.
+    base = os.path.join(workdir, os.path.abspath(path).strip(os.sep).replace(os.sep, "_").replace(".", "_"))
     params = parameters(path)
     # netmeter's precision decides tcpdump's: read it from an unfiltered capture's header.
     probe = base + "-probe.pcap"

@@ -513,14 +513,16 @@ def tshark_model(packets):
 
 
 # Protocol tokens tshark shows between two IP layers, for the encapsulations netmeter decapsulates
-# (src/decode/decoded_packet.h: IP-in-IP, 6in4, GRE, VXLAN, GTP-U, Teredo, MPLS over UDP; up to 4
-# levels). Anything else between two IP layers (Geneve, Cisco MetaData in GRE, ...) is not a tunnel
-# for netmeter: it counts that packet under the outer header.
+# (src/decode/decoded_packet.h: IP-in-IP, 6in4, GRE, VXLAN, Geneve, GTP-U, Teredo, MPLS over UDP; up
+# to 4 levels). Anything else between two IP layers (Cisco MetaData in GRE, ...) is not a tunnel for
+# netmeter: it counts that packet under the outer header. tshark takes UDP port 6081 either way for
+# Geneve, netmeter only as the destination (RFC 8926): `udp_dport`, the carrier's UDP destination.
 _L2_INSIDE = {"eth", "ethertype", "vlan", "ieee8021ad", "ppp", "mpls", "pwethheuristic", "pwethcw"}
 NETMETER_MAX_TUNNEL_DEPTH = 4
+GENEVE_PORT = 6081
 
 
-def netmeter_decapsulates(between):
+def netmeter_decapsulates(between, udp_dport=None):
     between = [t for t in between if not t.startswith("ipv6.")]  # IPv6 extension headers
     if not between:
         return True  # IP-in-IP, 6in4, 4in6, 6in6
@@ -528,7 +530,7 @@ def netmeter_decapsulates(between):
     if head == "gre":
         return all(t in _L2_INSIDE for t in rest)
     if head == "udp" and rest:
-        if rest[0] in ("vxlan", "mpls"):
+        if rest[0] in ("vxlan", "mpls") or rest[0] == "geneve" and udp_dport == GENEVE_PORT:
             return all(t in _L2_INSIDE for t in rest[1:])
         if rest[0] in ("gtp", "teredo"):
             return len(rest) == 1
@@ -550,7 +552,8 @@ def innermost_ip(p, first_fragment=None):
         # which the replay of netmeter's reassembly gives as a packet whose header is no fragment.
         if p.ips[cur].frag and cur != first_fragment:
             break
-        if not netmeter_decapsulates(p.tokens[p.ips[cur].tok + 1:p.ips[nxt].tok]):
+        udp_dport = next((l.dport for l in p.l4s if l.ip == cur and l.proto == UDP), None)
+        if not netmeter_decapsulates(p.tokens[p.ips[cur].tok + 1:p.ips[nxt].tok], udp_dport):
             break
         # A tunnel whose inner IP header is damaged is accounted to the carrier
         # (src/decode/decoded_packet.h).

@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <string>
+#include <string_view>
 
 #include "capture_reader.h"
 #include "test_paths.h"
@@ -119,15 +124,142 @@ TEST(DecodeGolden, TcpdumpVariousGre) {
             0u);
 }
 
-// tcpdump/geneve-vv.out: Geneve on UDP 6081 is not decapsulated: it stays UDP to port 6081.
-TEST(DecodeGolden, TcpdumpGeneveStaysUdp) {
+// A packet of tcpdump's -vv output of a Geneve capture (tcpdump/geneve-vv.out): the outer IPv4/UDP
+// line, the Geneve line, the inner IPv4 header line and the inner transport line.
+struct TcpdumpGenevePacket {
+  std::string time;  // as printed: "2015-02-01 22:04:33.817203"
+  IpAddress outerSrc, outerDst;
+  uint32_t vni = 0;
+  IpAddress src, dst;
+  uint32_t ttl = 0, ipLength = 0, protocol = 0;
+  uint16_t srcPort = 0, dstPort = 0;  // TCP
+  std::string tcpFlags;               // tcpdump's letters: "S.", "P.", "."
+  int icmpType = -1;                  // echo request 8, reply 0
+  uint32_t payloadLength = 0;         // the transport line's "length N" (ICMP: with its 8-byte header)
+};
+
+std::vector<std::string> readLines(const std::string& relative) {
+  std::ifstream in(sharedPcap(relative));
+  EXPECT_TRUE(in.good()) << relative;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The timestamps of the packets a tcpdump output lists (one record per packet, "   N  DATE TIME ...").
+std::vector<std::string> tcpdumpTimes(const std::string& relative) {
+  static const std::regex kRecord(R"(^\s*\d+\s+(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) .*)");
+  std::vector<std::string> times;
+  std::smatch m;
+  for (const std::string& line : readLines(relative)) {
+    if (std::regex_match(line, m, kRecord)) times.push_back(m[1]);
+  }
+  return times;
+}
+
+std::vector<TcpdumpGenevePacket> tcpdumpGenevePackets(const std::string& relative) {
+  static const std::regex kOuter(R"(^\s*\d+\s+(\S+ \S+) IP \(.*proto UDP \(17\), length \d+\)$)");
+  static const std::regex kGeneve(
+      R"(^\s+([\d.]+)\.\d+ > ([\d.]+)\.6081: \[no cksum\] Geneve, Flags \[[^\]]*\], vni 0x([0-9a-f]+)(, options .*)?$)");
+  static const std::regex kInner(
+      R"(^\tIP \(tos 0x[0-9a-f]+, ttl (\d+), id \d+, offset 0, flags \[[^\]]*\], proto \w+ \((\d+)\), length (\d+)\)$)");
+  static const std::regex kTcp(
+      R"(^\s+([\d.]+)\.(\d+) > ([\d.]+)\.(\d+): Flags \[([^\]]*)\], .* length (\d+)(: .*)?$)");
+  static const std::regex kIcmp(
+      R"(^\s+([\d.]+) > ([\d.]+): ICMP echo (request|reply), id \d+, seq \d+, length (\d+)$)");
+  const std::vector<std::string> lines = readLines(relative);
+  std::vector<TcpdumpGenevePacket> packets;
+  std::smatch m;
+  for (size_t i = 0; i + 3 < lines.size(); ++i) {
+    if (!std::regex_match(lines[i], m, kOuter)) continue;
+    TcpdumpGenevePacket p;
+    p.time = m[1];
+    EXPECT_TRUE(std::regex_match(lines[i + 1], m, kGeneve)) << lines[i + 1];
+    p.outerSrc = ip(m.str(1).c_str());
+    p.outerDst = ip(m.str(2).c_str());
+    p.vni = uint32_t(std::stoul(m[3], nullptr, 16));
+    EXPECT_TRUE(std::regex_match(lines[i + 2], m, kInner)) << lines[i + 2];
+    p.ttl = uint32_t(std::stoul(m[1]));
+    p.protocol = uint32_t(std::stoul(m[2]));
+    p.ipLength = uint32_t(std::stoul(m[3]));
+    if (std::regex_match(lines[i + 3], m, kTcp)) {
+      p.src = ip(m.str(1).c_str());
+      p.srcPort = uint16_t(std::stoul(m[2]));
+      p.dst = ip(m.str(3).c_str());
+      p.dstPort = uint16_t(std::stoul(m[4]));
+      p.tcpFlags = m[5];
+      p.payloadLength = uint32_t(std::stoul(m[6]));
+    } else if (std::regex_match(lines[i + 3], m, kIcmp)) {
+      p.src = ip(m.str(1).c_str());
+      p.dst = ip(m.str(2).c_str());
+      p.icmpType = m[3] == "request" ? 8 : 0;
+      p.payloadLength = uint32_t(std::stoul(m[4]));
+    } else {
+      ADD_FAILURE() << "unexpected transport line: " << lines[i + 3];
+    }
+    packets.push_back(p);
+  }
+  return packets;
+}
+
+// tcpdump's TCP flag letters ("S.", "P.", "F.", "none"): the flag of bit i is kLetters[i].
+uint8_t tcpdumpTcpFlags(const std::string& letters) {
+  static constexpr std::string_view kLetters = "FSRP.UEW";
+  if (letters == "none") return 0;
+  uint8_t flags = 0;
+  for (const char c : letters) {
+    const size_t bit = kLetters.find(c);
+    EXPECT_NE(bit, std::string_view::npos) << "tcpdump flag " << c;
+    if (bit != std::string_view::npos) flags |= uint8_t(1u << bit);
+  }
+  return flags;
+}
+
+// tcpdump/geneve.pcap: 39 Geneve packets (protocol 0x6558, VNI 0xa with one 8-byte critical option,
+// VNI 0xb without) around an SSH connection and ICMP echoes between 30.0.0.1 and 30.0.0.2. Every
+// packet is decapsulated as tcpdump -vv decodes it (geneve-vv.out: outer addresses, VNI, inner
+// addresses, TTL, IP length, protocol, ports, TCP flags, payload length, ICMP type); the packets of
+// VNI 0xb are those of `tcpdump 'geneve 0xb'` (geneve-vni.out) and the inner TCP ones those of
+// `tcpdump 'geneve and tcp'` (geneve-tcp.out; options in tcpdump/TESTS.tsv).
+TEST(DecodeGolden, TcpdumpGeneve) {
   const auto packets = load("tcpdump/geneve.pcap", 39);
-  ASSERT_FALSE(packets.empty());
-  EXPECT_EQ(packets[0].decoded.srcIp, ip("20.0.0.1"));
-  EXPECT_EQ(packets[0].decoded.dstPort, 6081);
-  EXPECT_EQ(countIf(packets, [](const DecodedPacket& d) { return d.isUdp() && d.dstPort == 6081; }),
-            packets.size());
-  EXPECT_EQ(countIf(packets, [](const DecodedPacket& d) { return d.tunnel != TunnelType::kNone; }), 0u);
+  const std::vector<TcpdumpGenevePacket> expected = tcpdumpGenevePackets("tcpdump/geneve-vv.out");
+  ASSERT_EQ(expected.size(), packets.size());
+  std::set<std::string> vniB, tcp;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    SCOPED_TRACE(::testing::Message() << "packet " << i + 1);
+    const DecodedPacket& d = packets[i].decoded;
+    const TcpdumpGenevePacket& e = expected[i];
+    EXPECT_EQ(d.malformed, MalformedReason::kNone);
+    EXPECT_EQ(d.tunnel, TunnelType::kGeneve);
+    EXPECT_EQ(d.tunnelDepth, 1);
+    EXPECT_EQ(d.tunnelId, e.vni);
+    EXPECT_EQ(d.outerSrcIp, e.outerSrc);
+    EXPECT_EQ(d.outerDstIp, e.outerDst);
+    EXPECT_EQ(d.srcIp, e.src);
+    EXPECT_EQ(d.dstIp, e.dst);
+    EXPECT_EQ(d.ttl, e.ttl);
+    EXPECT_EQ(d.ipTotalLength, e.ipLength);
+    EXPECT_EQ(d.l4Protocol, e.protocol);
+    if (e.icmpType >= 0) {
+      EXPECT_EQ(d.icmpType, e.icmpType);
+      EXPECT_EQ(d.payloadLength + 8, e.payloadLength);
+    } else {
+      EXPECT_EQ(d.payloadLength, e.payloadLength);
+      EXPECT_TRUE(d.isTcp());
+      EXPECT_EQ(d.srcPort, e.srcPort);
+      EXPECT_EQ(d.dstPort, e.dstPort);
+      EXPECT_EQ(d.tcpFlags, tcpdumpTcpFlags(e.tcpFlags));
+    }
+    if (d.tunnel == TunnelType::kGeneve && d.tunnelId == 0xb) vniB.insert(e.time);
+    if (d.tunnel == TunnelType::kGeneve && d.isTcp()) tcp.insert(e.time);
+  }
+  const std::vector<std::string> vniOut = tcpdumpTimes("tcpdump/geneve-vni.out");
+  const std::vector<std::string> tcpOut = tcpdumpTimes("tcpdump/geneve-tcp.out");
+  EXPECT_EQ(vniOut.size(), 20u);
+  EXPECT_EQ(tcpOut.size(), 33u);
+  EXPECT_EQ(vniB, std::set<std::string>(vniOut.begin(), vniOut.end()));
+  EXPECT_EQ(tcp, std::set<std::string>(tcpOut.begin(), tcpOut.end()));
 }
 
 // tcpdump/icmpv6.out (-vv): packet 1 "IP6 (hlim 255, next-header ICMPv6 (58), payload length 176)
@@ -325,6 +457,32 @@ TEST(DecodeGolden, ZeekVxlan) {
   EXPECT_EQ(echo.decoded.dstIp, ip("10.0.0.2"));
   EXPECT_EQ(echo.decoded.outerSrcIp, ip("192.168.56.11"));
   EXPECT_EQ(echo.decoded.outerDstIp, ip("192.168.56.12"));
+}
+
+// Zeek traces/tunnels/geneve.pcap (conn.log: ICMP 30.0.0.1 -> 30.0.0.2, 3 packets each way, whose
+// tunnel_parents are the UDP carriers 20.0.0.1:50901 -> 20.0.0.2:6081 and 20.0.0.2:0 ->
+// 20.0.0.1:6081; tunnel.log: Tunnel::GENEVE for both). VNI 0, protocol 0x6558, the requests with
+// one 8-byte option (tcpdump -vv).
+TEST(DecodeGolden, ZeekGeneve) {
+  const auto packets = load("zeek/traces/tunnels/geneve.pcap", 6);
+  EXPECT_EQ(countIf(packets,
+                    [](const DecodedPacket& d) {
+                      return d.malformed == MalformedReason::kNone && d.tunnel == TunnelType::kGeneve &&
+                             d.tunnelDepth == 1 && d.tunnelId == 0 && d.l4Protocol == ipproto::kIcmp;
+                    }),
+            6u);
+  EXPECT_EQ(countIf(packets,
+                    [](const DecodedPacket& d) {
+                      return d.icmpType == 8 && d.srcIp == ip("30.0.0.1") && d.dstIp == ip("30.0.0.2") &&
+                             d.outerSrcIp == ip("20.0.0.1") && d.outerDstIp == ip("20.0.0.2");
+                    }),
+            3u);
+  EXPECT_EQ(countIf(packets,
+                    [](const DecodedPacket& d) {
+                      return d.icmpType == 0 && d.srcIp == ip("30.0.0.2") && d.dstIp == ip("30.0.0.1") &&
+                             d.outerSrcIp == ip("20.0.0.2") && d.outerDstIp == ip("20.0.0.1");
+                    }),
+            3u);
 }
 
 // Zeek traces/tunnels/gre-sample.pcap (tunnel.log: GRE 172.27.1.66 <-> 66.59.109.137; conn.log: ssh

@@ -146,6 +146,15 @@ std::vector<MalformedCase> malformedCases() {
     add("cut vxlan", b.bytes(), MalformedReason::kTruncatedVxlan);
   }
   {
+    PacketBuilder b;  // one option word announced, none there
+    b.ethernet(ethertype::kIpv4)
+        .ipv4(ipproto::kUdp, 1, 2)
+        .udp(1, 6081)
+        .raw({1, 0, 0x65, 0x58, 0, 0, 1, 0})
+        .finish();
+    add("cut geneve options", b.bytes(), MalformedReason::kTruncatedGeneve);
+  }
+  {
     PacketBuilder b;
     b.ethernet(ethertype::kIpv4).ipv4(ipproto::kUdp, 1, 2).udp(2152, 2152).raw({0x30, 0xff, 0, 0}).finish();
     add("cut gtp", b.bytes(), MalformedReason::kTruncatedGtp);

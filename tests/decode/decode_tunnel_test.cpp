@@ -1,5 +1,5 @@
-// Tunnels: IP-in-IP, 6in4, GRE (v0 options, TEB, MPLS, PPTP), VXLAN, GTP-U, Teredo, MPLS over UDP,
-// depth limit and damaged inner packets.
+// Tunnels: IP-in-IP, 6in4, GRE (v0 options, TEB, MPLS, PPTP), VXLAN, Geneve, GTP-U, Teredo, MPLS over
+// UDP, depth limit and damaged inner packets.
 #include <gtest/gtest.h>
 
 #include "packet_builder.h"
@@ -179,6 +179,185 @@ TEST(DecodeTunnel, VxlanInnerArpKeepsCarrier) {
   EXPECT_EQ(p.srcIp, IpAddress::v4(kOuterSrc));
   EXPECT_EQ(p.dstPort, 4789);
   EXPECT_EQ(p.macProtocol, ethertype::kIpv4);
+}
+
+// Geneve header (RFC 8926): version 0 unless `version`, `optionWords` 4-byte words of options (one
+// option of that length: class 0x0102, type 0x80 (critical), then zeros), O and C flags, protocol
+// type, 24-bit VNI.
+PacketBuilder& geneve(PacketBuilder& b, uint16_t protocol, uint32_t vni, uint8_t optionWords = 0,
+                      bool oam = false, uint8_t version = 0) {
+  b.u8(uint8_t(version << 6 | optionWords)).u8(uint8_t((oam ? 0x80 : 0) | (optionWords != 0 ? 0x40 : 0)));
+  b.be16(protocol).be32(vni << 8);
+  if (optionWords != 0) b.be16(0x0102).u8(0x80).u8(uint8_t(optionWords - 1)).zeros(4 * (optionWords - 1));
+  return b;
+}
+
+PacketBuilder geneveCarrier(uint16_t srcPort = 50000, uint16_t dstPort = 6081) {
+  PacketBuilder b;
+  b.ethernet(ethertype::kIpv4).ipv4(ipproto::kUdp, kOuterSrc, kOuterDst).udp(srcPort, dstPort);
+  return b;
+}
+
+// An Ethernet frame after options (tcpdump/geneve.pcap: protocol 0x6558, one 8-byte option, C).
+TEST(DecodeTunnel, GeneveEthernetWithOptions) {
+  PacketBuilder b = geneveCarrier();
+  geneve(b, 0x6558, 0xabcdef, 3).ethernet(ethertype::kVlan, 5).vlan(99, ethertype::kIpv4);
+  innerTcp(b).finish();
+  const DecodedPacket p = test::decodeVector(b.bytes());
+  expectInnerTcp(p, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 0xabcdefu);
+  EXPECT_EQ(p.ipOffset, 14 + 20 + 8 + 8 + 12 + 18);
+  EXPECT_EQ(p.srcMac.bytes[0], 0x90);  // the outer frame's L2
+  EXPECT_EQ(p.vlanCount, 0);
+  EXPECT_EQ(p.macProtocol, ethertype::kIpv4);
+}
+
+// IPv4 and IPv6 directly after the header (protocol types 0x0800 and 0x86dd); a control packet (O)
+// is decapsulated like any other.
+TEST(DecodeTunnel, GeneveIpPayloads) {
+  PacketBuilder v4 = geneveCarrier();
+  geneve(v4, ethertype::kIpv4, 7, 0, true);
+  innerTcp(v4).finish();
+  DecodedPacket p = test::decodeVector(v4.bytes());
+  expectInnerTcp(p, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 7u);
+  EXPECT_EQ(p.ipOffset, 14 + 20 + 8 + 8);
+
+  PacketBuilder v6 = geneveCarrier();
+  geneve(v6, ethertype::kIpv6, 0xffffff, 1).ipv6(ipproto::kUdp, 1, 2, 9).udp(1000, 53).zeros(3).finish();
+  p = test::decodeVector(v6.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 0xffffffu);
+  EXPECT_EQ(p.outerSrcIp, IpAddress::v4(kOuterSrc));
+  EXPECT_EQ(p.ipVersion, 6);
+  EXPECT_EQ(p.srcIp.bytes[15], 1);
+  EXPECT_EQ(p.ttl, 9);
+  EXPECT_TRUE(p.isUdp());
+  EXPECT_EQ(p.dstPort, 53);
+  EXPECT_EQ(p.payloadLength, 3u);
+}
+
+// Not Geneve: another version (RFC 8926 3.4), port 6081 as the source only (the reply of a Geneve
+// endpoint goes to 6081 too). Recognised, but neither IP nor Ethernet inside (an unknown protocol
+// type, an empty payload): the carrier stays the decoded packet, not damaged.
+TEST(DecodeTunnel, GeneveNotDecapsulated) {
+  for (const uint8_t version : {1, 2, 3}) {
+    PacketBuilder b = geneveCarrier();
+    geneve(b, ethertype::kIpv4, 7, 0, false, version);
+    innerTcp(b).finish();
+    const DecodedPacket p = test::decodeVector(b.bytes());
+    EXPECT_EQ(p.malformed, MalformedReason::kNone) << int(version);
+    EXPECT_EQ(p.tunnel, TunnelType::kNone) << int(version);
+    EXPECT_EQ(p.tunnelDepth, 0);
+    EXPECT_EQ(p.srcIp, IpAddress::v4(kOuterSrc));
+    EXPECT_TRUE(p.isUdp());
+    EXPECT_EQ(p.dstPort, 6081);
+  }
+  PacketBuilder reverse = geneveCarrier(6081, 50000);
+  geneve(reverse, ethertype::kIpv4, 7);
+  innerTcp(reverse).finish();
+  DecodedPacket p = test::decodeVector(reverse.bytes());
+  EXPECT_EQ(p.tunnel, TunnelType::kNone);
+  EXPECT_EQ(p.srcPort, 6081);
+
+  PacketBuilder unknown = geneveCarrier();
+  geneve(unknown, 0x88b5, 8, 2).zeros(20).finish();
+  p = test::decodeVector(unknown.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 8u);
+  EXPECT_EQ(p.srcIp, IpAddress::v4(kOuterSrc));
+  EXPECT_EQ(p.dstPort, 6081);
+
+  PacketBuilder empty = geneveCarrier();
+  geneve(empty, 0x6558, 9, 1).finish();
+  p = test::decodeVector(empty.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_TRUE(p.isUdp());
+}
+
+// A header or options beyond the UDP datagram, or beyond the capture: kTruncatedGeneve, the carrier
+// stays (the VNI is kept once the fixed header was read).
+TEST(DecodeTunnel, GeneveTruncated) {
+  PacketBuilder header = geneveCarrier();
+  header.raw({0x00, 0x00, 0x65, 0x58, 0x00}).finish();
+  DecodedPacket p = test::decodeVector(header.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kTruncatedGeneve);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 0u);
+  EXPECT_EQ(p.srcIp, IpAddress::v4(kOuterSrc));
+  EXPECT_EQ(p.dstPort, 6081);
+
+  PacketBuilder options = geneveCarrier();  // 5 option words announced, 2 there
+  geneve(options, ethertype::kIpv4, 0x42, 2).finish();
+  options.bytes()[14 + 20 + 8] = 5;
+  p = test::decodeVector(options.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kTruncatedGeneve);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelId, 0x42u);
+  EXPECT_TRUE(p.isUdp());
+  EXPECT_EQ(p.dstPort, 6081);
+
+  PacketBuilder padded = geneveCarrier();  // the options run into Ethernet padding after the datagram
+  geneve(padded, ethertype::kIpv4, 0x42).finish();
+  padded.bytes()[14 + 20 + 8] = 2;
+  padded.zeros(8);
+  p = test::decodeVector(padded.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kTruncatedGeneve);
+
+  PacketBuilder snapped = geneveCarrier();  // cut by the snap length inside the options
+  geneve(snapped, 0x6558, 0x42, 4).ethernet(ethertype::kIpv4, 5);
+  innerTcp(snapped).finish();
+  const size_t cut = 14 + 20 + 8 + 8 + 10;
+  p = test::decodeBytes(snapped.bytes().data(), cut, uint16_t(LinkType::kEthernet), snapped.size());
+  EXPECT_EQ(p.malformed, MalformedReason::kTruncatedGeneve);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.srcIp, IpAddress::v4(kOuterSrc));
+}
+
+// Geneve counts towards the depth limit like any tunnel; in Geneve, the outermost addresses stay.
+TEST(DecodeTunnel, GeneveDepth) {
+  PacketBuilder nested = geneveCarrier();
+  geneve(nested, 0x6558, 1, 2)
+      .ethernet(ethertype::kIpv4, 3)
+      .ipv4(ipproto::kUdp, ip4(172, 16, 0, 1), ip4(172, 16, 0, 2));
+  nested.udp(50001, 6081);
+  geneve(nested, ethertype::kIpv4, 2);
+  innerTcp(nested).finish();
+  DecodedPacket p = test::decodeVector(nested.bytes());
+  EXPECT_EQ(p.malformed, MalformedReason::kNone);
+  EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+  EXPECT_EQ(p.tunnelDepth, 2);
+  EXPECT_EQ(p.tunnelId, 2u);
+  EXPECT_EQ(p.outerSrcIp, IpAddress::v4(kOuterSrc));
+  EXPECT_EQ(p.srcIp, IpAddress::v4(kInnerSrc));
+  EXPECT_TRUE(p.isTcp());
+
+  for (const int levels : {3, 4}) {  // Geneve inside `levels` IP-in-IP headers
+    PacketBuilder b;
+    b.ethernet(ethertype::kIpv4);
+    for (int i = 0; i < levels; ++i) b.ipv4(ipproto::kIpIp, kOuterSrc + uint32_t(i), kOuterDst);
+    b.ipv4(ipproto::kUdp, ip4(172, 16, 0, 1), ip4(172, 16, 0, 2)).udp(50000, 6081);
+    geneve(b, ethertype::kIpv4, 3);
+    innerTcp(b).finish();
+    p = test::decodeVector(b.bytes());
+    EXPECT_EQ(p.outerSrcIp, IpAddress::v4(kOuterSrc));
+    if (levels == 3) {
+      EXPECT_EQ(p.malformed, MalformedReason::kNone);
+      EXPECT_EQ(p.tunnel, TunnelType::kGeneve);
+      EXPECT_EQ(p.tunnelDepth, 4);
+      EXPECT_EQ(p.srcIp, IpAddress::v4(kInnerSrc));
+    } else {
+      EXPECT_EQ(p.malformed, MalformedReason::kTunnelTooDeep);
+      EXPECT_EQ(p.tunnel, TunnelType::kIpInIp);
+      EXPECT_EQ(p.tunnelDepth, 4);
+      EXPECT_EQ(p.srcIp, IpAddress::v4(ip4(172, 16, 0, 1)));  // the carrier of the Geneve not removed
+      EXPECT_TRUE(p.isUdp());
+      EXPECT_EQ(p.dstPort, 6081);
+    }
+  }
 }
 
 TEST(DecodeTunnel, GtpUser) {

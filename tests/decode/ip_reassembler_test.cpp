@@ -209,14 +209,18 @@ TEST(IpReassembler, Ipv6ProtocolComesFromTheFirstFragment) {
 }
 
 // The IPv4 payload of a tunnel packet: UDP to `port` (2152: GTP-U, TEID 0x0badcafe; 4789: VXLAN, VNI
-// 0x1234, inner Ethernet) around an inner IPv4/TCP packet 10.1.1.1:1234 -> 10.2.2.2:80 (IPv6/UDP
-// 2001:db8::1:1234 -> 2001:db8::2:80 when `innerIpv6`) with `payloadBytes` bytes of payload (byte i = i).
-// `innerAt`: where the inner IP header begins in it.
+// 0x1234, inner Ethernet; 6081: Geneve, VNI 0x1234, an 8-byte option, inner Ethernet) around an inner
+// IPv4/TCP packet 10.1.1.1:1234 -> 10.2.2.2:80 (IPv6/UDP 2001:db8::1:1234 -> 2001:db8::2:80 when `innerIpv6`)
+// with `payloadBytes` bytes of payload (byte i = i). `innerAt`: where the inner IP header begins in it.
 Bytes tunnelCarrier(uint16_t port, bool innerIpv6, size_t payloadBytes, size_t* innerAt) {
   PacketBuilder carrier;
   carrier.udp(port, port);
   if (port == 2152) {
     carrier.u8(0x30).u8(0xff).be16(0).be32(0x0badcafe);  // GTPv1 G-PDU, TEID
+  } else if (port == 6081) {
+    carrier.u8(0x02).u8(0x40).be16(0x6558).be32(0x00123400);  // 2 option words, C; VNI
+    carrier.be16(0x0102).u8(0x80).u8(1).be32(0);              // class, type, length 1 word, data
+    carrier.ethernet(innerIpv6 ? ethertype::kIpv6 : ethertype::kIpv4, 7);
   } else {
     carrier.u8(0x08).zeros(3).be32(0x00123400).ethernet(innerIpv6 ? ethertype::kIpv6 : ethertype::kIpv4, 7);
   }
@@ -233,12 +237,15 @@ Bytes tunnelCarrier(uint16_t port, bool innerIpv6, size_t payloadBytes, size_t* 
   return carrier.bytes();
 }
 
-// The reassembled datagram is a GTP-U (or VXLAN) carrier: the whole packet is decapsulated. L2 stays
-// the completing frame's; L3/L4 describe the inner packet. The first fragment, which holds the inner
+// The reassembled datagram is a GTP-U (or VXLAN, or Geneve) carrier: the whole packet is decapsulated. L2
+// stays the completing frame's; L3/L4 describe the inner packet. The first fragment, which holds the inner
 // headers, already counts on the inner packet (its View): addresses, ports, tunnel.
 TEST(IpReassembler, TunnelInsideTheReassembledDatagram) {
-  for (const uint16_t port : {uint16_t(2152), uint16_t(4789)}) {
+  for (const uint16_t port : {uint16_t(2152), uint16_t(4789), uint16_t(6081)}) {
     SCOPED_TRACE(port);
+    const TunnelType tunnel = port == 2152   ? TunnelType::kGtpU
+                              : port == 4789 ? TunnelType::kVxlan
+                                             : TunnelType::kGeneve;
     size_t innerAt = 0;
     const Bytes payload = tunnelCarrier(port, false, 2000, &innerAt);
 
@@ -253,7 +260,7 @@ TEST(IpReassembler, TunnelInsideTheReassembledDatagram) {
     EXPECT_TRUE(piece.whole.empty());
     EXPECT_EQ(piece.packet.fragmentRole, FragmentRole::kPiece);
     EXPECT_EQ(piece.packet.malformed, MalformedReason::kNone);
-    EXPECT_EQ(piece.packet.tunnel, port == 2152 ? TunnelType::kGtpU : TunnelType::kVxlan);
+    EXPECT_EQ(piece.packet.tunnel, tunnel);
     EXPECT_EQ(piece.packet.tunnelDepth, 1);
     EXPECT_EQ(piece.packet.srcIp, IpAddress::v4(ip4(10, 1, 1, 1)));
     EXPECT_EQ(piece.packet.outerSrcIp, IpAddress::v4(kSrc));
@@ -267,7 +274,7 @@ TEST(IpReassembler, TunnelInsideTheReassembledDatagram) {
     const DecodedPacket& p = fed.packet;
     EXPECT_EQ(p.malformed, MalformedReason::kNone);
     EXPECT_EQ(p.fragmentRole, FragmentRole::kReassembled);
-    EXPECT_EQ(p.tunnel, port == 2152 ? TunnelType::kGtpU : TunnelType::kVxlan);
+    EXPECT_EQ(p.tunnel, tunnel);
     EXPECT_EQ(p.tunnelDepth, 1);
     EXPECT_EQ(p.tunnelId, port == 2152 ? 0x0badcafeu : 0x1234u);
     EXPECT_EQ(p.outerSrcIp, IpAddress::v4(kSrc));
