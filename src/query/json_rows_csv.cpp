@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <span>
 
 namespace netmeter::query {
 
@@ -23,6 +24,19 @@ std::string counterName(size_t width, size_t i) {
 
 bool isScalar(const rapidjson::Value& v) {
   return !v.IsObject() && !v.IsArray();
+}
+
+// The object's members as an array: comparing rapidjson's member iterators is ambiguous in C++20
+// (clang's -Wambiguous-reversed-operator), as api/dashboard_store.cpp notes.
+std::span<const rapidjson::Value::Member> membersOf(const rapidjson::Value& object) {
+  if (object.MemberCount() == 0) return {};
+  return {&*object.MemberBegin(), object.MemberCount()};
+}
+
+const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
+  for (const auto& m : membersOf(object))
+    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == name) return &m.value;
+  return nullptr;
 }
 
 void appendScalar(std::string& out, const rapidjson::Value& v) {
@@ -49,7 +63,7 @@ void JsonRowsCsv::add(std::string_view rowJson) {
   if (row.HasParseError() || !row.IsObject()) return;
   if (!haveColumns_) {
     haveColumns_ = true;
-    for (const auto& m : row.GetObject()) {
+    for (const auto& m : membersOf(row)) {
       const std::string field(m.name.GetString(), m.name.GetStringLength());
       const rapidjson::Value& v = m.value;
       if (v.IsArray() && isCounterArray(field) && !v.Empty() && v[0].IsNumber()) {
@@ -68,10 +82,9 @@ void JsonRowsCsv::add(std::string_view rowJson) {
   for (const Column& c : columns_) {
     if (!first) rows_ += ',';
     first = false;
-    const rapidjson::Value name(rapidjson::StringRef(c.field.data(), rapidjson::SizeType(c.field.size())));
-    const auto it = row.FindMember(name);
-    if (it == row.MemberEnd()) continue;
-    const rapidjson::Value& v = it->value;
+    const rapidjson::Value* found = member(row, c.field);
+    if (found == nullptr) continue;
+    const rapidjson::Value& v = *found;
     if (c.index >= 0) {
       if (v.IsArray() && rapidjson::SizeType(c.index) < v.Size() && isScalar(v[c.index]))
         appendScalar(rows_, v[c.index]);
