@@ -15,6 +15,12 @@ order; the earliest connection when netmeter split one), and compares per field:
   tls.ja4      flows with nDPI's JA4 vs the connection's "ja4"
   tls.ja4.rest the same without the SNI flag and the ALPN characters, which nDPI 4.11 computes unlike
                FoxIO's specification (README.md)
+  tls.alpn     nDPI's "(Advertised) ALPNs" vs the connection's ClientHello ALPN list
+  tls.cipher   nDPI's "Cipher" (the server's choice) vs the connection's negotiatedCipherSuite
+  quic.version nDPI's "QUIC ver" (not "Ver-Negotiation") vs the connection's quic.version
+  http.url     nDPI's "URL" (Host as sent, without its port, and the target; cut at 255 bytes) vs the
+               host and target of the connection's first HTTP transaction (all are kept here)
+  http.status  nDPI's "StatusCode" vs the first transaction's status
 
 Flows nDPI only guessed (Confidence "Match by port" and the like) are not compared for l7: netmeter
 never guesses and shows them as unclassified; their count is printed. netmeter links Debian's nDPI
@@ -38,7 +44,8 @@ import tempfile
 # Agreement rates measured with Debian's nDPI 4.2 (see README.md); the test fails below them.
 # Measured 2026-11-23: carrier 2615/2636, exact 2515/2636, DNS query 181/196, HTTP host 110/110;
 # 2026-12-07: SNI 172/174, JA3 180/180, JA4 150/180 (all 30 differences are nDPI's, README.md), JA4
-# without its SNI flag and ALPN characters 180/180.
+# without its SNI flag and ALPN characters 180/180, ALPN 158/158, cipher 168/168, QUIC version 12/14,
+# HTTP URL 106/108, status code 96/100.
 MIN_RATES = {
     "l7.carrier": 0.99,
     "l7.exact": 0.95,
@@ -48,12 +55,22 @@ MIN_RATES = {
     "tls.ja3": 1.0,
     "tls.ja4": 0.83,
     "tls.ja4.rest": 1.0,
+    "tls.alpn": 1.0,
+    "tls.cipher": 1.0,
+    "quic.version": 0.85,
+    "http.url": 0.98,
+    "http.status": 0.96,
 }
 
 FLOW_RE = re.compile(
     r"^\t\d+\t(\S+) (\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::(\d+))? (<->|->) (\[[0-9a-fA-F:.]+\]|[0-9.]+)(?::(\d+))? (.*)$")
 PROTO_RE = re.compile(r"\[proto: (?:[A-Za-z_]+:)?[0-9.]+/([^\]]+)\]")
 HOST_RE = re.compile(r"\[Hostname/SNI: ([^\]]*)\]")
+URL_RE = re.compile(r"\[URL: ([^\]]*)\]")
+STATUS_RE = re.compile(r"\[StatusCode: (\d+)\]")
+CIPHER_RE = re.compile(r"\[Cipher: ([^\]]+)\]")
+QUICVER_RE = re.compile(r"\[QUIC ver: ([^\]]+)\]")
+ALPN_RE = re.compile(r"\[\(Advertised\) ALPNs: ([^\]]*)\]")
 JA3_RE = re.compile(r"\[JA3C: ([0-9a-f]+)\]")
 JA4_RE = re.compile(r"\[JA4: ([^\]]+)\]")
 CONF_RE = re.compile(r"\[Confidence: ([^\]]+)\]")
@@ -72,6 +89,9 @@ def parse_out(path):
             host = HOST_RE.search(rest)
             conf = CONF_RE.search(rest)
             ja3 = JA3_RE.search(rest)
+            extra = {k: (r.search(rest).group(1) if r.search(rest) else "") for k, r in
+                     (("url", URL_RE), ("status", STATUS_RE), ("cipher", CIPHER_RE), ("quicver", QUICVER_RE),
+                      ("alpn", ALPN_RE))}
             ja4 = JA4_RE.search(rest)
             flows.append({
                 "l4": L4.get(l4.upper()),
@@ -82,6 +102,7 @@ def parse_out(path):
                 "confidence": conf.group(1) if conf else "",
                 "ja3": ja3.group(1) if ja3 else "",
                 "ja4": ja4.group(1) if ja4 else "",
+                **extra,
             })
     return flows
 
@@ -112,9 +133,30 @@ def ja4_rest(ja4):
     return ja4[:3] + ja4[4:8] + ja4[10:]
 
 
+NDPI_URL_CUT = 255
+
+
+def ndpi_url(url):
+    """nDPI's URL is the Host header as sent (with its port) and the request target; netmeter keeps
+    the host without the port (a server's name), so the port is dropped here."""
+    m = re.match(r"^(\[[^\]]*\]|[^/:]*)(:\d+)?(/.*)$", url, re.S)  # a CONNECT's host:port stays
+    return m.group(1) + m.group(3) if m else url
+
+
+def http_url(transaction):
+    """netmeter's host and request target as nDPI writes them (an absolute or authority target, e.g.
+    CONNECT's, without the host in front)."""
+    target = transaction.get("url") or ""
+    if target and not target.startswith("/"):
+        return target
+    return (transaction.get("host") or "") + target
+
+
 def run(netmeter, capture, workdir):
     out = os.path.join(workdir, os.path.basename(capture) + ".json")
-    r = subprocess.run([netmeter, "analyze", capture, "--json", out, "--quiet"], capture_output=True, text=True)
+    # Every HTTP transaction kept: nDPI's URL and status code are the connection's first.
+    r = subprocess.run([netmeter, "analyze", capture, "--json", out, "--quiet", "--http-transactions", "1000"],
+                       capture_output=True, text=True)
     if r.returncode not in (0, 3):
         raise RuntimeError(f"netmeter failed on {capture}: {r.stderr}")
     with open(out) as f:
@@ -184,6 +226,24 @@ def main():
                     ours4 = hello.get("ja4") or ""
                     compare("tls.ja4", flow["ja4"], ours4, (flow["ja4"], ours4))
                     compare("tls.ja4.rest", ja4_rest(flow["ja4"]), ja4_rest(ours4), (flow["ja4"], ours4))
+                if flow["alpn"]:
+                    mine = (hello.get("alpn") or "").replace(",", ";")
+                    compare("tls.alpn", flow["alpn"], mine, (flow["alpn"], mine))
+                if flow["cipher"]:
+                    mine = hello.get("negotiatedCipherSuite") or ""
+                    compare("tls.cipher", flow["cipher"], mine, (flow["cipher"], mine))
+                if flow["quicver"] and flow["quicver"] != "Ver-Negotiation":
+                    mine = (c.get("quic") or {}).get("version") or ""
+                    compare("quic.version", flow["quicver"], mine, (flow["quicver"], mine))
+                first = (c.get("http") or [{}])[0]
+                if flow["url"]:
+                    theirs_url, mine = ndpi_url(flow["url"]), http_url(first)
+                    if len(flow["url"]) >= NDPI_URL_CUT:  # nDPI keeps the first 255 bytes
+                        mine = mine[:len(theirs_url)]
+                    compare("http.url", theirs_url, mine, (flow["url"], mine))
+                if flow["status"]:
+                    mine = str(first.get("status") or "")
+                    compare("http.status", flow["status"], mine, (flow["status"], mine))
                 host = flow["host"].lower()
                 if not host:
                     continue
