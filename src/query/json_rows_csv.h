@@ -59,4 +59,19 @@ api::Response rowsAsCsv(std::vector<Ranked<Key>>& rows, bool reverse, std::strin
   return csvDocument(csv.take(), fileName);
 }
 
+// A list's answer from its ranked rows: the requested page as JSON, or with csv=true every row as
+// the CSV document `csvName` (rowsAsCsv); `writeRow(j, key)` writes one row object.
+template <typename Key, typename WriteRow>
+api::Response pageOrCsv(std::vector<Ranked<Key>>& rows, const ListParams& p, const TimeWindow& w,
+                        std::string_view csvName, WriteRow writeRow) {
+  if (p.csv) return rowsAsCsv(rows, p.reverse, csvName, writeRow);
+  const size_t total = rows.size();
+  const auto page = pageKeys(rows, p);
+  JsonOut j;
+  beginPagedList(j, p, total, w);
+  for (const Key& key : page) writeRow(j, key);
+  endPagedList(j);
+  return api::Response::json(j.take());
+}
+
 }  // namespace netmeter::query

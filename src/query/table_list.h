@@ -40,16 +40,8 @@ api::Response tableList(const api::Request& req, const TimeWindow& w, const Keye
     if (!include(k, r)) return;
     rows.push_back({k, metric ? metricValue(r.counters, *metric, w) : 0.0});
   });
-  if (params->csv)
-    return rowsAsCsv(rows, params->reverse, csvName,
-                     [&](JsonOut& j, const Key& k) { writeRow(j, k, *table.find(k)); });
-  const size_t total = rows.size();
-  const auto page = pageKeys(rows, *params);
-  JsonOut j;
-  beginPagedList(j, *params, total, w);
-  for (const Key& k : page) writeRow(j, k, *table.find(k));
-  endPagedList(j);
-  return api::Response::json(j.take());
+  return pageOrCsv(rows, *params, w, csvName,
+                   [&](JsonOut& j, const Key& k) { writeRow(j, k, *table.find(k)); });
 }
 
 }  // namespace netmeter::query

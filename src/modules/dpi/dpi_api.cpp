@@ -144,14 +144,7 @@ api::Response protocolIpList(const query::QueryContext& ctx, const api::Request&
     query::writeTraffic(j, *r, w);
     j.endObject();
   };
-  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "protocol_ips.csv", writeRow);
-  const size_t total = rows.size();
-  const auto page = query::pageKeys(rows, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, total, w);
-  for (const IpAddress& ip : page) writeRow(j, ip);
-  query::endPagedList(j);
-  return api::Response::json(j.take());
+  return query::pageOrCsv(rows, *params, w, "protocol_ips.csv", writeRow);
 }
 
 }  // namespace

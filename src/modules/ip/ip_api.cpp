@@ -366,14 +366,7 @@ api::Response peerList(const query::QueryContext& ctx, const api::Request& req, 
     j.timeField("lastActivity", r->lastActivity);
     j.endObject();
   };
-  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "peers.csv", writePeer);
-  const size_t total = rows.size();
-  const auto page = query::pageKeys(rows, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, total, w);
-  for (const IpAddress& peer : page) writePeer(j, peer);
-  query::endPagedList(j);
-  return api::Response::json(j.take());
+  return query::pageOrCsv(rows, *params, w, "peers.csv", writePeer);
 }
 
 // Aggregates over the IP's connections, from the IP's view (rx = received by the IP).
@@ -428,13 +421,7 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w,
     j.timeField("lastActivity", a.last);
     j.endObject();
   };
-  if (params->csv) return query::rowsAsCsv(ranked, params->reverse, csvName, writeRow);
-  const auto page = query::pageKeys(ranked, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, rows.size(), w);
-  for (const Key& key : page) writeRow(j, key);
-  query::endPagedList(j);
-  return api::Response::json(j.take());
+  return query::pageOrCsv(ranked, *params, w, csvName, writeRow);
 }
 
 // Wraps a handler for /ips/:ip/...: parses the address first (400 when it is not one, 404 when the IP

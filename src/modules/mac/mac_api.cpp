@@ -74,14 +74,7 @@ api::Response macList(const query::QueryContext& ctx, const api::Request& req) {
     if (auto r = query::mergedRecord<MacRecord>(ctx.engine(), macsOf, mac))
       writeMac(j, mac, *r, w, ctx.vendors);
   };
-  if (params->csv) return query::rowsAsCsv(rows, params->reverse, "macs.csv", writeRow);
-  const size_t total = rows.size();
-  const auto page = query::pageKeys(rows, *params);
-  JsonOut j;
-  query::beginPagedList(j, *params, total, w);
-  for (const MacAddress& mac : page) writeRow(j, mac);
-  query::endPagedList(j);
-  return api::Response::json(j.take());
+  return query::pageOrCsv(rows, *params, w, "macs.csv", writeRow);
 }
 
 }  // namespace
