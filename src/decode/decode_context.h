@@ -48,6 +48,11 @@ bool decodeIpv4(DecodeContext& ctx, ByteCursor cur);
 bool decodeIpv6(DecodeContext& ctx, ByteCursor cur);
 // By the version nibble (raw IP links, MPLS bottom of stack, GTP-U): false when neither 4 nor 6.
 bool decodeIpByVersion(DecodeContext& ctx, ByteCursor cur);
+// The IPv6 extension headers the decoder walks (hop-by-hop, routing, fragment, destination options,
+// AH, mobility, HIP, shim6), and the length of one from its type and second byte: AH counts 4-byte
+// words (RFC 4302), the fragment header is 8 bytes, the others count 8-byte words (RFC 8200 4).
+bool isIpv6ExtensionHeader(uint8_t next);
+uint32_t ipv6ExtensionHeaderLength(uint8_t type, uint8_t lengthField);
 
 // --- transport_layer.cpp ---
 // The payload of an IP header: `cur` spans exactly the IP payload (wireRemaining() = its length).

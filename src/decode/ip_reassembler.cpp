@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "decode/decode_context.h"
 #include "decode/decoder.h"
 
 namespace netmeter {
@@ -24,19 +25,9 @@ uint32_t nextHeaderNamingFragmentHeader(const uint8_t* ip, uint32_t fragmentHead
   uint32_t field = 6;
   uint32_t at = 40;
   while (at < fragmentHeader) {
-    const uint8_t type = ip[field];
-    if (at + 8 > fragmentHeader) return 0;
-    // The extension headers the decoder walks (network_layer.cpp), an atomic fragment header among them.
-    uint32_t length;
-    if (type == 51) {  // authentication header (RFC 4302)
-      length = (uint32_t{ip[at + 1]} + 2) * 4;
-    } else if (type == 44) {
-      length = 8;
-    } else if (type == 0 || type == 43 || type == 60 || type == 135 || type == 139 || type == 140) {
-      length = (uint32_t{ip[at + 1]} + 1) * 8;
-    } else {
-      return 0;
-    }
+    // The chain the decoder walked to the fragment header (an atomic fragment header may be in it).
+    if (at + 8 > fragmentHeader || !decode_detail::isIpv6ExtensionHeader(ip[field])) return 0;
+    const uint32_t length = decode_detail::ipv6ExtensionHeaderLength(ip[field], ip[at + 1]);
     field = at;
     at += length;
   }

@@ -53,22 +53,6 @@ void setNonFirstFragmentPayload(DecodedPacket& out, const ByteCursor& payload, u
   out.payloadLength = payload.wireRemaining();
 }
 
-bool isIpv6ExtensionHeader(uint8_t next) {
-  switch (next) {
-    case kIpv6HopByHop:
-    case kIpv6Routing:
-    case kIpv6Fragment:
-    case kIpv6DestOptions:
-    case ipproto::kAh:
-    case kIpv6Mobility:
-    case kIpv6Hip:
-    case kIpv6Shim6:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Walks the extension header chain; `cur` starts after the fixed header. Returns false when the
 // decoding stops inside the chain (damage or a non-first fragment, whose fields are then set).
 bool walkIpv6Extensions(DecodeContext& ctx, ByteCursor& cur, uint8_t& next, bool& fragmented) {
@@ -109,8 +93,7 @@ bool walkIpv6Extensions(DecodeContext& ctx, ByteCursor& cur, uint8_t& next, bool
       ctx.fail(MalformedReason::kTruncatedIpv6ExtensionHeader);
       return false;
     }
-    const uint32_t length =
-        next == ipproto::kAh ? (uint32_t{cur.u8(1)} + 2) * 4 : (uint32_t{cur.u8(1)} + 1) * 8;
+    const uint32_t length = ipv6ExtensionHeaderLength(next, cur.u8(1));
     if (!cur.has(length)) {
       ctx.fail(MalformedReason::kTruncatedIpv6ExtensionHeader);
       return false;
@@ -122,6 +105,28 @@ bool walkIpv6Extensions(DecodeContext& ctx, ByteCursor& cur, uint8_t& next, bool
 }
 
 }  // namespace
+
+bool isIpv6ExtensionHeader(uint8_t next) {
+  switch (next) {
+    case kIpv6HopByHop:
+    case kIpv6Routing:
+    case kIpv6Fragment:
+    case kIpv6DestOptions:
+    case ipproto::kAh:
+    case kIpv6Mobility:
+    case kIpv6Hip:
+    case kIpv6Shim6:
+      return true;
+    default:
+      return false;
+  }
+}
+
+uint32_t ipv6ExtensionHeaderLength(uint8_t type, uint8_t lengthField) {
+  if (type == kIpv6Fragment) return 8;
+  if (type == ipproto::kAh) return (uint32_t{lengthField} + 2) * 4;
+  return (uint32_t{lengthField} + 1) * 8;
+}
 
 bool decodeIpv4(DecodeContext& ctx, ByteCursor cur) {
   if (!cur.has(20)) {
