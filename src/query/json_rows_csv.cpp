@@ -39,9 +39,16 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
   return nullptr;
 }
 
-void appendScalar(std::string& out, const rapidjson::Value& v) {
+// A scalar's text; a string quoted as a CSV field when `asField` (else as is: part of a joined cell,
+// which is quoted as a whole).
+void appendScalar(std::string& out, const rapidjson::Value& v, bool asField) {
   if (v.IsString()) {
-    appendCsvField(out, std::string_view(v.GetString(), v.GetStringLength()));
+    const std::string_view text(v.GetString(), v.GetStringLength());
+    if (asField) {
+      appendCsvField(out, text);
+    } else {
+      out += text;
+    }
   } else if (v.IsBool()) {
     out += v.GetBool() ? "true" : "false";
   } else if (v.IsUint64()) {
@@ -87,15 +94,15 @@ void JsonRowsCsv::add(std::string_view rowJson) {
     const rapidjson::Value& v = *found;
     if (c.index >= 0) {
       if (v.IsArray() && rapidjson::SizeType(c.index) < v.Size() && isScalar(v[c.index]))
-        appendScalar(rows_, v[c.index]);
+        appendScalar(rows_, v[c.index], true);
     } else if (isScalar(v)) {
-      appendScalar(rows_, v);
+      appendScalar(rows_, v, true);
     } else if (v.IsArray()) {
       std::string joined;
       for (const auto& e : v.GetArray()) {
         if (!isScalar(e)) continue;
         if (!joined.empty()) joined += ' ';
-        appendScalar(joined, e);
+        appendScalar(joined, e, false);
       }
       appendCsvField(rows_, joined);
     }

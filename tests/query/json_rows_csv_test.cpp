@@ -13,6 +13,7 @@ TEST(JsonRowsCsv, FlattensRowsByTheFirstRowsShape) {
   csv.add(R"({"mac":"00:11:22:33:44:55","vendor":"Acme, Inc.","allTime":[1,2,3,4,5,6],)"
           R"("intervalPerSecond":[0.5,1.25],"history":{"starttime":1,"values":[[1,2]]},)"
           R"("ips":["10.0.0.1","10.0.0.2"],"note":null,"on":true})");
+  csv.add(R"({"mac":"02:00:00:00:00:01","ips":["a,b","c"]})");  // a joined cell is quoted once
   csv.add(R"({"mac":"aa:bb:cc:dd:ee:ff","vendor":"say \"hi\"","allTime":[7,8,9,10,11,12],)"
           R"("intervalPerSecond":[2,3],"ips":[],"on":false,"extra":1})");
   csv.add(R"({"mac":"01:02:03:04:05:06"})");  // fields missing: empty cells
@@ -21,6 +22,7 @@ TEST(JsonRowsCsv, FlattensRowsByTheFirstRowsShape) {
             "mac,vendor,allTime_rxPackets,allTime_rxBytes,allTime_txPackets,allTime_txBytes,allTime_4,"
             "allTime_5,intervalPerSecond_packets,intervalPerSecond_bytes,ips,note,on\r\n"
             "00:11:22:33:44:55,\"Acme, Inc.\",1,2,3,4,5,6,0.5,1.25,10.0.0.1 10.0.0.2,,true\r\n"
+            "02:00:00:00:00:01,,,,,,,,,,\"a,b c\",,\r\n"
             "aa:bb:cc:dd:ee:ff,\"say \"\"hi\"\"\",7,8,9,10,11,12,2,3,,,false\r\n"
             "01:02:03:04:05:06,,,,,,,,,,,,\r\n");
 }
