@@ -424,14 +424,16 @@ api::Response aggregateList(const api::Request& req, const TimeWindow& w,
   return query::pageOrCsv(ranked, *params, w, csvName, writeRow);
 }
 
-// Wraps a handler for /ips/:ip/...: parses the address first (400 when it is not one, 404 when the IP
-// has never been seen, query/seen_ip.h).
+// Wraps a handler for /ips/:ip/...: opens the analysis and parses the address first (400 when it is
+// not one, 404 when the IP has never been seen, query/seen_ip.h); `f(ctx, req, ip)` answers from the
+// same analysis.
 template <typename F>
 api::Handler ipHandler(const query::QuerySource& source, F f) {
   return [&source, f](const api::Request& req) -> api::Response {
-    auto ip = query::seenIpParam(req, source.open().engine());
+    const query::QueryContext ctx = source.open();
+    auto ip = query::seenIpParam(req, ctx.engine());
     if (!ip) return ip.errorResponse();
-    return f(req, *ip);
+    return f(ctx, req, *ip);
   };
 }
 
@@ -495,8 +497,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
     return ipList(source.open(), req, *ranking);
   });
   server.route(Method::Get, base + "/ips/:ip", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
                  auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
@@ -507,20 +509,19 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                  return api::Response::json(j.take());
                }));
   server.route(Method::Get, base + "/ips/:ip/connections", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  return connectionList(
                      ctx, req, [ip](const Connection& c) { return c.clientIp == ip || c.serverIp == ip; },
                      "connections-" + ip.toString() + ".csv");
                }));
   server.route(Method::Get, base + "/ips/:ip/peers", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 return peerList(source.open(), req, ip);
-               }));
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) { return peerList(ctx, req, ip); }));
   // L4 endpoints: per (role, L4 protocol, server port).
   server.route(Method::Get, base + "/ips/:ip/ports", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<bool, uint8_t, uint16_t>;  // (ip is server, protocol, server port)
@@ -538,8 +539,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                }));
   // Peers with the server ports used between them.
   server.route(Method::Get, base + "/ips/:ip/peers_ports", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  using Key = std::tuple<IpAddress, bool, uint8_t, uint16_t>;
@@ -559,8 +560,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
   // Protocols: the IP's L7 (DPI) protocols as in the reference (layer=l7, the default), or per L4
   // protocol (layer=l4).
   server.route(Method::Get, base + "/ips/:ip/protocols", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  auto layer = api::choiceParam(req, "layer", {"l7", "l4"}, "l7");
                  if (!layer) return layer.errorResponse();
                  if (*layer == "l7") return ipL7ProtocolList(ctx, req, ip);
@@ -576,8 +577,8 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                }));
   // QoS: per DSCP the IP sent with (null: nothing sent).
   server.route(Method::Get, base + "/ips/:ip/qos", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request& req, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
+               ipHandler(source, [](const query::QueryContext& ctx, const api::Request& req,
+                                    const IpAddress& ip) {
                  auto window = ctx.window(req, 0);
                  if (!window) return window.errorResponse();
                  auto rows = aggregateConnections<uint8_t>(ctx, ip, *window, [](const Connection& c, bool isClient) {
@@ -593,26 +594,26 @@ void registerIpRoutes(api::Server& server, const query::QuerySource& source) {
                                         j.field("name", k == 0xff ? std::string_view() : dscpName(k));
                                       });
                }));
-  server.route(Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
-               ipHandler(source, [&source](const api::Request&, const IpAddress& ip) {
-                 const query::QueryContext ctx = source.open();
-                 auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
-                 if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
-                 JsonOut j;
-                 j.beginObject();
-                 j.key("displayedItems");
-                 j.beginArray();
-                 for (const MacAddress& mac : r->macs) {
-                   j.beginObject();
-                   j.field("mac", mac.toString());
-                   j.field("vendor", ctx.vendors ? ctx.vendors->vendor(mac) : std::string_view());
-                   j.endObject();
-                 }
-                 j.endArray();
-                 j.field("totalItems", uint64_t(r->macs.size()));
-                 j.endObject();
-                 return api::Response::json(j.take());
-               }));
+  server.route(
+      Method::Get, base + "/ips/:ip/macs", Role::ReadOnly,
+      ipHandler(source, [](const query::QueryContext& ctx, const api::Request&, const IpAddress& ip) {
+        auto r = query::mergedRecord<IpRecord>(ctx.engine(), ipsOf, ip);
+        if (!r) return api::notFound("IP " + ip.toString() + " has not been seen").toResponse();
+        JsonOut j;
+        j.beginObject();
+        j.key("displayedItems");
+        j.beginArray();
+        for (const MacAddress& mac : r->macs) {
+          j.beginObject();
+          j.field("mac", mac.toString());
+          j.field("vendor", ctx.vendors ? ctx.vendors->vendor(mac) : std::string_view());
+          j.endObject();
+        }
+        j.endArray();
+        j.field("totalItems", uint64_t(r->macs.size()));
+        j.endObject();
+        return api::Response::json(j.take());
+      }));
   registerConnectionRoutes(server, source);
 }
 
