@@ -161,7 +161,7 @@ export async function l7Steps(ctx) {
       const l7 = await page.locator('[data-page=connection-detail] [data-field=l7]').innerText();
       expect(l7 === d.l7Protocol, `L7 ${l7} vs ${d.l7Protocol}`);
       const all = await page.locator('[data-page=connection-detail] [data-field=all-time]').innerText();
-      expect(all.includes(`rx ${integer(d.allTime[0])} pkts`) && all.includes(`tx ${integer(d.allTime[2])} pkts`), `all time "${all}" vs ${d.allTime}`);
+      expect(all.includes(`server → client ${integer(d.allTime[0])} pkts`) && all.includes(`client → server ${integer(d.allTime[2])} pkts`), `all time "${all}" vs ${d.allTime}`);
       expect((await page.locator('[data-testid=directions] tr:has-text("TCP retransmitted")').count()) === 1, 'per-direction TCP figures shown');
       await noErrorState('connection detail by id');
       await shot('connection-detail-id');

@@ -6,7 +6,7 @@
 import { get } from '../api';
 import { History, PALETTE, TimeChart, historySeries, rxBits, txBits } from '../components/chart';
 import { captureButton } from '../components/capture';
-import { counterText, jsonFacts } from '../components/json_view';
+import { jsonFacts } from '../components/json_view';
 import { card, facts, pageHeader } from '../components/misc';
 import { errorState, loading } from '../components/states';
 import { staticTable } from '../components/table';
@@ -23,16 +23,32 @@ type Detail = ConnectionRow & { history?: History };
 const show = (v: unknown): string =>
   v === null || v === undefined ? '–' : Array.isArray(v) ? (v.length ? v.join(', ') : '–') : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
 
+// The API's per-direction keys as a network engineer writes them; a key added later falls back to
+// its camelCase split into words.
+const LABELS: Record<string, string> = {
+  mtu: 'MTU',
+  dscp: 'DSCP',
+  vlanPcp: 'VLAN PCP',
+  mplsTc: 'MPLS TC',
+  qosChanged: 'QoS changed',
+  mplsLabels: 'MPLS labels',
+  mplsChanged: 'MPLS labels changed',
+  syn: 'SYN',
+  synAck: 'SYN-ACK',
+  fin: 'FIN',
+  rst: 'RST',
+};
 const label = (k: string) =>
+  LABELS[k] ??
   k
     .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replace(/^./, (x) => x.toUpperCase())
-    .replace('Mtu', 'MTU')
-    .replace('Dscp', 'DSCP')
-    .replace(/\bSyn\b/, 'SYN')
-    .replace(/\bFin\b/, 'FIN')
-    .replace(/\bRst\b/, 'RST')
-    .replace('Mpls', 'MPLS');
+    .toLowerCase()
+    .replace(/^./, (x) => x.toUpperCase());
+
+// A connection's [rx packets, rx bytes, tx packets, tx bytes] (the client's view) named by direction,
+// which is what "rx" and "tx" mean on a connection.
+const directionTotals = (v: number[]): string =>
+  v.length >= 4 ? `client → server ${fmt.integer(v[2])} pkts, ${fmt.bytes(v[3])} · server → client ${fmt.integer(v[0])} pkts, ${fmt.bytes(v[1])}` : '–';
 
 // Per direction side by side: the flow's attributes, then the TCP figures of each side.
 function directions(c: Detail): HTMLElement | null {
@@ -209,8 +225,8 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
                 ['Duration', fmt.duration(durationOf(c))],
                 ['End', String(c.termination ?? c.terminationReason ?? '–')],
                 ['L7 response time', ns(c.l7ResponseTime)],
-                ['Selected range', counterText('interval', c.interval ?? [])],
-                ['All time', h('span', { 'data-field': 'all-time' }, counterText('allTime', c.allTime ?? []))],
+                ['Selected range', directionTotals(c.interval ?? [])],
+                ['All time', h('span', { 'data-field': 'all-time' }, directionTotals(c.allTime ?? []))],
               ]),
             ),
             card('Per direction', directions(c) ?? '–'),
