@@ -5,9 +5,15 @@
 //      handshake reassembly, reorder buffer, ClientHello/ServerHello, fingerprints, alerts);
 //   1: a ClientHello body for parseClientHello + JA3 + JA4;
 //   2: a UDP datagram for QuicSession (long headers, coalesced packets, key derivation, decryption
-//      failure paths), sent twice, from the client and from the server;
+//      failure paths; gQUIC headers, frames and CHLO), sent twice, from the client and from the server;
 //   3: the plaintext frames of an Initial packet for readInitialFrames + CRYPTO reassembly, then the
-//      reassembled message as a ClientHello.
+//      reassembled message as a ClientHello;
+//   4: gQUIC: byte 1 picks a version (Q000..Q099 by its value modulo 128, T051 above) and byte 2
+//      the packet number length (1 + value % 6) and a split offset (4 * value); the bytes after them
+//      are the frames of a cleartext packet for readGoogleFrames, whose stream 1 data goes to
+//      parseGoogleClientHello piece by piece and to a QuicCryptoStream with gQUIC framing at the
+//      frames' offsets (then the reassembled message); they are also a datagram for
+//      parseGoogleHeader and, cut at the split offset, two client datagrams of one QuicSession.
 // Every buffer is copied to exactly its length so that ASan catches reads past the end.
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +22,7 @@
 
 #include "modules/quic/quic_crypto_stream.h"
 #include "modules/quic/quic_frames.h"
+#include "modules/quic/quic_google.h"
 #include "modules/quic/quic_session.h"
 #include "modules/tls/client_hello.h"
 #include "modules/tls/ja3.h"
@@ -95,12 +102,52 @@ void fuzzFrames(std::span<const uint8_t> in) {
   if (account.bytes != 0) __builtin_trap();
 }
 
+void fuzzGoogle(std::span<const uint8_t> in) {
+  if (in.size() < 2) return;
+  const uint32_t version =
+      in[0] % 128 < 100 ? 0x51300000u | uint32_t('0' + in[0] % 128 / 10) << 8 | uint32_t('0' + in[0] % 10)
+                        : 0x54303531u;
+  const uint8_t packetNumberLength = static_cast<uint8_t>(1 + in[1] % 6);
+  std::vector<uint8_t> frames(in.begin() + 2, in.end());
+  quic::GoogleCryptoData data;
+  quic::readGoogleFrames(frames, version, packetNumberLength, data);
+  quic::QuicCryptoStream crypto(4096);
+  crypto.setFraming(quic::QuicCryptoStream::Framing::kGoogle);
+  MemoryAccount account;
+  quic::GoogleClientHello hello;
+  for (const quic::GoogleStreamData& d : data) {
+    std::vector<uint8_t> piece(d.data.begin(), d.data.end());
+    if (quic::parseGoogleClientHello(piece, hello)) {
+      volatile size_t sink = hello.sni.size() + hello.userAgent.size();
+      (void)sink;
+    }
+    crypto.add(d.offset, piece, account);
+  }
+  auto message = crypto.message();
+  if (!message.empty()) quic::parseGoogleClientHello(message, hello);
+  crypto.release(account);
+  if (account.bytes != 0) __builtin_trap();
+
+  quic::GoogleHeader header;
+  if (quic::parseGoogleHeader(frames, header))
+    quic::readGoogleFrames(quic::googleFrames(header), header.version, header.packetNumberLength, data);
+  const size_t split = std::min<size_t>(size_t{in[1]} * 4, frames.size());
+  std::vector<uint8_t> first(frames.begin(), frames.begin() + static_cast<ptrdiff_t>(split));
+  std::vector<uint8_t> second(frames.begin() + static_cast<ptrdiff_t>(split), frames.end());
+  std::vector<uint8_t> scratch(65536);
+  quic::QuicSession session;
+  session.onDatagram(true, first, 1, scratch, account);
+  session.onDatagram(true, second, 2, scratch, account);
+  session.release(account);
+  if (account.bytes != 0) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   std::span<const uint8_t> rest(data + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       fuzzTlsStream(rest);
       break;
@@ -110,8 +157,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2:
       fuzzQuicDatagram(rest);
       break;
-    default:
+    case 3:
       fuzzFrames(rest);
+      break;
+    default:
+      fuzzGoogle(rest);
       break;
   }
   return 0;

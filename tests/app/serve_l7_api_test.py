@@ -374,6 +374,34 @@ class QuicApiTest(unittest.TestCase):
             server.stop()
 
 
+class GoogleQuicApiTest(unittest.TestCase):
+    """Google QUIC (ndpi/quic046.pcap: one Q046 connection whose cleartext CHLO names i.ytimg.com)."""
+
+    def test_gquic_connection_server_and_names(self):
+        path = os.path.join(base.ARGS.shared, "pcaps", "ndpi", "quic046.pcap")
+        server = base.Server([path], base.ARGS.threads)
+        try:
+            server.wait_finished()
+            rows = server.get(M + "/quic/servers", {"count": 100})["displayedItems"]
+            self.assertEqual(len(rows), 1)
+            self.assertEqual((rows[0]["ip"], rows[0]["port"]), ("216.58.206.86", 443))
+            self.assertEqual(rows[0]["versions"], [{"version": "Q046", "count": 1}])
+            self.assertEqual([n["name"] for n in rows[0]["serverNames"]], ["i.ytimg.com"])
+            self.assertEqual(rows[0]["connections"], 1)
+            conns = [r for r in server.get(M + "/ip/globalConnections", {"count": 100})["displayedItems"] if "quic" in r]
+            self.assertEqual(len(conns), 1)
+            self.assertEqual(conns[0]["quic"], {"version": "Q046", "sni": "i.ytimg.com",
+                                                "userAgent": "Chrome/80.0.3987.132 Windows NT 6.3; Win64; x64",
+                                                "decryptFailures": 0})
+            self.assertEqual(conns[0]["serverName"], "i.ytimg.com")
+            self.assertIn("i.ytimg.com", server.get(M + "/ip/ips/216.58.206.86")["alternativeNames"])
+            # No TLS ClientHello in gQUIC: the client is not a TLS client.
+            clients = server.get(M + "/ssl/clients", {"count": 100})["displayedItems"]
+            self.assertNotIn("192.168.1.236", [c["ip"] for c in clients])
+        finally:
+            server.stop()
+
+
 class StartTlsApiTest(unittest.TestCase):
     """TLS after STARTTLS: the sessions tests/correctness/starttls_trace.py writes (SMTP, IMAP, POP3,
     FTP around the TLS of two shared captures; no shared capture has STARTTLS)."""

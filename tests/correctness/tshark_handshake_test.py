@@ -31,7 +31,15 @@ and compares, for every connection in which tshark sees a ClientHello (TCP, and 
                       certificates, up to 1.4 ms later in these captures (server_hello_complete)
   quic_version        quic.version of the ClientHello's packet       vs quic.version (QUIC)
 
-each field apart for TCP ("tcp sni") and QUIC ("quic sni"). Versions and cipher suites are compared
+and, for every Google QUIC connection in which tshark sees a client's CHLO (gquic.tag == "CHLO",
+read in cleartext up to Q046; the display filter and fields of the same tshark run):
+
+  client_hello        netmeter read the CHLO too ("quic" object with a gQUIC version and "sni")
+  sni                 gquic.tag.sni                                  vs sni
+  user_agent          gquic.tag.uaid                                 vs userAgent
+  version             gquic.version of the CHLO's packet             vs version
+
+each field apart for TCP ("tcp sni"), QUIC ("quic sni") and gQUIC ("gquic sni"). Versions and cipher suites are compared
 by netmeter's names (src/modules/tls/tls_constants.cpp, read by this script: a code without a name
 is 0xNNNN). When tshark shows several ClientHellos on one connection (a retransmission, the second
 ClientHello after a HelloRetryRequest, a QUIC Initial sent again) the first is compared: netmeter
@@ -39,8 +47,8 @@ reads the first.
 
 Connections are keyed by protocol and the innermost unordered 4-tuple; when netmeter has several
 connections on one key (port reuse), a hello belongs to the one whose start..lastActivity holds its
-packet time. A server port on which netmeter found TLS (QUIC) but that tshark does not dissect as
-such by default is given to tshark with `-d tcp.port==P,tls` (`-d udp.port==P,quic`), except for
+packet time. A server port on which netmeter found TLS (QUIC, gQUIC) but that tshark does not dissect
+as such by default is given to tshark with `-d tcp.port==P,tls` (`-d udp.port==P,quic`, `gquic`), except for
 connections netmeter read through a STARTTLS upgrade (tshark follows STARTTLS itself).
 ClientHellos netmeter read where tshark saw none are listed apart ("netmeter only").
 
@@ -83,12 +91,17 @@ RECORDED_AGREEMENT = {
     "quic cipher_suites": 1.0,       # 81 / 81
     "quic ja3": 1.0,                 # 81 / 81
     "quic negotiated_cipher": 1.0,   # 81 / 81
+    "gquic client_hello": 1.0,       # 4 / 4 (0 / 4 before gQUIC was read)
+    "gquic sni": 1.0,                # 4 / 4
+    "gquic user_agent": 1.0,         # 4 / 4
+    "gquic version": 1.0,            # 4 / 4
 }
 FIELD_NAMES = list(RECORDED_AGREEMENT)
 
 # Ports tshark dissects as TLS / QUIC without being told.
 TSHARK_TLS_PORTS = {443, 465, 563, 585, 636, 853, 989, 990, 992, 993, 994, 995, 5061, 8443}
 TSHARK_QUIC_PORTS = {443}
+TSHARK_GQUIC_PORTS = {80, 443}
 
 FIELDS = [
     "frame.number", "frame.time_epoch", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
@@ -96,6 +109,7 @@ FIELDS = [
     "tls.handshake.version", "tls.handshake.extensions.supported_version", "tls.handshake.ciphersuite",
     "tls.handshake.ja3", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
     "tls.handshake.random", "tls.handshake.length", "tcp.seq", "tcp.len", "tcp.segment",
+    "gquic.version", "gquic.tag", "gquic.tag.sni", "gquic.tag.uaid",
 ]
 F = {n: i for i, n in enumerate(FIELDS)}
 
@@ -156,19 +170,28 @@ def quic_version_code(text):
     return None
 
 
+def is_google_version(text):
+    """A gQUIC version name as netmeter writes it (quic::versionName): Q025, Q046, T051..."""
+    return re.fullmatch(r"[QT]0\d\d", text or "") is not None
+
+
 def ints(field):
     return [int(x, 0) for x in field.split(",") if x]
 
 
-def tshark_hellos(tshark, capture, tls_ports, quic_ports, env):
+def tshark_hellos(tshark, capture, tls_ports, quic_ports, gquic_ports, env):
     """Per (protocol, unordered 4-tuple): hellos in capture order, each a dict with kind
-    'client'/'server', time, frame, the client (source of a ClientHello) and the hello's values."""
+    'client'/'server', transport 'tcp'/'quic'/'gquic', time, frame, the client (source of a
+    ClientHello or CHLO) and the hello's values."""
     cmd = [tshark, "-n", "-r", capture, "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "tls.handshake.type == 1 || tls.handshake.type == 2 || "
-           "(tcp.len > 0 && tcp.seq <= %d)" % FIRST_RECORD_END, "-T", "fields", "-E", "occurrence=a", "-E", "separator=/t"]
+           "(tcp.len > 0 && tcp.seq <= %d) || gquic.tag == \"CHLO\"" % FIRST_RECORD_END, "-T", "fields", "-E", "occurrence=a",
+           "-E", "separator=/t"]
     for p in sorted(tls_ports - TSHARK_TLS_PORTS):
         cmd += ["-d", "tcp.port==%d,tls" % p]
     for p in sorted(quic_ports - TSHARK_QUIC_PORTS):
         cmd += ["-d", "udp.port==%d,quic" % p]
+    for p in sorted(gquic_ports - TSHARK_GQUIC_PORTS):
+        cmd += ["-d", "udp.port==%d,gquic" % p]
     for f in FIELDS:
         cmd += ["-e", f]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
@@ -180,6 +203,19 @@ def tshark_hellos(tshark, capture, tls_ports, quic_ports, env):
         row = line.split("\t")
         row += [""] * (len(FIELDS) - len(row))
         frame = int(row[F["frame.number"]])
+        if "CHLO" in row[F["gquic.tag"]].split(",") and row[F["udp.srcport"]]:
+            src, dst = innermost_addresses(row, F)
+            if not src:
+                continue
+            src, dst = norm_ip(src), norm_ip(dst)
+            sport, dport = int(last(row[F["udp.srcport"]])), int(last(row[F["udp.dstport"]]))
+            key = (17, tuple(sorted([(src, sport), (dst, dport)])))
+            hellos[key].append({"frame": frame, "time": epoch_ns(row[F["frame.time_epoch"]]), "client": (src, sport),
+                                "kind": "client", "transport": "gquic",
+                                "sni": row[F["gquic.tag.sni"]].split(",")[0],
+                                "user_agent": row[F["gquic.tag.uaid"]].split(",")[0],
+                                "version": row[F["gquic.version"]].split(",")[0]})
+            continue
         if row[F["tcp.srcport"]]:
             if "," in row[F["tcp.srcport"]]:
                 continue  # TCP in TCP: not compared
@@ -206,7 +242,7 @@ def tshark_hellos(tshark, capture, tls_ports, quic_ports, env):
         versions = ints(row[F["tls.handshake.version"]])
         supported = [v for v in ints(row[F["tls.handshake.extensions.supported_version"]]) if not is_grease(v)]
         suites = ints(row[F["tls.handshake.ciphersuite"]])
-        h = {"frame": frame, "time": t, "client": (src, sport)}
+        h = {"frame": frame, "time": t, "client": (src, sport), "transport": "tcp" if proto == 6 else "quic"}
         if 1 in kinds:
             h["kind"] = "client"
             h["sni"] = row[F["tls.handshake.extensions_server_name"]].split(",")[0]
@@ -279,9 +315,17 @@ def owner(candidates, t):
     return best
 
 
+def netmeter_transport(hs, proto):
+    if proto == 6:
+        return "tcp"
+    return "gquic" if hs is not None and is_google_version(hs.get("version")) else "quic"
+
+
 def netmeter_values(hs, proto):
     if hs is None or "sni" not in hs:
         return None
+    if netmeter_transport(hs, proto) == "gquic":
+        return {"sni": hs["sni"], "user_agent": hs.get("userAgent"), "version": hs["version"]}
     v = {"sni": hs["sni"], "alpn": hs["alpn"], "versions": hs["announcedVersions"],
          "cipher_suites": hs["announcedCipherSuites"], "ja3": hs["ja3"],
          "negotiated_version": hs.get("negotiatedVersion"), "negotiated_cipher": hs.get("negotiatedCipherSuite")}
@@ -316,15 +360,17 @@ def compare_capture(name, capture, opts, env, workdir):
         return False, totals, examples, netmeter_only, notes
     # TLS after STARTTLS is left to tshark's own STARTTLS dissection (SMTP, IMAP, POP3, FTP ports).
     tls_ports = {c["server"][1] for (p, _), v in conns.items() if p == 6 for c in v if c["hs"] and not c["starttls"]}
-    quic_ports = {c["server"][1] for (p, _), v in conns.items() if p == 17 for c in v if c["hs"]}
-    _, hellos, skipped = tshark_hellos(opts.tshark, capture, tls_ports, quic_ports, env)
+    quic_ports = {c["server"][1] for (p, _), v in conns.items() if p == 17 for c in v
+                  if c["hs"] and netmeter_transport(c["hs"], p) == "quic"}
+    gquic_ports = {c["server"][1] for (p, _), v in conns.items() if p == 17 for c in v
+                   if c["hs"] and netmeter_transport(c["hs"], p) == "gquic"}
+    _, hellos, skipped = tshark_hellos(opts.tshark, capture, tls_ports, quic_ports, gquic_ports, env)
     if skipped:
         notes.append("%s: frames with both a ClientHello and a ServerHello, not compared: %s" % (
             name, " ".join(map(str, skipped[:8]))))
     seen = set()  # (key, netmeter connection index) tshark saw a ClientHello on
     for key in sorted(hellos, key=str):
         proto, _ = key
-        transport = "tcp" if proto == 6 else "quic"
         candidates = conns.get(key, [])
         # The hellos of each netmeter connection (None: netmeter has no connection there).
         groups = defaultdict(list)
@@ -335,10 +381,13 @@ def compare_capture(name, capture, opts, env, workdir):
             if not client_hellos:
                 continue  # ServerHellos only (the ClientHello was not captured)
             ch = client_hellos[0]
+            transport = ch["transport"]
             where = "%s %s %s:%d -> %s:%d (ClientHello frame %d)" % (
                 name, transport, ch["client"][0], ch["client"][1], *other(key[1], ch["client"]), ch["frame"])
             conn = candidates[index] if index is not None else None
             mine = netmeter_values(conn["hs"], proto) if conn else None
+            if mine is not None and netmeter_transport(conn["hs"], proto) != transport:
+                mine = None  # e.g. netmeter read IETF QUIC where tshark saw a gQUIC CHLO
             if index is not None:
                 seen.add((key, index))
             totals[transport + " client_hello"][1] += 1
@@ -365,7 +414,7 @@ def compare_capture(name, capture, opts, env, workdir):
         for i, c in enumerate(candidates):
             if (key, i) not in seen and netmeter_values(c["hs"], key[0]) is not None:
                 netmeter_only.append("%s %s %s:%d -> %s:%d sni %r" % (
-                    name, "tcp" if key[0] == 6 else "quic", c["client"][0], c["client"][1], c["server"][0],
+                    name, netmeter_transport(c["hs"], key[0]), c["client"][0], c["client"][1], c["server"][0],
                     c["server"][1], c["hs"]["sni"]))
     used = bool(hellos) or bool(netmeter_only)
     return used, totals, examples, netmeter_only, notes
@@ -411,7 +460,8 @@ def main():
     for note in notes:
         print("  " + note)
     print("tshark_handshake: %d captures with TLS or QUIC handshakes, %d TCP and %d QUIC connections with a "
-          "ClientHello in tshark" % (used, totals["tcp client_hello"][1], totals["quic client_hello"][1]))
+          "ClientHello and %d gQUIC connections with a CHLO in tshark" % (
+              used, totals["tcp client_hello"][1], totals["quic client_hello"][1], totals["gquic client_hello"][1]))
     failed = report_agreement(totals, RECORDED_AGREEMENT, examples, FIELD_NAMES, opts.examples)
     print("ClientHellos netmeter read where tshark saw none: %d connections" % len(netmeter_only))
     for entry in netmeter_only[:opts.examples]:

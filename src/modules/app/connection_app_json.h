@@ -135,6 +135,10 @@ void writeConnectionTlsFields(W& w, const Connection& c) {
     w.beginObject();
     w.field("version", std::string_view(tls::quicVersionText(q->version)));
     if (q->hasClientHello) app_json::clientHello(w, q->client);
+    if (q->hasGoogleHello) {  // gQUIC's CHLO: no TLS, so no ALPN, TLS versions, cipher suites, JA3/JA4
+      w.field("sni", std::string_view(q->client.sni));
+      w.field("userAgent", std::string_view(q->userAgent));
+    }
     if (q->hasServerHello) w.field("negotiatedCipherSuite", std::string_view(tls::cipherText(q->negotiatedCipher)));
     w.field("decryptFailures", q->decryptFailures);
     w.endObject();
@@ -156,7 +160,8 @@ inline PacketTime connectionL7ResponseTime(const Connection& c) {
 inline std::string_view connectionServerName(const Connection& c) {
   if (const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c); t && t->hasClientHello && !t->client.sni.empty())
     return t->client.sni;
-  if (const quic::QuicConnectionInfo* q = QuicModule::connectionInfo(c); q && q->hasClientHello && !q->client.sni.empty())
+  if (const quic::QuicConnectionInfo* q = QuicModule::connectionInfo(c);
+      q && (q->hasClientHello || q->hasGoogleHello) && !q->client.sni.empty())
     return q->client.sni;
   if (const auto* transactions = HttpModule::transactions(c); transactions && !transactions->empty())
     return transactions->back().host;

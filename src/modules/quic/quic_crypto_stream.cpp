@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "modules/quic/quic_google.h"
+
 namespace netmeter::quic {
 
 void QuicCryptoStream::add(uint64_t offset, std::span<const uint8_t> data, MemoryAccount& account) {
@@ -24,9 +26,14 @@ void QuicCryptoStream::add(uint64_t offset, std::span<const uint8_t> data, Memor
   if (ranges_.overflow) return fail(account);
   if (ranges_.size == 0 || ranges_.values[0].begin != 0) return;
   uint32_t contiguous = ranges_.values[0].end;
-  if (total_ == 0 && contiguous >= 4) {
-    total_ = 4 + ((uint32_t{buffer_[1]} << 16) | (uint32_t{buffer_[2]} << 8) | buffer_[3]);
-    if (total_ > maxBytes_) return fail(account);
+  if (total_ == 0) {
+    uint64_t total = 0;
+    if (framing_ == Framing::kGoogle)
+      total = googleMessageLength(std::span<const uint8_t>(buffer_.data(), contiguous));
+    else if (contiguous >= 4)
+      total = 4 + ((uint32_t{buffer_[1]} << 16) | (uint32_t{buffer_[2]} << 8) | buffer_[3]);
+    if (total > maxBytes_) return fail(account);
+    total_ = static_cast<uint32_t>(total);
   }
   if (total_ != 0 && contiguous >= total_) state_ = State::kComplete;
 }

@@ -29,7 +29,7 @@ const quic::QuicConnectionInfo* QuicModule::connectionInfo(const Connection& c) 
 
 bool QuicModule::recognizes(const L7Payload& payload) {
   return !payload.tcp() && payload.packet.l4Protocol == ipproto::kUdp &&
-         quic::QuicSession::looksLikeLongHeader(payload.bytes);
+         quic::QuicSession::looksLikeQuic(payload.bytes);
 }
 
 void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsModule& tls,
@@ -62,6 +62,14 @@ void QuicModule::onPayload(const L7Payload& payload, HostNameTable& names, TlsMo
                       account);
       learnServerName(names, c, info.client.sni, t, account);
     }
+    if (events & quic::event::kGoogleHello) {
+      // A gQUIC CHLO: its SNI as a ClientHello's (no TLS, so nothing for the TLS client table).
+      server.add(t, {1}, account);
+      server.versions.add(info.version);
+      if (!info.client.sni.empty()) server.serverNames.add(info.client.sni, 1, t, account);
+      learnServerName(names, c, info.client.sni, t, account);
+    }
+    if (events & quic::event::kGoogleVersion) server.versions.add(info.version);
     if (events & quic::event::kServerHello) {
       server.negotiatedCiphers.add(info.negotiatedCipher);
       if (info.hasClientHello) {

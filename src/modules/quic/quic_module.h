@@ -16,12 +16,14 @@ namespace netmeter {
 class TlsModule;
 
 // One row of the "QUIC TLS server" table (quic-module.txt): a QUIC server (IP:port) with the server
-// names clients asked for in the ClientHello of their Initial packets. Counters with history:
-// [connections whose ClientHello was read, ServerHellos read, timed handshakes (both read), their
-// handshake response times' sum in ns] (the sum gives the average of any interval or history point).
+// names clients asked for in the ClientHello of their Initial packets (gQUIC: in their CHLO).
+// Counters with history: [connections whose ClientHello (or CHLO) was read, ServerHellos read, timed
+// handshakes (both read), their handshake response times' sum in ns] (the sum gives the average of
+// any interval or history point).
 struct QuicServerRecord : TrafficRecord<4> {
   ServerNames serverNames;
-  CountedSet<uint32_t, 4> versions;           // QUIC versions of those connections
+  CountedSet<uint32_t, 4> versions;           // QUIC versions of those connections, and of the gQUIC
+                                              // connections whose CHLO netmeter cannot read (Q047+, T0xx)
   CountedSet<uint16_t, 8> negotiatedCiphers;  // from the server's Initial (ServerHello)
   ResponseTimeStats handshakeTime;            // client Initial with the ClientHello -> server's ServerHello
   uint64_t decryptFailures = 0;               // Initial packets that did not authenticate
@@ -41,8 +43,9 @@ struct QuicServerRecord : TrafficRecord<4> {
 };
 
 // QUIC over UDP: decrypts each connection's Initial packets (quic::QuicSession) to read the TLS
-// ClientHello (SNI, ALPN, JA3/JA4, counted per client in TlsModule) and ServerHello, and keeps the
-// QUIC TLS server table. SNI values become alternative names of the server IP.
+// ClientHello (SNI, ALPN, JA3/JA4, counted per client in TlsModule) and ServerHello, reads the CHLO
+// of Google QUIC (SNI, user agent), and keeps the QUIC TLS server table. SNI values become
+// alternative names of the server IP.
 class QuicModule {
  public:
   static constexpr size_t kScratchBytes = 65536;  // one decrypted datagram, allocated once per worker

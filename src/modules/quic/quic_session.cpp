@@ -5,6 +5,7 @@
 
 #include "modules/quic/quic_crypto_stream.h"
 #include "modules/quic/quic_frames.h"
+#include "modules/quic/quic_google.h"
 #include "modules/quic/quic_initial_keys.h"
 #include "modules/quic/quic_long_header.h"
 #include "modules/quic/quic_packet_protection.h"
@@ -21,6 +22,7 @@ struct QuicSession::Parsing {
   std::optional<InitialKeys> keys[2];  // [client, server]
   QuicCryptoStream crypto[2];
   uint32_t initials[2] = {0, 0};
+  uint32_t googlePackets = 0;  // client packets of a gQUIC connection after its version
   explicit Parsing(uint32_t maxBytes) : crypto{QuicCryptoStream(maxBytes), QuicCryptoStream(maxBytes)} {}
 };
 
@@ -29,14 +31,16 @@ QuicSession::QuicSession(Options options)
 QuicSession::~QuicSession() = default;
 
 int64_t QuicSession::heapBytes() const {
-  int64_t bytes = info_.client.heapBytes();
+  int64_t bytes = info_.client.heapBytes() + static_cast<int64_t>(info_.userAgent.capacity());
   if (parsing_)
     bytes += static_cast<int64_t>(sizeof(Parsing)) + parsing_->crypto[0].heapBytes() +
              parsing_->crypto[1].heapBytes();
   return bytes;
 }
 
-bool QuicSession::looksLikeLongHeader(std::span<const uint8_t> datagram) {
+bool QuicSession::looksLikeQuic(std::span<const uint8_t> datagram) {
+  GoogleHeader g;
+  if (parseGoogleHeader(datagram, g)) return true;
   LongHeader h;
   if (parseLongHeader(datagram, h) != HeaderResult::kOk || !h.knownVersion) return false;
   // A reserved version is taken only for what a client's Initial must look like (RFC 9000 §14.1: a
@@ -54,6 +58,16 @@ void QuicSession::release(MemoryAccount& account) {
 uint8_t QuicSession::onDatagram(bool fromClient, std::span<const uint8_t> datagram, PacketTime t,
                                 std::span<uint8_t> scratch, MemoryAccount& account) {
   if (!parsing_) return 0;
+  if (info_.version == 0 || isGoogleVersion(info_.version)) {
+    GoogleHeader g;
+    const bool withVersion = parseGoogleHeader(datagram, g);
+    if (info_.version != 0 && fromClient && ++parsing_->googlePackets > options_.maxGooglePackets) {
+      release(account);  // no CHLO among the client's first packets (the capture missed it)
+      return 0;
+    }
+    if (withVersion) return onGooglePacket(fromClient, g, t, account);
+    if (info_.version != 0) return 0;  // a gQUIC packet without version
+  }
   uint8_t events = 0;
   // Coalesced packets (RFC 9000 §12.2): walk long headers until a short header or the end.
   while (!datagram.empty() && parsing_) {
@@ -141,6 +155,66 @@ uint8_t QuicSession::onInitial(bool fromClient, std::span<const uint8_t> packet,
     return 0;
   }
   return onFrames(fromClient, frames, t, account);
+}
+
+uint8_t QuicSession::onGooglePacket(bool fromClient, const GoogleHeader& h, PacketTime t,
+                                    MemoryAccount& account) {
+  // Only the client's packets are read (a server's packet with a version is a Version Negotiation).
+  if (!fromClient) return 0;
+  uint8_t events = 0;
+  if (info_.version == 0) {
+    info_.version = h.version;
+    if (!googleHelloReadable(h.version)) {
+      release(account);  // nothing more to read: the handshake is encrypted
+      return event::kGoogleVersion;
+    }
+  }
+  if (!h.cleartext || h.version != info_.version) return 0;
+  Parsing& p = *parsing_;
+  ++info_.clientInitials;
+  if (p.initials[0] >= options_.maxInitials) return 0;
+  ++p.initials[0];
+  GoogleCryptoData data;
+  readGoogleFrames(googleFrames(h), h.version, h.packetNumberLength, data);
+  QuicCryptoStream& crypto = p.crypto[0];
+  for (const GoogleStreamData& d : data) {
+    // A client's CHLO fits in one packet (it is padded to fill it), so a frame whose data begins with
+    // one is read where it is: the first message of the stream, or a later CHLO (the full CHLO after
+    // a REJ, at the offset where the first one ended, when the capture missed the first).
+    const bool beginsChlo = d.data.size() >= 4 && std::equal(d.data.begin(), d.data.begin() + 4, "CHLO");
+    if ((d.offset == 0 && crypto.empty()) || beginsChlo) {
+      const uint64_t length = googleMessageLength(d.data);
+      if (length != 0 && length <= d.data.size()) {
+        events |= onGoogleMessage(d.data.first(static_cast<size_t>(length)), t);
+        break;
+      }
+      if (d.offset != 0) continue;  // a later CHLO cut short: the stream before it is unknown
+    }
+    crypto.setFraming(QuicCryptoStream::Framing::kGoogle);
+    crypto.add(d.offset, d.data, account);
+    if (crypto.state() == QuicCryptoStream::State::kComplete) {
+      events |= onGoogleMessage(crypto.message(), t);
+      break;
+    }
+  }
+  if (info_.hasGoogleHello || p.initials[0] >= options_.maxInitials ||
+      crypto.state() != QuicCryptoStream::State::kCollecting)
+    release(account);
+  return events;
+}
+
+uint8_t QuicSession::onGoogleMessage(std::span<const uint8_t> message, PacketTime t) {
+  GoogleClientHello hello;
+  if (!parseGoogleClientHello(message, hello)) {
+    parsing_->initials[0] = options_.maxInitials;  // the first message is no CHLO: give up
+    return 0;
+  }
+  constexpr size_t kMaxValue = 255;
+  info_.client.sni.assign(hello.sni.substr(0, kMaxValue));
+  info_.userAgent.assign(hello.userAgent.substr(0, kMaxValue));
+  info_.hasGoogleHello = true;
+  info_.clientHelloTime = t;
+  return event::kGoogleHello;
 }
 
 uint8_t QuicSession::onFrames(bool fromClient, std::span<const uint8_t> f, PacketTime t,

@@ -16,6 +16,16 @@ constexpr std::array<uint8_t, 20> kSaltDraft23{0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2
 
 constexpr std::string_view kDraftNames[] = {"Draft-23", "Draft-24", "Draft-25", "Draft-26", "Draft-27",
                                             "Draft-28", "Draft-29", "Draft-30", "Draft-31", "Draft-32"};
+
+// The names of the Google versions Q000..Q099 and T000..T099: their own 4 characters.
+constexpr auto kGoogleNames = [] {
+  std::array<std::array<char, 4>, 200> names{};
+  for (int i = 0; i < 200; ++i) {
+    const int n = i % 100;
+    names[i] = {i < 100 ? 'Q' : 'T', '0', char('0' + n / 10), char('0' + n % 10)};
+  }
+  return names;
+}();
 }  // namespace
 
 std::optional<VersionParameters> versionParameters(uint32_t version) {
@@ -47,20 +57,15 @@ std::string_view versionName(uint32_t version) {
   switch (version) {
     case 0x00000000:
       return "Version-Negotiation";
-    case 0x51303433:
-      return "Q043";
-    case 0x51303436:
-      return "Q046";
-    case 0x51303530:
-      return "Q050";
-    case 0x54303530:
-      return "T050";
-    case 0x54303531:
-      return "T051";
     case 0xfaceb002:
       return "mvfst-27";
     default:
       break;
+  }
+  if (isGoogleVersion(version)) {
+    const auto& name =
+        kGoogleNames[size_t((version >> 24) == 'T' ? 100 : 0) + size_t(googleVersionNumber(version))];
+    return {name.data(), name.size()};
   }
   if ((version & 0xff000000) == 0xff000000) return "Draft";
   return {};

@@ -34,6 +34,22 @@ inline constexpr bool isReservedVersion(uint32_t version) {
   return (version & 0x0f0f0f0f) == 0x0a0a0a0a;
 }
 
+// Google QUIC (gQUIC): versions are 4 ASCII characters, "Q025", "Q046", "Q050", "T051" ('Q' for the
+// QUIC crypto handshake, 'T' for TLS 1.3 inside gQUIC). Only [QT]0dd with two digits is taken, which
+// is all Google deployed.
+inline constexpr bool isGoogleVersion(uint32_t version) {
+  const uint8_t kind = static_cast<uint8_t>(version >> 24);
+  const auto digit = [](uint32_t c) { return (c & 0xff) >= '0' && (c & 0xff) <= '9'; };
+  return (kind == 'Q' || kind == 'T') && ((version >> 16) & 0xff) == '0' && digit(version >> 8) &&
+         digit(version);
+}
+
+// The number of a Google version: 46 for "Q046", 51 for "T051" (0 for other versions).
+inline constexpr int googleVersionNumber(uint32_t version) {
+  if (!isGoogleVersion(version)) return 0;
+  return (int((version >> 8) & 0xff) - '0') * 10 + (int(version & 0xff) - '0');
+}
+
 // The parameters for versions whose Initial packets netmeter decrypts: v1, v2, IETF drafts 23 to 32
 // (0xff000017..0xff000020), and the reserved versions with v1's (`assumed`, no name); nullopt for
 // others (Google QUIC, version negotiation, unknown).
@@ -42,8 +58,8 @@ std::optional<VersionParameters> versionParameters(uint32_t version);
 // The second guess for a reserved version: draft 29's salt (the first, versionParameters(), is v1's).
 VersionParameters reservedVersionDraft29(uint32_t version);
 
-// A name for any version ("V-1", "Draft-29", "Q046", "0x12345678"-style for unknown ones is left to
-// the caller): empty when unknown.
+// A name for any version ("V-1", "Draft-29", "Q046", "T051"; "0x12345678"-style for unknown ones is
+// left to the caller): empty when unknown.
 std::string_view versionName(uint32_t version);
 
 // The packet type encoded in the first byte of a long header of `version`.

@@ -120,7 +120,7 @@ void checkSession(const std::string& clientFile, const std::string& serverFile) 
   MemoryAccount account;
   Bytes scratch(65536);
   Bytes client = hexFixture(clientFile);
-  ASSERT_TRUE(quic::QuicSession::looksLikeLongHeader(client));
+  ASSERT_TRUE(quic::QuicSession::looksLikeQuic(client));
   EXPECT_EQ(session.onDatagram(true, client, 10, scratch, account), quic::event::kClientHello);
   const auto& info = session.info();
   EXPECT_EQ(info.client.sni, "example.com");
@@ -154,7 +154,7 @@ TEST(QuicSession, DamagedAndTruncatedDatagramsAreRejectedQuietly) {
   }
   // The version field changed to an unknown one: not decoded, not a crash.
   client[1] = 0x12;
-  EXPECT_FALSE(quic::QuicSession::looksLikeLongHeader(client));
+  EXPECT_FALSE(quic::QuicSession::looksLikeQuic(client));
 }
 
 // RFC 9000 §15 reserved versions (0x?a?a?a?a): a client Initial sent with one to force a Version
@@ -171,9 +171,9 @@ TEST(QuicSession, ReservedVersionInitialIsTriedWithV1Keys) {
   const Bytes v1 = hexFixture("rfc9001_a2_client_initial.hex");
   Bytes probe = v1;  // the same packet under a reserved version: its tag no longer matches
   probe[1] = 0x0a, probe[2] = 0x1a, probe[3] = 0x2a, probe[4] = 0x3a;
-  ASSERT_TRUE(quic::QuicSession::looksLikeLongHeader(probe));
+  ASSERT_TRUE(quic::QuicSession::looksLikeQuic(probe));
   // Only what a client Initial looks like: a datagram of at least 1200 bytes.
-  EXPECT_FALSE(quic::QuicSession::looksLikeLongHeader(std::span<const uint8_t>(probe).first(1199)));
+  EXPECT_FALSE(quic::QuicSession::looksLikeQuic(std::span<const uint8_t>(probe).first(1199)));
 
   quic::QuicSession session;
   MemoryAccount account;

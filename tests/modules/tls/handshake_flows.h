@@ -20,7 +20,7 @@ struct HandshakeFlow {
   std::string protocol;  // "TCP" / "UDP"
   std::string client;    // "1.2.3.4:5" or "[::1]:5"
   std::string server;
-  bool hasClientHello = false;
+  bool hasClientHello = false;  // a TLS ClientHello (TCP, IETF QUIC); gQUIC's CHLO: quic.hasGoogleHello
   std::string sni;
   std::string ja3;
   std::string ja4;
@@ -78,7 +78,7 @@ inline std::vector<HandshakeFlow> handshakeFlows(const std::filesystem::path& pa
         s.tls->onSegment(fromClient, p.tcpSeq, payload, p.payloadLength, p.timestamp, account);
     } else if (!s.quicRejected) {
       if (!s.quic) {
-        if (!fromClient || !quic::QuicSession::looksLikeLongHeader(payload)) {
+        if (!fromClient || !quic::QuicSession::looksLikeQuic(payload)) {
           s.quicRejected = true;
           continue;
         }
@@ -106,6 +106,8 @@ inline std::vector<HandshakeFlow> handshakeFlows(const std::filesystem::path& pa
       s.flow.sni = c.sni;
       s.flow.ja3 = tls::ja3Hex(c.ja3);
       s.flow.ja4 = c.ja4;
+    } else if (s.quic && s.flow.quic.hasGoogleHello) {
+      s.flow.sni = c.sni;  // a gQUIC CHLO: no TLS, so no fingerprints
     }
     result.push_back(std::move(s.flow));
   }

@@ -158,6 +158,54 @@ TEST(QuicModule, QuicTlsServerTable) {
   EXPECT_EQ(quicConnections, 2);
 }
 
+// Google QUIC: the four shared captures with gQUIC (tshark -Y gquic); one connection each, whose
+// client's CHLO gives the SNI (tshark gquic.tag.sni) that the QUIC server table counts and that
+// becomes an alternative name of the server's address, as an IETF QUIC SNI does.
+TEST(QuicModule, GoogleQuicServersAndNames) {
+  struct Expected {
+    const char* file;
+    const char* server;
+    const char* version;
+    const char* sni;
+    const char* userAgent;
+  };
+  for (const Expected& e :
+       {Expected{"ndpi/http_ipv6.pcap", "2a00:1450:4001:803::1017", "Q025", "www.google.it",
+                 "Chrome/46.0.2490.80 Linux x86_64"},
+        Expected{"ndpi/quic046.pcap", "216.58.206.86", "Q046", "i.ytimg.com",
+                 "Chrome/80.0.3987.132 Windows NT 6.3; Win64; x64"},
+        Expected{"pcapplusplus/many_interfaces-1.pcapng", "74.125.228.227", "Q025", "clients6.google.com",
+                 "Chrome/44.0.2403.130"},
+        Expected{"tcpdump/gquic.pcap", "216.58.195.67", "Q046", "clientservices.googleapis.com",
+                 "Chrome/76.0.3809.89 Android 8.0.0; XT1650"}}) {
+    SCOPED_TRACE(e.file);
+    auto j = analyze({e.file});
+    const auto* server = find(j["quicServers"], e.server, 443);
+    ASSERT_NE(server, nullptr);
+    EXPECT_EQ((*server)["allTime"][0], 1);  // connections whose ClientHello (CHLO) was read
+    ASSERT_EQ((*server)["versions"].size(), 1u);
+    EXPECT_EQ((*server)["versions"][0]["version"], e.version);
+    ASSERT_EQ((*server)["serverNames"].size(), 1u);
+    EXPECT_EQ((*server)["serverNames"][0]["name"], e.sni);
+    const nlohmann::json* quic = nullptr;
+    for (const auto& conn : j["connections"])
+      if (conn.contains("quic")) {
+        EXPECT_EQ(quic, nullptr) << "a second QUIC connection";
+        quic = &conn["quic"];
+      }
+    ASSERT_NE(quic, nullptr);
+    EXPECT_EQ((*quic)["version"], e.version);
+    EXPECT_EQ((*quic)["sni"], e.sni);
+    EXPECT_EQ((*quic)["userAgent"], e.userAgent);
+    EXPECT_FALSE(quic->contains("ja3"));  // no TLS in gQUIC's handshake
+    const auto* names = find(j["hostNames"], e.server);
+    ASSERT_NE(names, nullptr);
+    bool learned = false;
+    for (const auto& n : (*names)["names"]) learned |= n["name"] == e.sni && n["source"] == "TLS";
+    EXPECT_TRUE(learned) << names->dump();
+  }
+}
+
 TEST(TlsModule, SameResultsWithTwoThreads) {
   const std::vector<std::string> files = {"ndpi/sites.pcapng"};
   auto one = analyze(files, 1);

@@ -129,7 +129,12 @@ function applicationCards(c: Detail): HTMLElement[] {
   }
   if (c.quic) {
     const q = c.quic;
-    out.push(card('QUIC', facts([['Version', show(q.version)], ...hello(q), ['Negotiated cipher suite', show(q.negotiatedCipherSuite)], ['Decrypt failures', show(q.decryptFailures)]])));
+    // Google QUIC's CHLO has no TLS: its SNI and user agent instead of the ClientHello's fields.
+    const google = q.userAgent !== undefined;
+    const details: [string, Child][] = google
+      ? [['Server name (SNI)', show(q.sni) || '–'], ['User agent', show(q.userAgent) || '–']]
+      : [...hello(q), ['Negotiated cipher suite', show(q.negotiatedCipherSuite)]];
+    out.push(card('QUIC', facts([['Version', show(q.version)], ...details, ['Decrypt failures', show(q.decryptFailures)]])));
   }
   if (c.dns) out.push(card('DNS', facts([['Question', show(c.dns.query)], ['Type', show(c.dns.type)]])));
   if (c.http?.length) {
