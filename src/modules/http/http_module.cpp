@@ -17,6 +17,13 @@ int64_t stringHeap(const std::string& s) {
 }
 
 // An absolute-form request target ("http://host/path"), which clients send to proxies.
+// The server's bytes may begin a status line ("HTTP/"): a prefix of it counts, the rest may follow.
+bool startsLikeStatusLine(std::span<const uint8_t> bytes) {
+  constexpr std::string_view kStart = "HTTP/";
+  const std::string_view t = bytesAsText(bytes.subspan(0, std::min(bytes.size(), kStart.size())));
+  return kStart.starts_with(t);
+}
+
 bool isAbsoluteUri(std::string_view target) {
   return startsWithNoCase(target, "http://") || startsWithNoCase(target, "https://");
 }
@@ -77,6 +84,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
     PacketTime time = 0;
     bool head = false;              // HEAD: the response has no body
     bool connect = false;           // CONNECT: a 2xx response starts a tunnel
+    bool simple = false;            // HTTP/0.9: the response is a body without head, until the end
     uint32_t endSeq = 0;            // sequence number of the client's byte after the request head
     size_t transaction = SIZE_MAX;  // index in `transactions` counted from `firstIndex`
   };
@@ -87,7 +95,7 @@ struct HttpConnectionState : ConnectionAnalysisState {
 
   BoundedQueue<Request> pending{kMaxPending};  // requests waiting for their response
   BoundedQueue<HttpTransaction> transactions;  // the last N (HttpModule::setTransactionsPerConnection)
-  size_t firstIndex = 0;  // index of transactions.front() among all transactions of the connection
+  size_t firstIndex = 0;            // index of transactions.front() among all transactions of the connection
   PacketTime maxResponseTime = -1;  // longest response time of the connection (all its transactions)
   // The client's acknowledgement number in its first payload while the server has sent none: where
   // the server's stream stands, so a capture that misses the server's first bytes sees that hole.
@@ -130,6 +138,25 @@ struct HttpConnectionState : ConnectionAnalysisState {
   // `endSeq`: the sequence number of the byte after it.
   void onHead(HttpModule& m, const L7Payload& payload, const HttpDirectionReader& r, std::string_view head,
               uint32_t endSeq, HostNameTable& names, MemoryAccount& account);
+  // A response (status 0: HTTP/0.9's, without status line) whose first byte came at `start` answers
+  // the oldest waiting request: its response time and transaction. Returns that request (a default
+  // one when none waited).
+  Request answer(const L7Payload& payload, HttpServerRecord& server, PacketTime start, uint16_t status,
+                 MemoryAccount& account) {
+    if (pending.empty()) return {};
+    const Request request = pending.front();
+    pending.pop_front();
+    const PacketTime rt = std::max<PacketTime>(0, start - request.time);
+    server.responseTime.add(rt);
+    server.add(payload.time(), {0, 0, 1, uint64_t(rt)}, account);
+    maxResponseTime = std::max(maxResponseTime, rt);
+    if (request.transaction >= firstIndex && request.transaction - firstIndex < transactions.size()) {
+      HttpTransaction& tr = transactions[request.transaction - firstIndex];
+      tr.status = status;
+      tr.responseTime = rt;
+    }
+    return request;
+  }
   int64_t heapBytes() const {
     int64_t n = stringHeap(reader[0].buffer) + stringHeap(reader[1].buffer) +
                 int64_t(pending.capacityBytes()) + int64_t(transactions.capacityBytes()) +
@@ -280,14 +307,21 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
         break;
       }
       case State::kHead: {
+        const bool client = payload.direction == kClientToServer;
         if (r.buffer.empty()) {
+          if (!client && !pending.empty() && pending.front().simple && !startsLikeStatusLine(in)) {
+            m.onSimpleResponse(payload, *this, account);  // HTTP/0.9: the body from the first byte
+            return 0;
+          }
           while (!in.empty() && (in[0] == '\r' || in[0] == '\n'))
             in = in.subspan(1);  // CRLF between messages
           if (in.empty()) return 0;
           r.headStart = payload.time();
           // The whole head in this segment (the common case): parsed where it is, not buffered.
           const std::string_view here = bytesAsText(in.subspan(0, std::min(in.size(), HttpModule::kMaxHead)));
-          if (const size_t headLength = findHeadEnd(here); headLength != 0) {
+          size_t headLength = client ? findSimpleRequestEnd(here) : 0;
+          if (headLength == 0) headLength = findHeadEnd(here);
+          if (headLength != 0) {
             in = in.subspan(headLength);
             onHead(m, payload, r, here.substr(0, headLength), seqAt(in), names, account);
             break;
@@ -298,13 +332,16 @@ size_t HttpConnectionState::feed(HttpModule& m, const L7Payload& payload, std::s
         const size_t scanFrom = r.buffer.size() > 3 ? r.buffer.size() - 3 : 0;
         const size_t take = std::min(in.size(), HttpModule::kMaxHead - r.buffer.size());
         r.buffer.append(bytesAsText(in.subspan(0, take)));
-        const size_t end = scanned ? 0 : findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
-        if (end == 0) {
+        // A client's head may be an HTTP/0.9 request line, which ends at its line feed.
+        const size_t simpleEnd = client && !scanned ? findSimpleRequestEnd(r.buffer) : 0;
+        const size_t end =
+            scanned || simpleEnd != 0 ? 0 : findHeadEnd(std::string_view(r.buffer).substr(scanFrom));
+        if (end == 0 && simpleEnd == 0) {
           in = in.subspan(take);
           if (r.buffer.size() >= HttpModule::kMaxHead) r.lose(1);
           break;
         }
-        const size_t headLength = scanFrom + end;
+        const size_t headLength = simpleEnd != 0 ? simpleEnd : scanFrom + end;
         const size_t usedFromIn = take - (r.buffer.size() - headLength);
         in = in.subspan(usedFromIn);
         r.buffer.resize(headLength);
@@ -396,9 +433,22 @@ void HttpModule::onRequest(const L7Payload& payload, HttpConnectionState& s, std
   }
   if (s.transactions.push_back(std::move(tr))) ++s.firstIndex;  // the oldest was dropped
   if (uint32_t& since = s.reader[kServerToClient].requestsSinceLoss; since < UINT32_MAX) ++since;
-  s.pending.push_back({t, req.method == "HEAD", connect, endSeq, s.firstIndex + s.transactions.size() - 1});
+  s.pending.push_back(
+      {t, req.method == "HEAD", connect, req.simple, endSeq, s.firstIndex + s.transactions.size() - 1});
   // What the client sends next is HTTP again only if the proxy refuses the tunnel.
   if (connect) r.state = HttpDirectionReader::State::kTunnelWait;
+}
+
+void HttpModule::onSimpleResponse(const L7Payload& payload, HttpConnectionState& s, MemoryAccount& account) {
+  HttpDirectionReader& r = s.reader[kServerToClient];
+  HttpServerRecord& server = servers_.findOrCreateHinted(
+      payload.connection.serverIp, payload.connection.records.hint(kServerToClient, &IpHints::httpServer),
+      account);
+  server.add(payload.time(), {0, 1}, account);
+  ++server.statusFamilies[httpStatusFamily(0)];  // no status line: "other"
+  if (r.lostSync) s.skipUnanswered();
+  s.answer(payload, server, payload.time(), 0, account);
+  r.state = HttpDirectionReader::State::kUntilClose;
 }
 
 void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head,
@@ -416,25 +466,11 @@ void HttpModule::onResponse(const L7Payload& payload, HttpConnectionState& s, st
   ++server.statusFamilies[httpStatusFamily(res.status)];
   const bool informational = res.status >= 100 && res.status < 200 && res.status != 101;
   if (r.lostSync) s.skipUnanswered();
-  HttpConnectionState::Request request;
-  const bool matched = !s.pending.empty();
-  if (matched) request = s.pending.front();
   if (informational) {  // 100 Continue and friends: the final response follows
     r.bodyAfterHead(0, false);
     return;
   }
-  if (matched) {
-    s.pending.pop_front();
-    const PacketTime rt = std::max<PacketTime>(0, start - request.time);
-    server.responseTime.add(rt);
-    server.add(payload.time(), {0, 0, 1, uint64_t(rt)}, account);
-    s.maxResponseTime = std::max(s.maxResponseTime, rt);
-    if (request.transaction >= s.firstIndex && request.transaction - s.firstIndex < s.transactions.size()) {
-      HttpTransaction& tr = s.transactions[request.transaction - s.firstIndex];
-      tr.status = res.status;
-      tr.responseTime = rt;
-    }
-  }
+  const HttpConnectionState::Request request = s.answer(payload, server, start, res.status, account);
   HttpDirectionReader& client = s.reader[kClientToServer];
   if (res.status == 101 || (request.connect && res.status >= 200 && res.status < 300)) {
     // Protocol switch or tunnel: what follows is not HTTP/1.x. The client's held bytes (kTunnelWait)

@@ -60,6 +60,9 @@ class HttpModule {
                  HostNameTable& names, MemoryAccount& account);
   void onResponse(const L7Payload& payload, HttpConnectionState& s, std::string_view head, PacketTime start,
                   uint32_t endSeq, MemoryAccount& account);
+  // The server's first bytes after an HTTP/0.9 request: the response, a body without status line
+  // or headers, runs to the connection's end.
+  void onSimpleResponse(const L7Payload& payload, HttpConnectionState& s, MemoryAccount& account);
 
   KeyedStats<IpAddress, HttpServerRecord> servers_;
   uint32_t transactionsPerConnection_ = 1;

@@ -104,6 +104,16 @@ size_t findHeadEnd(std::string_view text) {
   return 0;
 }
 
+size_t findSimpleRequestEnd(std::string_view text) {
+  if (!text.starts_with("GET ")) return 0;
+  const size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) return 0;
+  std::string_view line = text.substr(0, nl);
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  // "GET target" and nothing after the target (RFC 1945 4.1's Simple-Request): the whole request.
+  return line.size() > 4 && line.find(' ', 4) == std::string_view::npos ? nl + 1 : 0;
+}
+
 bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
   out = HttpRequestHead{};
   std::string_view rest = head;
@@ -114,6 +124,8 @@ bool parseHttpRequestHead(std::string_view head, HttpRequestHead& out) {
   out.method = start.substr(0, sp1);
   out.target = start.substr(sp1 + 1, sp2 == std::string_view::npos ? std::string_view::npos : sp2 - sp1 - 1);
   if (sp2 != std::string_view::npos && start.substr(sp2 + 1, 5) != "HTTP/") return false;
+  out.simple = sp2 == std::string_view::npos && out.method == "GET" && !out.target.empty();
+  if (out.simple) return true;  // HTTP/0.9 (RFC 1945 4.1): no headers
   forEachHeader(rest, [&](std::string_view name, std::string_view value) {
     if (equalsNoCase(name, "host"))
       out.host = hostWithoutPort(value);

@@ -10,10 +10,13 @@ namespace netmeter {
 // Parsing never reads outside the given text; values are views into it.
 struct HttpRequestHead {
   std::string_view method;
-  std::string_view target;  // request target as sent (path, absolute URL or authority for CONNECT)
-  std::string_view host;    // Host header without port ("" when absent)
+  std::string_view target;     // request target as sent (path, absolute URL or authority for CONNECT)
+  std::string_view host;       // Host header without port ("" when absent)
   int64_t contentLength = -1;  // -1: none
   bool chunked = false;
+  // An HTTP/0.9 "simple request" (RFC 1945 4.1: "GET target" without a version, no headers): its
+  // response is the body alone, without status line or headers, up to the connection's end.
+  bool simple = false;
 };
 
 struct HttpResponseHead {
@@ -34,5 +37,8 @@ bool parseHttpResponseHead(std::string_view head, HttpResponseHead& out);
 
 // Position just after the "\r\n\r\n" (or "\n\n") that ends a head in `text`, or 0 if not there yet.
 size_t findHeadEnd(std::string_view text);
+// Position just after an HTTP/0.9 request line at the start of `text` ("GET /path" and its line feed,
+// no version: such a request has no headers), or 0 if `text` does not begin with a complete one.
+size_t findSimpleRequestEnd(std::string_view text);
 
 }  // namespace netmeter

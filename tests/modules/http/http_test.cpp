@@ -198,6 +198,80 @@ TEST(HttpModule, HeadersSplitOverSegmentsInARealCapture) {
   EXPECT_EQ(server->statusFamilies[1], 1u);
 }
 
+// HTTP/0.9 (RFC 1945 4.1): "GET /path" without a version is the whole request; the response is the
+// body alone, without status line, up to the connection's end. A request line without a version that
+// is not GET is no simple request (its head needs its blank line, as before).
+TEST(HttpParser, ReadsHttp09SimpleRequests) {
+  EXPECT_EQ(findSimpleRequestEnd("GET /\r\n"), 7u);
+  EXPECT_EQ(findSimpleRequestEnd("GET /a\nrest"), 7u);
+  EXPECT_EQ(findSimpleRequestEnd("GET /a"), 0u);                 // the line is not complete yet
+  EXPECT_EQ(findSimpleRequestEnd("GET / HTTP/1.0\r\n"), 0u);      // a version: a full request
+  EXPECT_EQ(findSimpleRequestEnd("GET \r\n"), 0u);                // no target
+  EXPECT_EQ(findSimpleRequestEnd("POST /\r\n"), 0u);              // only GET is simple
+  HttpRequestHead req;
+  ASSERT_TRUE(parseHttpRequestHead("GET /index.html\r\n", req));
+  EXPECT_TRUE(req.simple);
+  EXPECT_EQ(req.target, "/index.html");
+  ASSERT_TRUE(parseHttpRequestHead("GET /a HTTP/1.0\r\n\r\n", req));
+  EXPECT_FALSE(req.simple);
+}
+
+// A simple request in two pieces, its line ended by CRLF and an extra CRLF (as Zeek's
+// mixed-vlan-mpls.pcap sends it), then a response that is HTML from its first byte: one request, one
+// response with its response time and no status ("other" family), and the body is not read as heads.
+TEST(HttpModule, AnswersAnHttp09RequestWithTheBodyAlone) {
+  test::SyntheticSource source;
+  ClientStream client;
+  client.send(source, "GET /do", 1000 * kMs);
+  client.send(source, "c\r\n\r\n", 1001 * kMs);
+  const std::string body = "<HTML>\r\n\r\nHTTP/1.1 200 OK\r\n\r\n</HTML>";
+  source.add(test::buildFrame(segment(false, body.substr(0, 10), 1)), 1004 * kMs);
+  source.add(test::buildFrame(segment(false, body.substr(10), 11)), 1005 * kMs);
+  Engine engine{EngineOptions{}};
+  engine.run(source);
+  auto m = test::mergedModules(engine);
+  const HttpServerRecord* server = m->app.http.servers().find(*IpAddress::parse("10.0.0.2"));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->counters.allTime()[0], 1u);
+  EXPECT_EQ(server->counters.allTime()[1], 1u);
+  EXPECT_EQ(server->statusFamilies[5], 1u);
+  EXPECT_EQ(server->statusFamilies[1], 0u);  // the "HTTP/1.1 200" inside the body is body
+  EXPECT_EQ(server->responseTime.count, 1u);
+  EXPECT_EQ(server->responseTime.max, 3 * kMs);  // from the request's end to the body's first byte
+  const HttpConnectionView v = httpConnection(engine);
+  ASSERT_EQ(v.kept.size(), 1u);
+  EXPECT_EQ(v.kept[0].url, "/doc");
+  EXPECT_EQ(v.kept[0].status, 0);  // none: no status line
+  EXPECT_EQ(v.kept[0].responseTime, 3 * kMs);
+}
+
+// A server that answers a simple request with a full response (status line and headers) is read
+// as such.
+TEST(HttpModule, AFullResponseToAnHttp09RequestKeepsItsStatus) {
+  test::SyntheticSource source;
+  ClientStream client;
+  client.send(source, "GET /\r\n", 1000 * kMs);
+  source.add(test::buildFrame(segment(false, okResponse(3), 1)), 1002 * kMs);
+  const HttpConnectionView v = analyzeConnection(source, 1);
+  ASSERT_EQ(v.kept.size(), 1u);
+  EXPECT_EQ(v.kept[0].status, 200);
+  EXPECT_EQ(v.kept[0].responseTime, 2 * kMs);
+}
+
+// Zeek's mixed-vlan-mpls.pcap: an HTTP/0.9 exchange (`GET /`, 1428 + 1428 + 573 bytes of HTML).
+TEST(HttpModule, Http09ExchangeInARealCapture) {
+  auto engine = test::analyzeCapture("zeek/traces/mixed-vlan-mpls.pcap");
+  ASSERT_NE(engine, nullptr);
+  auto m = test::mergedModules(*engine);
+  const HttpServerRecord* server = m->app.http.servers().find(*IpAddress::parse("10.0.0.15"));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->counters.allTime()[0], 1u);
+  EXPECT_EQ(server->counters.allTime()[1], 1u);
+  EXPECT_EQ(server->statusFamilies[5], 1u);
+  EXPECT_EQ(server->responseTime.count, 1u);
+  EXPECT_EQ(server->responseTime.max, 1'213'000);  // frame 37 (request) to frame 39 (first HTML)
+}
+
 // HTTP/1.1 pipelining: three requests in flight before the first response; the responses answer
 // them in order, also when a segment inside a response body is lost (the framing skips it).
 TEST(HttpModule, PipelinedRequestsAreAnsweredInOrder) {
