@@ -368,7 +368,10 @@ class Reader {
         if (!command) return;  // answers nothing seen (a capture that missed the command)
         if (*command == Command::kData && code == 354) return s.giveUp(c_);  // a mail in cleartext
         if (*command != Command::kUpgrade) return;
-        return answered(s.protocol == StartTlsProtocol::kFtp ? code == 234 : code == 220, end);
+        // FTP: 234 (RFC 4217); 334 from servers of the AUTH SSL draft before it (RFC 2228's "security
+        // data needed", which for AUTH SSL/TLS means the handshake follows).
+        const bool agreed = s.protocol == StartTlsProtocol::kFtp ? code == 234 || code == 334 : code == 220;
+        return answered(agreed, end);
       }
       case StartTlsProtocol::kPop3: {
         if (s.pop3Body) {

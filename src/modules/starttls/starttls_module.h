@@ -22,7 +22,7 @@ std::string_view startTlsProtocolName(StartTlsProtocol p);
 
 // STARTTLS: follows the cleartext start of an SMTP, IMAP, POP3 or FTP control connection line by line
 // until the client asks to upgrade (SMTP `STARTTLS`, IMAP `<tag> STARTTLS`, POP3 `STLS`, FTP
-// `AUTH TLS` / `AUTH SSL`) and the server agrees (SMTP 220, IMAP `<tag> OK`, POP3 `+OK`, FTP 234);
+// `AUTH TLS` / `AUTH SSL`) and the server agrees (SMTP 220, IMAP `<tag> OK`, POP3 `+OK`, FTP 234 or 334);
 // from the byte after the client's command line and the byte after the server's answer line, the
 // connection's stream is an InnerStream handed to `innerReader` (the application dispatch gives it to
 // TLS when it begins like TLS), exactly as the stream inside an HTTP CONNECT tunnel. A refusal (SMTP

@@ -190,6 +190,10 @@ std::vector<Dialog> dialogs() {
         {false, "211-Features:\r\n AUTH TLS\r\n PBSZ\r\n211 End\r\n"},
         {true, "AUTH TLS\r\n"},
         {false, "234 Proceed with negotiation.\r\n"}}},
+      // AUTH SSL answered 334, as servers of the draft before RFC 4217 (and Wireshark) do.
+      {"ftp",
+       21,
+       {{false, "220 ProFTPD Server ready.\r\n"}, {true, "AUTH SSL\r\n"}, {false, "334 AUTH SSL OK.\r\n"}}},
   };
 }
 
