@@ -16,7 +16,6 @@ int64_t stringHeap(const std::string& s) {
   return s.capacity() > 15 ? int64_t(s.capacity()) + 1 : 0;
 }
 
-// An absolute-form request target ("http://host/path"), which clients send to proxies.
 // The server's bytes may begin a status line ("HTTP/"): a prefix of it counts, the rest may follow.
 bool startsLikeStatusLine(std::span<const uint8_t> bytes) {
   constexpr std::string_view kStart = "HTTP/";
@@ -24,6 +23,7 @@ bool startsLikeStatusLine(std::span<const uint8_t> bytes) {
   return kStart.starts_with(t);
 }
 
+// An absolute-form request target ("http://host/path"), which clients send to proxies.
 bool isAbsoluteUri(std::string_view target) {
   return startsWithNoCase(target, "http://") || startsWithNoCase(target, "https://");
 }
