@@ -104,9 +104,9 @@ void fuzzFrames(std::span<const uint8_t> in) {
 
 void fuzzGoogle(std::span<const uint8_t> in) {
   if (in.size() < 2) return;
-  const uint32_t version =
-      in[0] % 128 < 100 ? 0x51300000u | uint32_t('0' + in[0] % 128 / 10) << 8 | uint32_t('0' + in[0] % 10)
-                        : 0x54303531u;
+  const uint32_t version = in[0] % 128 < 100 ? 0x51300000u | uint32_t('0' + in[0] % 128 / 10) << 8 |
+                                                   uint32_t('0' + in[0] % 128 % 10)
+                                             : 0x54303531u;
   const uint8_t packetNumberLength = static_cast<uint8_t>(1 + in[1] % 6);
   std::vector<uint8_t> frames(in.begin() + 2, in.end());
   quic::GoogleCryptoData data;
