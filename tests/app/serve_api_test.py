@@ -429,6 +429,52 @@ class ServeApiTest(unittest.TestCase):
         doc = self.server.get("/API/stats/modules/ip/globalConnections", {"filter": "(l4Protocol == UDP)"})
         self.assertEqual(doc["totalItems"], sum(1 for c in self.report["connections"] if c["l4Protocol"] == 17))
 
+    def test_tcp_flow_chart(self):
+        """Every TCP connection's flow chart, read again from the file through the time index: all of
+        its packets, its marks equal to its TCP counters; the errors name their parameter."""
+        rows, _ = all_pages(self.server, "/API/stats/modules/ip/globalConnections", {"sort": "bytes", "reverse": "true"})
+        tcp_rows = [r for r in rows if r["l4Protocol"] == 6]
+        self.assertGreater(len(tcp_rows), 20)
+        fields = {"retransmission": "retransmittedSegments", "dupAck": "dupAcks", "zeroWindow": "zeroWindows",
+                  "outOfOrder": "outOfOrder", "keepAlive": "keepAlives", "windowProbe": "windowProbes"}
+        path = "/API/stats/modules/ip/connections/%s/tcpFlowChart"
+        for r in tcp_rows:
+            chart = self.server.get(path % r["id"])
+            packets = r["allTime"][0] + r["allTime"][2]
+            self.assertEqual((chart["connectionPackets"], len(chart["segments"]), chart["complete"]),
+                             (packets, packets, True), r["id"])
+            self.assertEqual(chart["client"], {"ip": r["clientIp"], "port": r["clientPort"]})
+            self.assertEqual(chart["segments"][0]["time"], r["start"])
+            self.assertEqual(chart["segments"][-1]["time"], r["lastActivity"])
+            for side in ("client", "server"):
+                segs = [s for s in chart["segments"] if s["from"] == side]
+                self.assertEqual(sum(s.get("len", 0) for s in segs), r["tcp"][side]["payloadBytes"], r["id"])
+                for mark, field in fields.items():
+                    self.assertEqual(chart["marks"][side][mark], r["tcp"][side][field], (r["id"], side, mark))
+                    self.assertEqual(sum(mark in s.get("marks", []) for s in segs), r["tcp"][side][field])
+        # The first packets only.
+        big = tcp_rows[0]
+        chart = self.server.get(path % big["id"], {"maxPackets": 3})
+        self.assertEqual((len(chart["segments"]), chart["truncated"], chart["complete"]), (3, True, False))
+        if big["tcp"]["handshakeComplete"]:
+            self.assertEqual([s["flags"] for s in chart["segments"]], ["SYN", "SYN, ACK", "ACK"])
+            self.assertEqual([s["seq"] for s in chart["segments"]], [0, 0, 1])
+            self.assertEqual([s["ack"] for s in chart["segments"]], [None, 1, 1])
+        for params, name in (({"maxPackets": 0}, "maxPackets"), ({"maxPackets": "x"}, "maxPackets")):
+            resp, body = self.server.request("GET", path % big["id"], params)
+            self.assertEqual(resp.status, 400)
+            self.assertIn(name, json.loads(body)["error"])
+        resp, body = self.server.request("GET", path % "nonsense")
+        self.assertEqual(resp.status, 400)
+        self.assertIn("id", json.loads(body)["error"])
+        udp = next(r for r in rows if r["l4Protocol"] == 17)
+        resp, body = self.server.request("GET", path % udp["id"])
+        self.assertEqual(resp.status, 400)
+        self.assertIn("not a TCP connection", json.loads(body)["error"])
+        shard, slot, serial = big["id"].split("-")
+        resp, body = self.server.request("GET", path % "-".join((shard, slot, str(int(serial) + 10**9))))
+        self.assertEqual(resp.status, 404)
+
     # --- other modules ----------------------------------------------------------------------------
     def test_mac_module(self):
         rows, total = all_pages(self.server, "/API/stats/modules/mac/mac_paged", {"sort": "mac"})

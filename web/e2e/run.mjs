@@ -434,6 +434,29 @@ async function main() {
     await shot('connection-detail');
   });
 
+  await step('TCP flow chart: one arrow per segment, marks as the connection counted them', async () => {
+    // The connection with the most retransmitted bytes, so that marks are drawn.
+    const top = await api('/API/stats/modules/ip/globalConnections', { ...whole, sort: 'retransmissions', reverse: true, count: 1 });
+    const c = top.displayedItems[0];
+    if (!c || c.l4Protocol !== 6) throw new Error('no TCP connection in the capture');
+    await page.goto(base + '/connections/' + encodeURIComponent(c.id));
+    await page.waitForSelector('[data-testid=tcp-flow-calculate]');
+    await page.click('[data-testid=tcp-flow-calculate]');
+    await page.waitForSelector('[data-testid=tcp-flow] svg');
+    const chart = await api(`/API/stats/modules/ip/connections/${encodeURIComponent(c.id)}/tcpFlowChart`, { maxPackets: 2000 });
+    const arrows = await page.locator('[data-testid=tcp-flow] g.segment').count();
+    expect(arrows === chart.segments.length, `${arrows} arrows, ${chart.segments.length} segments`);
+    const retransmitted = await page.locator('[data-testid=tcp-flow] g.segment[data-marks~=retransmission]').count();
+    const counted = c.tcp.client.retransmittedSegments + c.tcp.server.retransmittedSegments;
+    expect(!chart.complete || retransmitted === counted, `${retransmitted} retransmissions drawn, ${counted} counted`);
+    expect(retransmitted > 0, 'the connection with the most retransmitted bytes shows a retransmission');
+    const first = await page.locator('[data-testid=tcp-flow] g.segment').first().getAttribute('data-from');
+    expect(first === chart.segments[0].from, `first arrow from ${first}`);
+    await noErrorState('TCP flow chart');
+    await page.locator('[data-testid=tcp-flow]').scrollIntoViewIfNeeded();
+    await shot('tcp-flow-chart');
+  });
+
   const navPages = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   for (const href of navPages) {
     await step(`page ${href} loads without errors`, async () => {

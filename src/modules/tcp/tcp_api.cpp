@@ -1,12 +1,16 @@
-// REST routes of the TCP module: per-IP TCP statistics (the reference's "TCP statistics" tab) and the
-// global TCP overview with the open TCP server ports.
+// REST routes of the TCP module: per-IP TCP statistics (the reference's "TCP statistics" tab), the
+// global TCP overview with the open TCP server ports, and a connection's TCP flow chart.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "capture/indexed_open.h"
 #include "core/service_names.h"
+#include "engine/analysis.h"
 #include "engine/shard.h"
+#include "modules/connections/connection_api.h"
 #include "modules/module_routes.h"
+#include "modules/tcp/tcp_flow_chart.h"
 #include "query/counters.h"
 #include "query/json_out.h"
 #include "query/query_context.h"
@@ -85,6 +89,101 @@ void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
   average(j, "dataResponseAvgNs", all[kTcpDataResponseNs], all[kTcpDataResponses]);
 }
 
+// The chart's marks of one side, summed (with a complete chart: the connection's own counters).
+void writeSideMarks(JsonOut& j, const TcpFlowChart& chart, Direction dir) {
+  uint64_t retransmissions = 0, outOfOrder = 0, dupAcks = 0, zeroWindows = 0, keepAlives = 0, probes = 0,
+           gaps = 0;
+  for (const TcpFlowRow& r : chart.rows) {
+    if (r.dir != dir) continue;
+    retransmissions += r.verdict.retransmission;
+    outOfOrder += r.verdict.outOfOrder;
+    dupAcks += r.verdict.dupAck;
+    zeroWindows += r.verdict.zeroWindow;
+    keepAlives += r.verdict.keepAlive;
+    probes += r.verdict.windowProbe;
+    gaps += r.verdict.gap;
+  }
+  j.key(dir == kClientToServer ? "client" : "server");
+  j.beginObject();
+  j.field("retransmission", retransmissions).field("outOfOrder", outOfOrder).field("dupAck", dupAcks);
+  j.field("zeroWindow", zeroWindows).field("keepAlive", keepAlives).field("windowProbe", probes);
+  j.field("gap", gaps);
+  j.endObject();
+}
+
+void writeFlowChart(JsonOut& j, const std::string& id, const TcpFlowChart& chart) {
+  const TcpFlowTarget& t = chart.target;
+  j.beginObject();
+  j.field("id", id);
+  j.key("client").beginObject();
+  j.field("ip", t.clientIp.toString()).field("port", uint32_t{t.clientPort});
+  j.endObject();
+  j.key("server").beginObject();
+  j.field("ip", t.serverIp.toString()).field("port", uint32_t{t.serverPort});
+  j.endObject();
+  j.timeField("start", t.start);
+  j.timeField("lastActivity", t.lastActivity);
+  j.field("connectionPackets", t.packets);
+  j.field("complete", chart.complete());
+  j.field("truncated", chart.truncated);
+  const bool scaleKnown = tcpWindowScaleKnown(chart.state);
+  j.field("windowScaleKnown", scaleKnown);
+  for (Direction d : {kClientToServer, kServerToClient}) {
+    j.key(d == kClientToServer ? "clientWindowShift" : "serverWindowShift");
+    if (scaleKnown)
+      j.value(uint64_t{tcpWindowShift(chart.state, d)});
+    else
+      j.null();
+  }
+  if (chart.readError) j.field("error", chart.error.toString());
+  j.key("marks").beginObject();
+  writeSideMarks(j, chart, kClientToServer);
+  writeSideMarks(j, chart, kServerToClient);
+  j.endObject();
+  j.key("segments").beginArray();
+  for (const TcpFlowRow& r : chart.rows) {
+    j.beginObject();
+    j.timeField("time", r.time);
+    j.field("offsetNs", int64_t(r.time - t.start));
+    j.field("from", r.dir == kClientToServer ? "client" : "server");
+    j.field("wireLength", uint64_t{r.wireLength});
+    if (!r.analyzed) {  // an IP fragment piece or a damaged TCP header: no TCP fields of its own
+      j.field(r.fragment ? "ipFragment" : "damaged", true);
+      j.endObject();
+      continue;
+    }
+    j.field("flags", tcpFlagNames(r.flags));
+    j.field("seq", uint64_t{chart.relativeSeq(r)});
+    j.key("ack");
+    if ((r.flags & tcpflag::kAck) && chart.ackRelative(r))
+      j.value(uint64_t{chart.relativeAck(r)});
+    else
+      j.null();
+    j.field("rawSeq", uint64_t{r.seq});
+    j.key("rawAck");
+    if (r.flags & tcpflag::kAck)
+      j.value(uint64_t{r.ack});
+    else
+      j.null();
+    j.field("len", uint64_t{r.payloadLength});
+    j.field("window", uint64_t{chart.window(r)});
+    j.key("marks").beginArray();
+    const TcpSegmentVerdict& v = r.verdict;
+    for (auto [on, name] : {std::pair{v.retransmission, "retransmission"},
+                            {v.outOfOrder, "outOfOrder"},
+                            {v.dupAck, "dupAck"},
+                            {v.zeroWindow, "zeroWindow"},
+                            {v.keepAlive, "keepAlive"},
+                            {v.windowProbe, "windowProbe"},
+                            {v.gap, "gap"}})
+      if (on) j.value(std::string_view(name));
+    j.endArray();
+    j.endObject();
+  }
+  j.endArray();
+  j.endObject();
+}
+
 }  // namespace
 
 void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
@@ -115,6 +214,44 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
         j.field("ip", ip->toString());
         writeTcpStats(j, *r, *window);
         j.endObject();
+        return api::Response::json(j.take());
+      });
+  // A connection's TCP flow chart, read again from the analysed files (tcp_flow_chart.h).
+  server.route(
+      Method::Get, "/API/stats/modules/ip/connections/:id/tcpFlowChart", Role::ReadOnly,
+      [&source](const api::Request& req) -> api::Response {
+        const query::QueryContext ctx = source.open();
+        const auto ref = parseConnectionId(req.param("id"));
+        if (!ref)
+          return api::badParameter("id", "'" + std::string(req.param("id")) +
+                                             "' is not a connection id (<worker>-<slot>-<serial>)")
+              .toResponse();
+        auto maxPackets = api::intParam(req, "maxPackets", 1, 100000, 2000);
+        if (!maxPackets) return maxPackets.errorResponse();
+        const Engine& engine = ctx.engine();
+        std::optional<TcpFlowTarget> target;
+        bool tcp = false;
+        if (ref->shard < engine.workerCount())
+          engine.withShard(ref->shard, [&](const Shard& s) {
+            const Connection* c = s.flows().connectionAt(ref->slot);
+            if (c == nullptr || c->id != ref->id) return;
+            target = TcpFlowTarget::of(*c);
+            tcp = c->l4Protocol == ipproto::kTcp;
+          });
+        const std::string id = connectionIdText(*ref);
+        if (!target) return api::notFound("connection " + id + " is not (or no longer) known").toResponse();
+        if (!tcp)
+          return api::badParameter("id", "connection " + id + " is not a TCP connection").toResponse();
+        auto opened =
+            capture::openIndexed(ctx.analysis.inputNames(), &ctx.analysis.timeIndex(), target->start);
+        if (!opened.source)
+          return api::errorResponse(500, "cannot open the capture files: " + opened.error.toString());
+        TcpFlowOptions options;
+        options.maxRows = size_t(*maxPackets);
+        options.reassembly = {engine.options().ipReassemblyBytes, engine.options().ipReassemblyTimeout};
+        const TcpFlowChart chart = readTcpFlowChart(*opened.source, *target, options);
+        JsonOut j;
+        writeFlowChart(j, id, chart);
         return api::Response::json(j.take());
       });
   server.route(Method::Get, "/API/stats/modules/tcp", Role::ReadOnly, [&source](const api::Request& req) {

@@ -1,7 +1,7 @@
 // A connection's page (reference: IP module, connection details): traffic over time, endpoints with
 // their alternative names, per-direction details (MTU, QoS, TCP flags, TCP health), the TCP
-// handshake and application times, and what the application analyses read (L7 protocol, TLS/QUIC
-// handshake, DNS question, HTTP transactions). Addressed by the connection's id
+// handshake and application times, what the application analyses read (L7 protocol, TLS/QUIC
+// handshake, DNS question, HTTP transactions) and, on request, the TCP flow chart. Addressed by the connection's id
 // (GET .../ip/connections/:id), or, for servers without ids, by its endpoints and start.
 import { get } from '../api';
 import { History, PALETTE, TimeChart, historySeries, rxBits, txBits } from '../components/chart';
@@ -10,6 +10,7 @@ import { jsonFacts } from '../components/json_view';
 import { card, facts, pageHeader } from '../components/misc';
 import { errorState, loading } from '../components/states';
 import { staticTable } from '../components/table';
+import { tcpFlowCard } from '../components/tcp_flow_chart';
 import { ConnectionRow, TcpSide, clientOf, connectionExpression, durationOf, endpoint, protoOf, serverOf, startOf } from '../connections';
 import { Child, h, link, replace } from '../dom';
 import { api } from '../endpoints';
@@ -237,6 +238,7 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
             card('Per direction', directions(c) ?? '–'),
           ),
           h('div', { class: 'grid two' }, tcpCard(c), ...applicationCards(c)),
+          c.tcp && c.id !== undefined ? tcpFlowCard(String(c.id)) : null,
           card(null, h('details', { class: 'raw' }, h('summary', null, 'All fields'), jsonFacts(c, ['client', 'server', 'clientIp', 'serverIp', 'clientPort', 'serverPort', 'tcp', 'tls', 'quic', 'http', 'dns']))),
         );
       } catch (e) {
