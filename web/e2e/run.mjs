@@ -455,6 +455,18 @@ async function main() {
     await noErrorState('TCP flow chart');
     await page.locator('[data-testid=tcp-flow]').scrollIntoViewIfNeeded();
     await shot('tcp-flow-chart');
+    // The zoom button selects the connection's life: the selected range then holds all of it.
+    await page.click('[data-testid=zoom-connection]');
+    await page.waitForFunction(() => {
+      const sel = document.querySelector('[data-field=selected-range]')?.textContent;
+      return sel && sel === document.querySelector('[data-field=all-time]')?.textContent;
+    }, null, { timeout: 15000 });
+    const selection = await page.evaluate(() => JSON.parse(sessionStorage.getItem('netmeter.time')));
+    expect(selection?.mode === 'range' && selection.start === Math.floor(c.start / 1e6) && selection.end >= Math.floor(c.lastActivity / 1e6) + 1, `selection ${JSON.stringify(selection)}`);
+    await page.click('[data-testid=back-to-live]');
+    await settle();
+    const back = await page.evaluate(() => JSON.parse(sessionStorage.getItem('netmeter.time')));
+    expect(back.mode === 'live', 'back to live');
   });
 
   const navPages = await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));

@@ -16,7 +16,7 @@ import { Child, h, link, replace } from '../dom';
 import { api } from '../endpoints';
 import * as fmt from '../format';
 import { ns } from '../l7';
-import { windowParams } from '../time';
+import { setRange, windowParams } from '../time';
 import { Page } from './page';
 
 type Detail = ConnectionRow & { history?: History };
@@ -212,7 +212,12 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
         // Counters are from the client's view: rx = server -> client, tx = client -> server.
         const [xs, ys] = historySeries(await lifetimeHistory(c), [txBits, rxBits]);
         chart.setData(xs, ys);
-        replace(actions, captureButton({ expression: connectionExpression(c), name: `connection-${cl.ip}-${sv.ip}` }));
+        // The reference's zoom button: the global time selection becomes the connection's life.
+        const first = startOf(c);
+        const zoom = first
+          ? h('button', { class: 'button small', type: 'button', 'data-testid': 'zoom-connection', title: 'Select the time range in which the connection was active', onclick: () => setRange(fmt.epochSeconds(first), fmt.epochSeconds(c.lastActivity ?? first) + 1) }, 'Zoom to connection')
+          : null;
+        replace(actions, zoom, captureButton({ expression: connectionExpression(c), name: `connection-${cl.ip}-${sv.ip}` }));
         replace(
           body,
           h(
@@ -231,7 +236,7 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
                 ['Duration', fmt.duration(durationOf(c))],
                 ['End', String(c.termination ?? c.terminationReason ?? '–')],
                 ['L7 response time', ns(c.l7ResponseTime)],
-                ['Selected range', directionTotals(c.interval ?? [])],
+                ['Selected range', h('span', { 'data-field': 'selected-range' }, directionTotals(c.interval ?? []))],
                 ['All time', h('span', { 'data-field': 'all-time' }, directionTotals(c.allTime ?? []))],
               ]),
             ),
