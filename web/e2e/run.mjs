@@ -450,6 +450,11 @@ async function main() {
     const counted = c.tcp.client.retransmittedSegments + c.tcp.server.retransmittedSegments;
     expect(!chart.complete || retransmitted === counted, `${retransmitted} retransmissions drawn, ${counted} counted`);
     expect(retransmitted > 0, 'the connection with the most retransmitted bytes shows a retransmission');
+    // The sequence graph plots every segment's time; its retransmitted points are the marked data segments.
+    await page.waitForSelector('[data-testid=flow-seq] .uplot');
+    const seq = await page.evaluate(() => document.querySelector('[data-testid=flow-seq] .uplot').uplot.data);
+    const retransmittedData = chart.segments.filter((s) => s.len > 0 && s.marks.includes('retransmission')).length;
+    expect(seq[0].length === chart.segments.length && seq[3].filter((v) => v !== null).length === retransmittedData, `sequence graph ${seq[0].length} points, ${seq[3].filter((v) => v !== null).length} retransmitted`);
     const first = await page.locator('[data-testid=tcp-flow] g.segment').first().getAttribute('data-from');
     expect(first === chart.segments[0].from, `first arrow from ${first}`);
     await noErrorState('TCP flow chart');

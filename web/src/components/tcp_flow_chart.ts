@@ -2,12 +2,14 @@
 // request (GET .../ip/connections/:id/tcpFlowChart reads the connection's packets again from the
 // analysed files), drawn as a ladder: the client's line on the left, the server's on the right, one
 // arrow per segment in capture order with its flags, relative numbers, length and window, and what
-// the TCP analysis concluded about it (retransmission, duplicate ACK, ...) in colour at the right.
+// the TCP analysis concluded about it (retransmission, duplicate ACK, ...) in colour at the right;
+// above it the sequence and window graphs of the same segments (tcp_flow_graphs.ts).
 import { get } from '../api';
 import { Child, h, replace } from '../dom';
 import { api } from '../endpoints';
 import * as fmt from '../format';
 import { card } from './misc';
+import { flowGraphs } from './tcp_flow_graphs';
 import { errorState, loading } from './states';
 
 export interface FlowSegment {
@@ -154,7 +156,7 @@ export function tcpFlowCard(id: string): HTMLElement {
     replace(body, loading('Reading the connection’s packets…'));
     try {
       const chart = await get<FlowChart>(`${api.connection(id)}/tcpFlowChart`, { maxPackets: 2000 });
-      replace(body, ...summary(chart), h('div', { class: 'tcp-flow-scroll', 'data-testid': 'tcp-flow' }, ladder(chart)));
+      replace(body, ...summary(chart), flowGraphs(chart), h('div', { class: 'tcp-flow-scroll', 'data-testid': 'tcp-flow' }, ladder(chart)));
       button.textContent = 'Recalculate';
     } catch (e) {
       replace(body, errorState(e));
