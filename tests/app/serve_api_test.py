@@ -460,7 +460,13 @@ class ServeApiTest(unittest.TestCase):
             self.assertEqual([s["flags"] for s in chart["segments"]], ["SYN", "SYN, ACK", "ACK"])
             self.assertEqual([s["seq"] for s in chart["segments"]], [0, 0, 1])
             self.assertEqual([s["ack"] for s in chart["segments"]], [None, 1, 1])
-        for params, name in (({"maxPackets": 0}, "maxPackets"), ({"maxPackets": "x"}, "maxPackets")):
+        # A later window: the same segments as in the whole chart.
+        whole = self.server.get(path % big["id"])
+        part = self.server.get(path % big["id"], {"firstPacket": 2, "maxPackets": 3})
+        self.assertEqual(part["firstPacket"], 2)
+        self.assertEqual(part["segments"], whole["segments"][2:5])
+        for params, name in (({"maxPackets": 0}, "maxPackets"), ({"maxPackets": "x"}, "maxPackets"),
+                             ({"firstPacket": -1}, "firstPacket")):
             resp, body = self.server.request("GET", path % big["id"], params)
             self.assertEqual(resp.status, 400)
             self.assertIn(name, json.loads(body)["error"])

@@ -1,6 +1,7 @@
 // REST routes of the TCP module: per-IP TCP statistics (the reference's "TCP statistics" tab), the
 // global TCP overview with the open TCP server ports, and a connection's TCP flow chart.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,7 @@ void writeFlowChart(JsonOut& j, const std::string& id, const TcpFlowChart& chart
   j.timeField("start", t.start);
   j.timeField("lastActivity", t.lastActivity);
   j.field("connectionPackets", t.packets);
+  j.field("firstPacket", chart.firstRow);
   j.field("complete", chart.complete());
   j.field("truncated", chart.truncated);
   const bool scaleKnown = tcpWindowScaleKnown(chart.state);
@@ -228,6 +230,8 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
               .toResponse();
         auto maxPackets = api::intParam(req, "maxPackets", 1, 100000, 2000);
         if (!maxPackets) return maxPackets.errorResponse();
+        auto firstPacket = api::intParam(req, "firstPacket", 0, INT64_MAX, 0);
+        if (!firstPacket) return firstPacket.errorResponse();
         const Engine& engine = ctx.engine();
         std::optional<TcpFlowTarget> target;
         bool tcp = false;
@@ -248,6 +252,7 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
           return api::errorResponse(500, "cannot open the capture files: " + opened.error.toString());
         TcpFlowOptions options;
         options.maxRows = size_t(*maxPackets);
+        options.firstRow = uint64_t(*firstPacket);
         options.reassembly = {engine.options().ipReassemblyBytes, engine.options().ipReassemblyTimeout};
         const TcpFlowChart chart = readTcpFlowChart(*opened.source, *target, options);
         JsonOut j;

@@ -59,6 +59,7 @@ TcpFlowChart readTcpFlowChart(PacketSource& source, const TcpFlowTarget& target,
                               const TcpFlowOptions& options) {
   TcpFlowChart chart;
   chart.target = target;
+  chart.firstRow = options.firstRow;
   IpReassembler reassembler(options.reassembly);
   RawPacket raw;
   DecodedPacket p;
@@ -84,7 +85,7 @@ TcpFlowChart readTcpFlowChart(PacketSource& source, const TcpFlowTarget& target,
     if (dir < 0) continue;
     // The connection begins at its first packet; one before it on the same key is an earlier
     // connection's. After it, capture order decides (timestamps may go back).
-    if (chart.rows.empty() && raw.timestamp < target.start) continue;
+    if (chart.packetsMatched == 0 && raw.timestamp < target.start) continue;
     TcpFlowRow row;
     row.time = raw.timestamp;
     row.dir = Direction(dir);
@@ -105,7 +106,8 @@ TcpFlowChart readTcpFlowChart(PacketSource& source, const TcpFlowTarget& target,
       chart.truncated = true;
       break;
     }
-    chart.rows.push_back(row);
+    // Segments before the first row shown are analyzed all the same: their verdicts set the state.
+    if (chart.packetsMatched >= options.firstRow) chart.rows.push_back(row);
     ++chart.packetsMatched;
     if (chart.packetsMatched >= target.packets) break;
   }

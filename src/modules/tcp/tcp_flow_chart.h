@@ -56,8 +56,9 @@ struct TcpFlowChart {
   TcpFlowTarget target;
   std::vector<TcpFlowRow> rows;
   TcpConnectionState state;     // after the rows: ISNs (relative numbers), window scales
-  uint64_t packetsMatched = 0;  // the connection's packets read (= rows.size())
-  bool truncated = false;       // more packets than maxRows: the chart stops at its first maxRows
+  uint64_t firstRow = 0;        // index of rows[0] among the connection's packets (TcpFlowOptions)
+  uint64_t packetsMatched = 0;  // the connection's packets read (firstRow + rows.size() when enough)
+  bool truncated = false;       // more packets after the rows: the chart stops at maxRows
   bool readError = false;       // the files ended in an error (error names file and offset)
   ReadError error;
 
@@ -74,6 +75,9 @@ struct TcpFlowChart {
 
 struct TcpFlowOptions {
   size_t maxRows = 2000;
+  // The first packets of the connection not listed (still analyzed, so that the rows' relative numbers
+  // and verdicts are those of the whole connection): a chart of packets [firstRow, firstRow + maxRows).
+  uint64_t firstRow = 0;
   // A packet this far past the connection's last one ends the reading when not all of the connection's
   // packets were found: captures whose timestamps go back (merged interfaces, pcapng sections) are
   // read through that far.

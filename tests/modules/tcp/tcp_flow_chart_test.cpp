@@ -127,6 +127,39 @@ TEST(TcpFlowChart, RelativeNumbersWindowsAndTruncation) {
   EXPECT_EQ(chart.window(ack), 87808u);  // as tshark's tcp.window_size
 }
 
+TEST(TcpFlowChart, ALaterWindowOfTheConnectionKeepsItsRelativeNumbersAndVerdicts) {
+  auto engine = test::analyzeCapture("ndpi/alexa-app.pcapng");
+  ASSERT_TRUE(engine);
+  const std::string path = test::sharedPcap("ndpi/alexa-app.pcapng").string();
+  size_t checked = 0;
+  for (const Expected& e : tcpConnections(*engine)) {
+    if (e.target.packets < 12) continue;
+    auto all = openCaptureFiles({path});
+    auto part = openCaptureFiles({path});
+    ASSERT_TRUE(all.source && part.source);
+    const TcpFlowChart whole = readTcpFlowChart(*all.source, e.target, {});
+    TcpFlowOptions options;
+    options.firstRow = 5;
+    options.maxRows = 4;
+    const TcpFlowChart window = readTcpFlowChart(*part.source, e.target, options);
+    ASSERT_EQ(window.rows.size(), 4u);
+    EXPECT_EQ(window.firstRow, 5u);
+    EXPECT_TRUE(window.truncated);
+    for (size_t i = 0; i < 4; ++i) {
+      const TcpFlowRow& a = whole.rows[5 + i];
+      const TcpFlowRow& b = window.rows[i];
+      EXPECT_EQ(a.time, b.time);
+      EXPECT_EQ(whole.relativeSeq(a), window.relativeSeq(b));
+      EXPECT_EQ(whole.relativeAck(a), window.relativeAck(b));
+      EXPECT_EQ(whole.window(a), window.window(b));
+      EXPECT_EQ(a.verdict.retransmission, b.verdict.retransmission);
+      EXPECT_EQ(a.verdict.dupAck, b.verdict.dupAck);
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 10u);
+}
+
 TEST(TcpFlowChart, FlagNames) {
   EXPECT_EQ(tcpFlagNames(0), "");
   EXPECT_EQ(tcpFlagNames(tcpflag::kFin | tcpflag::kAck), "FIN, ACK");

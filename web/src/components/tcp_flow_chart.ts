@@ -34,6 +34,7 @@ export interface FlowChart {
   client: { ip: string; port: number };
   server: { ip: string; port: number };
   connectionPackets: number;
+  firstPacket?: number; // index of segments[0] among the connection's packets
   complete: boolean;
   truncated: boolean;
   windowScaleKnown: boolean;
@@ -135,11 +136,14 @@ function markSummary(marks: Marks): string {
 // What the chart shows: how many segments of how many, and the marks per side.
 export function summary(chart: FlowChart): Child[] {
   const shown = chart.segments.length;
-  const extent = chart.complete
-    ? `all ${fmt.integer(chart.connectionPackets)} packets of the connection`
-    : chart.truncated
-      ? `the first ${fmt.integer(shown)} of its ${fmt.integer(chart.connectionPackets)} packets (raise maxPackets for more)`
-      : `${fmt.integer(shown)} of its ${fmt.integer(chart.connectionPackets)} packets (the others are no longer in the capture files)`;
+  const total = fmt.integer(chart.connectionPackets);
+  const first = chart.firstPacket ?? 0;
+  const extent =
+    chart.complete && first === 0
+      ? `all ${total} packets of the connection`
+      : chart.complete || chart.truncated
+        ? `packets ${fmt.integer(first + 1)}–${fmt.integer(first + shown)} of the connection’s ${total}`
+        : `${fmt.integer(shown)} of its ${total} packets (the others are no longer in the capture files)`;
   return [
     h('p', { 'data-field': 'flow-extent' }, `${fmt.integer(shown)} segments: ${extent}.`, chart.windowScaleKnown ? '' : ' Windows unscaled (both SYNs not seen).'),
     h('p', { 'data-field': 'flow-marks' }, `Client → server: ${markSummary(chart.marks.client)}. Server → client: ${markSummary(chart.marks.server)}.`),
@@ -147,16 +151,28 @@ export function summary(chart: FlowChart): Child[] {
   ];
 }
 
-// A card with the button that calculates the chart of connection `id`, and the chart once loaded.
+// Segments per page of the chart.
+const PAGE = 2000;
+
+// A card with the button that calculates the chart of connection `id`, and the chart once loaded,
+// a page of PAGE segments at a time.
 export function tcpFlowCard(id: string): HTMLElement {
   const body = h('div', { class: 'tcp-flow-body' });
   const button = h('button', { class: 'button', type: 'button', 'data-testid': 'tcp-flow-calculate' }, 'Calculate TCP flow chart') as HTMLButtonElement;
-  button.onclick = async () => {
+  const load = async (firstPacket: number) => {
     button.disabled = true;
     replace(body, loading('Reading the connection’s packets…'));
     try {
-      const chart = await get<FlowChart>(`${api.connection(id)}/tcpFlowChart`, { maxPackets: 2000 });
-      replace(body, ...summary(chart), flowGraphs(chart), h('div', { class: 'tcp-flow-scroll', 'data-testid': 'tcp-flow' }, ladder(chart)));
+      const chart = await get<FlowChart>(`${api.connection(id)}/tcpFlowChart`, { maxPackets: PAGE, firstPacket });
+      const pager = (label: string, first: number, testid: string) =>
+        h('button', { class: 'button small', type: 'button', 'data-testid': testid, onclick: () => load(first) }, label);
+      const pages = h(
+        'div',
+        { class: 'flow-pages' },
+        firstPacket > 0 ? pager(`← Previous ${PAGE}`, Math.max(0, firstPacket - PAGE), 'tcp-flow-previous') : null,
+        chart.truncated ? pager(`Next ${PAGE} →`, firstPacket + PAGE, 'tcp-flow-next') : null,
+      );
+      replace(body, ...summary(chart), flowGraphs(chart), pages, h('div', { class: 'tcp-flow-scroll', 'data-testid': 'tcp-flow' }, ladder(chart)));
       button.textContent = 'Recalculate';
     } catch (e) {
       replace(body, errorState(e));
@@ -164,5 +180,6 @@ export function tcpFlowCard(id: string): HTMLElement {
       button.disabled = false;
     }
   };
+  button.onclick = () => load(0);
   return card('TCP flow chart', h('p', { class: 'muted' }, 'Every segment of the connection, read again from the capture files, with what the TCP analysis found in it.'), button, body);
 }
