@@ -171,6 +171,7 @@ class Sweep:
         self.name = name
         self.required = required
         self.values = {}  # placeholder pattern -> [values]
+        self.not_tcp = set()  # connection ids of other protocols than TCP
 
     # --- requests and checks --------------------------------------------------------------------
     def call(self, method, path, params=None, body=None, auth=True):
@@ -255,6 +256,8 @@ class Sweep:
         ids = [c["id"] for c in conns[:1]]
         ids += [c["id"] for c in conns if c["l4Protocol"] != conns[0]["l4Protocol"]][:1]
         v[M + "/ip/connections/:id"] = ids
+        # The TCP flow chart is for TCP connections: another protocol's id is a bad `id` (400).
+        self.not_tcp = {c["id"] for c in conns if c["l4Protocol"] != 6}
         v[M + "/mac/macs/:mac"] = [r["mac"] for r in self.rows(M + "/mac/mac_paged", busy)][:1]
         for l4 in ("tcp", "udp", "sctp"):
             ports = [r["serverPort"] for r in self.rows(M + "/l4_ports/%s_ports_paged" % l4, busy)]
@@ -363,6 +366,9 @@ class Sweep:
                 self.expect_error("GET", path, None, (400,), placeholder[1:])
             return
         FAIL.routes.add(pattern)
+        if pattern.endswith("/tcpFlowChart") and path.split("/")[-2] in self.not_tcp:
+            self.expect_error("GET", path, None, (400,), "id")
+            return
         if pattern == "/API/data/modules/capture":
             return self.check_capture_download(path)
         if pattern == "/API/data/modules/capture/files/:name":

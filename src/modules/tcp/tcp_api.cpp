@@ -232,6 +232,8 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
         if (!maxPackets) return maxPackets.errorResponse();
         auto firstPacket = api::intParam(req, "firstPacket", 0, INT64_MAX, 0);
         if (!firstPacket) return firstPacket.errorResponse();
+        // The chart has no time window, but its parameters are checked as on every statistics route.
+        if (auto window = ctx.window(req, 100); !window) return window.errorResponse();
         const Engine& engine = ctx.engine();
         std::optional<TcpFlowTarget> target;
         bool tcp = false;
@@ -244,8 +246,7 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
           });
         const std::string id = connectionIdText(*ref);
         if (!target) return api::notFound("connection " + id + " is not (or no longer) known").toResponse();
-        if (!tcp)
-          return api::badParameter("id", "connection " + id + " is not a TCP connection").toResponse();
+        if (!tcp) return api::badParameter("id", "id " + id + " is not a TCP connection").toResponse();
         auto opened =
             capture::openIndexed(ctx.analysis.inputNames(), &ctx.analysis.timeIndex(), target->start);
         if (!opened.source)
