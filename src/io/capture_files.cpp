@@ -34,6 +34,21 @@ class PrefixedSource final : public io::ByteSource {
   }
   uint64_t rawBytesConsumed() const override { return inner_->rawBytesConsumed(); }
   uint64_t rawBytesTotal() const override { return inner_->rawBytesTotal(); }
+  // The inner source's jump, past what is left of the prefix; nothing moves when it cannot jump (the
+  // caller then reads through from where it was).
+  bool skipForward(uint64_t n) override {
+    const size_t left = size_ - pos_;
+    if (n < left) {
+      pos_ += size_t(n);
+      return true;
+    }
+    if (!inner_->skipForward(n - left)) {
+      if (!inner_->error().empty()) error_ = inner_->error();
+      return false;
+    }
+    pos_ = size_;
+    return true;
+  }
 
  private:
   std::array<uint8_t, 4> prefix_{};

@@ -119,8 +119,9 @@ Output capture(OpenResult opened, const char* expression, PacketTime start, Pack
 
 void expectSameCaptures(const std::vector<std::string>& files, const TimeOffsetIndex& index) {
   for (PacketTime start :
-       {kTestEpoch - kNanosPerSecond, kTestEpoch + 3 * kNanosPerSecond + 7, kTestEpoch + 50 * kNanosPerSecond, kTestEpoch + 101 * kNanosPerSecond,
-        kTestEpoch + 150 * kNanosPerSecond + 123456, kTestEpoch + 199 * kNanosPerSecond, kTestEpoch + 500 * kNanosPerSecond}) {
+       {kTestEpoch - kNanosPerSecond, kTestEpoch + 3 * kNanosPerSecond + 7, kTestEpoch + 50 * kNanosPerSecond,
+        kTestEpoch + 101 * kNanosPerSecond, kTestEpoch + 150 * kNanosPerSecond + 123456,
+        kTestEpoch + 199 * kNanosPerSecond, kTestEpoch + 500 * kNanosPerSecond}) {
     for (const char* expression : {"", "port == 53", "ip == 10.0.0.3 and l4Protocol == TCP"}) {
       SCOPED_TRACE(std::to_string((start - kTestEpoch) / kNanosPerMilli) + " ms, '" + expression + "'");
       const Output full = capture(openCaptureFiles(files), expression, start, start + 40 * kNanosPerSecond);
@@ -170,6 +171,36 @@ TEST(TimeIndex, SeveralFilesMergedAndBoundedIndex) {
   expectSameCaptures({a, b}, *index);
   std::filesystem::remove(a);
   std::filesystem::remove(b);
+}
+
+// Bytes this process has read with read(2) and friends so far (/proc/self/io "rchar").
+uint64_t bytesReadByProcess() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value)
+    if (key == "rchar:") return value;
+  return 0;
+}
+
+// A plain pcap file is entered by seeking, not by reading up to the offset (a capture or a TCP flow
+// chart at the end of a file of terabytes must not read all of it). pcapng files are walked block by
+// block up to the offset instead (interface blocks may come anywhere), which reads their bytes.
+TEST(TimeIndex, APlainPcapFileIsEnteredWithoutReadingWhatLiesBefore) {
+  const std::string path = tempPath("seek.pcap");
+  writeTrace(path, {});
+  const auto index = analyse({path});
+  const uint64_t size = std::filesystem::file_size(path);
+  const uint64_t before = bytesReadByProcess();
+  ASSERT_GT(before, 0u) << "no /proc/self/io";
+  auto opened = openIndexed({path}, index.get(), kTestEpoch + 190 * kNanosPerSecond);
+  ASSERT_TRUE(opened.ok());
+  RawPacket raw;
+  ASSERT_EQ(opened.source->next(raw), ReadStatus::kPacket);
+  EXPECT_GE(raw.recordOffset, size * 9 / 10);
+  // The file's header, the read buffer at the offset (1 MiB at most), nothing of the 90 % before.
+  EXPECT_LT(bytesReadByProcess() - before, size / 2) << "file of " << size << " bytes";
+  std::filesystem::remove(path);
 }
 
 TEST(TimeIndex, OffsetsNeverSkipAPacketAtOrAfterTheStart) {
