@@ -70,6 +70,12 @@ std::optional<ConnectionRef> parseConnectionId(std::string_view text) {
   return ConnectionRef{uint32_t(parts[0]), uint32_t(parts[1]), parts[2]};
 }
 
+api::Expected<ConnectionRef> connectionIdParam(const api::Request& req) {
+  if (auto ref = parseConnectionId(req.param("id"))) return *ref;
+  return api::badParameter("id",
+                           "'" + std::string(req.param("id")) + "' is not a connection id (<worker>-<slot>-<serial>)");
+}
+
 const std::vector<std::string_view>& connectionSortColumns() {
   static const std::vector<std::string_view> columns = {
       "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps",
@@ -313,11 +319,8 @@ void registerConnectionRoutes(api::Server& server, const query::QuerySource& sou
   server.route(api::Method::Get, "/API/stats/modules/ip/connections/:id", api::Role::ReadOnly,
                [&source](const api::Request& req) -> api::Response {
                  const query::QueryContext ctx = source.open();
-                 const auto ref = parseConnectionId(req.param("id"));
-                 if (!ref)
-                   return api::badParameter("id", "'" + std::string(req.param("id")) +
-                                                      "' is not a connection id (<worker>-<slot>-<serial>)")
-                       .toResponse();
+                 const auto ref = connectionIdParam(req);
+                 if (!ref) return ref.errorResponse();
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
                  const Engine& engine = ctx.engine();

@@ -33,6 +33,8 @@ struct ConnectionRef {
 // /API/stats/modules/ip/connections/:id). Stable while the connection is kept; a stale id finds nothing.
 std::string connectionIdText(const ConnectionRef& ref);
 std::optional<ConnectionRef> parseConnectionId(std::string_view text);
+// The route's `:id` parameter as a connection, or the 400 that names it.
+api::Expected<ConnectionRef> connectionIdParam(const api::Request& req);
 
 // Sort columns of connection lists: the traffic columns plus these.
 const std::vector<std::string_view>& connectionSortColumns();

@@ -223,11 +223,8 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
       Method::Get, "/API/stats/modules/ip/connections/:id/tcpFlowChart", Role::ReadOnly,
       [&source](const api::Request& req) -> api::Response {
         const query::QueryContext ctx = source.open();
-        const auto ref = parseConnectionId(req.param("id"));
-        if (!ref)
-          return api::badParameter("id", "'" + std::string(req.param("id")) +
-                                             "' is not a connection id (<worker>-<slot>-<serial>)")
-              .toResponse();
+        const auto ref = connectionIdParam(req);
+        if (!ref) return ref.errorResponse();
         auto maxPackets = api::intParam(req, "maxPackets", 1, 100000, 2000);
         if (!maxPackets) return maxPackets.errorResponse();
         auto firstPacket = api::intParam(req, "firstPacket", 0, INT64_MAX, 0);
