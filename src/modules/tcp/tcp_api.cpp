@@ -157,7 +157,7 @@ void writeFlowChart(JsonOut& j, const std::string& id, const TcpFlowChart& chart
     j.field("flags", tcpFlagNames(r.flags));
     j.field("seq", uint64_t{chart.relativeSeq(r)});
     j.key("ack");
-    if ((r.flags & tcpflag::kAck) && chart.ackRelative(r))
+    if (r.flags & tcpflag::kAck)
       j.value(uint64_t{chart.relativeAck(r)});
     else
       j.null();

@@ -21,6 +21,21 @@ TcpFlowTarget TcpFlowTarget::of(const Connection& c) {
   return t;
 }
 
+void TcpFlowChart::numberRelative(TcpFlowRow& r) {
+  const uint8_t peer = r.dir ^ 1;
+  if (!baseKnown[r.dir]) {
+    base[r.dir] = (r.flags & tcpflag::kSyn) ? r.seq : r.seq - 1;
+    baseKnown[r.dir] = true;
+  }
+  // A segment's ACK names the peer's next byte: the peer's base, when it has none yet.
+  if ((r.flags & tcpflag::kAck) && !baseKnown[peer]) {
+    base[peer] = r.ack - 1;
+    baseKnown[peer] = true;
+  }
+  r.relSeq = r.seq - base[r.dir];
+  r.relAck = r.ack - base[peer];
+}
+
 uint32_t TcpFlowChart::window(const TcpFlowRow& r) const {
   if (r.flags & tcpflag::kSyn) return r.windowRaw;  // RFC 7323 2.2: a SYN's window is never scaled
   return uint32_t{r.windowRaw} << tcpWindowShift(state, r.dir);
@@ -101,6 +116,7 @@ TcpFlowChart readTcpFlowChart(PacketSource& source, const TcpFlowTarget& target,
       row.payloadLength = p.payloadLength;
       row.windowRaw = p.tcpWindow;
       row.verdict = analyzeTcpSegment(chart.state, row.dir, p);
+      chart.numberRelative(row);
     }
     if (chart.rows.size() == options.maxRows) {  // the chart ends here: no need to read on
       chart.truncated = true;

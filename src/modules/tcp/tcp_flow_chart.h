@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -45,7 +46,8 @@ struct TcpFlowRow {
   bool fragment = false;
   // The analysis follows it: not a fragment piece, not a damaged TCP header (TcpModule::onPacket).
   bool analyzed = false;
-  uint32_t seq = 0, ack = 0;  // as on the wire
+  uint32_t seq = 0, ack = 0;        // as on the wire
+  uint32_t relSeq = 0, relAck = 0;  // relative to the sides' bases (TcpFlowChart::base)
   uint32_t payloadLength = 0;
   uint16_t windowRaw = 0;
   uint32_t wireLength = 0;
@@ -64,11 +66,16 @@ struct TcpFlowChart {
 
   // All of the connection's packets were read: the chart is the whole connection.
   bool complete() const { return packetsMatched >= target.packets; }
-  // Relative numbers as Wireshark shows them: from the side's initial sequence number (SYN = 0).
-  uint32_t relativeSeq(const TcpFlowRow& r) const { return r.seq - state.side[r.dir].isn; }
-  uint32_t relativeAck(const TcpFlowRow& r) const { return r.ack - state.side[r.dir ^ 1].isn; }
-  // Whether the peer's numbers are known to make `r`'s acknowledgement number relative.
-  bool ackRelative(const TcpFlowRow& r) const { return state.side[r.dir ^ 1].seqKnown; }
+  // Relative numbers as Wireshark shows them, from each side's base: its SYN's sequence number (the
+  // SYN is 0); without its SYN, the first acknowledgement number of the peer before it minus one, or
+  // else its first sequence number minus one (its first segment is 1). Set at the first of these
+  // and kept, so a later page of the chart numbers as the whole chart does.
+  std::array<uint32_t, 2> base{};
+  std::array<bool, 2> baseKnown{};
+  // Sets r.relSeq / r.relAck (and the bases at their first sight); rows in capture order.
+  void numberRelative(TcpFlowRow& r);
+  uint32_t relativeSeq(const TcpFlowRow& r) const { return r.relSeq; }
+  uint32_t relativeAck(const TcpFlowRow& r) const { return r.relAck; }
   // The window `r` announced in bytes: scaled once both SYNs announced a scale (never in a SYN).
   uint32_t window(const TcpFlowRow& r) const;
 };
