@@ -1,7 +1,8 @@
 // libFuzzer target: the pcapng reader directly on memory (every input is tried as pcapng), the same
 // bytes through a two-file merge with themselves, and skipTo() (the time-index seek): entering at a
-// record offset of a full read must give exactly the rest of that read, and entering at an arbitrary
-// offset must fail cleanly.
+// record offset of a full read must give exactly the rest of that read, by walking the blocks or by
+// jumping between the section and interface blocks the full read listed (structureBlocks), and
+// entering at an arbitrary offset must fail cleanly.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,10 +36,10 @@ uint64_t drain(netmeter::PacketSource& source, std::vector<netmeter::RawPacket>*
 
 // Reopens and enters at `offset`; when it is a record offset of `all` (index `at`), the rest must match.
 void checkSkip(const uint8_t* data, size_t size, uint64_t offset, const std::vector<netmeter::RawPacket>& all,
-               size_t at) {
+               size_t at, const std::vector<uint64_t>* structure = nullptr) {
   auto reader = openPcapng(data, size, 0);
   auto* capture = static_cast<netmeter::PcapngReader*>(reader.get());
-  const bool skipped = capture->skipTo(offset);
+  const bool skipped = capture->skipTo(offset, structure);
   std::vector<netmeter::RawPacket> rest;
   drain(*reader, &rest);
   if (at >= all.size()) return;
@@ -64,6 +65,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t at = data[size - 1] % all.size();
     checkSkip(data, size, all[at].recordOffset, all, at);
     checkSkip(data, size, data[0] * 7 + 1, all, SIZE_MAX);  // usually not a record: must not crash
+    std::vector<uint64_t> structure;
+    if (single->structureBlocks(0, structure)) {
+      checkSkip(data, size, all[at].recordOffset, all, at, &structure);
+      checkSkip(data, size, data[0] * 7 + 1, all, SIZE_MAX, &structure);
+    }
   }
   std::vector<std::unique_ptr<netmeter::PacketSource>> sources;
   sources.push_back(openPcapng(data, size, 0));

@@ -10,6 +10,7 @@ OpenResult openIndexed(const std::vector<std::string>& paths, const TimeOffsetIn
     const size_t files = expandCapturePaths(paths, error).size();
     const PacketTime from = start < INT64_MIN + lookback ? INT64_MIN : start - lookback;
     options.startOffsets = index->seekOffsets(from, files);
+    options.structureBlocks = index->structureBlocks(files);
   }
   return openCaptureFiles(paths, options);
 }

@@ -215,7 +215,7 @@ void PacketReader::readLoop(size_t self) {
   // The packet the last turn could not place.
   if (pending_ && place(pendingWorker_, self) != Turn::kGoOn) return;
   while (!stopRequested_.load(std::memory_order_relaxed) && source_.next(raw_) == ReadStatus::kPacket) {
-    if (timeIndex_ != nullptr) timeIndex_->add(raw_);
+    if (timeIndex_ != nullptr) timeIndex_->add(raw_, &source_);
     if (options_.pacePacketsPerSecond != 0) {
       // Paced replay behaves like a live interface: what was read is handed over before waiting.
       const double dueSeconds = double(seq_) / double(options_.pacePacketsPerSecond);

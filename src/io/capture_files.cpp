@@ -196,7 +196,10 @@ OpenResult openCaptureFiles(const std::vector<std::string>& paths, const OpenOpt
     if (i < options.startOffsets.size() && options.startOffsets[i] > 0) {
       // A failed skip leaves the reader ended with its error, reported like any damage.
       if (auto* reader = dynamic_cast<CaptureReader*>(one.source.get()))
-        reader->skipTo(options.startOffsets[i]);
+        reader->skipTo(options.startOffsets[i],
+                       i < options.structureBlocks.size() && options.structureBlocks[i]
+                           ? &*options.structureBlocks[i]
+                           : nullptr);
     }
     sources.push_back(std::move(one.source));
   }

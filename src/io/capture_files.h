@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct OpenOptions {
   // Per file (in the order of the expanded paths): start reading at this record offset instead of
   // the beginning (CaptureReader::skipTo); missing or 0 = from the beginning.
   std::vector<uint64_t> startOffsets;
+  // Per file, the blocks to process on the way to its start offset (TimeOffsetIndex::structureBlocks;
+  // nullopt or absent: walk the file up to it).
+  std::vector<std::optional<std::vector<uint64_t>>> structureBlocks;
 };
 
 // Opens paths as ONE trace. A directory stands for its regular files sorted by name. Several files are

@@ -36,8 +36,10 @@ class CaptureReader : public PacketSource {
   // every record before it had been read (offsets come from RawPacket::recordOffset of an earlier
   // read of the same file, see TimeOffsetIndex). Plain files are seeked; compressed ones are read
   // through. pcapng section and interface blocks before the offset are still processed, so
-  // interface ids are unchanged. False (and the reader ends with an error) when the file is shorter.
-  virtual bool skipTo(uint64_t offset) = 0;
+  // interface ids are unchanged: at the offsets in `structure` (PacketSource::structureBlocks of an
+  // earlier read) when given, jumping between them, else by walking every block before the offset.
+  // False (and the reader ends with an error) when the file is shorter.
+  virtual bool skipTo(uint64_t offset, const std::vector<uint64_t>* structure = nullptr) = 0;
 
  protected:
   CaptureReader(std::unique_ptr<io::InputBuffer> in, const ReaderOptions& options);

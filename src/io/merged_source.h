@@ -26,6 +26,9 @@ class MergedPacketSource final : public PacketSource {
   const std::vector<InterfaceInfo>& interfaces() const override { return interfaces_; }
   uint64_t bytesConsumed() const override;
   uint64_t bytesTotal() const override;
+  bool structureBlocks(uint32_t sourceIndex, std::vector<uint64_t>& out) const override {
+    return sourceIndex < sources_.size() && sources_[sourceIndex]->structureBlocks(sourceIndex, out);
+  }
 
   size_t sourceCount() const { return sources_.size(); }
 

@@ -47,6 +47,16 @@ class PacketSource {
   }
   // Interfaces known so far, indexed by RawPacket::interfaceId. Grows as pcapng IDBs are read.
   virtual const std::vector<InterfaceInfo>& interfaces() const = 0;
+  // The offsets of the blocks of file `sourceIndex` (RawPacket::sourceIndex) read so far that a reader
+  // entering the file later must process (pcapng section headers and interface descriptions), for
+  // TimeOffsetIndex: true and `out` filled when the file has such blocks and a reader may jump
+  // between them (CaptureReader::skipTo); false when it must walk the file (pcap has none to list;
+  // a pcapng file with simple packet blocks, whose time is the previous packet's, must be walked).
+  virtual bool structureBlocks(uint32_t sourceIndex, std::vector<uint64_t>& out) const {
+    (void)sourceIndex;
+    (void)out;
+    return false;
+  }
   // Progress: bytes consumed from the underlying (possibly compressed) files, and their total size.
   virtual uint64_t bytesConsumed() const = 0;
   virtual uint64_t bytesTotal() const = 0;

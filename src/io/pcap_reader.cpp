@@ -56,7 +56,7 @@ std::unique_ptr<PcapReader> PcapReader::open(std::unique_ptr<io::InputBuffer> in
   return r;
 }
 
-bool PcapReader::skipTo(uint64_t offset) {
+bool PcapReader::skipTo(uint64_t offset, const std::vector<uint64_t>* /*structure: pcap has none*/) {
   if (finished_) return false;
   const uint64_t at = in_->offset();
   if (offset <= at) return true;

@@ -18,7 +18,7 @@ class PcapReader final : public CaptureReader {
                                           ReadError& error);
 
   ReadStatus next(RawPacket& packet) override;
-  bool skipTo(uint64_t offset) override;
+  bool skipTo(uint64_t offset, const std::vector<uint64_t>* structure = nullptr) override;
 
   bool bigEndian() const { return bigEndian_; }
   bool nanosecond() const { return nanosecond_; }

@@ -117,7 +117,23 @@ bool PcapngReader::readSectionHeader() {
   sectionBase_ = section.firstInterface;
   sectionCount_ = 0;
   sections_.push_back(std::move(section));
+  noteStructure(offset);
   in.consume(length);
+  return true;
+}
+
+void PcapngReader::noteStructure(uint64_t offset) {
+  if (!structure_.empty() && structure_.back() >= offset) return;  // read again (skipTo): known
+  if (structure_.size() == kMaxStructureBlocks) {
+    structureJumpable_ = false;
+    return;
+  }
+  structure_.push_back(offset);
+}
+
+bool PcapngReader::structureBlocks(uint32_t sourceIndex, std::vector<uint64_t>& out) const {
+  if (sourceIndex != sourceIndex_ || !structureJumpable_) return false;
+  out = structure_;
   return true;
 }
 
@@ -182,6 +198,7 @@ bool PcapngReader::readInterface(const uint8_t* b, uint32_t length, uint64_t off
   interfaces_.push_back(std::move(info));
   clocks_.push_back(clock);
   ++sectionCount_;
+  noteStructure(offset);
   return true;
 }
 
@@ -212,6 +229,7 @@ ReadStatus PcapngReader::readPacket(uint32_t type, const uint8_t* b, uint32_t le
   bool timed = true;
   uint64_t ticks = 0;
   if (type == kSimplePacketBlock) {
+    structureJumpable_ = false;  // its time is the previous packet's: a reader must walk to it
     if (length < 16)
       return fail(offset, "simple packet block too short (" + std::to_string(length) + " bytes)");
     original = load32(b + 8, be);
@@ -273,8 +291,42 @@ ReadStatus PcapngReader::skipBlock(uint32_t type, uint32_t length, uint64_t offs
   return ReadStatus::kPacket;  // "go on"
 }
 
-bool PcapngReader::skipTo(uint64_t target) {
+bool PcapngReader::skipTo(uint64_t target, const std::vector<uint64_t>* structure) {
   io::InputBuffer& in = *in_;
+  if (structure != nullptr) {
+    // Jump from one section header or interface block to the next (InputBuffer::skip seeks in a
+    // plain file), processing each as next() does, then to the target.
+    for (const uint64_t at : *structure) {
+      if (finished_ || at >= target) break;
+      if (at < in.offset()) continue;  // read already (the first section header)
+      if (!in.skip(at - in.offset())) break;
+      if (!in.ensure(8)) {
+        shortInput(8, "block header", false);
+        return false;
+      }
+      const uint32_t type = load32(in.data(), bigEndian_);
+      if (type == kSectionHeaderBlock) {
+        if (!readSectionHeader()) return false;
+        continue;
+      }
+      const uint32_t length = load32(in.data() + 4, bigEndian_);
+      if (type != kInterfaceBlock || length < 12 || length % 4 != 0 || length > kMaxBufferedBlock) {
+        fail(at, "block type " + hex(type) + " where an earlier read found a section or interface block");
+        return false;
+      }
+      if (!in.ensure(length)) {
+        shortInput(length, "block", false);
+        return false;
+      }
+      if (!readInterface(in.data(), length, at)) return false;
+      in.consume(length);
+    }
+    if (!finished_ && in.offset() < target && !in.skip(target - in.offset())) {
+      fail(in.offset(), "cannot continue at offset " + std::to_string(target) + ": the file is shorter");
+      return false;
+    }
+    return !finished_;
+  }
   // Walk the blocks up to `target`: section headers and interface blocks are read as next() reads
   // them, packet blocks are skipped (only the time of an enhanced or obsolete packet block is kept,
   // for the simple packet blocks that may follow, which carry none).

@@ -38,7 +38,8 @@ class PcapngReader final : public CaptureReader {
                                             ReadError& error);
 
   ReadStatus next(RawPacket& packet) override;
-  bool skipTo(uint64_t offset) override;
+  bool skipTo(uint64_t offset, const std::vector<uint64_t>* structure = nullptr) override;
+  bool structureBlocks(uint32_t sourceIndex, std::vector<uint64_t>& out) const override;
   const std::vector<PcapngSection>& sections() const { return sections_; }
 
  private:
@@ -63,6 +64,13 @@ class PcapngReader final : public CaptureReader {
   uint32_t sectionBase_ = 0;   // file-wide id of the current section's interface 0
   uint32_t sectionCount_ = 0;  // interfaces declared in the current section
   PacketTime lastTimestamp_ = 0;
+  // Offsets of the section header and interface blocks read so far (ascending), for structureBlocks;
+  // `structureJumpable_` false once a simple packet block was read or the list would exceed
+  // kMaxStructureBlocks.
+  static constexpr size_t kMaxStructureBlocks = 4096;
+  std::vector<uint64_t> structure_;
+  bool structureJumpable_ = true;
+  void noteStructure(uint64_t offset);
   std::vector<Clock> clocks_;  // by file-wide interface id
   std::vector<PcapngSection> sections_;
 };

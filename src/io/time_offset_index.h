@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <vector>
 
+#include "io/packet_source.h"
 #include "io/raw_packet.h"
 
 namespace netmeter {
@@ -31,17 +33,21 @@ class TimeOffsetIndex {
   TimeOffsetIndex() : TimeOffsetIndex(Options{}) {}
   explicit TimeOffsetIndex(const Options& options) : options_(options) {}
 
-  // Reader thread: one call per packet, in read order.
-  void add(const RawPacket& packet) {
+  // Reader thread: one call per packet, in read order. With `source` (the one `packet` came from),
+  // each new entry also takes the file's structure blocks read so far (PacketSource::structureBlocks).
+  void add(const RawPacket& packet, const PacketSource* source = nullptr) {
     if (packet.sourceIndex >= cursors_.size()) grow(packet.sourceIndex);
     Cursor& c = cursors_[packet.sourceIndex];
-    if (++c.sinceEntry >= c.everyPackets || packet.timestamp >= c.nextTime) append(packet, c);
+    if (++c.sinceEntry >= c.everyPackets || packet.timestamp >= c.nextTime) append(packet, c, source);
     if (packet.timestamp > c.maxTime) c.maxTime = packet.timestamp;
   }
 
   // Per file (by RawPacket::sourceIndex): the record offset to start reading at for a capture that
   // starts at packet time `start`; 0 = from the beginning (also for files the index has not seen).
   std::vector<uint64_t> seekOffsets(PacketTime start, size_t files) const;
+  // Per file: the offsets of the blocks a reader entering it must process, to jump between them
+  // (CaptureReader::skipTo); nullopt where the reader must walk the file up to the offset instead.
+  std::vector<std::optional<std::vector<uint64_t>>> structureBlocks(size_t files) const;
   // Entries held now, over all files (for tests and memory reports).
   size_t entryCount() const;
   size_t memoryBytes() const { return entryCount() * sizeof(Entry); }
@@ -59,12 +65,13 @@ class TimeOffsetIndex {
     PacketTime everyNanos = 0;
   };
   void grow(uint32_t sourceIndex);
-  void append(const RawPacket& packet, Cursor& cursor);
+  void append(const RawPacket& packet, Cursor& cursor, const PacketSource* source);
 
   Options options_;
   std::vector<Cursor> cursors_;
-  mutable std::mutex mutex_;                 // guards entries_
-  std::vector<std::vector<Entry>> entries_;  // per file, offsets ascending
+  mutable std::mutex mutex_;                                     // guards entries_
+  std::vector<std::vector<Entry>> entries_;                      // per file, offsets ascending
+  std::vector<std::optional<std::vector<uint64_t>>> structure_;  // per file, as of its last entry
 };
 
 }  // namespace netmeter

@@ -260,6 +260,81 @@ TEST(PcapngBlocks, SkipToKeepsTheTimeOfASkippedPacketBlockForSimpleBlocks) {
   }
 }
 
+// A reader entering a file at a record offset may jump between the section and interface blocks an
+// earlier read listed (structureBlocks) instead of walking every block: same interfaces, same packets.
+TEST(PcapngBlocks, SkipToJumpsBetweenTheListedStructureBlocksLikeTheWalk) {
+  Blocks b(true);  // big-endian first section
+  b.section().interface(1, 0, "eth0").enhanced(0, 1'000'000, "a").enhanced(0, 2'000'000, "b");
+  b.interface(101, 0, "raw", 9).enhanced(1, 3'000'000'000, "c");
+  Blocks second(false);  // a little-endian second section with its own interfaces
+  second.section().interface(1, 0, "eth1").enhanced(0, 4'000'000, "d").interface(1, 0, "eth2");
+  second.enhanced(1, 5'000'000, "e").enhanced(0, 6'000'000, "f");
+  const std::string bytes = b.bytes() + second.bytes();
+  auto open = [&] {
+    ReaderOptions options;
+    options.name = "jump.pcapng";
+    ReadError error;
+    return PcapngReader::open(
+        std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+        options, error);
+  };
+  auto all = open();
+  ASSERT_NE(all, nullptr);
+  std::vector<RawPacket> packets;
+  RawPacket p;
+  while (all->next(p) == ReadStatus::kPacket) packets.push_back(p);
+  ASSERT_EQ(packets.size(), 6u);
+  std::vector<uint64_t> structure;
+  ASSERT_TRUE(all->structureBlocks(0, structure));
+  EXPECT_EQ(structure.size(), 2u + 4u);              // 2 section headers, 4 interface blocks
+  EXPECT_FALSE(all->structureBlocks(1, structure));  // another file's
+  for (size_t k = 1; k < packets.size(); ++k) {
+    SCOPED_TRACE(k);
+    auto walked = open();
+    auto jumped = open();
+    ASSERT_TRUE(walked->skipTo(packets[k].recordOffset));
+    ASSERT_TRUE(jumped->skipTo(packets[k].recordOffset, &structure));
+    RawPacket w, j;
+    for (size_t i = k; i < packets.size(); ++i) {
+      ASSERT_EQ(walked->next(w), ReadStatus::kPacket);
+      ASSERT_EQ(jumped->next(j), ReadStatus::kPacket);
+      EXPECT_EQ(j.recordOffset, w.recordOffset);
+      EXPECT_EQ(j.timestamp, w.timestamp);
+      EXPECT_EQ(j.interfaceId, w.interfaceId);
+      EXPECT_EQ(j.linkType, w.linkType);
+      EXPECT_EQ(j.timestamp, packets[i].timestamp);
+      EXPECT_EQ(j.interfaceId, packets[i].interfaceId);
+    }
+    EXPECT_EQ(jumped->next(j), ReadStatus::kEnd);
+    EXPECT_EQ(jumped->interfaces().size(), walked->interfaces().size());
+  }
+  // A list that does not name structure blocks is damage, reported at the offset.
+  std::vector<uint64_t> wrong{packets[1].recordOffset};
+  auto misled = open();
+  EXPECT_FALSE(misled->skipTo(packets[3].recordOffset, &wrong));
+  EXPECT_NE(misled->error().message.find("where an earlier read found"), std::string::npos);
+}
+
+// A simple packet block takes the time of the packet block before it: a file with one must be walked.
+TEST(PcapngBlocks, SimplePacketBlocksMakeAFileUnjumpable) {
+  Blocks b(false);
+  b.section().interface(1, 0, "eth0").enhanced(0, 1, "a").simple(6, "second");
+  const test::ReadAll r = test::readMemory(b.bytes(), "spb.pcapng");
+  ASSERT_EQ(r.packets.size(), 2u);
+  const std::string bytes = b.bytes();
+  ReaderOptions options;
+  ReadError error;
+  auto reader = PcapngReader::open(
+      std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+      options, error);
+  RawPacket p;
+  std::vector<uint64_t> structure;
+  ASSERT_EQ(reader->next(p), ReadStatus::kPacket);
+  EXPECT_TRUE(reader->structureBlocks(0, structure));
+  ASSERT_EQ(reader->next(p), ReadStatus::kPacket);
+  EXPECT_FALSE(reader->structureBlocks(0, structure));
+}
+
 TEST(PcapFile, FcsBitsInTheLinkTypeField) {
   std::string pcap = test::readFileBytes(test::sharedPcap("ndpi/NTPv4.pcap"));
   pcap[23] = static_cast<char>(0x10 | (2 << 5));  // F bit, FCS length 2 x 16 bits (little-endian file)
