@@ -360,7 +360,7 @@ void registerConnectionRoutes(api::Server& server, const query::QuerySource& sou
                  if (!endpoints) return gone();
                  ConnectionNames names{alternativeNames(engine, endpoints->first),
                                        alternativeNames(engine, endpoints->second)};
-                 const L7ResponseScores scores = L7ResponseScores::build(engine);
+                 const L7ResponseScores scores = L7ResponseScores::build(engine, &endpoints->second);
                  query::JsonOut j;
                  bool found = false;
                  engine.withShard(ref->shard, [&](const Shard& s) {

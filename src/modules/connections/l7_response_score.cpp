@@ -22,13 +22,20 @@ std::optional<uint32_t> lowerL7Score(std::optional<uint32_t> a, std::optional<ui
   return std::min(*a, *b);
 }
 
-L7ResponseScores L7ResponseScores::build(const Engine& engine) {
+L7ResponseScores L7ResponseScores::build(const Engine& engine, const IpAddress* onlyServer) {
   L7ResponseScores scores;
   engine.forEachShard([&](const Shard& s) {
-    s.modules().app.http.servers().forEach(
-        [&](const IpAddress& ip, const HttpServerRecord& r) { scores.addHttp(ip, r.responseTime); });
+    s.modules().app.http.servers().forEach([&](const IpAddress& ip, const HttpServerRecord& r) {
+      if (!onlyServer || ip == *onlyServer)
+        scores.addHttp(ip, r.responseTime);
+      else
+        scores.http_.mergeFrom(r.responseTime);
+    });
     s.modules().app.tls.servers().forEach([&](const TlsServerKey& k, const TlsServerRecord& r) {
-      scores.addTlsHandshakes(k.ip, r.handshakeTime);
+      if (!onlyServer || k.ip == *onlyServer)
+        scores.addTlsHandshakes(k.ip, r.handshakeTime);
+      else
+        scores.tls_.mergeFrom(r.handshakeTime);
     });
   });
   return scores;

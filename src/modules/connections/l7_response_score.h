@@ -45,7 +45,9 @@ struct L7ConnectionScores {
 // Each is null when no kind gives one (no time of the connection, no average of its server).
 class L7ResponseScores {
  public:
-  static L7ResponseScores build(const Engine& engine);
+  // With `onlyServer`, the per-server averages of that IP alone (the global ones are always complete):
+  // for one connection.
+  static L7ResponseScores build(const Engine& engine, const IpAddress* onlyServer = nullptr);
 
   // Adds statistics of a server (what build() does for each shard's records; for tests too).
   void addHttp(const IpAddress& server, const ResponseTimeStats& responseTimes);

@@ -202,6 +202,11 @@ TEST(L7ResponseScoreApi, TlsHandshakesAgainstTheirServerIp) {
       EXPECT_EQ(c["l7ResponseScore"], expectedScore(sum / count, handshake.get<double>())) << c["id"];
       ++checked;
     }
+    if (checked % 10 == 1) {  // the detail (its server's averages alone) says the same
+      const json detail = api.get("/API/stats/modules/ip/connections/" + c["id"].get<std::string>());
+      EXPECT_EQ(detail["l7ResponseScore"], c["l7ResponseScore"]) << c["id"];
+      EXPECT_EQ(detail["l7ServerScore"], c["l7ServerScore"]) << c["id"];
+    }
   }
   EXPECT_GE(checked, 50u);
   EXPECT_GT(serverScores.size(), 3u);  // servers slower than the average and faster
