@@ -166,6 +166,18 @@ export async function l7Steps(ctx) {
       await noErrorState('connection detail by id');
       await shot('connection-detail-id');
     });
+    await step('connection detail: the L7 response time with its scores', async () => {
+      const list = await api('/API/stats/modules/ip/globalConnections', { ...whole, sort: 'l7ResponseScore', reverse: true, count: 1 });
+      const c = list.displayedItems[0];
+      expect(c && c.l7ResponseScore !== null, `a connection with an L7 response score: ${JSON.stringify(c?.l7ResponseScore)}`);
+      await page.goto(`${ctx.base}/connections/${encodeURIComponent(c.id)}`);
+      await page.waitForSelector('[data-page=connection-detail] [data-field=l7-response]');
+      await settle();
+      const shown = await page.locator('[data-page=connection-detail] [data-field=l7-response]').innerText();
+      const server = c.l7ServerScore === null ? '' : ` / server ${c.l7ServerScore}`;
+      expect(shown.endsWith(` · score ${c.l7ResponseScore}${server}`), `L7 response "${shown}" vs score ${c.l7ResponseScore}${server}`);
+      await noErrorState('connection detail scores');
+    });
   }
 }
 

@@ -32,6 +32,8 @@ export interface ConnectionRow extends CounterRow {
   l7Protocol?: string;
   serverName?: string;
   l7ResponseTime?: number | null;
+  l7ResponseScore?: number | null; // 0..100: this connection against its server's average
+  l7ServerScore?: number | null; // 0..100: its server's average against all servers'
   tcp?: TcpConnection | null;
   clientAlternativeNames?: string[];
   serverAlternativeNames?: string[];
@@ -40,6 +42,22 @@ export interface ConnectionRow extends CounterRow {
   dns?: { query?: string; type?: number };
   http?: { method?: string; host?: string; url?: string; status?: number | null; responseTime?: number | null; requestTime?: number }[];
   [key: string]: unknown;
+}
+
+// The reference's "Layer 7 response time" column: the time and its scores (docs/api.md).
+export const L7_RESPONSE_TITLE =
+  'Longest HTTP response, or the TLS handshake / first data response. ' +
+  'Score (0–100, higher is better): this connection against its server’s average (HTTP responses, TLS handshakes), ' +
+  '100 as fast as usual, 50 twice as slow; server: the server’s average against all servers’ of the same kind';
+
+const score = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : String(v));
+
+// "12.3 ms · score 80 / server 95" ("–" parts left out).
+export function l7ResponseText(r: ConnectionRow): string {
+  const scores: string[] = [];
+  if (r.l7ResponseScore !== null && r.l7ResponseScore !== undefined) scores.push(`score ${r.l7ResponseScore}`);
+  if (r.l7ServerScore !== null && r.l7ServerScore !== undefined) scores.push(`server ${r.l7ServerScore}`);
+  return scores.length ? `${ns(r.l7ResponseTime)} · ${scores.join(' / ')}` : ns(r.l7ResponseTime);
 }
 
 // The "tcp" object of a TCP connection (README "TCP health"); per side what that side sent/announced.
@@ -224,7 +242,9 @@ export function connectionColumns(): Column<ConnectionRow>[] {
         return max < 0 ? '–' : `${ns(max)} / ${ns(avg)}`;
       },
     },
-    { key: 'l7rt', label: 'L7 response time', sort: 'l7ResponseTime', numeric: true, hidden: true, render: (r) => ns(r.l7ResponseTime), title: 'Longest HTTP response, or the TLS handshake / first data response' },
+    { key: 'l7rt', label: 'L7 response time', sort: 'l7ResponseTime', numeric: true, hidden: true, render: (r) => l7ResponseText(r), title: L7_RESPONSE_TITLE },
+    { key: 'l7score', label: 'L7 score', sort: 'l7ResponseScore', numeric: true, hidden: true, render: (r) => score(r.l7ResponseScore), title: 'This connection’s L7 response time against its server’s average: 100 as fast as usual, 50 twice as slow' },
+    { key: 'l7serverScore', label: 'L7 server score', sort: 'l7ServerScore', numeric: true, hidden: true, render: (r) => score(r.l7ServerScore), title: 'The server’s average L7 response time against all servers’: 100 as fast as the average or faster' },
     tcpNum('retrans', 'TCP retransmissions', 'retransmissions', (s) => s.retransmittedBytes, (v) => fmt.bytes(v), false),
     {
       key: 'retransPct',

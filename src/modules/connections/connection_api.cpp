@@ -46,6 +46,12 @@ void writeVlan(query::JsonOut& j, uint16_t vlan) {
   else j.value(uint32_t{vlan});
 }
 
+void writeScore(query::JsonOut& j, std::string_view key, std::optional<uint32_t> score) {
+  j.key(key);
+  if (score) j.value(*score);
+  else j.null();
+}
+
 }  // namespace
 
 std::string connectionIdText(const ConnectionRef& ref) {
@@ -81,7 +87,8 @@ const std::vector<std::string_view>& connectionSortColumns() {
       "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps",
       "rxpps", "txpps", "start", "lastActivity", "duration", "clientPort", "serverPort", "l4Protocol",
       "client", "server", "handshake", "dataResponseTime", "retransmissions", "retransmissionPercent",
-      "dupAcks", "missedBytes", "zeroWindows", "outOfOrder", "l7ResponseTime"};
+      "dupAcks", "missedBytes", "zeroWindows", "outOfOrder", "l7ResponseTime", "l7ResponseScore",
+      "l7ServerScore"};
   return columns;
 }
 
@@ -108,7 +115,8 @@ double tcpSortValue(const Connection& c, std::string_view column) {
 
 }  // namespace
 
-double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w) {
+double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w,
+                           const L7ResponseScores* scores) {
   if (auto metric = query::trafficMetric(column)) return query::metricValue(c.traffic, *metric, w);
   if (column == "start") return double(c.start);
   if (column == "lastactivity") return double(c.lastActivity);
@@ -117,6 +125,12 @@ double connectionSortValue(const Connection& c, std::string_view column, const q
   if (column == "serverport") return c.serverPort;
   if (column == "l4protocol") return c.l4Protocol;
   if (column == "l7responsetime") return double(connectionL7ResponseTime(c));
+  if (column == "l7responsescore" || column == "l7serverscore") {
+    if (!scores) return -1;
+    const L7ConnectionScores s = scores->of(c);
+    const std::optional<uint32_t> v = column == "l7responsescore" ? s.response : s.server;
+    return v ? double(*v) : -1;
+  }
   if (column != "client" && column != "server") return tcpSortValue(c, column);
   // Address columns: IPv4 numerically, then IPv6 by their leading 64 bits (approximately: doubles).
   const IpAddress& ip = column == "client" ? c.clientIp : c.serverIp;
@@ -125,7 +139,7 @@ double connectionSortValue(const Connection& c, std::string_view column, const q
 }
 
 void writeConnection(query::JsonOut& j, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w,
-                     const ConnectionNames* names) {
+                     const L7ResponseScores& scores, const ConnectionNames* names) {
   j.beginObject();
   j.field("id", connectionIdText(ref));
   j.field("clientIp", c.clientIp.toString());
@@ -157,6 +171,9 @@ void writeConnection(query::JsonOut& j, const ConnectionRef& ref, const Connecti
   writeDirection(j, c.dir[kServerToClient]);
   j.field("serverName", connectionServerName(c));
   app_json::optionalNs(j, "l7ResponseTime", connectionL7ResponseTime(c));
+  const L7ConnectionScores score = scores.of(c);
+  writeScore(j, "l7ResponseScore", score.response);
+  writeScore(j, "l7ServerScore", score.server);
   writeConnectionL7Fields(j, c);  // l7Protocol, dns, http
   writeConnectionTlsFields(j, c);
   j.key("tcp");
@@ -180,8 +197,8 @@ std::string connectionCsvHeader() {
       "clientIp,clientPort,serverIp,serverPort,l4Protocol,start_us,lastActivity_us,duration_us,termination,"
       "outerVlan,innerVlan,allTime_rxPackets,allTime_rxBytes,allTime_txPackets,allTime_txBytes,"
       "interval_rxPackets,interval_rxBytes,interval_txPackets,interval_txBytes,id,l7Protocol,serverName,metadata,"
-      "l7ResponseTime_ns,tlsNegotiatedVersion,tlsNegotiatedCipherSuite,tlsAlert,tlsAlertLevel,tcpValid,"
-      "tcpHandshake_ns";
+      "l7ResponseTime_ns,l7ResponseScore,l7ServerScore,tlsNegotiatedVersion,tlsNegotiatedCipherSuite,tlsAlert,"
+      "tlsAlertLevel,tcpValid,tcpHandshake_ns";
   for (const char* side : {"client", "server"}) {
     for (const char* column :
          {"Mtu", "Syn", "SynAck", "Fin", "Rst", "TcpMss", "TcpMinWindow", "TcpMaxWindow", "TcpWindowSizeLimit",
@@ -265,7 +282,8 @@ void appendSideCsv(std::string& line, const Connection& c, Direction d) {
 
 }  // namespace
 
-void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w) {
+void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w,
+                         const L7ResponseScores& scores) {
   char buf[512];
   const auto& a = c.traffic.allTime();
   const auto i = w.intervalSum(c.traffic);
@@ -290,6 +308,11 @@ void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Conne
   query::appendCsvField(line, connectionMetadata(c));
   line += ',';
   if (const PacketTime t = connectionL7ResponseTime(c); t >= 0) line += std::to_string(t);
+  const L7ConnectionScores score = scores.of(c);
+  line += ',';
+  if (score.response) line += std::to_string(*score.response);
+  line += ',';
+  if (score.server) line += std::to_string(*score.server);
   const tls::TlsConnectionInfo* t = TlsModule::connectionInfo(c);
   line += ',';
   if (t && t->hasServerHello) query::appendCsvField(line, tls::versionText(t->negotiatedVersion));
@@ -329,8 +352,9 @@ void registerConnectionRoutes(api::Server& server, const query::QuerySource& sou
                        .toResponse();
                  };
                  if (ref->shard >= engine.workerCount()) return gone();
-                 // The endpoints first: their names are merged over every shard, which must not happen
-                 // under the lock of the connection's shard.
+                 // The endpoints first: their names (and the servers' response times for the scores)
+                 // are merged over every shard, which must not happen under the lock of the
+                 // connection's shard.
                  std::optional<std::pair<IpAddress, IpAddress>> endpoints;
                  engine.withShard(ref->shard, [&](const Shard& s) {
                    const Connection* c = s.flows().connectionAt(ref->slot);
@@ -339,12 +363,13 @@ void registerConnectionRoutes(api::Server& server, const query::QuerySource& sou
                  if (!endpoints) return gone();
                  ConnectionNames names{alternativeNames(engine, endpoints->first),
                                        alternativeNames(engine, endpoints->second)};
+                 const L7ResponseScores scores = L7ResponseScores::build(engine, &endpoints->second);
                  query::JsonOut j;
                  bool found = false;
                  engine.withShard(ref->shard, [&](const Shard& s) {
                    const Connection* c = s.flows().connectionAt(ref->slot);
                    if (!c || c->id != ref->id) return;
-                   writeConnection(j, *ref, *c, *window, &names);
+                   writeConnection(j, *ref, *c, *window, scores, &names);
                    found = true;
                  });
                  if (!found) return gone();

@@ -9,6 +9,7 @@
 
 #include "api/server.h"
 #include "flow/connection.h"
+#include "modules/connections/l7_response_score.h"
 #include "query/json_out.h"
 #include "query/query_context.h"
 #include "query/time_window.h"
@@ -39,20 +40,24 @@ api::Expected<ConnectionRef> connectionIdParam(const api::Request& req);
 // Sort columns of connection lists: the traffic columns plus these.
 const std::vector<std::string_view>& connectionSortColumns();
 // The sort value of `column` for a connection (traffic columns from the client's view:
-// rx = received by the client).
-double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w);
+// rx = received by the client; missing figures sort as -1). The score columns need `scores`
+// (without them, as for lists that do not offer these columns, they are -1).
+double connectionSortValue(const Connection& c, std::string_view column, const query::TimeWindow& w,
+                           const L7ResponseScores* scores);
 
 // One connection object: id, endpoints, protocol, counters, times, termination, VLAN/MPLS/QoS per
-// side, L7 protocol and metadata (DNS query, HTTP transactions, TLS/QUIC handshake), server name, TCP
-// health ("tcp", null for other protocols); with `names` the endpoints' alternative names (detail).
+// side, L7 protocol and metadata (DNS query, HTTP transactions, TLS/QUIC handshake), server name, L7
+// response time and its scores (against `scores`), TCP health ("tcp", null for other protocols); with
+// `names` the endpoints' alternative names (detail).
 struct ConnectionNames {
   std::vector<std::string> client, server;
 };
 void writeConnection(query::JsonOut& j, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w,
-                     const ConnectionNames* names = nullptr);
+                     const L7ResponseScores& scores, const ConnectionNames* names = nullptr);
 // CSV header and row (the same columns as the JSON object's scalar fields).
 std::string connectionCsvHeader();
-void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w);
+void appendConnectionCsv(std::string& out, const ConnectionRef& ref, const Connection& c, const query::TimeWindow& w,
+                         const L7ResponseScores& scores);
 
 // A paged (or CSV) list of the connections for which `include(c)` holds.
 template <typename Include>

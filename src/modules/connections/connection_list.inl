@@ -20,6 +20,13 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
   if (!rowFilter) return rowFilter.errorResponse();
   const query::TimeWindow& w = *window;
   query::RowFilter& filter = **rowFilter;
+  const Engine& engine = ctx.engine();
+  // The servers' averages for the score fields and columns, merged over the shards once per request
+  // (no shard lock is held meanwhile): before the rows when they are sorted by a score, else once
+  // there is a row to write.
+  const bool sortByScore = params->sort == "l7responsescore" || params->sort == "l7serverscore";
+  auto scores = std::make_shared<L7ResponseScores>();
+  if (sortByScore) *scores = L7ResponseScores::build(engine);
 
   std::vector<query::Ranked<ConnectionRef>> rows;
   uint32_t shardIndex = 0;
@@ -34,12 +41,13 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
         scratch += connectionServerName(c);
         if (!filter.containsText(scratch)) return;
       }
-      rows.push_back({ConnectionRef{shardIndex, slot, c.id}, connectionSortValue(c, params->sort, w)});
+      rows.push_back(
+          {ConnectionRef{shardIndex, slot, c.id}, connectionSortValue(c, params->sort, w, scores.get())});
     });
     ++shardIndex;
   });
+  if (!sortByScore && !rows.empty()) *scores = L7ResponseScores::build(engine);
 
-  const Engine& engine = ctx.engine();
   if (params->csv) {
     query::orderRows(rows, params->reverse, rows.size());
     std::vector<ConnectionRef> keys;
@@ -47,11 +55,11 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
     for (const auto& r : rows) keys.push_back(r.key);
     return query::csvResponse<ConnectionRef>(
         connectionCsvHeader(), std::move(keys), csvName, ctx.hold,
-        [&engine, w](const std::vector<ConnectionRef>& order, size_t begin, size_t end, std::string& out) {
+        [&engine, w, scores](const std::vector<ConnectionRef>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i) {
             engine.withShard(order[i].shard, [&](const Shard& s) {
               const Connection* c = s.flows().connectionAt(order[i].slot);
-              if (c && c->id == order[i].id) appendConnectionCsv(out, order[i], *c, w);
+              if (c && c->id == order[i].id) appendConnectionCsv(out, order[i], *c, w, *scores);
             });
           }
         });
@@ -63,7 +71,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
   for (const ConnectionRef& ref : page) {
     engine.withShard(ref.shard, [&](const Shard& s) {
       const Connection* c = s.flows().connectionAt(ref.slot);
-      if (c && c->id == ref.id) writeConnection(j, ref, *c, w);
+      if (c && c->id == ref.id) writeConnection(j, ref, *c, w, *scores);
     });
   }
   query::endPagedList(j);

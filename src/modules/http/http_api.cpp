@@ -145,7 +145,7 @@ api::Response transactionList(const query::QueryContext& ctx, const api::Request
       if (column == "lastrequest") v = double(last.requestTime);
       else if (column == "responsetime") v = double(last.responseTime);
       else if (column == "status") v = double(last.status);
-      else if (column == "client" || column == "server") v = connectionSortValue(c, column, *window);
+      else if (column == "client" || column == "server") v = connectionSortValue(c, column, *window, nullptr);
       rows.push_back({ConnectionRef{shardIndex, slot, c.id}, v});
     });
     ++shardIndex;

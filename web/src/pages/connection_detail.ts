@@ -11,7 +11,7 @@ import { card, facts, pageHeader } from '../components/misc';
 import { errorState, loading } from '../components/states';
 import { staticTable } from '../components/table';
 import { tcpFlowCard } from '../components/tcp_flow_chart';
-import { ConnectionRow, TcpSide, clientOf, connectionExpression, durationOf, endpoint, protoOf, serverOf, startOf } from '../connections';
+import { ConnectionRow, L7_RESPONSE_TITLE, TcpSide, clientOf, connectionExpression, durationOf, endpoint, l7ResponseText, protoOf, serverOf, startOf } from '../connections';
 import { Child, h, link, replace } from '../dom';
 import { api } from '../endpoints';
 import * as fmt from '../format';
@@ -235,7 +235,7 @@ export function connectionDetailPage(params: Record<string, string>, query: URLS
                 ['Last activity', fmt.microTime(c.lastActivity)],
                 ['Duration', fmt.duration(durationOf(c))],
                 ['End', String(c.termination ?? c.terminationReason ?? '–')],
-                ['L7 response time', ns(c.l7ResponseTime)],
+                ['L7 response time', h('span', { 'data-field': 'l7-response', title: L7_RESPONSE_TITLE }, l7ResponseText(c))],
                 ['Selected range', h('span', { 'data-field': 'selected-range' }, directionTotals(c.interval ?? []))],
                 ['All time', h('span', { 'data-field': 'all-time' }, directionTotals(c.allTime ?? []))],
               ]),
