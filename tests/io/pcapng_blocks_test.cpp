@@ -223,6 +223,16 @@ TEST(PcapngBlocks, DamageIsReportedWithTheBlockOffset) {
   EXPECT_NE(r.errors[0].message.find("if_tsresol"), std::string::npos);
 }
 
+// A pcapng reader over `bytes` (which must outlive it), for the tests that call its own methods.
+std::unique_ptr<PcapngReader> openPcapngBytes(const std::string& bytes) {
+  ReaderOptions options;
+  options.name = "blocks.pcapng";
+  ReadError error;
+  return PcapngReader::open(
+      std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+      options, error);
+}
+
 // The time index enters a file at a record offset (PcapngReader::skipTo): a simple packet block,
 // which carries no time, must get the time of the packet block before it also when that one was
 // skipped, an obsolete packet block included (found by fuzz_pcapng_reader).
@@ -236,14 +246,7 @@ TEST(PcapngBlocks, SkipToKeepsTheTimeOfASkippedPacketBlockForSimpleBlocks) {
       b.enhanced(0, 7'000'000, "first");
     b.simple(6, "second");
     const std::string bytes = b.bytes();
-    auto open = [&] {
-      ReaderOptions options;
-      options.name = "skip.pcapng";
-      ReadError error;
-      return PcapngReader::open(
-          std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-          options, error);
-    };
+    auto open = [&] { return openPcapngBytes(bytes); };
     auto all = open();
     ASSERT_NE(all, nullptr);
     RawPacket first, second;
@@ -270,14 +273,7 @@ TEST(PcapngBlocks, SkipToJumpsBetweenTheListedStructureBlocksLikeTheWalk) {
   second.section().interface(1, 0, "eth1").enhanced(0, 4'000'000, "d").interface(1, 0, "eth2");
   second.enhanced(1, 5'000'000, "e").enhanced(0, 6'000'000, "f");
   const std::string bytes = b.bytes() + second.bytes();
-  auto open = [&] {
-    ReaderOptions options;
-    options.name = "jump.pcapng";
-    ReadError error;
-    return PcapngReader::open(
-        std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-        options, error);
-  };
+  auto open = [&] { return openPcapngBytes(bytes); };
   auto all = open();
   ASSERT_NE(all, nullptr);
   std::vector<RawPacket> packets;
@@ -322,11 +318,7 @@ TEST(PcapngBlocks, SimplePacketBlocksMakeAFileUnjumpable) {
   const test::ReadAll r = test::readMemory(b.bytes(), "spb.pcapng");
   ASSERT_EQ(r.packets.size(), 2u);
   const std::string bytes = b.bytes();
-  ReaderOptions options;
-  ReadError error;
-  auto reader = PcapngReader::open(
-      std::make_unique<io::InputBuffer>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-      options, error);
+  auto reader = openPcapngBytes(bytes);
   RawPacket p;
   std::vector<uint64_t> structure;
   ASSERT_EQ(reader->next(p), ReadStatus::kPacket);
