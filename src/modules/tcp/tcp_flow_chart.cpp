@@ -79,7 +79,8 @@ TcpFlowChart readTcpFlowChart(PacketSource& source, const TcpFlowTarget& target,
   RawPacket raw;
   DecodedPacket p;
   uint64_t read = 0;
-  const PacketTime end = target.lastActivity + options.lateness;
+  PacketTime end;
+  if (__builtin_add_overflow(target.lastActivity, options.lateness, &end)) end = INT64_MAX;
   for (;;) {
     if (options.stop != nullptr && (++read & 4095) == 0 && options.stop->load(std::memory_order_relaxed))
       break;
