@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <limits>
 
+#include "io/byte_order.h"
+
 namespace netmeter::quic {
 
 namespace {
 
 constexpr size_t kMessageHashBytes = 12;  // FNV-1a 128 truncated to 96 bits (the null encrypter's tag)
-
-uint32_t readBe32(std::span<const uint8_t> d, size_t at) {
-  return (uint32_t{d[at]} << 24) | (uint32_t{d[at + 1]} << 16) | (uint32_t{d[at + 2]} << 8) | d[at + 3];
-}
-
-uint32_t readLe32(std::span<const uint8_t> d, size_t at) {
-  return uint32_t{d[at]} | (uint32_t{d[at + 1]} << 8) | (uint32_t{d[at + 2]} << 16) |
-         (uint32_t{d[at + 3]} << 24);
-}
 
 // Packet number / ACK field lengths coded in 2 bits.
 constexpr uint8_t kSixByteCodes[] = {1, 2, 4, 6};
@@ -93,7 +86,7 @@ bool parseGoogleHeader(std::span<const uint8_t> d, GoogleHeader& out) {
     // multipath 0x40) are clear; a client packet with the version flag has no diversification nonce
     // (0x04, server to client only).
     if ((first & 0x01) == 0 || (first & 0x02) != 0 || (first & 0x08) == 0 || d.size() < 13) return false;
-    const uint32_t version = readBe32(d, 9);
+    const uint32_t version = io::load32(d.data() + 9, true);
     if (!isGoogleVersion(version) || (version >> 24) != 'Q') return false;
     const uint8_t pnLength = kSixByteCodes[(first >> 4) & 3];
     if (d.size() - 13 < pnLength) return false;
@@ -104,7 +97,7 @@ bool parseGoogleHeader(std::span<const uint8_t> d, GoogleHeader& out) {
     return true;
   }
   if ((first & 0xc0) != 0xc0) return false;  // a short header (IETF, or gQUIC Q046's)
-  const uint32_t version = readBe32(d, 1);
+  const uint32_t version = io::load32(d.data() + 1, true);
   if (!isGoogleVersion(version)) return false;
   if ((version >> 24) == 'Q' && googleVersionNumber(version) <= 48) {
     // Q046..Q048: type in bits 4-5 (0 Initial, 1 0-RTT, 2 Handshake), packet number length in bits
@@ -189,7 +182,7 @@ uint64_t googleMessageLength(std::span<const uint8_t> prefix) {
   const size_t header = 8 + size_t{entries} * 8;
   if (entries == 0) return header;
   if (prefix.size() < header) return 0;
-  return header + uint64_t{readLe32(prefix, header - 4)};
+  return header + uint64_t{io::load32(prefix.data() + header - 4, false)};
 }
 
 bool parseGoogleClientHello(std::span<const uint8_t> message, GoogleClientHello& out) {
@@ -204,7 +197,7 @@ bool parseGoogleClientHello(std::span<const uint8_t> message, GoogleClientHello&
   uint32_t begin = 0;
   for (uint32_t i = 0; i < entries; ++i) {
     const size_t at = 8 + size_t{i} * 8;
-    const uint32_t end = readLe32(message, at + 4);
+    const uint32_t end = io::load32(message.data() + at + 4, false);
     if (end < begin || end > valuesLength) return false;
     auto value = values.subspan(begin, end - begin);
     const std::string_view text(reinterpret_cast<const char*>(value.data()), value.size());
