@@ -82,6 +82,10 @@ api::Expected<ConnectionRef> connectionIdParam(const api::Request& req) {
                            "'" + std::string(req.param("id")) + "' is not a connection id (<worker>-<slot>-<serial>)");
 }
 
+api::ApiError connectionNotKnown(const ConnectionRef& ref) {
+  return api::notFound("connection " + connectionIdText(ref) + " is not (or no longer) known");
+}
+
 const std::vector<std::string_view>& connectionSortColumns() {
   static const std::vector<std::string_view> columns = {
       "bytes", "rxbytes", "txbytes", "packets", "rxpackets", "txpackets", "bps", "rxbps", "txbps", "pps",
@@ -347,32 +351,20 @@ void registerConnectionRoutes(api::Server& server, const query::QuerySource& sou
                  auto window = ctx.window(req, 100);
                  if (!window) return window.errorResponse();
                  const Engine& engine = ctx.engine();
-                 auto gone = [&] {
-                   return api::notFound("connection " + connectionIdText(*ref) + " is not (or no longer) known")
-                       .toResponse();
-                 };
-                 if (ref->shard >= engine.workerCount()) return gone();
                  // The endpoints first: their names (and the servers' response times for the scores)
                  // are merged over every shard, which must not happen under the lock of the
                  // connection's shard.
-                 std::optional<std::pair<IpAddress, IpAddress>> endpoints;
-                 engine.withShard(ref->shard, [&](const Shard& s) {
-                   const Connection* c = s.flows().connectionAt(ref->slot);
-                   if (c && c->id == ref->id) endpoints.emplace(c->clientIp, c->serverIp);
-                 });
-                 if (!endpoints) return gone();
-                 ConnectionNames names{alternativeNames(engine, endpoints->first),
-                                       alternativeNames(engine, endpoints->second)};
-                 const L7ResponseScores scores = L7ResponseScores::build(engine, &endpoints->second);
+                 std::pair<IpAddress, IpAddress> endpoints;
+                 if (!withConnection(engine, *ref, [&](const Connection& c) { endpoints = {c.clientIp, c.serverIp}; }))
+                   return connectionNotKnown(*ref).toResponse();
+                 ConnectionNames names{alternativeNames(engine, endpoints.first),
+                                       alternativeNames(engine, endpoints.second)};
+                 const L7ResponseScores scores = L7ResponseScores::build(engine, &endpoints.second);
                  query::JsonOut j;
-                 bool found = false;
-                 engine.withShard(ref->shard, [&](const Shard& s) {
-                   const Connection* c = s.flows().connectionAt(ref->slot);
-                   if (!c || c->id != ref->id) return;
-                   writeConnection(j, *ref, *c, *window, scores, &names);
-                   found = true;
-                 });
-                 if (!found) return gone();
+                 if (!withConnection(engine, *ref, [&](const Connection& c) {
+                       writeConnection(j, *ref, c, *window, scores, &names);
+                     }))
+                   return connectionNotKnown(*ref).toResponse();
                  return api::Response::json(j.take());
                });
 }

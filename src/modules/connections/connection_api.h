@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "api/server.h"
+#include "engine/engine.h"
+#include "engine/shard.h"
 #include "flow/connection.h"
 #include "modules/connections/l7_response_score.h"
 #include "query/json_out.h"
@@ -36,6 +38,22 @@ std::string connectionIdText(const ConnectionRef& ref);
 std::optional<ConnectionRef> parseConnectionId(std::string_view text);
 // The route's `:id` parameter as a connection, or the 400 that names it.
 api::Expected<ConnectionRef> connectionIdParam(const api::Request& req);
+// The 404 for a reference that names no connection (any more: evicted).
+api::ApiError connectionNotKnown(const ConnectionRef& ref);
+
+// Calls f(connection) under its shard's lock when `ref` still names a connection; false otherwise.
+template <typename F>
+bool withConnection(const Engine& engine, const ConnectionRef& ref, F&& f) {
+  if (ref.shard >= engine.workerCount()) return false;
+  bool found = false;
+  engine.withShard(ref.shard, [&](const Shard& s) {
+    const Connection* c = s.flows().connectionAt(ref.slot);
+    if (c == nullptr || c->id != ref.id) return;
+    found = true;
+    f(*c);
+  });
+  return found;
+}
 
 // Sort columns of connection lists: the traffic columns plus these.
 const std::vector<std::string_view>& connectionSortColumns();

@@ -57,10 +57,8 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
         connectionCsvHeader(), std::move(keys), csvName, ctx.hold,
         [&engine, w, scores](const std::vector<ConnectionRef>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i) {
-            engine.withShard(order[i].shard, [&](const Shard& s) {
-              const Connection* c = s.flows().connectionAt(order[i].slot);
-              if (c && c->id == order[i].id) appendConnectionCsv(out, order[i], *c, w, *scores);
-            });
+            withConnection(engine, order[i],
+                           [&](const Connection& c) { appendConnectionCsv(out, order[i], c, w, *scores); });
           }
         });
   }
@@ -69,10 +67,7 @@ api::Response connectionList(const query::QueryContext& ctx, const api::Request&
   query::JsonOut j;
   query::beginPagedList(j, *params, total, w);
   for (const ConnectionRef& ref : page) {
-    engine.withShard(ref.shard, [&](const Shard& s) {
-      const Connection* c = s.flows().connectionAt(ref.slot);
-      if (c && c->id == ref.id) writeConnection(j, ref, *c, w, *scores);
-    });
+    withConnection(engine, ref, [&](const Connection& c) { writeConnection(j, ref, c, w, *scores); });
   }
   query::endPagedList(j);
   return api::Response::json(j.take());

@@ -161,13 +161,11 @@ api::Response transactionList(const query::QueryContext& ctx, const api::Request
         kTransactionCsvHeader, std::move(keys), ip ? "http-" + ip->toString() + ".csv" : "http.csv", ctx.hold,
         [&engine, every](const std::vector<ConnectionRef>& order, size_t begin, size_t end, std::string& out) {
           for (size_t i = begin; i < end; ++i) {
-            engine.withShard(order[i].shard, [&](const Shard& s) {
-              const Connection* c = s.flows().connectionAt(order[i].slot);
-              if (!c || c->id != order[i].id) return;
-              const auto* transactions = HttpModule::transactions(*c);
+            withConnection(engine, order[i], [&](const Connection& c) {
+              const auto* transactions = HttpModule::transactions(c);
               if (transactions == nullptr || transactions->empty()) return;
               for (size_t k = every ? 0 : transactions->size() - 1; k < transactions->size(); ++k)
-                appendTransactionCsv(out, order[i], *c, (*transactions)[k]);
+                appendTransactionCsv(out, order[i], c, (*transactions)[k]);
             });
           }
         });
@@ -177,19 +175,17 @@ api::Response transactionList(const query::QueryContext& ctx, const api::Request
   JsonOut j;
   query::beginPagedList(j, *params, total, *window);
   for (const ConnectionRef& ref : page) {
-    engine.withShard(ref.shard, [&](const Shard& s) {
-      const Connection* c = s.flows().connectionAt(ref.slot);
-      if (!c || c->id != ref.id) return;
-      const auto* transactions = HttpModule::transactions(*c);
+    withConnection(engine, ref, [&](const Connection& c) {
+      const auto* transactions = HttpModule::transactions(c);
       if (transactions == nullptr) return;
       j.beginObject();
       j.field("id", connectionIdText(ref));
-      j.field("clientIp", c->clientIp.toString());
-      j.field("clientPort", uint32_t{c->clientPort});
-      j.field("serverIp", c->serverIp.toString());
-      j.field("serverPort", uint32_t{c->serverPort});
-      j.timeField("start", c->start);
-      j.field("l7Protocol", l7DisplayName(c->app.l7));
+      j.field("clientIp", c.clientIp.toString());
+      j.field("clientPort", uint32_t{c.clientPort});
+      j.field("serverIp", c.serverIp.toString());
+      j.field("serverPort", uint32_t{c.serverPort});
+      j.timeField("start", c.start);
+      j.field("l7Protocol", l7DisplayName(c.app.l7));
       j.key("transactions");
       j.beginArray();
       for (const HttpTransaction& t : *transactions) writeTransaction(j, t);

@@ -232,27 +232,24 @@ void registerTcpRoutes(api::Server& server, const query::QuerySource& source) {
         // The chart has no time window, but its parameters are checked as on every statistics route.
         if (auto window = ctx.window(req, 100); !window) return window.errorResponse();
         const Engine& engine = ctx.engine();
-        std::optional<TcpFlowTarget> target;
+        TcpFlowTarget target;
         bool tcp = false;
-        if (ref->shard < engine.workerCount())
-          engine.withShard(ref->shard, [&](const Shard& s) {
-            const Connection* c = s.flows().connectionAt(ref->slot);
-            if (c == nullptr || c->id != ref->id) return;
-            target = TcpFlowTarget::of(*c);
-            tcp = c->l4Protocol == ipproto::kTcp;
-          });
+        if (!withConnection(engine, *ref, [&](const Connection& c) {
+              target = TcpFlowTarget::of(c);
+              tcp = c.l4Protocol == ipproto::kTcp;
+            }))
+          return connectionNotKnown(*ref).toResponse();
         const std::string id = connectionIdText(*ref);
-        if (!target) return api::notFound("connection " + id + " is not (or no longer) known").toResponse();
         if (!tcp) return api::badParameter("id", "id " + id + " is not a TCP connection").toResponse();
         auto opened =
-            capture::openIndexed(ctx.analysis.inputNames(), &ctx.analysis.timeIndex(), target->start);
+            capture::openIndexed(ctx.analysis.inputNames(), &ctx.analysis.timeIndex(), target.start);
         if (!opened.source)
           return api::errorResponse(500, "cannot open the capture files: " + opened.error.toString());
         TcpFlowOptions options;
         options.maxRows = size_t(*maxPackets);
         options.firstRow = uint64_t(*firstPacket);
         options.reassembly = {engine.options().ipReassemblyBytes, engine.options().ipReassemblyTimeout};
-        const TcpFlowChart chart = readTcpFlowChart(*opened.source, *target, options);
+        const TcpFlowChart chart = readTcpFlowChart(*opened.source, target, options);
         JsonOut j;
         writeFlowChart(j, id, chart);
         return api::Response::json(j.take());
