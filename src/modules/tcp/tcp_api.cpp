@@ -1,6 +1,7 @@
 // REST routes of the TCP module: per-IP TCP statistics (the reference's "TCP statistics" tab), the
 // global TCP overview with the open TCP server ports, and a connection's TCP flow chart.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -90,25 +91,25 @@ void writeTcpStats(JsonOut& j, const TcpIpRecord& r, const TimeWindow& w) {
   average(j, "dataResponseAvgNs", all[kTcpDataResponseNs], all[kTcpDataResponses]);
 }
 
+// The verdicts a segment can carry, by their API names (per segment and summed per side).
+constexpr std::pair<bool TcpSegmentVerdict::*, const char*> kMarks[] = {
+    {&TcpSegmentVerdict::retransmission, "retransmission"},
+    {&TcpSegmentVerdict::outOfOrder, "outOfOrder"},
+    {&TcpSegmentVerdict::dupAck, "dupAck"},
+    {&TcpSegmentVerdict::zeroWindow, "zeroWindow"},
+    {&TcpSegmentVerdict::keepAlive, "keepAlive"},
+    {&TcpSegmentVerdict::windowProbe, "windowProbe"},
+    {&TcpSegmentVerdict::gap, "gap"}};
+
 // The chart's marks of one side, summed (with a complete chart: the connection's own counters).
 void writeSideMarks(JsonOut& j, const TcpFlowChart& chart, Direction dir) {
-  uint64_t retransmissions = 0, outOfOrder = 0, dupAcks = 0, zeroWindows = 0, keepAlives = 0, probes = 0,
-           gaps = 0;
-  for (const TcpFlowRow& r : chart.rows) {
-    if (r.dir != dir) continue;
-    retransmissions += r.verdict.retransmission;
-    outOfOrder += r.verdict.outOfOrder;
-    dupAcks += r.verdict.dupAck;
-    zeroWindows += r.verdict.zeroWindow;
-    keepAlives += r.verdict.keepAlive;
-    probes += r.verdict.windowProbe;
-    gaps += r.verdict.gap;
-  }
+  std::array<uint64_t, std::size(kMarks)> counts{};
+  for (const TcpFlowRow& r : chart.rows)
+    if (r.dir == dir)
+      for (size_t m = 0; m < std::size(kMarks); ++m) counts[m] += r.verdict.*kMarks[m].first;
   j.key(dir == kClientToServer ? "client" : "server");
   j.beginObject();
-  j.field("retransmission", retransmissions).field("outOfOrder", outOfOrder).field("dupAck", dupAcks);
-  j.field("zeroWindow", zeroWindows).field("keepAlive", keepAlives).field("windowProbe", probes);
-  j.field("gap", gaps);
+  for (size_t m = 0; m < std::size(kMarks); ++m) j.field(kMarks[m].second, counts[m]);
   j.endObject();
 }
 
@@ -170,15 +171,8 @@ void writeFlowChart(JsonOut& j, const std::string& id, const TcpFlowChart& chart
     j.field("len", uint64_t{r.payloadLength});
     j.field("window", uint64_t{chart.window(r)});
     j.key("marks").beginArray();
-    const TcpSegmentVerdict& v = r.verdict;
-    for (auto [on, name] : {std::pair{v.retransmission, "retransmission"},
-                            {v.outOfOrder, "outOfOrder"},
-                            {v.dupAck, "dupAck"},
-                            {v.zeroWindow, "zeroWindow"},
-                            {v.keepAlive, "keepAlive"},
-                            {v.windowProbe, "windowProbe"},
-                            {v.gap, "gap"}})
-      if (on) j.value(std::string_view(name));
+    for (const auto& [member, name] : kMarks)
+      if (r.verdict.*member) j.value(std::string_view(name));
     j.endArray();
     j.endObject();
   }
